@@ -1,0 +1,49 @@
+"""The FastAPI application: built by :func:`create_app`, nothing happens at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.api.routes import router as api_router
+from app.db import DatabaseUnavailable, create_driver, translate_errors
+from app.errors import install_error_handlers
+from app.settings import Settings, get_settings
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("oncoregio")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        driver = create_driver(settings)
+        try:
+            with translate_errors():
+                driver.verify_connectivity()
+        except DatabaseUnavailable as e:
+            # start anyway: /health answers 503 until the database comes (back)
+            log.warning("Neo4j not reachable at %s at start-up: %s", settings.neo4j_uri, e)
+        app.state.driver = driver
+        app.state.settings = settings
+        try:
+            yield
+        finally:
+            driver.close()
+
+    app = FastAPI(
+        title="oncoregio",
+        summary="Coverage, concentration scenarios and network structure of the Dutch "
+                "oncology care regions, on Neo4j.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app, retry_after=settings.retry_after_seconds)
+    app.include_router(api_router)
+    return app

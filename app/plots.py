@@ -1,0 +1,569 @@
+"""Static figures of regions and scenarios, rendered from plain data.
+
+Every function takes lists and mappings (no Neo4j, no FastAPI), draws on a fresh
+:class:`matplotlib.figure.Figure` (never ``pyplot``, so no global figure manager and no
+backend switch at import) and returns the encoded image as ``bytes``.
+
+* ``fmt="svg"`` keeps text as text (``svg.fonttype: none``) and is byte-for-byte
+  deterministic: a fixed ``svg.hashsalt`` and no ``Date`` metadata. Each hospital is drawn as
+  its own artist with ``gid="hospital-<id>"``, so the SVG holds exactly one element with that
+  ``id`` per hospital (tests and front ends can find a centre by id).
+* ``fmt="png"`` is exactly ``width_px`` × ``height_px`` pixels (``dpi`` × inches, no tight
+  bounding box).
+
+Rendering holds a module lock: matplotlib reads ``rcParams`` (global) while saving, and the
+fixed settings are applied with :func:`matplotlib.rc_context`, which is not thread-safe on
+its own.
+
+Map projection: an equirectangular projection around the Netherlands, longitude scaled by
+``cos(52.2°)`` so one unit is the same distance on both axes (good to about 1 % over the
+country).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+__all__ = [
+    "KIND_MARKERS",
+    "region_map",
+    "scenario_comparison_chart",
+    "scenario_map",
+]
+
+Fmt = Literal["svg", "png"]
+
+#: Marker per hospital kind (``Hospital.kind``); other kinds fall back to a circle.
+KIND_MARKERS: Mapping[str, str] = {
+    "umc": "*",
+    "categorical": "D",
+    "topclinical": "s",
+    "general": "o",
+}
+_KIND_LABELS = {
+    "umc": "UMC",
+    "categorical": "categorical",
+    "topclinical": "top-clinical",
+    "general": "general",
+}
+_MARKER_SIZE = {"*": 13.0, "D": 7.0, "s": 7.5, "o": 7.5}
+
+MIN_PIXELS, MAX_PIXELS = 200, 10_000  # per side; smaller leaves no room for the legends
+MAP_LATITUDE = 52.2  # degrees; centre of the Netherlands, for the projection
+KM_PER_DEGREE_LAT = 111.32
+_X_SCALE = math.cos(math.radians(MAP_LATITUDE))
+
+_GREY = "#b8b8b8"
+_DARK = "#333333"
+_UNALLOCATED = "#d62728"
+_BASELINE_COLOUR = "#7f7f7f"
+_SCENARIO_COLOUR = "#1f77b4"
+
+_RC: Mapping[RcKeyType, Any] = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "oncoregio",
+    "font.family": "DejaVu Sans",
+    "font.size": 9.0,
+    "axes.titlesize": 10.0,
+    "figure.titlesize": 12.0,
+    "legend.fontsize": 8.0,
+    "legend.title_fontsize": 8.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+_RENDER_LOCK = threading.Lock()
+
+
+# --------------------------------------------------------------------------- public API
+def region_map(
+    hospitals: Sequence[Mapping[str, Any]],
+    areas: Sequence[Mapping[str, Any]],
+    regions: Sequence[Mapping[str, Any]],
+    *,
+    fmt: Fmt = "svg",
+    title: str | None = None,
+    width_px: int = 960,
+    height_px: int = 900,
+    dpi: int = 100,
+) -> bytes:
+    """Map of the oncology regions: demand areas and hospitals coloured by region.
+
+    Parameters
+    ----------
+    hospitals
+        Dicts with ``id``, ``name``, ``lat``, ``lon``, ``kind`` and ``region`` (a region id).
+        Drawn coloured by region, with a marker per kind (:data:`KIND_MARKERS`); each one
+        is a separate SVG element with id ``hospital-<id>``.
+    areas
+        Dicts with ``id``, ``name``, ``lat``, ``lon``, ``population`` and ``region``. Drawn as
+        small points coloured by region; marker diameter proportional to
+        ``sqrt(population)`` (so marker area is proportional to population).
+    regions
+        Dicts with ``id`` and ``name``; fixes the colour order and the legend. Hospitals or
+        areas whose region is not listed are drawn grey as "no region".
+    fmt, title, width_px, height_px, dpi
+        Output format, figure title (default "Oncology regions"), size in pixels and
+        resolution (PNG is exactly ``width_px`` × ``height_px``).
+
+    Raises
+    ------
+    ValueError
+        A hospital id appears twice, a hospital or area has no usable coordinates, or
+        ``fmt`` / the size is invalid.
+    """
+    _check_output(fmt, width_px, height_px, dpi)
+    _check_unique_ids(hospitals)
+    region_ids = [str(r["id"]) for r in regions]
+    region_names = {str(r["id"]): str(r.get("name") or r["id"]) for r in regions}
+    palette = _palette(len(region_ids))
+    colour_of = {rid: palette[i] for i, rid in enumerate(region_ids)}
+
+    def region_colour(item: Mapping[str, Any]) -> str:
+        return colour_of.get(str(item.get("region")), _GREY)
+
+    def draw(fig: Figure) -> None:
+        ax = fig.add_subplot()
+        _setup_map_axes(ax)
+        _draw_areas(ax, areas, region_colour, gid_prefix="areas-region")
+        for h in hospitals:
+            marker = KIND_MARKERS.get(str(h.get("kind")), "o")
+            x, y = _project(h)
+            ax.plot(
+                [x], [y],
+                linestyle="none",
+                marker=marker,
+                markersize=_MARKER_SIZE[marker],
+                markerfacecolor=region_colour(h),
+                markeredgecolor=_DARK,
+                markeredgewidth=0.7,
+                zorder=3,
+                gid=f"hospital-{h['id']}",
+            )
+        _fit_map(ax, [*hospitals, *areas])
+        _scale_bar(ax)
+
+        used = {str(x.get("region")) for x in [*hospitals, *areas]}
+        region_handles = [
+            Patch(facecolor=colour_of[rid], edgecolor="none", label=region_names[rid])
+            for rid in region_ids
+        ]
+        if used - set(region_ids):
+            region_handles.append(Patch(facecolor=_GREY, edgecolor="none", label="no region"))
+        kinds = _ordered_kinds(h.get("kind") for h in hospitals)
+        kind_handles = [_kind_handle(k) for k in kinds]
+        fig.legend(handles=region_handles, title="Region", loc="outside right upper",
+                   frameon=False)
+        if kind_handles:
+            fig.legend(handles=kind_handles, title="Hospital", loc="outside right lower",
+                       frameon=False)
+        fig.suptitle(title if title is not None else "Oncology regions")
+
+    return _render(draw, fmt=fmt, width_px=width_px, height_px=height_px, dpi=dpi)
+
+
+def scenario_map(
+    hospitals: Sequence[Mapping[str, Any]],
+    areas: Sequence[Mapping[str, Any]],
+    allocation: Mapping[str, str],
+    *,
+    open_ids: Iterable[str],
+    volumes: Mapping[str, float] | None = None,
+    fmt: Fmt = "svg",
+    title: str | None = None,
+    subtitle: str | None = None,
+    links: bool = True,
+    label_open: bool = True,
+    width_px: int = 960,
+    height_px: int = 900,
+    dpi: int = 100,
+) -> bytes:
+    """Map of a scenario: each area coloured by the centre its patients are allocated to.
+
+    Parameters
+    ----------
+    hospitals
+        Dicts with ``id``, ``name``, ``lat``, ``lon`` (``kind`` optional). Open centres are
+        drawn in their own colour, sized by volume (marker area proportional to volume) and
+        labelled; the others small and grey. Each is one SVG element ``hospital-<id>``.
+    areas
+        Dicts with ``id``, ``lat``, ``lon``, ``population``.
+    allocation
+        Area id → hospital id. Areas missing from it are drawn as red crosses and counted in
+        the legend ("not allocated"): unreachable demand is shown, not hidden.
+    open_ids
+        Ids of the centres open in the scenario.
+    volumes
+        Hospital id → patients per year at that centre (defaults to 0 for open centres).
+    title, subtitle
+        Figure title (default "Scenario") and a second line, e.g. the headline figures.
+    links
+        Draw a thin line from each area to its centre.
+    label_open
+        Write the name of each open centre next to it.
+
+    Raises
+    ------
+    ValueError
+        An area is allocated to a hospital that is unknown or not open, an open id is not a
+        known hospital, an id appears twice, or coordinates are missing.
+    """
+    _check_output(fmt, width_px, height_px, dpi)
+    _check_unique_ids(hospitals)
+    by_id = {str(h["id"]): h for h in hospitals}
+    open_list = sorted({str(i) for i in open_ids})
+    unknown_open = [i for i in open_list if i not in by_id]
+    if unknown_open:
+        raise ValueError(f"open centres {unknown_open} are not among the hospitals given")
+    area_ids = {str(a["id"]) for a in areas}
+    for area_id, hospital_id in allocation.items():
+        if str(area_id) not in area_ids:
+            raise ValueError(f"allocation names area {area_id!r}, which is not among the areas")
+        if str(hospital_id) not in by_id:
+            raise ValueError(f"area {area_id!r} is allocated to unknown hospital {hospital_id!r}")
+        if str(hospital_id) not in open_list:
+            raise ValueError(
+                f"area {area_id!r} is allocated to hospital {hospital_id!r}, which is not open"
+            )
+    volumes = volumes or {}
+    palette = _palette(len(open_list))
+    colour_of = {hid: palette[i] for i, hid in enumerate(open_list)}
+    alloc = {str(k): str(v) for k, v in allocation.items()}
+
+    def area_colour(a: Mapping[str, Any]) -> str:
+        return colour_of.get(alloc.get(str(a["id"]), ""), _UNALLOCATED)
+
+    def draw(fig: Figure) -> None:
+        ax = fig.add_subplot()
+        _setup_map_axes(ax)
+        allocated = [a for a in areas if str(a["id"]) in alloc]
+        unallocated = [a for a in areas if str(a["id"]) not in alloc]
+        if links and allocated:
+            segments = [(_project(a), _project(by_id[alloc[str(a["id"])]])) for a in allocated]
+            ax.add_collection(LineCollection(
+                segments, colors=[area_colour(a) for a in allocated], linewidths=0.4,
+                alpha=0.35, zorder=1, gid="allocation-links",
+            ))
+        _draw_areas(ax, allocated, area_colour, gid_prefix="areas-centre")
+        if unallocated:
+            xy = np.array([_project(a) for a in unallocated])
+            ax.scatter(xy[:, 0], xy[:, 1], marker="x", s=14, linewidths=0.8,
+                       color=_UNALLOCATED, zorder=2, gid="areas-unallocated")
+
+        max_volume = max((float(volumes.get(h, 0.0)) for h in open_list), default=0.0)
+        for h in hospitals:
+            hid = str(h["id"])
+            x, y = _project(h)
+            if hid in colour_of:
+                size = _volume_markersize(float(volumes.get(hid, 0.0)), max_volume)
+                ax.plot(
+                    [x], [y], linestyle="none", marker="o", markersize=size,
+                    markerfacecolor=colour_of[hid], markeredgecolor="black",
+                    markeredgewidth=1.2, zorder=4, gid=f"hospital-{hid}",
+                )
+                if label_open:
+                    ax.annotate(
+                        str(h.get("name") or hid), (x, y), xytext=(size / 2 + 2, size / 2),
+                        textcoords="offset points", fontsize=7, zorder=5,
+                    )
+            else:
+                ax.plot(
+                    [x], [y], linestyle="none", marker=KIND_MARKERS.get(str(h.get("kind")), "o"),
+                    markersize=4.5, markerfacecolor=_GREY, markeredgecolor="#8c8c8c",
+                    markeredgewidth=0.5, zorder=3, gid=f"hospital-{hid}",
+                )
+        _fit_map(ax, [*hospitals, *areas])
+        _scale_bar(ax)
+
+        handles: list[Any] = [
+            Line2D([], [], linestyle="none", marker="o", markersize=7,
+                   markerfacecolor=_SCENARIO_COLOUR, markeredgecolor="black",
+                   label=f"open centre ({len(open_list)}), size ∝ volume"),
+            Line2D([], [], linestyle="none", marker="o", markersize=4.5,
+                   markerfacecolor=_GREY, markeredgecolor="#8c8c8c",
+                   label=f"closed or other ({len(hospitals) - len(open_list)})"),
+            Line2D([], [], linestyle="none", marker=".", markersize=6, color=_DARK,
+                   label="area, coloured by its centre"),
+        ]
+        if unallocated:
+            handles.append(Line2D([], [], linestyle="none", marker="x", color=_UNALLOCATED,
+                                  label=f"not allocated ({_plural(len(unallocated), 'area')})"))
+        fig.legend(handles=handles, loc="outside right upper", frameon=False)
+        fig.suptitle(title if title is not None else "Scenario")
+        if subtitle:
+            ax.set_title(subtitle, fontsize=9, color=_DARK)
+
+    return _render(draw, fmt=fmt, width_px=width_px, height_px=height_px, dpi=dpi)
+
+
+def scenario_comparison_chart(
+    baseline_minutes: Sequence[float] | np.ndarray,
+    baseline_weights: Sequence[float] | np.ndarray,
+    scenario_minutes: Sequence[float] | np.ndarray,
+    scenario_weights: Sequence[float] | np.ndarray,
+    volumes: Mapping[str, float],
+    min_volume: float | None,
+    *,
+    fmt: Fmt = "svg",
+    title: str | None = None,
+    width_px: int = 1200,
+    height_px: int = 560,
+    dpi: int = 100,
+) -> bytes:
+    """Baseline against scenario: travel-time distribution and volume per centre.
+
+    Left panel: weighted ECDF of travel time (share of patients within *t* minutes) for the
+    baseline and the scenario, with the weighted mean and 90th percentile in the legend.
+    Travel times that are not finite (unreachable) are kept in the total, so the curve then
+    stays below 100 % and the legend reports the unreachable share.
+
+    Right panel: patients per year at each centre (name → volume), largest first; bars below
+    ``min_volume`` are highlighted and the norm is drawn as a horizontal line labelled
+    ``"minimum volume <n> / year"`` (no line when ``min_volume`` is ``None``).
+
+    Raises
+    ------
+    ValueError
+        Minutes and weights differ in length, a weight is negative or not finite, or a
+        distribution has no positive weight.
+    """
+    _check_output(fmt, width_px, height_px, dpi)
+    base = _weighted_distribution("baseline", baseline_minutes, baseline_weights)
+    scen = _weighted_distribution("scenario", scenario_minutes, scenario_weights)
+    bars = sorted(((str(k), float(v)) for k, v in volumes.items()), key=lambda kv: (-kv[1], kv[0]))
+
+    def draw(fig: Figure) -> None:
+        ax_t, ax_v = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.15]})
+        finite_max = max(base.finite_max, scen.finite_max, 1.0)
+        for dist, colour, style in ((base, _BASELINE_COLOUR, "--"), (scen, _SCENARIO_COLOUR, "-")):
+            x = np.concatenate(([0.0], dist.minutes, [finite_max * 1.05]))
+            y = np.concatenate(([0.0], dist.cumulative, [dist.cumulative[-1]
+                                                         if dist.cumulative.size else 0.0]))
+            ax_t.step(x, 100.0 * y, where="post", color=colour, linestyle=style,
+                      linewidth=1.8, label=dist.label(), gid=f"ecdf-{dist.name}")
+        ax_t.set_xlim(0.0, finite_max * 1.05)
+        ax_t.set_ylim(0.0, 101.0)
+        ax_t.set_xlabel("travel time (minutes)")
+        ax_t.set_ylabel("patients within travel time (%)")
+        ax_t.set_title("Travel time, baseline vs scenario")
+        ax_t.grid(True, linewidth=0.4, alpha=0.5)
+        ax_t.legend(loc="upper left", frameon=False)
+
+        names = [k for k, _ in bars]
+        values = np.array([v for _, v in bars], dtype=float)
+        below = (values < min_volume) if min_volume is not None else np.zeros(len(values), bool)
+        colours = [_UNALLOCATED if b else _SCENARIO_COLOUR for b in below]
+        positions = np.arange(len(names))
+        ax_v.bar(positions, values, color=colours, gid="volume-bars")
+        ax_v.set_xticks(positions, names, rotation=60, ha="right", fontsize=7)
+        ax_v.set_ylabel("patients per year")
+        ax_v.set_title("Volume per centre")
+        if min_volume is None:
+            handles: list[Any] = [Patch(facecolor=_SCENARIO_COLOUR, label="no norm set")]
+        else:
+            norm = ax_v.axhline(min_volume, color="black", linestyle="--", linewidth=1.2,
+                                label=f"minimum volume {min_volume:g} / year", gid="norm-line")
+            handles = [
+                Patch(facecolor=_SCENARIO_COLOUR, label=f"meets the norm ({int((~below).sum())})"),
+                Patch(facecolor=_UNALLOCATED, label=f"below the norm ({int(below.sum())})"),
+                norm,
+            ]
+        ax_v.legend(handles=handles, loc="upper right", frameon=False)
+        top = max([*values.tolist(), min_volume or 0.0, 1.0])
+        ax_v.set_ylim(0.0, top * 1.12)
+        if not names:
+            ax_v.text(0.5, 0.5, "no open centres", transform=ax_v.transAxes,
+                      ha="center", va="center")
+        fig.suptitle(title if title is not None else "Scenario against baseline")
+
+    return _render(draw, fmt=fmt, width_px=width_px, height_px=height_px, dpi=dpi)
+
+
+# --------------------------------------------------------------------------- rendering
+def _render(draw: Callable[[Figure], None], *, fmt: str, width_px: int, height_px: int,
+            dpi: int) -> bytes:
+    """Draw on a fresh figure of exactly ``width_px`` × ``height_px`` and encode it."""
+    with _RENDER_LOCK, mpl.rc_context(dict(_RC)):
+        fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, layout="constrained")
+        FigureCanvasAgg(fig)
+        draw(fig)
+        buffer = io.BytesIO()
+        metadata = {"Date": None} if fmt == "svg" else None
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
+        return buffer.getvalue()
+
+
+def _check_output(fmt: str, width_px: int, height_px: int, dpi: int) -> None:
+    if fmt not in ("svg", "png"):
+        raise ValueError(f"fmt must be 'svg' or 'png', not {fmt!r}")
+    for name, value in (("width_px", width_px), ("height_px", height_px), ("dpi", dpi)):
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ValueError(f"{name} must be a positive integer, not {value!r}")
+    if not (MIN_PIXELS <= width_px <= MAX_PIXELS and MIN_PIXELS <= height_px <= MAX_PIXELS):
+        raise ValueError(f"{width_px} × {height_px} pixels is outside {MIN_PIXELS} to "
+                         f"{MAX_PIXELS} on a side")
+
+
+def _check_unique_ids(hospitals: Sequence[Mapping[str, Any]]) -> None:
+    seen: set[str] = set()
+    for h in hospitals:
+        hid = str(h["id"])
+        if hid in seen:
+            raise ValueError(f"hospital id {hid!r} appears more than once")
+        seen.add(hid)
+
+
+# --------------------------------------------------------------------------- maps
+def _project(item: Mapping[str, Any]) -> tuple[float, float]:
+    try:
+        lat, lon = float(item["lat"]), float(item["lon"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"{item.get('id')!r} has no usable lat/lon") from None
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise ValueError(f"{item.get('id')!r} has no usable lat/lon ({lat}, {lon})")
+    return lon * _X_SCALE, lat
+
+
+def _setup_map_axes(ax: Any) -> None:
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+
+
+def _fit_map(ax: Any, items: Sequence[Mapping[str, Any]]) -> None:
+    if not items:
+        return
+    xy = np.array([_project(i) for i in items])
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    pad = max(x1 - x0, y1 - y0, 0.2) * 0.05
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
+
+
+def _scale_bar(ax: Any, km: float = 50.0) -> None:
+    """A ``km`` scale bar in the lower left (units are degrees of latitude)."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = km / KM_PER_DEGREE_LAT
+    if length > 0.6 * (x1 - x0):
+        return
+    bx, by = x0 + 0.03 * (x1 - x0), y0 + 0.03 * (y1 - y0)
+    ax.plot([bx, bx + length], [by, by], color="black", linewidth=2.0, solid_capstyle="butt",
+            gid="scale-bar")
+    ax.text(bx + length / 2, by + 0.012 * (y1 - y0), f"{km:g} km", ha="center", va="bottom",
+            fontsize=7)
+
+
+def _draw_areas(ax: Any, areas: Sequence[Mapping[str, Any]],
+                colour: Callable[[Mapping[str, Any]], str], *, gid_prefix: str) -> None:
+    """Areas as one scatter per colour; marker area ∝ population (diameter ∝ sqrt)."""
+    if not areas:
+        return
+    populations = np.array([max(float(a.get("population") or 0.0), 0.0) for a in areas])
+    top = populations.max() if populations.size and populations.max() > 0 else 1.0
+    sizes = 2.0 + 58.0 * populations / top
+    groups: dict[str, list[int]] = {}
+    for i, a in enumerate(areas):
+        groups.setdefault(colour(a), []).append(i)
+    for n, (c, idx) in enumerate(groups.items()):
+        xy = np.array([_project(areas[i]) for i in idx])
+        ax.scatter(xy[:, 0], xy[:, 1], s=sizes[idx], color=c, alpha=0.55, linewidths=0,
+                   zorder=2, gid=f"{gid_prefix}-{n}")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _palette(n: int) -> list[str]:
+    """``n`` distinct qualitative colours (tab10, then tab20, then a hue wheel)."""
+    if n <= 10:
+        cmap = mpl.colormaps["tab10"]
+        return [mpl.colors.to_hex(cmap(i)) for i in range(n)]
+    if n <= 20:
+        cmap = mpl.colormaps["tab20"]
+        order = [*range(0, 20, 2), *range(1, 20, 2)]
+        return [mpl.colors.to_hex(cmap(i)) for i in order[:n]]
+    colours = []
+    for i in range(n):
+        r, g, b = mpl.colors.hsv_to_rgb(((i * 0.618034) % 1.0, 0.65, 0.85))
+        colours.append(mpl.colors.to_hex((float(r), float(g), float(b))))
+    return colours
+
+
+def _ordered_kinds(kinds: Iterable[Any]) -> list[str]:
+    present = {str(k) for k in kinds}
+    known = [k for k in KIND_MARKERS if k in present]
+    return known + sorted(present - set(KIND_MARKERS))
+
+
+def _kind_handle(kind: str) -> Line2D:
+    marker = KIND_MARKERS.get(kind, "o")
+    return Line2D([], [], linestyle="none", marker=marker, markersize=_MARKER_SIZE[marker] * 0.8,
+                  markerfacecolor="white", markeredgecolor=_DARK,
+                  label=_KIND_LABELS.get(kind, kind))
+
+
+def _volume_markersize(volume: float, max_volume: float) -> float:
+    """Marker diameter (points) with area proportional to volume, 6 to 22 points."""
+    if max_volume <= 0:
+        return 8.0
+    return 6.0 + 16.0 * math.sqrt(max(volume, 0.0) / max_volume)
+
+
+# --------------------------------------------------------------------------- distributions
+class _Distribution:
+    """A weighted travel-time distribution, finite part sorted, for the ECDF panel."""
+
+    def __init__(self, name: str, minutes: np.ndarray, weights: np.ndarray) -> None:
+        self.name = name
+        total = float(weights.sum())
+        finite = np.isfinite(minutes)
+        order = np.argsort(minutes[finite], kind="stable")
+        self.minutes = minutes[finite][order]
+        self.cumulative = np.cumsum(weights[finite][order]) / total
+        self.unreachable_share = float(weights[~finite].sum()) / total
+        self.mean = (float(np.dot(minutes[finite], weights[finite]) / weights[finite].sum())
+                     if finite.any() and weights[finite].sum() > 0 else math.nan)
+        self.p90 = self.quantile(0.9)
+        self.finite_max = float(self.minutes[-1]) if self.minutes.size else 0.0
+
+    def quantile(self, q: float) -> float:
+        """Smallest travel time within which at least a share ``q`` of patients live."""
+        hit = np.nonzero(self.cumulative >= q - 1e-12)[0]
+        return float(self.minutes[hit[0]]) if hit.size else math.inf
+
+    def label(self) -> str:
+        mean = "n/a" if math.isnan(self.mean) else f"{self.mean:.0f}"
+        p90 = "unreachable" if math.isinf(self.p90) else f"{self.p90:.0f} min"
+        text = f"{self.name}: mean {mean} min, p90 {p90}"
+        if self.unreachable_share > 0:
+            text += f", {100.0 * self.unreachable_share:.1f}% unreachable"
+        return text
+
+
+def _weighted_distribution(name: str, minutes: Any, weights: Any) -> _Distribution:
+    m = np.asarray(minutes, dtype=float).ravel()
+    w = np.asarray(weights, dtype=float).ravel()
+    if m.shape != w.shape:
+        raise ValueError(f"{name}: {m.size} travel times but {w.size} weights")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError(f"{name}: weights must be finite and non-negative")
+    if np.any(np.isnan(m)) or np.any(m < 0):
+        raise ValueError(f"{name}: travel times must be non-negative (inf for unreachable)")
+    if w.sum() <= 0:
+        raise ValueError(f"{name}: the weights sum to {w.sum():g}; nothing to plot")
+    return _Distribution(name, m, w)

@@ -1,0 +1,48 @@
+"""Settings from the environment (and the git-ignored ``.env``), one cached instance."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.localdb import PROJECT_ROOT
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """Connection and service settings.
+
+    ``NEO4J_URI`` may point at the local server (the default), a user's own server, a cluster
+    or Aura (``neo4j+s://...``): nothing else in the code assumes a local database.
+    """
+
+    model_config = SettingsConfigDict(env_file=PROJECT_ROOT / ".env", extra="ignore")
+
+    environment: Literal["local", "production"] = "local"
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = None
+    neo4j_database: str = "neo4j"
+    # bounded waits: an unreachable database answers 503 within seconds, never hangs
+    neo4j_connection_timeout: float = 3.0
+    neo4j_acquisition_timeout: float = 5.0
+    neo4j_max_retry_time: float = 3.0
+    retry_after_seconds: int = 10
+    public_url: str = "http://127.0.0.1:8000"
+
+    @model_validator(mode="after")
+    def _refuse_default_password(self) -> Settings:
+        password = self.neo4j_password.get_secret_value() if self.neo4j_password else ""
+        if self.environment != "local" and password in {"", "neo4j", "password"}:
+            raise ValueError("NEO4J_PASSWORD is empty or a default; set a real password "
+                             "outside local development")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
