@@ -189,13 +189,14 @@ def concentration_figures(
         for h, v in items
     )
     compliant_volume = float(sum(p.volume for p in per if p.meets_norm))
+    hhi: float | None = None
+    hhi_share: float | None = None
+    equivalent: float | None = None
+    share: float | None = None
     if total > 0:
-        hhi: float | None = herfindahl([v for _, v in items])
-        hhi_share: float | None = hhi / 10_000.0
-        equivalent: float | None = 1.0 / hhi_share
-        share: float | None = compliant_volume / total
-    else:
-        hhi = hhi_share = equivalent = share = None
+        index = herfindahl([v for _, v in items])
+        hhi, hhi_share, equivalent = index, index / 10_000.0, 10_000.0 / index
+        share = compliant_volume / total
     return ConcentrationFigures(
         min_volume=None if min_volume is None else float(min_volume),
         providers=len(per),

@@ -1,0 +1,280 @@
+"""Figures from plain data: SVG structure (one element per hospital), PNG size, determinism."""
+
+from __future__ import annotations
+
+import math
+import struct
+import threading
+import xml.etree.ElementTree as ET
+import zlib
+
+import numpy as np
+import pytest
+
+from app import plots
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+REGIONS = [
+    {"id": "noord", "name": "Noord-Nederland"},
+    {"id": "oost", "name": "Oost-Nederland"},
+    {"id": "zuid", "name": "Zuid-Nederland"},
+]
+
+HOSPITALS = [
+    {"id": "umcg", "name": "UMCG", "lat": 53.222, "lon": 6.575, "kind": "umc",
+     "region": "noord"},
+    {"id": "mst", "name": "MST Enschede", "lat": 52.213, "lon": 6.889, "kind": "topclinical",
+     "region": "oost"},
+    {"id": "avl", "name": "NKI-AVL", "lat": 52.346, "lon": 4.858, "kind": "categorical",
+     "region": "west"},  # a region not in REGIONS: drawn grey, still one element
+    {"id": "mumc", "name": "MUMC+", "lat": 50.833, "lon": 5.711, "kind": "umc",
+     "region": "zuid"},
+    {"id": "zgt", "name": "ZGT Almelo", "lat": 52.352, "lon": 6.663, "kind": "general",
+     "region": "oost"},
+]
+
+# 20 Dutch municipalities (approximate centres and populations).
+_PLACES = [
+    ("Groningen", 53.219, 6.567, 238_000, "noord"), ("Leeuwarden", 53.201, 5.799, 125_000, "noord"),
+    ("Assen", 52.993, 6.562, 69_000, "noord"), ("Emmen", 52.786, 6.897, 108_000, "noord"),
+    ("Drachten", 53.107, 6.099, 45_000, "noord"), ("Zwolle", 52.517, 6.083, 132_000, "oost"),
+    ("Enschede", 52.221, 6.894, 160_000, "oost"), ("Almelo", 52.357, 6.662, 74_000, "oost"),
+    ("Apeldoorn", 52.211, 5.969, 165_000, "oost"), ("Deventer", 52.255, 6.163, 102_000, "oost"),
+    ("Arnhem", 51.985, 5.899, 165_000, "oost"), ("Nijmegen", 51.842, 5.853, 179_000, "oost"),
+    ("Maastricht", 50.851, 5.691, 121_000, "zuid"), ("Heerlen", 50.888, 5.979, 87_000, "zuid"),
+    ("Venlo", 51.370, 6.172, 102_000, "zuid"), ("Roermond", 51.194, 5.987, 59_000, "zuid"),
+    ("Sittard", 51.000, 5.869, 92_000, "zuid"), ("Weert", 51.252, 5.706, 50_000, "zuid"),
+    ("Amsterdam", 52.370, 4.895, 918_000, "west"), ("Haarlem", 52.387, 4.646, 163_000, "west"),
+]
+AREAS = [
+    {"id": f"gm{i:02d}", "name": name, "lat": lat, "lon": lon, "population": pop,
+     "region": region}
+    for i, (name, lat, lon, pop, region) in enumerate(_PLACES)
+]
+
+
+def _parse_svg(data: bytes) -> ET.Element:
+    root = ET.fromstring(data)
+    assert root.tag == f"{SVG_NS}svg"
+    return root
+
+
+def _ids(root: ET.Element) -> list[str]:
+    return [e.get("id") or "" for e in root.iter() if e.get("id")]
+
+
+def _texts(root: ET.Element) -> str:
+    return "\n".join("".join(e.itertext()) for e in root.iter(f"{SVG_NS}text"))
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from the IHDR chunk, after checking signature and chunk CRC."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert kind == b"IHDR" and length == 13
+    body = data[16:16 + length]
+    (crc,) = struct.unpack(">I", data[16 + length:20 + length])
+    assert zlib.crc32(kind + body) == crc
+    width, height = struct.unpack(">II", body[:8])
+    return width, height
+
+
+def _allocation() -> dict[str, str]:
+    """Each area to the nearest of three open centres, except Haarlem (left unallocated)."""
+    centres = {h["id"]: h for h in HOSPITALS if h["id"] in {"umcg", "mst", "mumc"}}
+    out = {}
+    for a in AREAS:
+        if a["name"] == "Haarlem":
+            continue
+        out[a["id"]] = min(centres, key=lambda c: math.dist(
+            (a["lat"], a["lon"]), (centres[c]["lat"], centres[c]["lon"])))
+    return out
+
+
+# --------------------------------------------------------------------------- region map
+def test_region_map_svg_has_one_element_per_hospital():
+    root = _parse_svg(plots.region_map(HOSPITALS, AREAS, REGIONS, title="Oncologieregio's"))
+    ids = _ids(root)
+    for h in HOSPITALS:
+        assert ids.count(f"hospital-{h['id']}") == 1
+    assert sorted(i for i in ids if i.startswith("hospital-")) == sorted(
+        f"hospital-{h['id']}" for h in HOSPITALS)
+
+
+def test_region_map_svg_keeps_title_and_legend_as_text():
+    text = _texts(_parse_svg(plots.region_map(HOSPITALS, AREAS, REGIONS,
+                                              title="Oncologieregio's 2026")))
+    assert "Oncologieregio's 2026" in text
+    for label in ("Noord-Nederland", "Oost-Nederland", "Zuid-Nederland", "no region",
+                  "UMC", "categorical", "top-clinical", "general", "50 km"):
+        assert label in text
+
+
+def test_region_map_svg_is_deterministic():
+    first = plots.region_map(HOSPITALS, AREAS, REGIONS, title="t")
+    assert first == plots.region_map(HOSPITALS, AREAS, REGIONS, title="t")
+    assert b"<dc:date>" not in first
+
+
+@pytest.mark.parametrize(("width", "height", "dpi"), [(960, 900, 100), (1001, 777, 100),
+                                                      (640, 480, 96), (333, 251, 72)])
+def test_region_map_png_has_requested_pixel_size(width, height, dpi):
+    png = plots.region_map(HOSPITALS, AREAS, REGIONS, fmt="png", width_px=width,
+                           height_px=height, dpi=dpi)
+    assert _png_size(png) == (width, height)
+
+
+def test_region_map_png_decodes_with_matplotlib():
+    import io
+
+    from matplotlib.image import imread
+
+    image = imread(io.BytesIO(plots.region_map(HOSPITALS, AREAS, REGIONS, fmt="png",
+                                               width_px=500, height_px=400)), format="png")
+    assert image.shape[:2] == (400, 500)
+
+
+def test_region_map_does_not_mutate_inputs():
+    hospitals = [dict(h) for h in HOSPITALS]
+    areas = [dict(a) for a in AREAS]
+    plots.region_map(hospitals, areas, REGIONS)
+    assert hospitals == HOSPITALS and areas == AREAS
+
+
+def test_region_map_rejects_duplicate_hospital_ids():
+    with pytest.raises(ValueError, match="'umcg' appears more than once"):
+        plots.region_map([*HOSPITALS, HOSPITALS[0]], AREAS, REGIONS)
+
+
+def test_region_map_rejects_missing_coordinates():
+    broken = [*HOSPITALS, {"id": "x", "name": "X", "lat": None, "lon": 5.0, "kind": "general",
+                           "region": "oost"}]
+    with pytest.raises(ValueError, match="'x' has no usable lat/lon"):
+        plots.region_map(broken, AREAS, REGIONS)
+
+
+@pytest.mark.parametrize("kwargs", [{"fmt": "pdf"}, {"width_px": 0}, {"height_px": 50},
+                                    {"dpi": 0}, {"width_px": 20_000}])
+def test_region_map_rejects_bad_output_options(kwargs):
+    with pytest.raises(ValueError):
+        plots.region_map(HOSPITALS, AREAS, REGIONS, **kwargs)
+
+
+def test_region_map_renders_concurrently_identically():
+    results: list[bytes] = []
+    lock = threading.Lock()
+
+    def work():
+        svg = plots.region_map(HOSPITALS, AREAS, REGIONS, title="threads")
+        with lock:
+            results.append(svg)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 4 and len(set(results)) == 1
+
+
+# --------------------------------------------------------------------------- scenario map
+def test_scenario_map_svg_has_one_element_per_hospital_and_titles():
+    svg = plots.scenario_map(
+        HOSPITALS, AREAS, _allocation(), open_ids=["umcg", "mst", "mumc"],
+        volumes={"umcg": 140.0, "mst": 95.0, "mumc": 60.0},
+        title="Oesofaguscarcinoom: p-median, 3 centra",
+        subtitle="mean 38 min · p90 71 min · 1 area not allocated",
+    )
+    root = _parse_svg(svg)
+    ids = _ids(root)
+    for h in HOSPITALS:
+        assert ids.count(f"hospital-{h['id']}") == 1
+    text = _texts(root)
+    assert "Oesofaguscarcinoom: p-median, 3 centra" in text
+    assert "mean 38 min · p90 71 min · 1 area not allocated" in text
+    assert "not allocated (1 area)" in text
+    for name in ("UMCG", "MST Enschede", "MUMC+"):  # open centres are labelled
+        assert name in text
+    assert "NKI-AVL" not in text  # closed hospitals are not
+
+
+def test_scenario_map_png_has_requested_pixel_size():
+    png = plots.scenario_map(HOSPITALS, AREAS, _allocation(), open_ids=["umcg", "mst", "mumc"],
+                             fmt="png", width_px=800, height_px=700)
+    assert _png_size(png) == (800, 700)
+
+
+def test_scenario_map_rejects_allocation_to_a_closed_centre():
+    allocation = _allocation() | {"gm18": "avl"}
+    with pytest.raises(ValueError, match="'gm18' is allocated to hospital 'avl', which is not"):
+        plots.scenario_map(HOSPITALS, AREAS, allocation, open_ids=["umcg", "mst", "mumc"])
+
+
+def test_scenario_map_rejects_unknown_ids():
+    with pytest.raises(ValueError, match="not among the hospitals"):
+        plots.scenario_map(HOSPITALS, AREAS, {}, open_ids=["nope"])
+    with pytest.raises(ValueError, match="unknown hospital 'nope'"):
+        plots.scenario_map(HOSPITALS, AREAS, {"gm00": "nope"}, open_ids=["umcg"])
+    with pytest.raises(ValueError, match="area 'zz'"):
+        plots.scenario_map(HOSPITALS, AREAS, {"zz": "umcg"}, open_ids=["umcg"])
+
+
+# --------------------------------------------------------------------------- comparison chart
+BASE_MIN = [12.0, 18.0, 25.0, 31.0, 44.0]
+BASE_W = [30.0, 20.0, 25.0, 15.0, 10.0]
+SCEN_MIN = [12.0, 35.0, 48.0, 55.0, math.inf]
+SCEN_W = [30.0, 20.0, 25.0, 15.0, 10.0]
+VOLUMES = {"UMCG": 140.0, "MST Enschede": 95.0, "MUMC+": 38.0}
+
+
+def test_comparison_chart_renders_both_panels_with_norm_line():
+    svg = plots.scenario_comparison_chart(BASE_MIN, BASE_W, SCEN_MIN, SCEN_W, VOLUMES, 40,
+                                          title="Pancreas: baseline vs 3 centres")
+    root = _parse_svg(svg)
+    text = _texts(root)
+    assert "Pancreas: baseline vs 3 centres" in text
+    assert "Travel time, baseline vs scenario" in text
+    assert "Volume per centre" in text
+    assert "minimum volume 40 / year" in text
+    assert "below the norm (1)" in text and "meets the norm (2)" in text
+    for name in VOLUMES:
+        assert name in text
+    ids = _ids(root)
+    for gid in ("ecdf-baseline", "ecdf-scenario", "norm-line", "volume-bars"):
+        assert gid in ids
+
+
+def test_comparison_chart_reports_weighted_mean_p90_and_unreachable_share():
+    text = _texts(_parse_svg(plots.scenario_comparison_chart(
+        BASE_MIN, BASE_W, SCEN_MIN, SCEN_W, VOLUMES, 40)))
+    # baseline: mean = (12*30 + 18*20 + 25*25 + 31*15 + 44*10) / 100 = 22.5 -> "22";
+    # p90: cumulative 0.30, 0.50, 0.75, 0.90 -> 31 minutes
+    assert "baseline: mean 22 min, p90 31 min" in text
+    # scenario: 10 % unreachable; reachable mean = (360+700+1200+825)/90 = 34.3; p90 = 55
+    assert "scenario: mean 34 min, p90 55 min, 10.0% unreachable" in text
+
+
+def test_comparison_chart_without_norm_has_no_norm_line():
+    svg = plots.scenario_comparison_chart(BASE_MIN, BASE_W, SCEN_MIN, SCEN_W, VOLUMES, None)
+    root = _parse_svg(svg)
+    assert "norm-line" not in _ids(root)
+    assert "minimum volume" not in _texts(root)
+
+
+def test_comparison_chart_png_has_requested_pixel_size():
+    png = plots.scenario_comparison_chart(np.array(BASE_MIN), np.array(BASE_W),
+                                          np.array(SCEN_MIN), np.array(SCEN_W), VOLUMES, 40,
+                                          fmt="png", width_px=1100, height_px=500)
+    assert _png_size(png) == (1100, 500)
+
+
+@pytest.mark.parametrize(("minutes", "weights", "message"), [
+    ([1.0, 2.0], [1.0], "2 travel times but 1 weights"),
+    ([1.0], [-1.0], "finite and non-negative"),
+    ([math.nan], [1.0], "non-negative"),
+    ([1.0, 2.0], [0.0, 0.0], "sum to 0"),
+])
+def test_comparison_chart_rejects_bad_distributions(minutes, weights, message):
+    with pytest.raises(ValueError, match=message):
+        plots.scenario_comparison_chart(minutes, weights, SCEN_MIN, SCEN_W, VOLUMES, 40)
