@@ -1,0 +1,570 @@
+"""Validate a data folder completely, then load it into Neo4j in one transaction.
+
+The folder holds the CSV files documented in ``graph/seed/README.md``. Every file is read and
+validated (pydantic rows, headers, duplicate ids, references across files, bounds) before a
+single write; all errors are reported at once with file, line and field. The write runs in one
+transaction of batched ``UNWIND $rows ... MERGE`` statements, so a failure leaves the database as
+it was, and loading the same folder twice gives the same graph.
+
+Modes
+-----
+``replace`` (default): the folder is a whole dataset (all required files); the current dataset
+and the scenarios computed on it are removed, then the folder is loaded.
+``update``: the folder holds any subset of the files (e.g. real volumes in ``provision.csv`` or
+an imported ``travel_times.csv``); rows are merged into the current dataset, references may point
+at ids already in the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, Literal
+
+from neo4j import Driver, ManagedTransaction
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from app.db import translate_errors
+from app.localdb import PROJECT_ROOT
+
+__all__ = ["FILES", "LoadError", "LoadSummary", "Problem", "SEED_DIR", "load_directory",
+           "read_directory", "seed_loaded"]
+
+SEED_DIR = PROJECT_ROOT / "graph" / "seed"
+BATCH = 2000
+
+# The Netherlands incl. the Wadden islands and Zeeland, with a little margin.
+LAT_RANGE = (50.70, 53.60)
+LON_RANGE = (3.30, 7.30)
+
+Confidence = Literal["found", "recalled", "modelled"]
+
+
+class Kind(str, Enum):
+    umc = "umc"
+    categorical = "categorical"
+    topclinical = "topclinical"
+    general = "general"
+
+
+class Level(str, Enum):
+    basic = "basic"
+    network = "network"
+    expert = "expert"
+
+
+# Secondary labels so Neo4j Browser (GRASS styles by label) can colour by kind and level.
+KIND_LABELS = {Kind.umc: "Umc", Kind.categorical: "Categorical",
+               Kind.topclinical: "Topclinical", Kind.general: "General"}
+LEVEL_LABELS = {Level.basic: "Basic", Level.network: "NetworkCare", Level.expert: "Expert"}
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    source: str = Field(min_length=1)
+    confidence: Confidence
+
+
+def _in_nl(value: float, lo_hi: tuple[float, float], what: str) -> float:
+    lo, hi = lo_hi
+    if not lo <= value <= hi:
+        raise ValueError(f"{what} {value} is outside the Netherlands ({lo}..{hi})")
+    return value
+
+
+class Located(Row):
+    lat: float
+    lon: float
+
+    @field_validator("lat")
+    @classmethod
+    def _lat(cls, v: float) -> float:
+        return _in_nl(v, LAT_RANGE, "latitude")
+
+    @field_validator("lon")
+    @classmethod
+    def _lon(cls, v: float) -> float:
+        return _in_nl(v, LON_RANGE, "longitude")
+
+
+class RegionRow(Row):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    lead_organisation: str | None = None
+
+
+class HospitalRow(Located):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    organisation: str = Field(min_length=1)
+    city: str = Field(min_length=1)
+    province: str = Field(min_length=1)
+    kind: Kind
+    region: str = Field(min_length=1)
+
+
+class NetworkRow(Row):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    scope: Literal["regional", "national", "tumour"]
+
+
+class MemberRow(Row):
+    network: str = Field(min_length=1)
+    hospital: str = Field(min_length=1)
+    role: Literal["hub", "member", "expert_centre"]
+
+
+class NetworkRegionRow(Row):
+    network: str = Field(min_length=1)
+    region: str = Field(min_length=1)
+
+
+class CareTypeRow(Row):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    tumour: str = Field(min_length=1)
+    modality: str = Field(min_length=1)
+    level: Level
+    min_volume: int | None = Field(default=None, ge=0)
+    norm_year: int | None = Field(default=None, ge=1990, le=2100)
+    norm_source: str | None = None
+    annual_cases: int = Field(ge=0)
+    cases_source: str = Field(min_length=1)
+    # a care type's facts carry their own sources (norm_source, cases_source)
+    source: str | None = None
+
+
+class NetworkCareTypeRow(Row):
+    network: str = Field(min_length=1)
+    care_type: str = Field(min_length=1)
+
+
+class ProvisionRow(Row):
+    hospital: str = Field(min_length=1)
+    care_type: str = Field(min_length=1)
+    volume: float | None = Field(default=None, ge=0)
+    year: int | None = Field(default=None, ge=1990, le=2100)
+
+
+class AreaRow(Located):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    population: int = Field(ge=0)
+    province: str = Field(min_length=1)
+    region: str = Field(min_length=1)
+
+
+class TravelRow(Row):
+    area: str = Field(min_length=1)
+    hospital: str = Field(min_length=1)
+    minutes: float = Field(ge=0)
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str
+    model: type[Row]
+    required: bool
+    key: tuple[str, ...]
+    refs: dict[str, str] = field(default_factory=dict)  # column -> referenced file
+
+
+FILES: tuple[FileSpec, ...] = (
+    FileSpec("regions.csv", RegionRow, True, ("id",)),
+    FileSpec("hospitals.csv", HospitalRow, True, ("id",), {"region": "regions.csv"}),
+    FileSpec("networks.csv", NetworkRow, True, ("id",)),
+    FileSpec("care_types.csv", CareTypeRow, True, ("id",)),
+    FileSpec("areas.csv", AreaRow, True, ("id",), {"region": "regions.csv"}),
+    FileSpec("network_members.csv", MemberRow, True, ("network", "hospital"),
+             {"network": "networks.csv", "hospital": "hospitals.csv"}),
+    FileSpec("network_regions.csv", NetworkRegionRow, True, ("network", "region"),
+             {"network": "networks.csv", "region": "regions.csv"}),
+    FileSpec("network_care_types.csv", NetworkCareTypeRow, False, ("network", "care_type"),
+             {"network": "networks.csv", "care_type": "care_types.csv"}),
+    FileSpec("provision.csv", ProvisionRow, True, ("hospital", "care_type"),
+             {"hospital": "hospitals.csv", "care_type": "care_types.csv"}),
+    FileSpec("travel_times.csv", TravelRow, False, ("area", "hospital"),
+             {"area": "areas.csv", "hospital": "hospitals.csv"}),
+)
+SPECS = {spec.name: spec for spec in FILES}
+LABEL_OF = {"regions.csv": "Region", "hospitals.csv": "Hospital", "networks.csv": "Network",
+            "care_types.csv": "CareType", "areas.csv": "Area"}
+
+
+# --------------------------------------------------------------------------- errors
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class LoadError(ValueError):
+    """The folder did not validate; nothing was written. Holds every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = "\n".join(f"  {p}" for p in problems[:200])
+        more = f"\n  ... and {len(problems) - 200} more" if len(problems) > 200 else ""
+        super().__init__(f"{len(problems)} problem(s) in the data; nothing was written:\n"
+                         f"{shown}{more}")
+
+
+# --------------------------------------------------------------------------- reading
+@dataclass
+class Dataset:
+    directory: Path
+    rows: dict[str, list[Row]]
+    checksum: str
+    lines: dict[str, list[int]] = field(default_factory=dict)  # source line of each row
+
+
+def _read_file(path: Path, spec: FileSpec,
+               problems: list[Problem]) -> tuple[list[Row], list[int]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        problems.append(Problem(spec.name, line, "", f"not UTF-8 (byte 0x{raw[e.start]:02x} "
+                                                     f"at offset {e.start})"))
+        return [], []
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    expected = list(spec.model.model_fields)
+    required = [n for n, f in spec.model.model_fields.items() if f.is_required()]
+    missing = [c for c in required if c not in header]
+    unknown = [c for c in header if c not in expected]
+    for c in missing:
+        problems.append(Problem(spec.name, 1, c, "required column is missing"))
+    for c in unknown:
+        problems.append(Problem(spec.name, 1, c, f"unknown column (expected: {', '.join(expected)})"))
+    if missing or unknown:
+        return [], []
+    rows: list[Row] = []
+    lines: list[int] = []
+    for record in reader:
+        line = reader.line_num
+        if None in record:
+            problems.append(Problem(spec.name, line, "", f"{len(record[None])} value(s) more "
+                                                         f"than the {len(header)} columns"))
+            continue
+        values = {k: (v if v is not None and v.strip() != "" else None) for k, v in record.items()}
+        values = {k: v for k, v in values.items() if v is not None}
+        try:
+            rows.append(spec.model.model_validate(values))
+            lines.append(line)
+        except ValidationError as e:
+            for err in e.errors():
+                col = ".".join(str(p) for p in err["loc"]) or ""
+                got = record.get(col) if col else None
+                msg = err["msg"] + (f" (got {got!r})" if got not in (None, "") else "")
+                problems.append(Problem(spec.name, line, col, msg))
+    return rows, lines
+
+
+def read_directory(directory: Path | str | None = None, *, mode: str = "replace",
+                   known_ids: dict[str, set[str]] | None = None) -> Dataset:
+    """Read and validate every file of ``directory``; raise :class:`LoadError` listing all
+    problems. ``known_ids`` (label file -> ids already in the database) resolves references
+    in ``update`` mode."""
+    directory = Path(directory) if directory else SEED_DIR
+    if not directory.is_dir():
+        raise LoadError([Problem(str(directory), 0, "", "is not a folder")])
+    problems: list[Problem] = []
+    rows: dict[str, list[Row]] = {}
+    lines: dict[str, list[int]] = {}
+    broken: set[str] = set()  # unreadable files: references into them are not checked
+    digest = hashlib.sha256()
+    for spec in FILES:
+        path = directory / spec.name
+        if not path.exists():
+            if spec.required and mode == "replace":
+                problems.append(Problem(spec.name, 0, "", f"required file is missing in "
+                                                          f"{directory}"))
+            continue
+        digest.update(spec.name.encode() + path.read_bytes())
+        before = len(problems)
+        rows[spec.name], lines[spec.name] = _read_file(path, spec, problems)
+        if not rows[spec.name] and len(problems) > before:
+            broken.add(spec.name)
+    if not rows:
+        problems.append(Problem(str(directory), 0, "", "holds none of the data files "
+                                                       f"({', '.join(SPECS)})"))
+    _check_keys_and_refs(rows, lines, problems, known_ids or {}, broken)
+    if problems:
+        raise LoadError(problems)
+    return Dataset(directory, rows, digest.hexdigest(), lines)
+
+
+def _check_keys_and_refs(rows: dict[str, list[Row]], lines: dict[str, list[int]],
+                         problems: list[Problem], known_ids: dict[str, set[str]],
+                         broken: set[str]) -> None:
+    ids: dict[str, set[str]] = {name: set(known_ids.get(name, set())) for name in LABEL_OF}
+    for spec in FILES:
+        seen: dict[tuple, int] = {}
+        for row, line in zip(rows.get(spec.name, []), lines.get(spec.name, []), strict=True):
+            key = tuple(getattr(row, k) for k in spec.key)
+            if key in seen:
+                problems.append(Problem(spec.name, line, ",".join(spec.key),
+                                        f"duplicate {'/'.join(map(str, key))} (first on line "
+                                        f"{seen[key]})"))
+            else:
+                seen[key] = line
+        if spec.name in LABEL_OF:
+            ids[spec.name] |= {k[0] for k in seen}
+    for spec in FILES:
+        for row, line in zip(rows.get(spec.name, []), lines.get(spec.name, []), strict=True):
+            for column, target in spec.refs.items():
+                if target in broken:
+                    continue
+                value = getattr(row, column)
+                if value not in ids[target]:
+                    problems.append(Problem(spec.name, line, column,
+                                            f"unknown {target.removesuffix('.csv')} id "
+                                            f"{value!r}"))
+    if "regions.csv" in rows and "hospitals.csv" in rows:
+        with_hospital = {h.region for h in rows["hospitals.csv"]}  # type: ignore[attr-defined]
+        for region, line in zip(rows["regions.csv"], lines["regions.csv"], strict=True):
+            if region.id not in with_hospital:  # type: ignore[attr-defined]
+                problems.append(Problem("regions.csv", line, "id",
+                                        f"region {region.id!r} has no hospital"))  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- writing
+DELETE_DATASET = """
+MATCH (n) WHERE n:Hospital OR n:Region OR n:Network OR n:CareType OR n:Area OR n:Scenario
+   OR n:Dataset
+DETACH DELETE n
+"""
+MERGE_REGIONS = """
+UNWIND $rows AS r
+MERGE (n:Region {id: r.id})
+SET n.name = r.name, n.lead_organisation = r.lead_organisation, n.source = r.source,
+    n.confidence = r.confidence
+"""
+MERGE_HOSPITALS = """
+UNWIND $rows AS r
+MERGE (h:Hospital {id: r.id})
+SET h.name = r.name, h.organisation = r.organisation, h.city = r.city, h.province = r.province,
+    h.lat = r.lat, h.lon = r.lon, h.kind = r.kind, h.source = r.source,
+    h.confidence = r.confidence
+WITH h, r
+OPTIONAL MATCH (h)-[old:IN_REGION]->(:Region)
+DELETE old
+WITH DISTINCT h, r
+MATCH (g:Region {id: r.region})
+MERGE (h)-[:IN_REGION]->(g)
+"""
+REMOVE_KIND_LABELS = """
+UNWIND $ids AS id
+MATCH (h:Hospital {id: id})
+REMOVE h:Umc:Categorical:Topclinical:General
+"""
+SET_KIND_LABEL = {
+    Kind.umc: "UNWIND $ids AS id MATCH (h:Hospital {id: id}) SET h:Umc",
+    Kind.categorical: "UNWIND $ids AS id MATCH (h:Hospital {id: id}) SET h:Categorical",
+    Kind.topclinical: "UNWIND $ids AS id MATCH (h:Hospital {id: id}) SET h:Topclinical",
+    Kind.general: "UNWIND $ids AS id MATCH (h:Hospital {id: id}) SET h:General",
+}
+MERGE_NETWORKS = """
+UNWIND $rows AS r
+MERGE (n:Network {id: r.id})
+SET n.name = r.name, n.scope = r.scope, n.source = r.source, n.confidence = r.confidence
+"""
+MERGE_CARE_TYPES = """
+UNWIND $rows AS r
+MERGE (c:CareType {id: r.id})
+SET c.name = r.name, c.tumour = r.tumour, c.modality = r.modality, c.level = r.level,
+    c.min_volume = r.min_volume, c.norm_year = r.norm_year, c.norm_source = r.norm_source,
+    c.annual_cases = r.annual_cases, c.cases_source = r.cases_source, c.source = r.source,
+    c.confidence = r.confidence
+"""
+REMOVE_LEVEL_LABELS = """
+UNWIND $ids AS id
+MATCH (c:CareType {id: id})
+REMOVE c:Basic:NetworkCare:Expert
+"""
+SET_LEVEL_LABEL = {
+    Level.basic: "UNWIND $ids AS id MATCH (c:CareType {id: id}) SET c:Basic",
+    Level.network: "UNWIND $ids AS id MATCH (c:CareType {id: id}) SET c:NetworkCare",
+    Level.expert: "UNWIND $ids AS id MATCH (c:CareType {id: id}) SET c:Expert",
+}
+MERGE_AREAS = """
+UNWIND $rows AS r
+MERGE (a:Area {id: r.id})
+SET a.name = r.name, a.population = r.population, a.lat = r.lat, a.lon = r.lon,
+    a.province = r.province, a.source = r.source, a.confidence = r.confidence
+WITH a, r
+OPTIONAL MATCH (a)-[old:IN_REGION]->(:Region)
+DELETE old
+WITH DISTINCT a, r
+MATCH (g:Region {id: r.region})
+MERGE (a)-[:IN_REGION]->(g)
+"""
+MERGE_MEMBERS = """
+UNWIND $rows AS r
+MATCH (h:Hospital {id: r.hospital}), (n:Network {id: r.network})
+MERGE (h)-[m:MEMBER_OF]->(n)
+SET m.role = r.role, m.source = r.source, m.confidence = r.confidence
+"""
+MERGE_NETWORK_REGIONS = """
+UNWIND $rows AS r
+MATCH (n:Network {id: r.network}), (g:Region {id: r.region})
+MERGE (n)-[c:COVERS]->(g)
+SET c.source = r.source, c.confidence = r.confidence
+"""
+MERGE_NETWORK_CARE_TYPES = """
+UNWIND $rows AS r
+MATCH (n:Network {id: r.network}), (c:CareType {id: r.care_type})
+MERGE (n)-[f:FOR]->(c)
+SET f.source = r.source, f.confidence = r.confidence
+"""
+MERGE_PROVISION = """
+UNWIND $rows AS r
+MATCH (h:Hospital {id: r.hospital}), (c:CareType {id: r.care_type})
+MERGE (h)-[p:PROVIDES]->(c)
+SET p.volume = r.volume, p.year = r.year, p.source = r.source, p.confidence = r.confidence
+"""
+MERGE_TRAVEL = """
+UNWIND $rows AS r
+MATCH (a:Area {id: r.area}), (h:Hospital {id: r.hospital})
+MERGE (a)-[t:TRAVEL]->(h)
+SET t.minutes = r.minutes, t.source = r.source, t.confidence = r.confidence
+"""
+MERGE_DATASET = """
+MERGE (d:Dataset {id: 'current'})
+SET d.directory = $directory, d.checksum = $checksum, d.mode = $mode,
+    d.loaded_at = datetime(), d.files = $files
+"""
+KNOWN_IDS = """
+CALL () { MATCH (n:Region) RETURN 'regions.csv' AS file, collect(n.id) AS ids
+  UNION MATCH (n:Hospital) RETURN 'hospitals.csv' AS file, collect(n.id) AS ids
+  UNION MATCH (n:Network) RETURN 'networks.csv' AS file, collect(n.id) AS ids
+  UNION MATCH (n:CareType) RETURN 'care_types.csv' AS file, collect(n.id) AS ids
+  UNION MATCH (n:Area) RETURN 'areas.csv' AS file, collect(n.id) AS ids }
+RETURN file, ids
+"""
+SEED_LOADED = "MATCH (d:Dataset {id: 'current'}) RETURN count(d) > 0 AS loaded"
+
+# order matters: nodes before the relationships that need them
+WRITES: tuple[tuple[str, str], ...] = (
+    ("regions.csv", MERGE_REGIONS),
+    ("hospitals.csv", MERGE_HOSPITALS),
+    ("networks.csv", MERGE_NETWORKS),
+    ("care_types.csv", MERGE_CARE_TYPES),
+    ("areas.csv", MERGE_AREAS),
+    ("network_members.csv", MERGE_MEMBERS),
+    ("network_regions.csv", MERGE_NETWORK_REGIONS),
+    ("network_care_types.csv", MERGE_NETWORK_CARE_TYPES),
+    ("provision.csv", MERGE_PROVISION),
+    ("travel_times.csv", MERGE_TRAVEL),
+)
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    directory: str
+    mode: str
+    rows: dict[str, int]
+    seconds: float
+    by_confidence: dict[str, int]
+
+    def describe(self) -> str:
+        total = sum(self.rows.values())
+        lines = [f"loaded {total} rows from {self.directory} ({self.mode}) in "
+                 f"{self.seconds:.2f} s"]
+        lines += [f"  {name:<24} {n:>6}" for name, n in self.rows.items()]
+        shares = ", ".join(f"{k} {v / total:.0%}" for k, v in sorted(self.by_confidence.items()))
+        lines.append(f"  confidence: {shares}")
+        return "\n".join(lines)
+
+
+def _batches(items: list[Any], size: int = BATCH) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _progress(done: int, total: int, label: str) -> None:
+    width = 30
+    filled = int(width * done / total) if total else width
+    print(f"\r[oncoregio load] [{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+          f"batches {label:<24}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+
+def _write(tx: ManagedTransaction, data: Dataset, mode: str,
+           report: Callable[[int, str], None]) -> None:
+    """Unit of work for ``execute_write``: safe to run again on a retry."""
+    if mode == "replace":
+        tx.run(DELETE_DATASET).consume()
+    done = 0
+    for name, query in WRITES:
+        rows = [r.model_dump(mode="json") for r in data.rows.get(name, [])]
+        for batch in _batches(rows):
+            tx.run(query, rows=batch).consume()
+            done += 1
+            report(done, name)
+    hospitals = data.rows.get("hospitals.csv", [])
+    if hospitals:
+        tx.run(REMOVE_KIND_LABELS, ids=[h.id for h in hospitals]).consume()  # type: ignore[attr-defined]
+        for kind, query in SET_KIND_LABEL.items():
+            ids = [h.id for h in hospitals if h.kind == kind]  # type: ignore[attr-defined]
+            tx.run(query, ids=ids).consume()
+    care_types = data.rows.get("care_types.csv", [])
+    if care_types:
+        tx.run(REMOVE_LEVEL_LABELS, ids=[c.id for c in care_types]).consume()  # type: ignore[attr-defined]
+        for level, query in SET_LEVEL_LABEL.items():
+            ids = [c.id for c in care_types if c.level == level]  # type: ignore[attr-defined]
+            tx.run(query, ids=ids).consume()
+    tx.run(MERGE_DATASET, directory=str(data.directory), checksum=data.checksum, mode=mode,
+           files=sorted(data.rows)).consume()
+
+
+def known_ids(driver: Driver, database: str) -> dict[str, set[str]]:
+    with translate_errors():
+        records, _, _ = driver.execute_query(KNOWN_IDS, database_=database)
+    return {r["file"]: set(r["ids"]) for r in records}
+
+
+def load_directory(driver: Driver, database: str, directory: Path | str | None = None, *,
+                   mode: str = "replace", progress: bool = False) -> LoadSummary:
+    """Validate ``directory`` fully, then write it in one transaction (see module doc)."""
+    if mode not in {"replace", "update"}:
+        raise ValueError(f"mode must be 'replace' or 'update', not {mode!r}")
+    started = time.monotonic()
+    known = known_ids(driver, database) if mode == "update" else None
+    data = read_directory(directory, mode=mode, known_ids=known)
+    total = sum(max(1, -(-len(v) // BATCH)) if v else 0 for v in data.rows.values())
+
+    def report(done: int, label: str) -> None:
+        if progress:
+            _progress(done, total, label)
+
+    with translate_errors(), driver.session(database=database) as session:
+        session.execute_write(_write, data, mode, report)
+    counts = {name: len(rows) for name, rows in data.rows.items()}
+    confidence: dict[str, int] = {}
+    for rows in data.rows.values():
+        for r in rows:
+            confidence[r.confidence] = confidence.get(r.confidence, 0) + 1
+    return LoadSummary(str(data.directory), mode, counts, time.monotonic() - started, confidence)
+
+
+def seed_loaded(driver: Driver, database: str) -> bool:
+    with translate_errors():
+        records, _, _ = driver.execute_query(SEED_LOADED, database_=database)
+    return bool(records[0]["loaded"])
