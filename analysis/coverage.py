@@ -308,7 +308,7 @@ def coverage_figures(
     within = float(p[t <= minutes].sum())
     if reach.any():
         tr, pr = t[reach], p[reach]
-        mean: float | None = float(np.dot(tr, pr) / pr.sum())
+        mean: float | None = float(np.dot(tr, pr / pr.sum()))
         p90: float | None = weighted_quantile(tr, pr, 0.9)
         mx: float | None = float(tr.max())
     else:
