@@ -31,6 +31,9 @@ def create_driver(settings: Settings) -> Driver:
         connection_acquisition_timeout=settings.neo4j_acquisition_timeout,
         max_transaction_retry_time=settings.neo4j_max_retry_time,
         liveness_check_timeout=0,
+        # the server's hints (e.g. "property minutes does not exist" before any travel matrix
+        # is imported) are not problems of a running service
+        notifications_min_severity="OFF",
     )
 
 
