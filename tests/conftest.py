@@ -126,3 +126,25 @@ def pytest_runtest_makereport(item, call):
     if os.environ.get("CI") == "true" and report.skipped and "xfail" not in report.keywords:
         report.outcome = "failed"
         report.longrepr = f"skipped under CI=true, which is not allowed: {report.longrepr}"
+
+
+@pytest.fixture(scope="module")
+def seeded(driver: Driver) -> Driver:
+    """The full seed dataset, loaded once for a module whose tests only read."""
+    from app.loader import load_directory
+    from app.schema import apply_schema
+
+    wipe(driver)
+    apply_schema(driver, "neo4j")
+    load_directory(driver, "neo4j")
+    return driver
+
+
+@pytest.fixture(scope="module")
+def seeded_client(seeded: Driver, neo4j_server: Server):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    with TestClient(create_app(make_settings(neo4j_server))) as c:
+        yield c
