@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from app.api.routes import router as api_router
 from app.db import DatabaseUnavailable, create_driver, translate_errors
@@ -45,5 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app, retry_after=settings.retry_after_seconds)
+    # Neo4j Browser (served on the database's HTTP port) fetches the guide and the style sheet
+    app.add_middleware(CORSMiddleware, allow_origins=settings.browser_origins,
+                       allow_methods=["GET"], allow_headers=["pragma", "cache-control"])
     app.include_router(api_router)
     return app

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     neo4j_max_retry_time: float = 3.0
     retry_after_seconds: int = 10
     public_url: str = "http://127.0.0.1:8000"
+    browser_origins: list[str] = ["http://127.0.0.1:7474", "http://localhost:7474",
+                                  "http://127.0.0.1:17474", "http://localhost:17474"]
 
     @model_validator(mode="after")
     def _refuse_default_password(self) -> Settings:

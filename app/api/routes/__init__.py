@@ -2,11 +2,13 @@
 
 from fastapi import APIRouter
 
-from app.api.routes import coverage, entities, health
+from app.api.routes import browser, coverage, entities, health, maps
 
 router = APIRouter()
 router.include_router(health.router)
-# coverage first: /regions/{id}/coverage and /care-types/{id}/concentration
+router.include_router(browser.router)
+# fixed paths under /regions and /care-types before the {id} routes
+router.include_router(maps.router)
 router.include_router(coverage.router)
 for sub in (entities.regions, entities.hospitals, entities.networks, entities.care_types):
     router.include_router(sub)
