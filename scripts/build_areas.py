@@ -114,11 +114,12 @@ def build_rows(hospitals: list[Hospital]) -> list[list[str]]:
     return rows
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Command line entry point; ``argv`` defaults to ``sys.argv[1:]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hospitals", type=Path, default=SEED / "hospitals.csv")
     parser.add_argument("--out", type=Path, default=SEED / "areas.csv")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     hospitals = read_hospitals(args.hospitals)
     rows = build_rows(hospitals)
