@@ -84,6 +84,104 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scenario(args: argparse.Namespace) -> int:
+    """Run a scenario, store it, print a summary table."""
+    from app.errors import InvalidInput
+    from app.repository.scenarios import save_scenario
+    from app.repository.snapshot import read_snapshot
+    from app.services.scenarios import ScenarioCreate, run_scenario
+
+    req = ScenarioCreate(name=args.name, care_type=args.care_type, method=args.method,
+                         centres=args.centres, minutes=args.minutes, keep=args.keep,
+                         close=args.close, candidate_set=args.candidates,
+                         min_volume=args.min_volume, apply_norm=args.norm,
+                         capacity=args.capacity, solver=args.solver,
+                         time_limit=args.time_limit)
+    driver, settings = _driver()
+    with driver:
+        try:
+            data = run_scenario(read_snapshot(driver, settings.neo4j_database), req)
+        except InvalidInput as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        if not args.dry_run:
+            save_scenario(driver, settings.neo4j_database, data)
+    print(summary_table(data))
+    return 0
+
+
+def summary_table(s: dict) -> str:
+    h = s["headline"]
+
+    def f(x, fmt=".1f"):
+        return "-" if x is None else format(x, fmt)
+
+    lines = [f"scenario {s['id']}: {s['name']}",
+             f"  {s['method']} for {s['care_type']}: {h['centres']} centres, status "
+             f"{h['status']} ({h['solver']}, gap {f(h['gap'], '.2%')}, "
+             f"{f(h['runtime_s'], '.2f')} s)",
+             "",
+             f"  {'':<28}{'today':>12}{'scenario':>12}{'change':>12}",
+             f"  {'mean travel (min)':<28}{f(h['mean_minutes_baseline']):>12}"
+             f"{f(h['mean_minutes']):>12}{f(h['mean_delta'], '+.1f'):>12}",
+             f"  {'p90 travel (min)':<28}{f(s['baseline']['p90']):>12}{f(h['p90_minutes']):>12}"
+             f"{f(h['p90_delta'], '+.1f'):>12}",
+             f"  {'share within T':<28}{f(h['share_within_baseline'], '.1%'):>12}"
+             f"{f(h['share_within'], '.1%'):>12}",
+             f"  {'travel CO2 (kg/yr)':<28}{f(h['co2_kg_baseline'], ',.0f'):>12}"
+             f"{f(h['co2_kg'], ',.0f'):>12}{f(h['co2_kg_delta'], '+,.0f'):>12}",
+             f"  patients/yr {f(h['patients'], '.0f')}, of whom {f(h['patients_worse'], '.0f')} "
+             f"travel > {s['parameters']['worse_threshold']:g} min longer; regions without a "
+             f"centre: {', '.join(s['regions_without_centre']) or 'none'}",
+             "",
+             f"  {'centre':<40}{'status':<8}{'patients':>10}{'today':>8}{'mean min':>10}"
+             f"{'norm':>6}"]
+    for c in sorted(s["centres"], key=lambda c: -(c["patients"] or 0)):
+        norm = "-" if c["meets_norm"] is None else ("ok" if c["meets_norm"] else "BELOW")
+        lines.append(f"  {c['name'][:39]:<40}{c['status']:<8}{f(c['patients'], '.0f'):>10}"
+                     f"{f(c['baseline_patients'], '.0f'):>8}{f(c['mean_minutes']):>10}"
+                     f"{norm:>6}")
+    if s["closing"]:
+        lines.append("  stops: " + ", ".join(f"{c['name']} ({f(c['baseline_patients'], '.0f')})"
+                                            for c in s["closing"]))
+    return "\n".join(lines)
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    """Write the regions map, or a stored scenario's map or chart, to a file."""
+    from app.errors import NotFound
+    from app.repository.scenarios import get_scenario
+    from app.repository.snapshot import read_snapshot
+    from app.services import pictures
+
+    fmt = args.out.rsplit(".", 1)[-1].lower()
+    if fmt not in ("svg", "png"):
+        print("error: --out must end in .svg or .png", file=sys.stderr)
+        return 2
+    if args.what != "regions" and not args.scenario:
+        print("error: --scenario ID is needed", file=sys.stderr)
+        return 2
+    driver, settings = _driver()
+    db = settings.neo4j_database
+    with driver:
+        try:
+            if args.what == "regions":
+                body = pictures.regions_picture(read_snapshot(driver, db), fmt)
+            elif args.what == "scenario":
+                body = pictures.scenario_map_picture(get_scenario(driver, db, args.scenario),
+                                                     read_snapshot(driver, db), fmt)
+            else:
+                body = pictures.scenario_chart_picture(get_scenario(driver, db, args.scenario),
+                                                       fmt)
+        except NotFound as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    with open(args.out, "wb") as f:
+        f.write(body)
+    print(f"wrote {args.out} ({len(body):,} bytes)")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -143,6 +241,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true")
 
     add("report", cmd_report, "print the data report: regions, care types, providers, norms")
+
+    p = add("scenario", cmd_scenario, "run a concentration scenario, store it, print a summary")
+    p.add_argument("care_type")
+    p.add_argument("--method", default="p_median",
+                   choices=["p_median", "max_covering", "set_covering", "p_centre"])
+    p.add_argument("-k", "--centres", type=int)
+    p.add_argument("--minutes", type=float, default=45.0, help="travel threshold T")
+    p.add_argument("--keep", nargs="*", default=[], metavar="HOSPITAL")
+    p.add_argument("--close", nargs="*", default=[], metavar="HOSPITAL")
+    p.add_argument("--candidates", default="providers",
+                   choices=["providers", "umc_topclinical", "all"])
+    p.add_argument("--min-volume", type=float)
+    p.add_argument("--norm", action="store_true", help="apply the care type's volume norm")
+    p.add_argument("--capacity", type=float)
+    p.add_argument("--solver", default="auto", choices=["auto", "exact", "heuristic"])
+    p.add_argument("--time-limit", type=float, default=60.0)
+    p.add_argument("--name")
+    p.add_argument("--dry-run", action="store_true", help="compute and print, do not store")
+
+    p = add("map", cmd_map, "write the regions map or a scenario's map/chart (SVG or PNG)")
+    p.add_argument("what", choices=["regions", "scenario", "chart"])
+    p.add_argument("--scenario", help="scenario id (for scenario and chart)")
+    p.add_argument("--out", required=True, help="file name ending in .svg or .png")
 
     for name, func, help_ in (("serve", cmd_serve, "run the HTTP API"),
                               ("up", cmd_up, "start database, load seed, run the API")):

@@ -49,7 +49,8 @@ def translate_errors() -> Iterator[None]:
         raise DatabaseUnavailable("Neo4j is unreachable") from e
 
 
-SERVER_INFO = "CALL dbms.components() YIELD name, versions, edition RETURN versions[0] AS version, edition"
+SERVER_INFO = ("CALL dbms.components() YIELD name, versions, edition "
+               "RETURN versions[0] AS version, edition")
 
 
 def server_info(driver: Driver, database: str) -> dict:

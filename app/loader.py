@@ -24,7 +24,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,14 +47,14 @@ LON_RANGE = (3.30, 7.30)
 Confidence = Literal["found", "recalled", "modelled"]
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     umc = "umc"
     categorical = "categorical"
     topclinical = "topclinical"
     general = "general"
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     basic = "basic"
     network = "network"
     expert = "expert"
@@ -210,7 +210,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return f"{where}: {self.field}: {self.message}" if self.field else \
+            f"{where}: {self.message}"
 
 
 class LoadError(ValueError):
@@ -252,7 +253,8 @@ def _read_file(path: Path, spec: FileSpec,
     for c in missing:
         problems.append(Problem(spec.name, 1, c, "required column is missing"))
     for c in unknown:
-        problems.append(Problem(spec.name, 1, c, f"unknown column (expected: {', '.join(expected)})"))
+        problems.append(Problem(spec.name, 1, c,
+                                f"unknown column (expected: {', '.join(expected)})"))
     if missing or unknown:
         return [], []
     rows: list[Row] = []

@@ -4,7 +4,7 @@ Loopback only, bounded in count and time. Needs a database with the seed loaded 
 ``dev`` instance after ``./scripts/up.sh``, or ``NEO4J_URI``). Starts its own API server
 (uvicorn, one process) on a free loopback port.
 
-    .venv/bin/python bench/bench_api.py [--requests 200] [--max-seconds 60] [--out bench/results/api.md]
+    .venv/bin/python bench/bench_api.py [--requests 200] [--max-seconds 60]
 
 The baseline is the Cypher the endpoints run (the snapshot read of ``app.repository.snapshot``)
 issued through the driver at the same concurrency, so the ratio shows what the API adds on top

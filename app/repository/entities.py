@@ -37,7 +37,8 @@ CALL (g) { OPTIONAL MATCH (a:Area)-[:IN_REGION]->(g)
 CALL (g) { OPTIONAL MATCH (n:Network)-[:COVERS]->(g)
            WITH n ORDER BY n.id RETURN collect(n.id) AS networks }
 RETURN g {.id, .name, .lead_organisation, .source, .confidence, hospitals: hospitals,
-          population: population, areas: areas, networks: networks} AS region, size(matches) AS total
+          population: population, areas: areas, networks: networks} AS region,
+       size(matches) AS total
 """
 GET_REGION = """
 MATCH (g:Region {id: $id})

@@ -155,6 +155,6 @@ def read_snapshot(driver: Driver, db: str) -> Snapshot:
     for r in read(driver, db, CARE_TYPES):
         care_types[r["id"]] = {k: r[k] for k in ("id", "name", "level", "min_volume",
                                                  "annual_cases")}
-        provision[r["id"]] = {h: v for h, v in r["provision"]}
+        provision[r["id"]] = dict(r["provision"])
     travel = [(r["area"], r["hospital"], float(r["minutes"])) for r in read(driver, db, TRAVEL)]
     return Snapshot(regions, areas, hospitals, networks, care_types, provision, travel)

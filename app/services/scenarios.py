@@ -125,10 +125,10 @@ def run_scenario(snap: Snapshot, req: ScenarioCreate) -> dict[str, Any]:
     rate = ct["annual_cases"] / population.sum() if population.sum() else 0.0
     demand = population * rate
     C = snap.minutes
-    common: dict[str, Any] = dict(keep=keep, close=[index[h] for h in req.close],
-                                  candidates=candidates, min_volume=min_volume,
-                                  capacity=capacity, solver=req.solver,
-                                  time_limit=req.time_limit, seed=0)
+    common: dict[str, Any] = {"keep": keep, "close": [index[h] for h in req.close],
+                                  "candidates": candidates, "min_volume": min_volume,
+                                  "capacity": capacity, "solver": req.solver,
+                                  "time_limit": req.time_limit, "seed": 0}
     try:
         if req.method == "p_median":
             result = p_median(C, demand, k=req.centres, **common)

@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app.api.deps import DatabaseDep, DriverDep
-from app.plots import region_map
 from app.repository.snapshot import read_snapshot
+from app.services.pictures import regions_picture
 
 router = APIRouter(tags=["maps"])
 MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
@@ -21,10 +21,4 @@ IMAGE = {200: {"content": {"image/svg+xml": {}, "image/png": {}},
 @router.get("/regions/map.{fmt}", response_class=Response, responses=IMAGE)
 def read_regions_map(fmt: Literal["svg", "png"], driver: DriverDep, db: DatabaseDep) -> Response:
     """Hospitals and demand areas of the Netherlands, coloured by oncology region."""
-    snap = read_snapshot(driver, db)
-    regions = [{"id": k, "name": v} for k, v in sorted(snap.regions.items())]
-    population = int(snap.population.sum())
-    title = (f"Oncology regions: {len(snap.hospitals)} hospital locations, "
-             f"{len(snap.areas):,} areas, {population / 1e6:.1f} M people")
-    body = region_map(snap.hospitals, snap.areas, regions, fmt=fmt, title=title)
-    return Response(body, media_type=MEDIA[fmt])
+    return Response(regions_picture(read_snapshot(driver, db), fmt), media_type=MEDIA[fmt])

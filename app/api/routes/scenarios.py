@@ -7,11 +7,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import DatabaseDep, DriverDep, LimitDep, OffsetDep
-from app.plots import scenario_comparison_chart, scenario_map
 from app.repository import scenarios as repo
 from app.repository.snapshot import read_snapshot
 from app.schemas import Page
 from app.services.compare import compare_scenarios
+from app.services.pictures import scenario_chart_picture, scenario_map_picture
 from app.services.scenarios import ScenarioCreate, run_scenario
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
@@ -62,31 +62,12 @@ def delete_scenario(scenario_id: str, driver: DriverDep, db: DatabaseDep) -> Res
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-def _subtitle(s: dict[str, Any]) -> str:
-    h = s["headline"]
-
-    def f(x: Any, fmt: str) -> str:
-        return "n/a" if x is None else format(x, fmt)
-
-    return (f"{h['centres']} centres · mean travel {f(h['mean_minutes'], '.1f')} min "
-            f"({f(h['mean_delta'], '+.1f')} vs today) · within {s['parameters']['minutes']:g} "
-            f"min {f(h['share_within'], '.0%')} · CO2 {f(h['co2_kg_delta'], '+,.0f')} kg/yr")
-
-
 @router.get("/{scenario_id}/map.{fmt}", response_class=Response, responses=IMAGE)
 def read_scenario_map(scenario_id: str, fmt: Literal["svg", "png"], driver: DriverDep,
                       db: DatabaseDep) -> Response:
     """Areas coloured by the centre they are allocated to; open centres sized by volume."""
     s = repo.get_scenario(driver, db, scenario_id)
-    snap = read_snapshot(driver, db)
-    areas = set(snap.area_ids)
-    hospitals = set(snap.hospital_ids)
-    open_ids = [c["hospital"] for c in s["centres"] if c["hospital"] in hospitals]
-    allocation = {a: h for a, h in s["allocation"].items() if a in areas and h in open_ids}
-    volumes = {c["hospital"]: c["patients"] or 0.0 for c in s["centres"]
-               if c["hospital"] in hospitals}
-    body = scenario_map(snap.hospitals, snap.areas, allocation, open_ids=open_ids,
-                        volumes=volumes, fmt=fmt, title=s["name"], subtitle=_subtitle(s))
+    body = scenario_map_picture(s, read_snapshot(driver, db), fmt)
     return Response(body, media_type=MEDIA[fmt])
 
 
@@ -95,13 +76,5 @@ def read_scenario_chart(scenario_id: str, fmt: Literal["svg", "png"], driver: Dr
                         db: DatabaseDep,
                         width: Annotated[int, Query(ge=200, le=4000)] = 1200) -> Response:
     """Travel-time distribution baseline versus scenario, and volume per centre vs the norm."""
-    s = repo.get_scenario(driver, db, scenario_id)
-    am = s["area_minutes"]
-    inf = float("inf")
-    base = [inf if x is None else x for x in am["baseline"]]
-    scen = [inf if x is None else x for x in am["scenario"]]
-    weights = [x or 0.0 for x in am["demand"]]
-    volumes = {c["name"]: c["patients"] or 0.0 for c in s["centres"]}
-    body = scenario_comparison_chart(base, weights, scen, weights, volumes, s["min_volume"],
-                                     fmt=fmt, title=s["name"], width_px=width)
+    body = scenario_chart_picture(repo.get_scenario(driver, db, scenario_id), fmt, width)
     return Response(body, media_type=MEDIA[fmt])

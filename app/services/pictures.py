@@ -1,0 +1,53 @@
+"""Maps and charts from the graph and stored scenarios (shared by the API and the CLI)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.plots import region_map, scenario_comparison_chart, scenario_map
+from app.repository.snapshot import Snapshot
+
+__all__ = ["regions_picture", "scenario_chart_picture", "scenario_map_picture"]
+
+
+def regions_picture(snap: Snapshot, fmt: str) -> bytes:
+    regions = [{"id": k, "name": v} for k, v in sorted(snap.regions.items())]
+    population = int(snap.population.sum())
+    title = (f"Oncology regions: {len(snap.hospitals)} hospital locations, "
+             f"{len(snap.areas):,} areas, {population / 1e6:.1f} M people")
+    return region_map(snap.hospitals, snap.areas, regions, fmt=fmt, title=title)
+
+
+def _subtitle(s: dict[str, Any]) -> str:
+    h = s["headline"]
+
+    def f(x: Any, fmt: str) -> str:
+        return "n/a" if x is None else format(x, fmt)
+
+    return (f"{h['centres']} centres · mean travel {f(h['mean_minutes'], '.1f')} min "
+            f"({f(h['mean_delta'], '+.1f')} vs today) · within {s['parameters']['minutes']:g} "
+            f"min {f(h['share_within'], '.0%')} · CO2 {f(h['co2_kg_delta'], '+,.0f')} kg/yr")
+
+
+def scenario_map_picture(s: dict[str, Any], snap: Snapshot, fmt: str) -> bytes:
+    """Areas and hospitals as stored now; allocations to ids no longer in the graph are left
+    out (a scenario outlives a data reload)."""
+    areas = set(snap.area_ids)
+    hospitals = set(snap.hospital_ids)
+    open_ids = [c["hospital"] for c in s["centres"] if c["hospital"] in hospitals]
+    allocation = {a: h for a, h in s["allocation"].items() if a in areas and h in open_ids}
+    volumes = {c["hospital"]: c["patients"] or 0.0 for c in s["centres"]
+               if c["hospital"] in hospitals}
+    return scenario_map(snap.hospitals, snap.areas, allocation, open_ids=open_ids,
+                        volumes=volumes, fmt=fmt, title=s["name"], subtitle=_subtitle(s))
+
+
+def scenario_chart_picture(s: dict[str, Any], fmt: str, width: int = 1200) -> bytes:
+    am = s["area_minutes"]
+    inf = float("inf")
+    base = [inf if x is None else x for x in am["baseline"]]
+    scen = [inf if x is None else x for x in am["scenario"]]
+    weights = [x or 0.0 for x in am["demand"]]
+    volumes = {c["name"]: c["patients"] or 0.0 for c in s["centres"]}
+    return scenario_comparison_chart(base, weights, scen, weights, volumes, s["min_volume"],
+                                     fmt=fmt, title=s["name"], width_px=width)
