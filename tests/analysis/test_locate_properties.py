@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from analysis.locate import InfeasibleScenario, max_covering, p_centre, p_median
 
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -32,8 +32,8 @@ def scenarios(draw):
     if limits in ("capacity", "both"):
         cap = np.round(rng.uniform(0.5, 1.5, m) * w.sum() / max(k - 1, 1), 2)
     solver = draw(st.sampled_from(["exact", "heuristic"]))
-    return dict(C=C, w=w, k=k, close=close, keep=keep, min_volume=minv, capacity=cap,
-                solver=solver)
+    return {"C": C, "w": w, "k": k, "close": close, "keep": keep, "min_volume": minv,
+            "capacity": cap, "solver": solver}
 
 
 def check_allocation(r, C, w, close, keep, minv, cap):

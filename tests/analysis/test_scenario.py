@@ -36,8 +36,8 @@ HOSP_REGION = np.array(["N", "S", "S"])
 
 
 def evaluate(**kw):
-    opts = dict(current=[0, 1, 2], distance_km=0.5 * C, area_region=AREA_REGION,
-                hospital_region=HOSP_REGION, radius=15.0, min_volume=3.0)
+    opts = {"current": [0, 1, 2], "distance_km": 0.5 * C, "area_region": AREA_REGION,
+                "hospital_region": HOSP_REGION, "radius": 15.0, "min_volume": 3.0}
     opts.update(kw)
     return evaluate_scenario(C, W, A, **opts)
 
