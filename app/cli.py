@@ -182,6 +182,60 @@ def cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analysis(args: argparse.Namespace) -> int:
+    """Network structure as readable tables."""
+    from app.errors import NotFound
+    from app.repository.flows import replace_modelled_flows
+    from app.repository.scenarios import get_scenario
+    from app.repository.snapshot import read_snapshot
+    from app.services import network as svc
+
+    driver, settings = _driver()
+    db = settings.neo4j_database
+    with driver:
+        try:
+            scenario = get_scenario(driver, db, args.scenario) if args.scenario else None
+        except NotFound as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        snap = read_snapshot(driver, db)
+        if args.what == "flows":
+            graph = svc.flow_graph(snap)
+            n = replace_modelled_flows(driver, db, svc.flow_rows(graph))
+            print(f"stored {n} modelled REFERS relationships "
+                  f"({graph.graph['routed_patients']:,.0f} patients/yr routed)")
+        elif args.what == "communities":
+            r = svc.analyse_communities(snap, scenario, seed=args.seed, resolution=1.0)
+            print(f"modularity: defined regions {r['modularity_defined']:.3f}, found "
+                  f"communities {r['modularity_found']:.3f}; "
+                  f"adjusted Rand {r['adjusted_rand']:.3f}")
+            for c in r["communities"]:
+                print(f"  community {c['community']:>2} ~ {c['region']:<13} "
+                      f"{len(c['hospitals']):>3} hospitals")
+            print(f"hospitals whose community differs from their region ({len(r['differing'])}):")
+            for d in r["differing"]:
+                print(f"  {d['hospital']:<40} region {d['region']:<13} -> {d['community_region']}")
+        elif args.what == "centrality":
+            r = svc.analyse_centrality(snap, scenario, limit=args.limit)
+            for name, rows in r.items():
+                print(name.replace("_", " "))
+                print(f"  {'id':<40}{'degree':>12}{'betweenness':>13}{'eigenvector':>13}")
+                for x in rows:
+                    print(f"  {x['id'][:39]:<40}{x['weighted_degree']:>12.1f}"
+                          f"{x['betweenness']:>13.3f}{x['eigenvector']:>13.3f}")
+        else:
+            r = svc.analyse_resilience(snap, scenario, limit=args.limit)
+            print(f"{r['count']} region x care type pairs hang on a single hospital")
+            print(f"  {'hospital':<40}{'pairs':>6}  examples")
+            for x in r["ranking"]:
+                ex = ", ".join(f"{d['region']}/{d['care_type']}" for d in x["depends"][:3])
+                print(f"  {x['hospital'][:39]:<40}{x['pairs']:>6}  {ex}")
+            ap = r["articulation_points"]
+            print(f"articulation points of the hospital-network graph: "
+                  f"{', '.join(ap['hospitals'] + ap['networks']) or 'none'}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -211,6 +265,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         args.directory, args.mode, args.quiet = None, "replace", False
         if cmd_load(args) != 0:
             return 2
+        args.what, args.scenario, args.seed, args.limit = "flows", None, 42, 15
+        cmd_analysis(args)
     print(f"API on http://{args.host}:{args.port}/docs ; guide: "
           f":play http://127.0.0.1:{args.port}/guide in Neo4j Browser")
     return cmd_serve(args)
@@ -259,6 +315,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=float, default=60.0)
     p.add_argument("--name")
     p.add_argument("--dry-run", action="store_true", help="compute and print, do not store")
+
+    p = add("analysis", cmd_analysis, "network structure: communities, centrality, "
+            "resilience; `flows` stores modelled REFERS relationships")
+    p.add_argument("what", choices=["communities", "centrality", "resilience", "flows"])
+    p.add_argument("--scenario", help="analyse a stored scenario instead of today")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--limit", type=int, default=15)
 
     p = add("map", cmd_map, "write the regions map or a scenario's map/chart (SVG or PNG)")
     p.add_argument("what", choices=["regions", "scenario", "chart"])

@@ -1,0 +1,63 @@
+"""Network structure: communities vs regions, centrality, single points of failure."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import DatabaseDep, DriverDep
+from app.repository.flows import replace_modelled_flows
+from app.repository.scenarios import get_scenario
+from app.repository.snapshot import read_snapshot
+from app.services import network as svc
+
+router = APIRouter(prefix="/analysis", tags=["network analysis"])
+ERRORS = {404: {"description": "unknown scenario (problem+json)"},
+          422: {"description": "invalid parameter (problem+json)"},
+          503: {"description": "database unavailable (problem+json, Retry-After)"}}
+ScenarioQ = Annotated[str | None, Query(description="analyse a stored scenario instead of "
+                                                    "today's providers")]
+LimitQ = Annotated[int, Query(ge=1, le=1000)]
+
+
+def _scenario(driver, db, scenario_id: str | None) -> dict[str, Any] | None:
+    return None if scenario_id is None else get_scenario(driver, db, scenario_id)
+
+
+@router.get("/communities", responses=ERRORS)
+def read_communities(driver: DriverDep, db: DatabaseDep, scenario: ScenarioQ = None,
+                     seed: int = 42,
+                     resolution: Annotated[float, Query(gt=0, le=10)] = 1.0) -> dict[str, Any]:
+    """Louvain communities of the modelled patient flows compared with the defined regions:
+    modularity of both partitions, adjusted Rand index, hospitals whose community differs."""
+    s = _scenario(driver, db, scenario)
+    return svc.analyse_communities(read_snapshot(driver, db), s, seed=seed,
+                                   resolution=resolution)
+
+
+@router.get("/centrality", responses=ERRORS)
+def read_centrality(driver: DriverDep, db: DatabaseDep, scenario: ScenarioQ = None,
+                    limit: LimitQ = 25) -> dict[str, Any]:
+    """Weighted degree, betweenness and eigenvector centrality of hospitals in the flow graph
+    and of hospitals and networks in the membership graph."""
+    s = _scenario(driver, db, scenario)
+    return svc.analyse_centrality(read_snapshot(driver, db), s, limit=limit)
+
+
+@router.get("/resilience", responses=ERRORS)
+def read_resilience(driver: DriverDep, db: DatabaseDep, scenario: ScenarioQ = None,
+                    limit: LimitQ = 25) -> dict[str, Any]:
+    """Single points of failure per region x care type, hospitals ranked by how many pairs
+    depend on them, articulation points of the hospital-network graph."""
+    s = _scenario(driver, db, scenario)
+    return svc.analyse_resilience(read_snapshot(driver, db), s, limit=limit)
+
+
+@router.post("/flows", responses=ERRORS)
+def write_flows(driver: DriverDep, db: DatabaseDep) -> dict[str, Any]:
+    """Store today's modelled referral flows as REFERS relationships (marked modelled)."""
+    graph = svc.flow_graph(read_snapshot(driver, db))
+    rows = svc.flow_rows(graph)
+    replace_modelled_flows(driver, db, rows)
+    return {"relationships": len(rows), "patients": graph.graph["routed_patients"]}
