@@ -9,7 +9,6 @@ import html
 import re
 
 import neo4j
-import pytest
 
 from app.localdb import PROJECT_ROOT
 
