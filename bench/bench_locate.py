@@ -1,0 +1,278 @@
+"""Benchmark of analysis.locate (not a test).
+
+Part 1 ("dutch"): the Dutch instance from graph/seed (areas x hospitals, modelled car minutes,
+pancreatic-resection demand), or a synthetic clustered instance of the same size when the
+seed files are missing. Times the exact solver (proven optimum) and the heuristic, and
+spopt ``PMedian.from_cost_matrix`` + ``pulp.PULP_CBC_CMD`` on the same matrix in the same
+run. spopt is not a dependency of oncoregio: it runs in a subprocess with the interpreter of
+a separate venv (``--bench-python``, default ``.venv-bench/bin/python``).
+
+Part 2 ("scale"): synthetic clustered instances 1x, 10x, 100x (about 1,500 x 100, 15,000 x
+300, 150,000 x 1,000), heuristic only, each in its own subprocess: time and peak memory.
+
+Writes a markdown table to bench/results/locate.md. See bench/README.md for the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PANCREAS_PER_PERSON = 1000 / 17.9e6  # ~1,000 pancreatic resections a year, 17.9 M people
+CIRCUITY, SPEED_KMH = 1.343, 60.0  # used only when analysis.travel is missing
+
+
+# ------------------------------------------------------------------------------- instances
+
+
+def travel_minutes(alat, alon, hlat, hlon) -> np.ndarray:
+    try:
+        from analysis.travel import travel_time_matrix
+    except ImportError:  # pragma: no cover - fallback kept for a partial checkout
+        r = 6371.0088
+        p1, p2 = np.radians(alat)[:, None], np.radians(hlat)[None, :]
+        dl = np.radians(hlon)[None, :] - np.radians(alon)[:, None]
+        a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+        km = 2 * r * np.arcsin(np.sqrt(a))
+        return km * CIRCUITY / SPEED_KMH * 60.0
+    return travel_time_matrix(alat, alon, hlat, hlon)
+
+
+def dutch_instance() -> tuple[np.ndarray, np.ndarray, str]:
+    areas, hosp = ROOT / "graph/seed/areas.csv", ROOT / "graph/seed/hospitals.csv"
+    if areas.exists() and hosp.exists():
+        A = list(csv.DictReader(areas.open(encoding="utf-8")))
+        H = list(csv.DictReader(hosp.open(encoding="utf-8")))
+        C = travel_minutes(np.array([float(a["lat"]) for a in A]),
+                           np.array([float(a["lon"]) for a in A]),
+                           np.array([float(h["lat"]) for h in H]),
+                           np.array([float(h["lon"]) for h in H]))
+        w = np.array([float(a["population"]) for a in A]) * PANCREAS_PER_PERSON
+        return np.asarray(C, dtype=np.float64), w, "graph/seed (areas.csv x hospitals.csv)"
+    C, w = synthetic(1522, 114, seed=0)
+    return C.astype(np.float64), w, "synthetic clustered (seed files missing)"
+
+
+def synthetic(n: int, m: int, seed: int = 0, dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """Clustered instance: areas around towns, hospitals in the larger towns.
+
+    The square grows with n so that the density stays Dutch-like (~1,500 areas on
+    ~250 x 250 km); minutes = euclidean km x 1.343 / 60 km/h.
+    """
+    rng = np.random.default_rng(seed)
+    side = 250.0 * np.sqrt(n / 1500)
+    towns = max(n // 15, 5)
+    tc = rng.uniform(0, side, (towns, 2))
+    tsize = rng.lognormal(0, 1.0, towns)
+    which = rng.choice(towns, size=n, p=tsize / tsize.sum())
+    pts = tc[which] + rng.normal(0, 4.0, (n, 2))
+    pop = rng.lognormal(8.5, 1.0, n)
+    big = np.argsort(-tsize)[:m]
+    hosp = tc[big] + rng.normal(0, 1.0, (m, 2))
+    C = np.empty((n, m), dtype=dtype)
+    step = max(1, (1 << 22) // m)
+    for s in range(0, n, step):
+        d = pts[s:s + step, None, :] - hosp[None, :, :]
+        C[s:s + step] = np.hypot(d[..., 0], d[..., 1]) * CIRCUITY / SPEED_KMH * 60.0
+    w = pop / pop.mean() * (17.9e6 / 1500) * PANCREAS_PER_PERSON  # Dutch-like people per area
+    return C, w
+
+
+# ------------------------------------------------------------------------------- workers
+
+
+def spopt_worker(npz: str, k: int, time_limit: float) -> None:
+    """Run in the bench venv: spopt PMedian + CBC on the saved matrix; print JSON."""
+    import pulp
+    import spopt
+    from spopt.locate import PMedian
+
+    d = np.load(npz)
+    C, w = d["C"], d["w"]
+    t0 = time.perf_counter()
+    mdl = PMedian.from_cost_matrix(C, w, p_facilities=k)
+    t1 = time.perf_counter()
+    mdl = mdl.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit))
+    t2 = time.perf_counter()
+    open_sites = [j for j, cl in enumerate(mdl.fac2cli) if len(cl) > 0]
+    obj = float(mdl.problem.objective.value())
+    print(json.dumps({
+        "build_s": t1 - t0, "solve_s": t2 - t1, "total_s": t2 - t0, "objective": obj,
+        "open": open_sites, "version": spopt.__version__,
+        "status": pulp.LpStatus[mdl.problem.status],
+        "sol_status": int(mdl.problem.sol_status),
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+
+
+def scale_worker(n: int, m: int, k: int, time_limit: float, seed: int) -> None:
+    """Heuristic on one synthetic instance; print JSON with time and memory."""
+    from analysis.locate import p_median
+
+    t0 = time.perf_counter()
+    C, w = synthetic(n, m, seed=seed, dtype=np.float32)
+    gen_s = time.perf_counter() - t0
+    rss_input = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    r = p_median(C, w, k=k, solver="heuristic", time_limit=time_limit, seed=seed)
+    t = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(json.dumps({
+        "n": n, "m": m, "k": k, "gen_s": gen_s, "solve_s": t, "objective": r.objective,
+        "bound": r.bound, "gap": r.gap, "status": r.status, "input_mb": C.nbytes / 2**20,
+        "peak_traced_mb": peak / 2**20, "rss_before_mb": rss_input,
+        "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+
+
+# ------------------------------------------------------------------------------- parts
+
+
+def run_json(cmd: list[str], timeout: float) -> dict | None:
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
+                             cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"error": f"killed after {timeout:.0f} s"}
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    if out.returncode != 0 or not lines:
+        return {"error": (out.stderr.strip().splitlines() or ["no output"])[-1]}
+    return json.loads(lines[-1])
+
+
+def part_dutch(args, lines: list[str]) -> None:
+    from analysis.locate import p_median
+
+    C, w, source = dutch_instance()
+    n, m = C.shape
+    # warm-up on a tiny instance: one-time import/library loading is not solver time
+    # (the spopt worker likewise starts its clock after its imports)
+    p_median(C[:50, :10], w[:50], k=3, solver="exact")
+    lines += [f"## 1. Dutch instance: p-median, {n} areas x {m} hospitals", "",
+              f"Source: {source}; minutes = haversine km x 1.343 / 60 km/h; weights = "
+              f"population x 1000 / 17.9e6 (total {w.sum():.1f} patients/yr).", "",
+              "| k | solver | time (s) | objective (patient-min/yr) | bound | gap | status | "
+              "vs spopt+CBC |", "|---|---|---|---|---|---|---|---|"]
+    for k in args.ks:
+        res = {}
+        for solver in ("exact", "heuristic"):
+            t0 = time.perf_counter()
+            r = p_median(C, w, k=k, solver=solver, time_limit=args.time_limit, seed=args.seed)
+            res[solver] = (time.perf_counter() - t0, r)
+        sp = None
+        if not args.skip_spopt:
+            with tempfile.TemporaryDirectory() as td:
+                npz = os.path.join(td, "inst.npz")
+                np.savez(npz, C=C, w=w)
+                sp = run_json([args.bench_python, __file__, "--spopt-worker", npz, "--k",
+                               str(k), "--spopt-time-limit", str(args.spopt_time_limit)],
+                              timeout=args.spopt_time_limit * 2 + 120)
+        for solver, (t, r) in res.items():
+            if sp and "error" not in sp:
+                ratio = sp["total_s"] / t
+                same = abs(sp["objective"] - r.objective) <= 1e-6 * abs(r.objective)
+                cmp_ = (f"{ratio:.0f}x faster; objective "
+                        + ("equal" if same else f"differs by {r.objective - sp['objective']:+.4g}"))
+            else:
+                cmp_ = "n/a" if sp is None else sp["error"]
+            lines.append(f"| {k} | {solver} | {t:.2f} | {r.objective:.6f} | {r.bound:.6f} | "
+                         f"{r.gap:.2e} | {r.status} | {cmp_} |")
+        if sp and "error" not in sp:
+            lines.append(f"| {k} | spopt {sp['version']} PMedian + CBC | "
+                         f"{sp['total_s']:.2f} (build "
+                         f"{sp['build_s']:.2f}, solve {sp['solve_s']:.2f}; RSS "
+                         f"{sp['rss_mb']:.0f} MB) | {sp['objective']:.6f} | - | - | "
+                         f"{sp['status']} (sol_status {sp['sol_status']}) | - |")
+        elif sp:
+            lines.append(f"| {k} | spopt PMedian + CBC | - | - | - | - | {sp['error']} | - |")
+        print("\n".join(lines[-3:]), flush=True)
+    lines.append("")
+
+
+def part_scale(args, lines: list[str]) -> None:
+    sizes = {1: (1500, 100), 10: (15000, 300), 100: (150000, 1000)}
+    lines += ["## 2. Scale: heuristic only (greedy + fast interchange + Lagrangian bound)", "",
+              f"Synthetic clustered instances (float32 cost matrix), k={args.scale_k}, "
+              f"time limit {args.scale_time_limit:.0f} s per instance, each run in its own "
+              "process. Peak traced = numpy/Python allocations during the solve "
+              "(tracemalloc; the input matrix is allocated before); RSS = process peak.", "",
+              "| scale | n x m | input (MB) | time (s) | status | gap (Lagrangian) | "
+              "peak traced (MB) | peak RSS (MB) |", "|---|---|---|---|---|---|---|---|"]
+    for s in args.scales:
+        n, m = sizes[s]
+        out = run_json([sys.executable, __file__, "--scale-worker", str(n), str(m),
+                        str(args.scale_k), str(args.scale_time_limit), str(args.seed)],
+                       timeout=args.scale_time_limit * 3 + 300)
+        if out is None or "error" in out:
+            lines.append(f"| {s}x | {n} x {m} | - | - | {out and out.get('error')} | - | - | - |")
+        else:
+            lines.append(f"| {s}x | {n} x {m} | {out['input_mb']:.0f} | {out['solve_s']:.1f} | "
+                         f"{out['status']} | {out['gap']:.2%} | {out['peak_traced_mb']:.0f} | "
+                         f"{out['rss_peak_mb']:.0f} |")
+        print(lines[-1], flush=True)
+    lines.append("")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", choices=["dutch", "scale", "all"], default="all")
+    ap.add_argument("--ks", type=lambda s: [int(x) for x in s.split(",")], default=[15])
+    ap.add_argument("--k", type=int, default=15, help=argparse.SUPPRESS)
+    ap.add_argument("--time-limit", type=float, default=300.0, help="exact/heuristic, s")
+    ap.add_argument("--spopt-time-limit", type=float, default=900.0, help="CBC, s")
+    ap.add_argument("--skip-spopt", action="store_true")
+    ap.add_argument("--bench-python", default=str(ROOT / ".venv-bench/bin/python"))
+    ap.add_argument("--scales", type=lambda s: [int(x) for x in s.split(",")],
+                    default=[1, 10, 100])
+    ap.add_argument("--scale-k", type=int, default=15)
+    ap.add_argument("--scale-time-limit", type=float, default=180.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=str(ROOT / "bench/results/locate.md"))
+    ap.add_argument("--spopt-worker", metavar="NPZ")
+    ap.add_argument("--scale-worker", nargs=5, metavar=("N", "M", "K", "TL", "SEED"))
+    args = ap.parse_args(argv)
+    if args.spopt_worker:
+        spopt_worker(args.spopt_worker, args.k, args.spopt_time_limit)
+        return
+    if args.scale_worker:
+        n, m, k, tl, seed = args.scale_worker
+        scale_worker(int(n), int(m), int(k), float(tl), int(seed))
+        return
+    import numpy
+    import scipy
+
+    lines = ["# Benchmark: analysis.locate", "",
+             f"Run {time.strftime('%Y-%m-%d %H:%M')} on {platform.machine()}, "
+             f"{os.cpu_count()} cores, Python {platform.python_version()}, numpy "
+             f"{numpy.__version__}, scipy {scipy.__version__} (milp = HiGHS). Single runs, "
+             "indicative. Command: `" + " ".join(["python", "bench/bench_locate.py"]
+                                                 + (argv if argv is not None else sys.argv[1:]))
+             + "`", ""]
+    if args.part in ("dutch", "all"):
+        part_dutch(args, lines)
+    if args.part in ("scale", "all"):
+        part_scale(args, lines)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
