@@ -1,6 +1,7 @@
 """oncoregio's mathematics: pure functions on arrays, mappings and networkx graphs.
 
-No I/O, no Neo4j, no FastAPI. One topic per module:
+No I/O, no Neo4j, no FastAPI. One topic per module (``analysis.locate.locate``, the
+run-by-name entry point, is not re-exported: it would shadow the module of the same name):
 
 - :mod:`analysis.travel` -- travel-time and distance matrices (modelled or imported)
 - :mod:`analysis.coverage` -- nearest provider, coverage figures, gaps
@@ -31,7 +32,6 @@ from analysis.coverage import (
 from analysis.locate import (
     InfeasibleScenario,
     LocationResult,
-    locate,
     max_covering,
     p_centre,
     p_median,
@@ -80,7 +80,7 @@ __all__ = [
     "adjusted_rand_index", "articulation_points", "baseline_allocation", "centrality",
     "communities", "compare_partitions", "concentration_figures", "coverage_figures",
     "distance_matrix_km", "evaluate_scenario", "exchange_graph", "haversine_km", "herfindahl",
-    "locate", "matrix_from_pairs", "max_covering", "membership_graph", "model_flows",
+    "matrix_from_pairs", "max_covering", "membership_graph", "model_flows",
     "nearest", "nearest_index", "p_centre", "p_median", "reachable_providers",
     "region_coverage", "resilience_ranking", "set_covering", "single_points_of_failure",
     "travel_stats", "travel_time_matrix", "weighted_quantile", "worst_areas",

@@ -20,6 +20,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 
+from analysis.coverage import weighted_quantile
+
 __all__ = [
     "CAR_CO2_KG_PER_KM",
     "TRIPS_PER_PATIENT",
@@ -28,7 +30,7 @@ __all__ = [
     "baseline_allocation",
     "evaluate_scenario",
     "travel_stats",
-    "weighted_quantile",
+    "weighted_quantile",  # re-exported from analysis.coverage (one definition)
 ]
 
 #: Travel CO2 per car-kilometre, kg. Found: CBS reported that the average CO2 emission of
@@ -56,8 +58,8 @@ class TravelStats:
         Patients per year with a centre (the weight of the distribution).
     mean, median, p90, max : float
         Weighted mean, weighted median (q = 0.5), weighted 90th percentile
-        (see :func:`weighted_quantile`) and the largest travel time of any patient;
-        ``nan`` when no patient is served.
+        (see :func:`analysis.coverage.weighted_quantile`) and the largest travel time of
+        any patient; ``nan`` when no patient is served.
     share_within : float
         Share of served patients within ``radius`` minutes (``nan`` without a radius).
     unserved_demand : float
@@ -154,61 +156,6 @@ class ScenarioEvaluation:
     co2_kg_baseline: float
     co2_kg_scenario: float
     co2_kg_delta: float
-
-
-def weighted_quantile(values: ArrayLike, weights: ArrayLike, q: float) -> float:
-    """Weighted quantile: the smallest value whose cumulative weight share reaches ``q``.
-
-    Parameters
-    ----------
-    values : array_like, shape (p,)
-        Observations (e.g. travel minutes).
-    weights : array_like, shape (p,)
-        Non-negative weights (e.g. patients); zero-weight entries are ignored.
-    q : float
-        Quantile in (0, 1].
-
-    Returns
-    -------
-    float
-        ``min { v_k : sum_{v_l <= v_k} w_l >= q * sum w }``; ``nan`` when the total weight
-        is 0.
-
-    Raises
-    ------
-    ValueError
-        If ``q`` is outside (0, 1], shapes differ, or a weight is negative.
-
-    Examples
-    --------
-    >>> weighted_quantile([10, 20, 30], [1, 1, 2], 0.5)
-    20.0
-    >>> weighted_quantile([10, 20, 30], [1, 1, 2], 0.51)
-    30.0
-
-    Notes
-    -----
-    A "lower" quantile without interpolation, so the result is always one of the values
-    (a travel time some patient actually has). With equal weights and q = 0.5 it is the
-    lower median. A relative tolerance of 1e-12 on the cumulative share absorbs rounding.
-    """
-    v = np.asarray(values, dtype=np.float64).ravel()
-    wt = np.asarray(weights, dtype=np.float64).ravel()
-    if v.shape != wt.shape:
-        raise ValueError(f"values and weights differ in shape: {v.shape} vs {wt.shape}")
-    if not 0 < q <= 1:
-        raise ValueError(f"q must lie in (0, 1], got {q}")
-    if (wt < 0).any():
-        raise ValueError("weights must be non-negative")
-    pos = wt > 0
-    v, wt = v[pos], wt[pos]
-    total = wt.sum()
-    if total <= 0:
-        return math.nan
-    order = np.argsort(v, kind="stable")
-    cum = np.cumsum(wt[order]) / total
-    idx = int(np.searchsorted(cum, q - 1e-12, side="left"))
-    return float(v[order][min(idx, v.size - 1)])
 
 
 def travel_stats(
@@ -372,7 +319,7 @@ def evaluate_scenario(
     -----
     The travel distribution is over patients: each (area i, centre j) pair with share
     :math:`x_{ij}` contributes mass :math:`w_i x_{ij}` at :math:`c_{ij}` minutes (one way).
-    Quantiles follow :func:`weighted_quantile`. Per-area expected minutes are
+    Quantiles follow :func:`analysis.coverage.weighted_quantile`. Per-area expected minutes are
     :math:`\\sum_j x_{ij} c_{ij}`. Patient-km :math:`= t \\sum_{ij} w_i x_{ij} d_{ij}` with
     t = ``trips_per_patient``; CO2 = patient-km x factor (one patient per car).
     """

@@ -48,9 +48,23 @@ def test_weighted_quantile_hand_values():
     assert weighted_quantile([1, 2, 3, 4], [1, 1, 1, 1], 0.5) == 2  # lower median
     assert weighted_quantile([10, 20, 30], [1, 1, 2], 0.51) == 30
     assert weighted_quantile([10, 99, 30], [1, 0, 1], 1.0) == 30  # zero weight ignored
-    assert math.isnan(weighted_quantile([1.0], [0.0], 0.5))
+    assert weighted_quantile([1, 2], [1, 1], 0) == 1  # q = 0: smallest weighted value
     with pytest.raises(ValueError):
-        weighted_quantile([1, 2], [1, 1], 0)
+        weighted_quantile([1.0], [0.0], 0.5)  # no positive weight
+    with pytest.raises(ValueError):
+        weighted_quantile([1, 2], [1, 1], 1.5)
+
+
+def test_weighted_quantile_is_the_coverage_definition():
+    import analysis.coverage
+
+    assert weighted_quantile is analysis.coverage.weighted_quantile
+
+
+def test_travel_stats_without_demand_is_nan():
+    s = travel_stats([10.0, 20.0], [0.0, 0.0], unserved_demand=3.0)
+    assert s.demand == 0 and math.isnan(s.median) and math.isnan(s.p90)
+    assert s.unserved_demand == 3.0
 
 
 @settings(max_examples=60, deadline=None)
