@@ -107,3 +107,14 @@ def test_start_reports_port_taken(tmp_path):
 def test_status_of_never_started_instance(tmp_path):
     st = localdb.status(localdb.instance("nothing", root=tmp_path))
     assert st["running"] is False and st["pid"] is None
+
+
+@pytest.mark.parametrize(("method", "path"), [("get", "/regions"), ("get", "/coverage"),
+                                              ("get", "/analysis/resilience"),
+                                              ("post", "/analysis/flows")])
+def test_every_endpoint_is_503_when_database_unreachable(client_for, method, path):
+    client = client_for(neo4j_uri=f"bolt://127.0.0.1:{_free_port()}")
+    r = getattr(client, method)(path)
+    assert r.status_code == 503
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.headers["retry-after"] == "7"
