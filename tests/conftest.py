@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from neo4j import Driver, GraphDatabase
@@ -26,8 +26,8 @@ from app import localdb
 class Server:
     uri: str
     user: str
-    password: str
-    kind: str  # "env", "container" or "local"
+    password: str = field(repr=False)  # never in a failure report
+    kind: str = "local"  # "env", "container" or "local"
     instance: localdb.Instance | None = None
 
 
