@@ -92,8 +92,8 @@ def empty_db(driver: Driver) -> Driver:
 def make_settings(server: Server, **overrides):
     from app.settings import Settings
 
-    values = dict(neo4j_uri=server.uri, neo4j_user=server.user,
-                  neo4j_password=server.password, retry_after_seconds=7)
+    values = {"neo4j_uri": server.uri, "neo4j_user": server.user,
+                  "neo4j_password": server.password, "retry_after_seconds": 7}
     values.update(overrides)
     return Settings(_env_file=None, **values)
 
