@@ -22,6 +22,7 @@ Pure numpy/scipy: no I/O, no database, inputs are never mutated.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -56,6 +57,17 @@ _METHODS = ("p_median", "max_covering", "set_covering", "p_centre")
 _SOLVERS = ("auto", "exact", "heuristic")
 _LIST_FACTOR, _LIST_MARGIN = 1.5, 3  # initial candidate list: max(1.5 m / k, heuristic rank + 3)
 _CHUNK_ELEMENTS = 1 << 22  # rows x columns processed at once by the heuristic (~32 MB float64)
+# heuristic candidate lists: every candidate when there are at most _KNN_FULL, else each
+# area's max(_KNN_MIN, _KNN_PER_CENTRE * m / k) nearest (with an exact full-row fallback)
+_KNN_FULL, _KNN_MIN, _KNN_PER_CENTRE = 128, 64, 4.0
+# multi-start: 4 starts up to n*K = 4e6 list entries, 2 up to 4e7, then the greedy start only
+_RESTART_WORK = (4_000_000, 40_000_000)
+# heuristic bound: the Lagrangian gets half as long as the search took (at least 0.02 s),
+# on list prefixes up to the incumbent's second-nearest centre plus this many entries
+_BOUND_TIME_FACTOR, _BOUND_MIN_S, _BOUND_MARGIN = 0.5, 0.02, 4
+_LAG_BLOCK = 1 << 20  # list entries per block of the Lagrangian's column grouping
+
+_log = logging.getLogger(__name__)
 
 
 class InfeasibleScenario(ValueError):
@@ -361,210 +373,473 @@ def _nearest(C: NDArray, rows: NDArray | slice, open_cols: NDArray) -> tuple[NDA
     return open_cols[pos], sub[np.arange(sub.shape[0]), pos]
 
 
-def _penalty(prob: _Problem) -> float:
-    """A finite cost that dominates any sum of finite costs (stands in for infinity)."""
-    cmax = 1.0
-    for s, e in _row_chunks(prob.active.size, prob.allowed.size):
-        blk = prob.C[prob.active[s:e]][:, prob.allowed]
-        fin = blk[np.isfinite(blk)]
+def _finite_max(M: NDArray) -> tuple[float, bool]:
+    """Largest finite entry of ``M`` (at least 1) and whether ``M`` holds an infinity."""
+    cmax, has_inf = 1.0, False
+    for s, e in _row_chunks(*M.shape):
+        blk = M[s:e]
+        mx = blk.max(axis=1)
+        inf_rows = np.isinf(mx)
+        if inf_rows.any():
+            has_inf = True
+            sub = blk[inf_rows]
+            sub = np.where(np.isfinite(sub), sub, -np.inf).max(axis=1)
+            mx = np.concatenate([mx[~inf_rows], sub])
+        fin = mx[np.isfinite(mx)]
         if fin.size:
             cmax = max(cmax, float(fin.max()))
+    return cmax, has_inf
+
+
+def _penalty_from(cmax: float, prob: _Problem) -> float:
     wpos = prob.w[prob.active]
     ratio = float(wpos.sum() / wpos.min())
     return min((cmax + 1.0) * max(1e3, 10.0 * ratio), 1e15)
+
+
+def _penalty(prob: _Problem) -> float:
+    """A finite cost that dominates any sum of finite costs (stands in for infinity)."""
+    return _penalty_from(_finite_max(_submatrix(prob, prob.C))[0], prob)
+
+
+def _submatrix(prob: _Problem, base: NDArray) -> NDArray:
+    """``base`` restricted to active rows x allowed columns (a view when nothing is cut)."""
+    rows_all = prob.active.size == base.shape[0]
+    cols_all = prob.allowed.size == base.shape[1]
+    if rows_all and cols_all:
+        return base
+    if rows_all:
+        return base[:, prob.allowed]
+    return base[prob.active][:, prob.allowed]
 
 
 class _Work:
     """Working cost matrix on active rows x allowed columns, infinities replaced."""
 
     def __init__(self, prob: _Problem, cost: NDArray | None = None):
-        base = prob.C if cost is None else cost
-        rows_all = prob.active.size == prob.C.shape[0]
-        cols_all = prob.allowed.size == prob.C.shape[1]
-        if rows_all and cols_all:
-            M = base
-        elif rows_all:
-            M = base[:, prob.allowed]
-        else:
-            M = base[prob.active][:, prob.allowed]
-        self.big = _penalty(prob)
-        if any(np.isinf(M[s:e]).any() for s, e in _row_chunks(*M.shape)):
+        M = _submatrix(prob, prob.C if cost is None else cost)
+        cmax, has_inf = _finite_max(M)  # one pass: the penalty and whether it is needed
+        self.big = _penalty_from(cmax, prob) if cost is None else _penalty(prob)
+        if has_inf:
             M = np.where(np.isinf(M), M.dtype.type(self.big), M)
         self.M = M
         self.w = prob.w[prob.active]
         # float32 input stays float32 in the heavy passes (half the memory traffic);
-        # objectives are always evaluated in float64
+        # objectives and profit tables are always accumulated in float64
         self.dt = np.float32 if M.dtype == np.float32 else np.float64
-        self.wd = self.w.astype(self.dt)
         self.n, self.m = M.shape
         self.chunks = _row_chunks(self.n, self.m)
         keep_pos = np.searchsorted(prob.allowed, prob.keep)
         self.keep_mask = np.zeros(self.m, bool)
         self.keep_mask[keep_pos] = True
+        self._lists: dict[int, _Lists] = {}
 
-    def block(self, s: int, e: int) -> NDArray:
-        return np.asarray(self.M[s:e], dtype=self.dt)
+    def lists(self, k: int) -> _Lists:
+        """Candidate lists sized for ``k`` centres (built once, then cached)."""
+        K = self.m if self.m <= _KNN_FULL else max(_KNN_MIN, math.ceil(_KNN_PER_CENTRE
+                                                                        * self.m / max(k, 1)))
+        K = min(K, self.m)
+        if K not in self._lists:
+            self._lists[K] = _Lists(self, K)
+        return self._lists[K]
 
-    def col_sums(self) -> NDArray[np.float64]:
-        out = np.zeros(self.m)
-        for s, e in self.chunks:
-            out += self.wd[s:e] @ self.block(s, e)
-        return out
+    def nearest_two(self, open_pos: NDArray, rows: NDArray | None = None):
+        """(d1, d2, p1, p2): cost and column of the nearest and second-nearest open column.
 
-    def d12(self, open_pos: NDArray) -> tuple[NDArray, NDArray, NDArray]:
-        sub = np.asarray(self.M[:, open_pos], dtype=np.float64)
+        With a single open column ``d2`` is a sentinel above every cost and ``p2`` is -1.
+        """
+        rows_ix = np.arange(self.n) if rows is None else rows
+        if rows is None:
+            sub = np.asarray(self.M[:, open_pos], dtype=np.float64)
+        else:
+            sub = np.asarray(self.M[np.ix_(rows_ix, open_pos)], dtype=np.float64)
+        r = np.arange(sub.shape[0])
         if open_pos.size == 1:
-            d1 = sub[:, 0]
-            return d1, np.full(self.n, self.big * 10.0), np.full(self.n, open_pos[0])
-        arg = np.argmin(sub, axis=1)
-        d1 = sub[np.arange(self.n), arg]
-        part = np.partition(sub, 1, axis=1)
-        return d1, part[:, 1], open_pos[arg]
+            return (sub[:, 0], np.full(r.size, self.big * 10.0),
+                    np.full(r.size, open_pos[0]), np.full(r.size, -1))
+        two = np.argpartition(sub, 1, axis=1)[:, :2]
+        v = np.take_along_axis(sub, two, axis=1)
+        first = v[:, 0] <= v[:, 1]
+        a = np.where(first, two[:, 0], two[:, 1])
+        b = np.where(first, two[:, 1], two[:, 0])
+        return sub[r, a], sub[r, b], open_pos[a], open_pos[b]
 
     def cost(self, open_pos: NDArray) -> float:
         d1 = np.asarray(self.M[:, open_pos], dtype=np.float64).min(axis=1)
         return float(self.w @ d1)
 
 
-# --------------------------------------------------------------------------------------
-# heuristic: greedy + vertex substitution (fast interchange)
-# --------------------------------------------------------------------------------------
+class _Lists:
+    """Each working row's K cheapest columns, sorted by cost (candidate lists).
 
+    ``rad[i]`` is the cost of row i's K-th entry: every column outside the list costs at
+    least that much. That is what keeps the list-based computations exact: a row whose
+    second-nearest open centre costs more than ``rad`` falls back to its full row.
+    """
 
-def _greedy(W: _Work, k: int, start: NDArray, deadline: float) -> NDArray:
-    open_mask = np.zeros(W.m, bool)
-    open_mask[start] = True
-    if not open_mask.any():
-        open_mask[int(np.argmin(W.col_sums()))] = True
-    while open_mask.sum() < k:
-        d1 = np.asarray(W.M[:, np.flatnonzero(open_mask)], dtype=W.dt).min(axis=1)
-        gain = np.zeros(W.m)
+    def __init__(self, W: _Work, K: int):
+        n, m = W.n, W.m
+        self.K, self.full = K, K == m
+        ct = np.float32 if W.M.dtype == np.float32 else np.float64
+        self.idx = np.empty((n, K), np.int16 if m <= np.iinfo(np.int16).max else np.int32)
+        self.cost = np.empty((n, K), ct)
         for s, e in W.chunks:
-            gain += W.wd[s:e] @ np.maximum(d1[s:e, None] - W.block(s, e), 0)
-        gain[open_mask] = -np.inf
-        open_mask[int(np.argmax(gain))] = True
+            B = np.asarray(W.M[s:e], dtype=ct)
+            r = e - s
+            if K < m:
+                # the K smallest of each row: those below the K-th value, then ties at it
+                thr = np.partition(B, K - 1, axis=1)[:, K - 1:K]
+                sel = B < thr
+                eq = B == thr
+                need = K - sel.sum(axis=1)
+                tie = np.flatnonzero(eq.sum(axis=1) > need)
+                if tie.size:  # keep only the first `need` tied entries of those rows
+                    eq[tie] &= np.cumsum(eq[tie], axis=1) <= need[tie, None]
+                sel |= eq
+                flat = np.flatnonzero(sel).reshape(r, K)  # row-major: K per row
+                col = flat - (np.arange(r) * m)[:, None]
+                vals = B.ravel()[flat]
+            else:
+                col, vals = np.broadcast_to(np.arange(m), (r, m)), B
+            order = (np.argsort(vals, axis=1) + (np.arange(r) * K)[:, None]).ravel()
+            self.idx[s:e] = col.ravel()[order].reshape(r, K)
+            self.cost[s:e] = vals.ravel()[order].reshape(r, K)
+        self.rad = self.cost[:, K - 1].astype(np.float64)
+        self.step = max(1, _CHUNK_ELEMENTS // max(K, 1))  # rows per chunk of list work
+
+
+def _prefix_len(L: _Lists, rows: NDArray, bound: NDArray) -> NDArray[np.int64]:
+    """Per row, how many of its list entries cost less than ``bound`` (binary search on
+    the sorted lists, vectorised over rows)."""
+    lo = np.zeros(rows.size, np.int64)
+    hi = np.full(rows.size, L.K, np.int64)
+    while True:
+        act = np.flatnonzero(lo < hi)
+        if not act.size:
+            return lo
+        mid = (lo[act] + hi[act]) // 2
+        below = L.cost[rows[act], mid] < bound[act]
+        lo[act[below]] = mid[below] + 1
+        hi[act[~below]] = mid[~below]
+
+
+def _slabs(W: _Work, L: _Lists, rows: NDArray, bound: NDArray):
+    """Every column j with c_ij < ``bound[i]`` for the given rows, exactly, as slabs.
+
+    Yields (local row positions, costs (r, t), columns (r, t) or (t,)); a slab may also
+    hold entries at or above the bound (callers weight those by 0). Rows are grouped by
+    prefix length so that little is wasted; rows whose bound exceeds their list radius
+    are read from the full working matrix.
+    """
+    over = L.rad[rows] < bound
+    inl = np.flatnonzero(~over)
+    if inl.size:
+        q = _prefix_len(L, rows[inl], bound[inl])
+        order = np.argsort(q, kind="stable")
+        inl, q = inl[order], q[order]
+        groups = max(1, min(8, inl.size // 256), -(-int(q.sum()) // _CHUNK_ELEMENTS))
+        for part in np.array_split(np.arange(inl.size), groups):
+            if not part.size:
+                continue
+            t = int(q[part[-1]])
+            if t:
+                loc = inl[part]
+                rr = rows[loc]
+                yield loc, L.cost[rr, :t], L.idx[rr, :t].astype(np.int64)
+    ovl = np.flatnonzero(over)
+    step = max(1, _CHUNK_ELEMENTS // max(W.m, 1))
+    for s in range(0, ovl.size, step):
+        loc = ovl[s:s + step]
+        yield loc, W.M[rows[loc]], np.arange(W.m)
+
+
+# --------------------------------------------------------------------------------------
+# heuristic: greedy + fast vertex substitution (Resende-Werneck) on candidate lists
+# --------------------------------------------------------------------------------------
+
+
+def _greedy(W: _Work, L: _Lists, k: int, start: NDArray) -> NDArray:
+    """Greedy addition; an area's distance is capped at its list radius (a start only).
+
+    With full lists (K = m) this is the classic greedy: the first pick minimises the
+    weighted column sum, each next one maximises the exact saving.
+    """
+    d = L.rad.copy()
+    gain = np.zeros(W.m)
+
+    def account(rows: NDArray, sign: float) -> None:
+        nonlocal gain
+        dr, wr = d[rows], W.w[rows] * sign
+        for loc, c, col in _slabs(W, L, rows, dr):  # d <= rad: never the full-row branch
+            g = wr[loc, None] * np.maximum(dr[loc, None] - c, 0.0)
+            gain += np.bincount(col.ravel(), weights=g.ravel(), minlength=W.m)
+
+    def open_col(j: int) -> None:
+        cj = np.asarray(W.M[:, j], dtype=np.float64)
+        rows = np.flatnonzero(cj < d)
+        account(rows, -1.0)
+        d[rows] = cj[rows]
+        account(rows, 1.0)
+
+    account(np.arange(W.n), 1.0)
+    open_mask = np.zeros(W.m, bool)
+    for j in start:
+        open_mask[j] = True
+        open_col(int(j))
+    while open_mask.sum() < k:
+        g = np.where(open_mask, -np.inf, gain)
+        j = int(np.argmax(g))
+        open_mask[j] = True
+        open_col(j)
     return np.flatnonzero(open_mask)
+
+
+class _Swap:
+    """Fast-interchange state of Resende and Werneck for one set of open centres.
+
+    Slot s holds open column ``open[s]``. For every area: nearest and second-nearest open
+    column (p1, p2) and their costs (d1, d2). Tables: ``gain[j]`` = saving of opening j,
+    ``loss[s]`` = extra cost of closing slot s, ``extra[s, j]`` = correction when both
+    happen; the profit of the swap (close s, open j) is ``gain[j] - loss[s] + extra[s, j]``.
+    After a swap only the affected areas (p1 or p2 closed, or the new column nearer than
+    d2) are taken out of the tables and put back, and each area only looks at the columns
+    cheaper than its d2: its candidate-list prefix, or its full row when d2 lies beyond
+    the list.
+    """
+
+    def __init__(self, W: _Work, L: _Lists, open_pos: NDArray):
+        self.W, self.L = W, L
+        self.open = np.array(open_pos, dtype=np.int64)
+        self.k = self.open.size
+        self.slot = np.full(W.m, -1, np.int64)
+        self.slot[self.open] = np.arange(self.k)
+        self.d1, self.d2, self.p1, self.p2 = W.nearest_two(self.open)
+        self.gain = np.zeros(W.m)
+        self.loss = np.zeros(self.k)
+        self.extra = np.zeros(self.k * W.m)
+        self._account(np.arange(W.n), 1.0)
+        self.cost = float(W.w @ self.d1)
+
+    def _account(self, rows: NDArray, sign: float) -> None:
+        W, m = self.W, self.W.m
+        d1, d2 = self.d1[rows], self.d2[rows]
+        s1 = self.slot[self.p1[rows]]
+        wr = W.w[rows] * sign
+        self.loss += np.bincount(s1, weights=wr * (d2 - d1), minlength=self.k)
+        for loc, c, col in _slabs(W, self.L, rows, d2):
+            wv, a, b = wr[loc, None], d1[loc, None], d2[loc, None]
+            g = wv * np.maximum(a - c, 0.0)
+            e = wv * np.maximum(b - np.maximum(c, a), 0.0)
+            col2 = np.broadcast_to(col, c.shape)
+            self.gain += np.bincount(col2.ravel(), weights=g.ravel(), minlength=m)
+            self.extra += np.bincount((s1[loc, None] * m + col2).ravel(), weights=e.ravel(),
+                                      minlength=self.k * m)
+
+    def profit(self) -> NDArray:
+        P = self.gain[None, :] - self.loss[:, None] + self.extra.reshape(self.k, self.W.m)
+        P[:, self.open] = -np.inf
+        P[self.W.keep_mask[self.open], :] = -np.inf
+        return P
+
+    def apply(self, s: int, j: int) -> int:
+        """Close slot ``s``, open column ``j`` there; returns the closed column."""
+        W, o = self.W, int(self.open[s])
+        cj = np.asarray(W.M[:, j], dtype=np.float64)
+        rows = np.flatnonzero((self.p1 == o) | (self.p2 == o) | (cj < self.d2))
+        self._account(rows, -1.0)
+        self.open[s] = j
+        self.slot[o], self.slot[j] = -1, s
+        lost = (self.p1[rows] == o) | (self.p2[rows] == o)
+        a = rows[lost]
+        if a.size:
+            self.d1[a], self.d2[a], self.p1[a], self.p2[a] = W.nearest_two(self.open, a)
+        b = rows[~lost]
+        c = cj[b]
+        near = c < self.d1[b]
+        bn, bs = b[near], b[~near]  # bs: between d1 and d2
+        self.d2[bn], self.p2[bn] = self.d1[bn], self.p1[bn]
+        self.d1[bn], self.p1[bn] = c[near], j
+        self.d2[bs], self.p2[bs] = c[~near], j
+        self._account(rows, 1.0)
+        self.cost = float(W.w @ self.d1)
+        return o
 
 
 def _swap_profit(W: _Work, open_pos: NDArray) -> tuple[NDArray, NDArray, NDArray]:
     """Profit table of all swaps (remove open r, insert closed j), shape (k, m)."""
-    d1, d2, c1 = W.d12(open_pos)
-    k = open_pos.size
-    slot = np.full(W.m, -1)
-    slot[open_pos] = np.arange(k)
-    c1s = slot[c1]
-    gain = np.zeros(W.m)
-    extra = np.zeros((k, W.m))
-    d1t, d2t = d1.astype(W.dt), d2.astype(W.dt)
-    for s, e in W.chunks:
-        B = W.block(s, e)
-        wc = W.wd[s:e]
-        gain += wc @ np.maximum(d1t[s:e, None] - B, 0)
-        Mx = np.maximum(B, d1t[s:e, None])
-        np.subtract(d2t[s:e, None], Mx, out=Mx)
-        np.maximum(Mx, 0, out=Mx)
-        S = sparse.csr_array((wc, (c1s[s:e], np.arange(e - s))), shape=(k, e - s))
-        extra += S @ Mx
-    loss = np.bincount(c1s, weights=W.w * (d2 - d1), minlength=k)
-    profit = gain[None, :] - loss[:, None] + extra
-    return profit, d1, c1
+    S = _Swap(W, W.lists(open_pos.size), np.sort(open_pos))
+    return S.profit(), S.d1, S.p1
 
 
-def _local_search(W: _Work, open_pos: NDArray, deadline: float) -> tuple[NDArray, bool]:
+def _local_search(
+    W: _Work, L: _Lists, open_pos: NDArray, deadline: float
+) -> tuple[NDArray, bool]:
     """Best-improvement vertex substitution. Returns (open positions, finished)."""
-    open_pos = np.sort(open_pos)
-    cur = W.cost(open_pos)
+    S = _Swap(W, L, np.sort(open_pos))
     while True:
         if time.perf_counter() > deadline:
-            return open_pos, False
-        profit, _, _ = _swap_profit(W, open_pos)
-        is_open = np.zeros(W.m, bool)
-        is_open[open_pos] = True
-        profit[:, is_open] = -np.inf
-        profit[W.keep_mask[open_pos], :] = -np.inf
-        r, j = np.unravel_index(int(np.argmax(profit)), profit.shape)
-        if not profit[r, j] > 1e-9 * max(abs(cur), 1.0):
-            return open_pos, True
-        cand = np.sort(np.append(np.delete(open_pos, r), j))
-        new = W.cost(cand)
-        if new >= cur - 1e-12 * max(abs(cur), 1.0):  # numerical guard
-            return open_pos, True
-        open_pos, cur = cand, new
+            return np.sort(S.open), False
+        P = S.profit()
+        s, j = np.unravel_index(int(np.argmax(P)), P.shape)
+        before = S.cost
+        if not P[s, j] > 1e-9 * max(abs(before), 1.0):
+            return np.sort(S.open), True
+        o = S.apply(int(s), int(j))
+        if not S.cost < before - 1e-12 * max(abs(before), 1.0):  # numerical guard
+            S.apply(int(s), o)
+            return np.sort(S.open), True
+
+
+def _n_starts(W: _Work, L: _Lists) -> int:
+    """Starts of the multi-start search: fewer as the instance grows (deterministic)."""
+    work = W.n * L.K
+    return 4 if work <= _RESTART_WORK[0] else 2 if work <= _RESTART_WORK[1] else 1
 
 
 def _pmedian_heuristic(
-    W: _Work, k: int, rng: np.random.Generator, deadline: float, n_starts: int = 4
+    W: _Work, k: int, rng: np.random.Generator, deadline: float, n_starts: int | None = None
 ) -> tuple[NDArray, float, bool]:
+    t_start = time.perf_counter()
+    L = W.lists(k)
     keep_pos = np.flatnonzero(W.keep_mask)
     free = np.flatnonzero(~W.keep_mask)
+    n_starts = _n_starts(W, L) if n_starts is None else n_starts
     best, best_cost, finished = None, np.inf, True
-    t_start = time.perf_counter()
+    longest, started = 0.0, 0
     for start in range(n_starts):
-        # random restarts only while less than half of the budget is spent
-        if start > 0 and time.perf_counter() - t_start > 0.5 * (deadline - t_start):
+        t = time.perf_counter()
+        # a random restart only if, at the pace so far, it ends within half the budget
+        if start > 0 and (t - t_start) + longest > 0.5 * (deadline - t_start):
             break
         if start == 0:
-            sol = _greedy(W, k, keep_pos, deadline)
+            sol = _greedy(W, L, k, keep_pos)
         else:
             pick = rng.choice(free, size=k - keep_pos.size, replace=False)
             sol = np.sort(np.concatenate([keep_pos, pick]))
-        sol, done = _local_search(W, sol, deadline)
+        started += 1
+        sol, done = _local_search(W, L, sol, deadline)
         finished = finished and done
         c = W.cost(sol)
         if c < best_cost - 1e-12 * max(abs(c), 1.0):
             best, best_cost = sol, c
+        longest = max(longest, time.perf_counter() - t)
     assert best is not None
+    _log.debug("p-median heuristic: %d start(s) in %.3f s, K=%d, objective %.9g", started,
+               time.perf_counter() - t_start, L.K, best_cost,
+               extra={"locate_search": {"starts": started, "K": L.K, "objective": best_cost,
+                                        "seconds": time.perf_counter() - t_start}})
     return best, best_cost, finished
 
 
 def _pmedian_lagrangian(
     W: _Work, k: int, ub: float, open_pos: NDArray, deadline: float, max_iter: int = 400,
-    *, with_rho: bool = False,
+    *, with_rho: bool = False, margin: int | None = None,
 ) -> Any:
     """Lagrangian lower bound (relaxing the assignment rows) of the uncapacitated p-median.
 
-    ``L(u) = sum_i u_i + sum_{j open} min(0, w_i c_ij - u_i)``, with the open set the kept
-    centres plus the ``k - |keep|`` most negative other columns; maximised by subgradient.
+    ``L(u) = sum_i u_i + sum_{j open} rho_j(u)``, ``rho_j = sum_i min(0, w_i c_ij - u_i)``,
+    with the open set the kept centres plus the ``k - |keep|`` most negative other
+    columns; maximised by projected subgradient. ``L(u)`` is a valid bound for every
+    ``u``; the search keeps ``u_i <= U_i = w_i c_i[P_i]``, the cost of the first
+    candidate-list entry it leaves out (P_i = the whole list, or with ``margin`` the
+    entries cheaper than the incumbent's d2 plus ``margin`` more), so only those entries
+    can have ``w_i c_ij < u_i`` and ``rho`` computed on them is exact. The iterations run
+    in the working precision (float32 for float32 input) on the entries grouped by
+    column; the returned value (and ``rho``) is ``L`` at the best multipliers found,
+    evaluated once more in float64.
     """
+    t0 = time.perf_counter()
+    L = W.lists(k)
     keep_pos = np.flatnonzero(W.keep_mask)
     free = np.flatnonzero(~W.keep_mask)
     nfree = k - keep_pos.size
-    d1, d2, _ = W.d12(open_pos)
+    d1, d2, _, _ = W.nearest_two(np.asarray(open_pos))
     d2 = np.where(d2 >= W.big, d1, d2)
-    u = W.w * 0.5 * (d1 + d2)  # start between nearest and second-nearest open centre
-    best, best_rho = -np.inf, None
-    lam, stall = 2.0, 0
-    for _ in range(max_iter):
+    n, m, K = W.n, W.m, L.K
+    if margin is None:
+        P = np.full(n, K, np.int64)
+    else:
+        P = np.minimum(K, _prefix_len(L, np.arange(n), d2) + margin)
+    cut = np.where(P < K, L.cost[np.arange(n), np.minimum(P, K - 1)], L.rad)
+    U = W.w * cut  # u_i <= U_i: every column outside the first P_i costs at least that
+    # entries grouped by column within blocks of rows (local sorts, cache-friendly)
+    blocks: list[tuple[NDArray, NDArray, NDArray, NDArray, NDArray, NDArray]] = []
+    per = max(1, _LAG_BLOCK // max(int(P.mean()), 1))
+    for s in range(0, n, per):
+        e = min(n, s + per)
+        inside = np.arange(K)[None, :] < P[s:e, None]
+        col = L.idx[s:e][inside]
+        order = np.argsort(col, kind="stable")
+        row = np.repeat(np.arange(s, e, dtype=np.int32), P[s:e])[order]
+        cst = L.cost[s:e][inside][order]
+        cnt = np.bincount(col, minlength=m)
+        has = np.flatnonzero(cnt)
+        ptr = np.concatenate([[0], np.cumsum(cnt)])
+        blocks.append((row, cst, (cst * W.w[row]).astype(W.dt), ptr, has,
+                       np.empty(cst.size, W.dt)))
+    n_entries = int(P.sum())
+
+    def rho_of(u: NDArray, exact: bool) -> NDArray:
+        """rho(u); the iterations in working precision, ``exact`` in float64."""
+        out = np.zeros(m)
+        uw = u if exact else u.astype(W.dt)
+        for row, cst, wc, ptr, has, v in blocks:
+            if exact:
+                v = cst * W.w[row] - u[row]
+            else:
+                np.subtract(wc, uw[row], out=v)
+            np.minimum(v, 0, out=v)
+            if has.size:
+                out[has] += np.add.reduceat(v, ptr[has])
+        return out
+
+    def choose(rho: NDArray) -> NDArray:
+        if nfree <= 0:
+            return keep_pos
+        fr = rho[free]
+        sel = free[np.argpartition(fr, nfree - 1)[:nfree]] if nfree < free.size else free
+        return np.concatenate([keep_pos, sel])
+
+    u = np.minimum(W.w * 0.5 * (d1 + d2), U)  # between nearest and second-nearest open centre
+    best, best_u = -np.inf, u
+    lam, stall, it, stall_limit = 2.0, 0, 0, 20
+    t_it = time.perf_counter()
+    for it in range(1, max_iter + 1):
         if time.perf_counter() > deadline:
+            it -= 1
             break
-        rho = np.zeros(W.m)
-        ut = u.astype(W.dt)
-        for s, e in W.chunks:
-            X = W.block(s, e) * W.wd[s:e, None]
-            np.subtract(X, ut[s:e, None], out=X)
-            np.minimum(X, 0, out=X)
-            rho += X.sum(axis=0, dtype=np.float64)
-        chosen = keep_pos
-        if nfree > 0:
-            fr = rho[free]
-            sel = free[np.argpartition(fr, nfree - 1)[:nfree]] if nfree < free.size else free
-            chosen = np.concatenate([keep_pos, sel])
+        rho = rho_of(u, exact=False)
+        chosen = choose(rho)
         val = float(u.sum() + rho[chosen].sum())
         if not np.isfinite(best) or val > best + 1e-12 * max(abs(best), 1.0):
             if val > best:
-                best, best_rho = val, rho
+                best, best_u = val, u
             stall = 0
         else:
             stall += 1
-            if stall >= 20:
+            if stall >= stall_limit:
                 lam, stall = lam / 2.0, 0
-        sub = np.asarray(W.M[:, chosen], dtype=np.float64)
-        g = 1.0 - (W.w[:, None] * sub < u[:, None]).sum(axis=1)
+        if it == 1:  # halve the step sooner when the time allows few iterations
+            per_it = max(time.perf_counter() - t_it, 1e-9)
+            fit = min(max_iter, (deadline - time.perf_counter()) / per_it)
+            stall_limit = int(min(max(fit / 20, 5), 20))
+        # subgradient: 1 - number of chosen columns with w_i c_ij < u_i
+        hit = [row[ptr[j]:ptr[j + 1]][v[ptr[j]:ptr[j + 1]] < 0]
+               for row, _, _, ptr, _, v in blocks for j in chosen]
+        g = 1.0 - np.bincount(np.concatenate(hit), minlength=n)
+        g[(g > 0) & (u >= U)] = 0.0  # projected: u_i cannot grow past U_i
         nrm = float(g @ g)
         if nrm == 0 or lam < 1e-5 or ub - best <= GAP_TOLERANCE * abs(ub):
             break
-        u = u + lam * max(ub - val, 1e-9 * abs(ub)) / nrm * g
-    return (best, best_rho) if with_rho else best
+        u = np.minimum(u + lam * max(ub - val, 1e-9 * abs(ub)) / nrm * g, U)
+    # the reported bound: L at the best multipliers, in float64
+    rho = rho_of(best_u, exact=True)
+    best = float(best_u.sum() + rho[choose(rho)].sum()) if it else -np.inf
+    _log.debug("Lagrangian bound %.9g after %d iterations in %.3f s (%d list entries)",
+               best, it, time.perf_counter() - t0, n_entries,
+               extra={"locate_bound": {"value": best, "iterations": it, "entries": n_entries,
+                                       "seconds": time.perf_counter() - t0}})
+    return (best, rho if it else None) if with_rho else best
 
 
 def _lagrangian_fixing(
@@ -1061,7 +1336,8 @@ def _kmedian(
     if not constrained:
         # heuristic: 80 % of the budget for the search, the rest for the Lagrangian bound
         share = 0.8 if solver == "heuristic" else 0.25
-        heur_deadline = time.perf_counter() + share * max(deadline - time.perf_counter(), 0)
+        t_search = time.perf_counter()
+        heur_deadline = t_search + share * max(deadline - t_search, 0)
         sol, hcost, finished = _pmedian_heuristic(W, k, rng, heur_deadline)
         if solver == "exact":
             # Lagrangian bound: may prove the heuristic optimal, else fixes centres in/out
@@ -1082,10 +1358,13 @@ def _kmedian(
                     "area" + (f" within {_fmt(radius)} min" if np.isfinite(radius) else "")
                 )
             return prob.allowed[open_pos], obj, bound, status, None
-        bound = _pmedian_lagrangian(W, k, hcost, sol, deadline)
-        trivial = 0.0
-        for s, e in W.chunks:
-            trivial += float(W.w[s:e] @ W.block(s, e).min(axis=1))
+        # bound: time-boxed Lagrangian on list prefixes (as long as the search took, at
+        # least _BOUND_MIN_S, never past the deadline), or the trivial bound if larger
+        now = time.perf_counter()
+        budget = min(max(deadline - now, 0.0),
+                     max(_BOUND_MIN_S, _BOUND_TIME_FACTOR * (now - t_search)))
+        bound = _pmedian_lagrangian(W, k, hcost, sol, now + budget, margin=_BOUND_MARGIN)
+        trivial = float(W.w @ W.lists(k).cost[:, 0])  # each area at its nearest candidate
         bound = max(bound, trivial) if hcost < W.big * 0.5 else bound
         if hcost >= W.big * 0.5:  # heuristic could not reach everyone: let the MILP decide
             return _kmedian(prob, k, "exact", cost=cost, radius=radius, deadline=deadline)
@@ -1227,10 +1506,23 @@ def p_median(
     dual bound of the relaxation, hence valid for the full model.
 
     Heuristic: greedy addition, then best-improvement vertex substitution (Teitz and Bart)
-    with the gain/loss/extra tables of Resende and Werneck computed in numpy, from the
-    greedy start and seeded random starts (restarts only while less than half of the time
-    budget is used; 80 % of it goes to the search, the rest to the bound). Its bound is a
-    Lagrangian bound (assignment rows relaxed, subgradient). With min_volume/capacity the
+    in the fast-interchange form of Resende and Werneck: per area the nearest and
+    second-nearest open centre are cached, the gain/loss/extra tables give the profit of
+    every swap at once, and after a swap only the affected areas are taken out of the
+    tables and put back. Each area only looks at the candidates cheaper than its
+    second-nearest open centre, read from its candidate list (its K nearest candidates:
+    all of them up to 128 candidates, else max(64, 4 m / k)); an area whose
+    second-nearest open centre lies beyond its list reads its full row instead, so the
+    tables, hence the local optimum, are exact. Starts: the greedy one, then seeded random
+    ones (4 starts up to n*K = 4e6 list entries, 2 up to 4e7, else 1; a restart only if at
+    the pace so far it ends within half the budget); 80 % of ``time_limit`` is the search's
+    ceiling. Bound: a Lagrangian bound (assignment rows
+    relaxed, projected subgradient on the candidate-list prefixes, float32 iterations for
+    float32 input, the reported value re-evaluated in float64), time-boxed to half the
+    search time (at least 0.02 s), or the trivial bound (every area at its nearest
+    candidate) if larger; a weaker bound on large instances, always a valid one. The
+    split between search and bound time is logged at DEBUG level (logger
+    ``analysis.locate``). With min_volume/capacity the
     swaps are ranked by the uncapacitated profit and each candidate configuration is priced
     by the assignment LP above with y fixed; the bound is the uncapacitated Lagrangian
     bound (a relaxation).

@@ -8,7 +8,8 @@ run. spopt is not a dependency of oncoregio: it runs in a subprocess with the in
 a separate venv (``--bench-python``, default ``.venv-bench/bin/python``).
 
 Part 2 ("scale"): synthetic clustered instances 1x, 10x, 100x (about 1,500 x 100, 15,000 x
-300, 150,000 x 1,000), heuristic only, each in its own subprocess: time and peak memory.
+300, 150,000 x 1,000), heuristic only, each in its own subprocess: time (search and bound
+separately), peak memory and their growth from one scale to the next.
 
 Writes a markdown table to bench/results/locate.md. See bench/README.md for the command.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import logging
 import os
 import platform
 import resource
@@ -120,6 +122,21 @@ def spopt_worker(npz: str, k: int, time_limit: float) -> None:
     }))
 
 
+class _Timings(logging.Handler):
+    """Collects the search / bound timings that analysis.locate logs at DEBUG level."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.search: dict = {}
+        self.bound: dict = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if hasattr(record, "locate_search"):
+            self.search = record.locate_search  # the outermost search reports last
+        if hasattr(record, "locate_bound"):
+            self.bound = record.locate_bound
+
+
 def scale_worker(n: int, m: int, k: int, time_limit: float, seed: int) -> None:
     """Heuristic on one synthetic instance; print JSON with time and memory."""
     from analysis.locate import p_median
@@ -128,18 +145,33 @@ def scale_worker(n: int, m: int, k: int, time_limit: float, seed: int) -> None:
     C, w = synthetic(n, m, seed=seed, dtype=np.float32)
     gen_s = time.perf_counter() - t0
     rss_input = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    log = logging.getLogger("analysis.locate")
+    timings = _Timings()
+    log.addHandler(timings)
+    log.setLevel(logging.DEBUG)
     tracemalloc.start()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     r = p_median(C, w, k=k, solver="heuristic", time_limit=time_limit, seed=seed)
-    t = time.perf_counter() - t0
+    t, cpu = time.perf_counter() - t0, time.process_time() - c0
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(json.dumps({
-        "n": n, "m": m, "k": k, "gen_s": gen_s, "solve_s": t, "objective": r.objective,
+        "n": n, "m": m, "k": k, "gen_s": gen_s, "solve_s": t, "cpu_s": cpu,
+        "search_s": timings.search.get("seconds"), "starts": timings.search.get("starts"),
+        "K": timings.search.get("K"), "bound_s": timings.bound.get("seconds"),
+        "bound_iter": timings.bound.get("iterations"), "objective": r.objective,
         "bound": r.bound, "gap": r.gap, "status": r.status, "input_mb": C.nbytes / 2**20,
         "peak_traced_mb": peak / 2**20, "rss_before_mb": rss_input,
         "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "loadavg": loadavg(),
     }))
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:  # pragma: no cover - not Linux
+        return "n/a"
 
 
 # ------------------------------------------------------------------------------- parts
@@ -167,15 +199,25 @@ def part_dutch(args, lines: list[str]) -> None:
     p_median(C[:50, :10], w[:50], k=3, solver="exact")
     lines += [f"## 1. Dutch instance: p-median, {n} areas x {m} hospitals", "",
               f"Source: {source}; minutes = haversine km x 1.343 / 60 km/h; weights = "
-              f"population x 1000 / 17.9e6 (total {w.sum():.1f} patients/yr).", "",
-              "| k | solver | time (s) | objective (patient-min/yr) | bound | gap | status | "
-              "vs spopt+CBC |", "|---|---|---|---|---|---|---|---|"]
+              f"population x 1000 / 17.9e6 (total {w.sum():.1f} patients/yr). Our times are "
+              f"the median of {args.repeats} calls (min in brackets, CPU = process time of "
+              "the median call); spopt+CBC runs once. Load average at the start of this "
+              f"part: {loadavg()}.", "",
+              "| k | solver | time (s) | CPU (s) | objective (patient-min/yr) | vs optimum | "
+              "bound | gap | status | vs spopt+CBC |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
     for k in args.ks:
         res = {}
         for solver in ("exact", "heuristic"):
-            t0 = time.perf_counter()
-            r = p_median(C, w, k=k, solver=solver, time_limit=args.time_limit, seed=args.seed)
-            res[solver] = (time.perf_counter() - t0, r)
+            runs = []
+            for _ in range(args.repeats):
+                t0, c0 = time.perf_counter(), time.process_time()
+                r = p_median(C, w, k=k, solver=solver, time_limit=args.time_limit,
+                             seed=args.seed)
+                runs.append((time.perf_counter() - t0, time.process_time() - c0, r))
+            runs.sort(key=lambda x: x[0])
+            t, cpu, r = runs[len(runs) // 2]
+            res[solver] = (t, runs[0][0], cpu, r)
         sp = None
         if not args.skip_spopt:
             with tempfile.TemporaryDirectory() as td:
@@ -184,7 +226,8 @@ def part_dutch(args, lines: list[str]) -> None:
                 sp = run_json([args.bench_python, __file__, "--spopt-worker", npz, "--k",
                                str(k), "--spopt-time-limit", str(args.spopt_time_limit)],
                               timeout=args.spopt_time_limit * 2 + 120)
-        for solver, (t, r) in res.items():
+        opt = res["exact"][3].objective if res["exact"][3].status == "optimal" else None
+        for solver, (t, tmin, cpu, r) in res.items():
             if sp and "error" not in sp:
                 ratio = sp["total_s"] / t
                 same = abs(sp["objective"] - r.objective) <= 1e-6 * abs(r.objective)
@@ -192,41 +235,71 @@ def part_dutch(args, lines: list[str]) -> None:
                         + ("equal" if same else f"differs by {r.objective - sp['objective']:+.4g}"))
             else:
                 cmp_ = "n/a" if sp is None else sp["error"]
-            lines.append(f"| {k} | {solver} | {t:.2f} | {r.objective:.6f} | {r.bound:.6f} | "
-                         f"{r.gap:.2e} | {r.status} | {cmp_} |")
+            vs = "-" if opt is None else f"{r.objective / opt - 1:+.3%}"
+            lines.append(f"| {k} | {solver} | {t:.3f} ({tmin:.3f}) | {cpu:.3f} | "
+                         f"{r.objective:.6f} | {vs} | {r.bound:.6f} | {r.gap:.2e} | {r.status} "
+                         f"| {cmp_} |")
         if sp and "error" not in sp:
             lines.append(f"| {k} | spopt {sp['version']} PMedian + CBC | "
                          f"{sp['total_s']:.2f} (build "
                          f"{sp['build_s']:.2f}, solve {sp['solve_s']:.2f}; RSS "
-                         f"{sp['rss_mb']:.0f} MB) | {sp['objective']:.6f} | - | - | "
-                         f"{sp['status']} (sol_status {sp['sol_status']}) | - |")
+                         f"{sp['rss_mb']:.0f} MB) | - | {sp['objective']:.6f} | "
+                         + ("-" if opt is None else f"{sp['objective'] / opt - 1:+.3%}")
+                         + f" | - | - | {sp['status']} (sol_status {sp['sol_status']}) | - |")
         elif sp:
-            lines.append(f"| {k} | spopt PMedian + CBC | - | - | - | - | {sp['error']} | - |")
+            lines.append(f"| {k} | spopt PMedian + CBC | - | - | - | - | - | - | {sp['error']} "
+                         "| - |")
         print("\n".join(lines[-3:]), flush=True)
-    lines.append("")
+    lines += ["", f"Load average at the end of this part: {loadavg()}.", ""]
 
 
 def part_scale(args, lines: list[str]) -> None:
     sizes = {1: (1500, 100), 10: (15000, 300), 100: (150000, 1000)}
-    lines += ["## 2. Scale: heuristic only (greedy + fast interchange + Lagrangian bound)", "",
+    lines += ["## 2. Scale: heuristic only", "",
               f"Synthetic clustered instances (float32 cost matrix), k={args.scale_k}, "
               f"time limit {args.scale_time_limit:.0f} s per instance, each run in its own "
-              "process. Peak traced = numpy/Python allocations during the solve "
-              "(tracemalloc; the input matrix is allocated before); RSS = process peak.", "",
-              "| scale | n x m | input (MB) | time (s) | status | gap (Lagrangian) | "
-              "peak traced (MB) | peak RSS (MB) |", "|---|---|---|---|---|---|---|---|"]
+              "process. time = wall clock of `p_median(solver=\"heuristic\")`, split into "
+              "the search (candidate lists, starts, fast interchange) and the time-boxed "
+              "Lagrangian bound (both logged by analysis.locate at DEBUG level); the rest is "
+              "input checks and the result. Peak traced = numpy/Python allocations during the "
+              "solve (tracemalloc; the input matrix is allocated before); RSS = process peak. "
+              "Load = /proc/loadavg when the instance finished.", "",
+              "| scale | n x m | input (MB) | time (s) | CPU (s) | search (s) / starts | "
+              "bound (s) / iterations | objective | status | gap (Lagrangian) | "
+              "peak traced (MB) | peak RSS (MB) | load |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    outs = {}
     for s in args.scales:
         n, m = sizes[s]
         out = run_json([sys.executable, __file__, "--scale-worker", str(n), str(m),
                         str(args.scale_k), str(args.scale_time_limit), str(args.seed)],
                        timeout=args.scale_time_limit * 3 + 300)
         if out is None or "error" in out:
-            lines.append(f"| {s}x | {n} x {m} | - | - | {out and out.get('error')} | - | - | - |")
+            lines.append(f"| {s}x | {n} x {m} | - | - | - | - | - | - | "
+                         f"{out and out.get('error')} | - | - | - | - |")
         else:
-            lines.append(f"| {s}x | {n} x {m} | {out['input_mb']:.0f} | {out['solve_s']:.1f} | "
-                         f"{out['status']} | {out['gap']:.2%} | {out['peak_traced_mb']:.0f} | "
-                         f"{out['rss_peak_mb']:.0f} |")
+            outs[s] = out
+            lines.append(
+                f"| {s}x | {n} x {m} | {out['input_mb']:.0f} | {out['solve_s']:.2f} | "
+                f"{out['cpu_s']:.2f} | {out['search_s']:.2f} / {out['starts']} | "
+                f"{out['bound_s']:.2f} / {out['bound_iter']} | {out['objective']:.1f} | "
+                f"{out['status']} | "
+                f"{out['gap']:.2%} | {out['peak_traced_mb']:.0f} | {out['rss_peak_mb']:.0f} | "
+                f"{out['loadavg']} |")
         print(lines[-1], flush=True)
+    steps = [(a, b) for a, b in zip(args.scales, args.scales[1:], strict=False)
+             if a in outs and b in outs]
+    if steps:
+        lines += ["", "Growth between consecutive scales (ratio of the figures above):", "",
+                  "| step | n x m | time | CPU | peak traced | peak RSS |",
+                  "|---|---|---|---|---|---|"]
+        for a, b in steps:
+            A, B = outs[a], outs[b]
+            lines.append(
+                f"| {a}x -> {b}x | {B['n'] * B['m'] / (A['n'] * A['m']):.0f}x | "
+                f"{B['solve_s'] / A['solve_s']:.1f}x | {B['cpu_s'] / A['cpu_s']:.1f}x | "
+                f"{B['peak_traced_mb'] / A['peak_traced_mb']:.1f}x | "
+                f"{B['rss_peak_mb'] / A['rss_peak_mb']:.1f}x |")
     lines.append("")
 
 
@@ -244,6 +317,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--scale-k", type=int, default=15)
     ap.add_argument("--scale-time-limit", type=float, default=180.0)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeats", type=int, default=5, help="calls per solver in part 1")
     ap.add_argument("--out", default=str(ROOT / "bench/results/locate.md"))
     ap.add_argument("--spopt-worker", metavar="NPZ")
     ap.add_argument("--scale-worker", nargs=5, metavar=("N", "M", "K", "TL", "SEED"))
@@ -261,9 +335,10 @@ def main(argv: list[str] | None = None) -> None:
     lines = ["# Benchmark: analysis.locate", "",
              f"Run {time.strftime('%Y-%m-%d %H:%M')} on {platform.machine()}, "
              f"{os.cpu_count()} cores, Python {platform.python_version()}, numpy "
-             f"{numpy.__version__}, scipy {scipy.__version__} (milp = HiGHS). Single runs, "
-             "indicative. Command: `" + " ".join(["python", "bench/bench_locate.py"]
-                                                 + (argv if argv is not None else sys.argv[1:]))
+             f"{numpy.__version__}, scipy {scipy.__version__} (milp = HiGHS); load average "
+             f"{loadavg()} at the start. Indicative. Command: `"
+             + " ".join(["python", "bench/bench_locate.py"]
+                        + (argv if argv is not None else sys.argv[1:]))
              + "`", ""]
     if args.part in ("dutch", "all"):
         part_dutch(args, lines)
