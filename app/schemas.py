@@ -119,11 +119,7 @@ class NetworkPublic(Sourced):
     care_types: list[str]
 
 
-class CareTypeSummary(Sourced):
-    model_config = example(id="pancreatic-resection", name="Pancreatic resection",
-                           tumour="pancreas", modality="surgery", level="expert", min_volume=20,
-                           norm_year=2014, norm_source="SONCOS", annual_cases=1000,
-                           cases_source="DPCA", providers=15)
+class CareTypeBase(Sourced):
     id: str
     name: str
     tumour: str
@@ -134,6 +130,13 @@ class CareTypeSummary(Sourced):
     norm_source: str | None = None
     annual_cases: int
     cases_source: str | None = None
+
+
+class CareTypeSummary(CareTypeBase):
+    model_config = example(id="pancreatic-resection", name="Pancreatic resection",
+                           tumour="pancreas", modality="surgery", level="expert", min_volume=20,
+                           norm_year=2014, norm_source="SONCOS", annual_cases=1000,
+                           cases_source="DPCA", providers=15)
     providers: int
 
 
@@ -145,17 +148,7 @@ class CareTypeProvider(BaseModel):
     confidence: str | None = None
 
 
-class CareTypePublic(Sourced):
-    id: str
-    name: str
-    tumour: str
-    modality: str
-    level: str
-    min_volume: int | None = None
-    norm_year: int | None = None
-    norm_source: str | None = None
-    annual_cases: int
-    cases_source: str | None = None
+class CareTypePublic(CareTypeBase):
     providers: list[CareTypeProvider]
     networks: list[str]
 
