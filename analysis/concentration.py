@@ -2,6 +2,7 @@
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -130,7 +131,7 @@ class ConcentrationFigures:
 
 
 def concentration_figures(
-    volumes_by_provider: Mapping[Hashable, float], min_volume: float | None
+    volumes_by_provider: Mapping[Any, float], min_volume: float | None
 ) -> ConcentrationFigures:
     """Providers, volumes against the norm, share in compliant centres and HHI.
 

@@ -13,6 +13,7 @@ All functions are pure: they take arrays and plain mappings and return new objec
 
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -329,11 +330,11 @@ def reachable_providers(
     region: Hashable,
     care_type: Hashable,
     *,
-    hospital_region: Mapping[Hashable, Hashable],
-    network_regions: Mapping[Hashable, Collection[Hashable]],
-    hospital_networks: Mapping[Hashable, Collection[Hashable]],
-    providers: Mapping[Hashable, Collection[Hashable]],
-    network_care_types: Mapping[Hashable, Collection[Hashable]] | None = None,
+    hospital_region: Mapping[Any, Hashable],
+    network_regions: Mapping[Any, Collection[Hashable]],
+    hospital_networks: Mapping[Any, Collection[Hashable]],
+    providers: Mapping[Any, Collection[Hashable]],
+    network_care_types: Mapping[Any, Collection[Hashable]] | None = None,
 ) -> tuple[frozenset[Hashable], frozenset[Hashable]]:
     """Providers of a care type in a region and those reached through its networks.
 
@@ -440,14 +441,14 @@ def region_coverage(
     area_region: Sequence[Hashable],
     hospital_ids: Sequence[Hashable],
     *,
-    hospital_region: Mapping[Hashable, Hashable],
-    network_regions: Mapping[Hashable, Collection[Hashable]],
-    hospital_networks: Mapping[Hashable, Collection[Hashable]],
-    providers: Mapping[Hashable, Collection[Hashable]],
+    hospital_region: Mapping[Any, Hashable],
+    network_regions: Mapping[Any, Collection[Hashable]],
+    hospital_networks: Mapping[Any, Collection[Hashable]],
+    providers: Mapping[Any, Collection[Hashable]],
     minutes: float,
     regions: Collection[Hashable] | None = None,
     care_types: Collection[Hashable] | None = None,
-    network_care_types: Mapping[Hashable, Collection[Hashable]] | None = None,
+    network_care_types: Mapping[Any, Collection[Hashable]] | None = None,
 ) -> dict[tuple[Hashable, Hashable], RegionCoverage]:
     """Coverage figures for every region x care type.
 

@@ -1308,8 +1308,8 @@ def _pick_solver(prob: _Problem, solver: str) -> str:
 
 
 def _constrained(prob: _Problem) -> bool:
-    return prob.min_volume > 0 or (prob.capacity is not None and np.isfinite(
-        prob.capacity[prob.allowed]).any())
+    return bool(prob.min_volume > 0 or (prob.capacity is not None and np.isfinite(
+        prob.capacity[prob.allowed]).any()))
 
 
 # --------------------------------------------------------------------------------------
@@ -1395,16 +1395,16 @@ def _kmedian(
     T = _Transport(prob, pairs)
     start, _, _ = _pmedian_heuristic(W, k, rng, min(deadline, time.perf_counter() + 0.2 * max(
         deadline - time.perf_counter(), 0)), n_starts=2)
-    sol, val, x, finished = _capacitated_heuristic(prob, W, T, k, start, deadline)
-    if sol is None:  # no feasible configuration found: the MILP decides (or raises)
+    found, val, shares, finished = _capacitated_heuristic(prob, W, T, k, start, deadline)
+    if found is None:  # no feasible configuration found: the MILP decides (or raises)
         return _kmedian(prob, k, "exact", cost=cost, radius=radius,
                         deadline=max(deadline, time.perf_counter() + 0.5 * prob.time_limit),
                         exact_only=True)
     # bound: the uncapacitated relaxation's Lagrangian bound (dropping constraints relaxes)
-    lb = _pmedian_lagrangian(W, k, W.cost(sol), sol, max(
+    lb = _pmedian_lagrangian(W, k, W.cost(found), found, max(
         deadline, time.perf_counter() + 0.05 * prob.time_limit))
-    return prob.allowed[sol], val, min(lb, val), "heuristic" if finished else "time_limit", (
-        T.rows, T.cols, x)
+    return prob.allowed[found], val, min(lb, val), "heuristic" if finished else "time_limit", (
+        T.rows, T.cols, shares)
 
 
 def _infeasible_msg(prob: _Problem, k: int | None, radius: float) -> str:
@@ -1540,6 +1540,7 @@ def p_median(
                     min_volume=min_volume, capacity=capacity, time_limit=time_limit, seed=seed,
                     need_radius=False)
     used = _pick_solver(prob, solver)
+    assert prob.k is not None  # _prepare requires k for p-median
     open_cols, obj, bound, status, px = _kmedian(prob, prob.k, used)
     res = _result(prob, "p_median", open_cols, objective=obj, bound=bound, status=status,
                   solver=used, pair_x=px)
@@ -1635,6 +1636,7 @@ def max_covering(
     cost = (prob.C > T).astype(prob.C.dtype)
     if _constrained(prob):
         cost = np.where(np.isinf(prob.C), np.inf, cost)
+    assert prob.k is not None  # _prepare requires k for maximal covering
     open_cols, obj, bound, status, px = _kmedian(prob, prob.k, used, cost=cost)
     res = _result(prob, "max_covering", open_cols, objective=0.0, bound=0.0, status=status,
                   solver=used, pair_x=px)
@@ -1773,7 +1775,7 @@ def set_covering(
         if out.x is None:
             raise InfeasibleScenario(f"no feasible cover found within {prob.time_limit} s")
         kstar = int(round(out.x[:mc].sum()))
-        bound = math.ceil(out.bound - 1e-6)
+        bound: float = math.ceil(out.bound - 1e-6)
         status = out.status
         open_pos = np.flatnonzero(out.x[:mc] > 0.5)
         px = (rows, cols, out.x[mc:])
@@ -1885,8 +1887,8 @@ def p_centre(
                     min_volume=min_volume, capacity=capacity, time_limit=time_limit, seed=seed,
                     need_radius=False)
     used = _pick_solver(prob, solver)
+    assert prob.k is not None
     k = prob.k
-    assert k is not None
     sub_rows, sub_cols, vals = _finite_pairs(prob)
     mc = prob.allowed.size
     g = prob.active.size

@@ -6,6 +6,7 @@ plain mappings, as in :mod:`analysis.coverage`. Nothing here reads a database.
 
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -47,12 +48,12 @@ def _key(x: Hashable) -> str:
 
 def model_flows(
     cost: ArrayLike,
-    demand: Mapping[Hashable, ArrayLike],
+    demand: Mapping[Any, ArrayLike],
     hospital_ids: Sequence[Hashable],
     basic_providers: Collection[Hashable],
     *,
-    providers: Mapping[Hashable, Collection[Hashable]] | None = None,
-    allocation: Mapping[Hashable, Sequence[Hashable | None]] | None = None,
+    providers: Mapping[Any, Collection[Hashable]] | None = None,
+    allocation: Mapping[Any, Sequence[Hashable | None]] | None = None,
     self_loops: bool = True,
 ) -> nx.DiGraph:
     """Model referral flows diagnosis hospital -> treatment hospital as a weighted DiGraph.
@@ -420,7 +421,7 @@ class PartitionComparison:
 
 def compare_partitions(
     graph: nx.Graph,
-    defined: Mapping[Hashable, Hashable],
+    defined: Mapping[Any, Hashable],
     found: Sequence[Collection[Hashable]],
     *,
     weight: str | None = "patients",
@@ -634,7 +635,7 @@ def centrality(
 # ---------------------------------------------------------------------------------------
 
 
-def membership_graph(hospital_networks: Mapping[Hashable, Collection[Hashable]]) -> nx.Graph:
+def membership_graph(hospital_networks: Mapping[Any, Collection[Hashable]]) -> nx.Graph:
     """Bipartite hospital-network membership graph.
 
     Parameters
@@ -680,13 +681,13 @@ def membership_graph(hospital_networks: Mapping[Hashable, Collection[Hashable]])
 
 def single_points_of_failure(
     *,
-    hospital_region: Mapping[Hashable, Hashable],
-    network_regions: Mapping[Hashable, Collection[Hashable]],
-    hospital_networks: Mapping[Hashable, Collection[Hashable]],
-    providers: Mapping[Hashable, Collection[Hashable]],
+    hospital_region: Mapping[Any, Hashable],
+    network_regions: Mapping[Any, Collection[Hashable]],
+    hospital_networks: Mapping[Any, Collection[Hashable]],
+    providers: Mapping[Any, Collection[Hashable]],
     regions: Collection[Hashable] | None = None,
     care_types: Collection[Hashable] | None = None,
-    network_care_types: Mapping[Hashable, Collection[Hashable]] | None = None,
+    network_care_types: Mapping[Any, Collection[Hashable]] | None = None,
 ) -> dict[tuple[Hashable, Hashable], frozenset[Hashable]]:
     """Hospitals whose loss leaves a region without a reachable provider of a care type.
 
@@ -841,7 +842,7 @@ class ArticulationPoints:
 
 
 def articulation_points(
-    hospital_networks: Mapping[Hashable, Collection[Hashable]],
+    hospital_networks: Mapping[Any, Collection[Hashable]],
 ) -> ArticulationPoints:
     """Articulation points of the (undirected) hospital-network membership graph.
 

@@ -140,7 +140,7 @@ class CareTypeRow(Row):
     annual_cases: int = Field(ge=0)
     cases_source: str = Field(min_length=1)
     # a care type's facts carry their own sources (norm_source, cases_source)
-    source: str | None = None
+    source: str | None = None  # type: ignore[assignment]
 
 
 class NetworkCareTypeRow(Row):

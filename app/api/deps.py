@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from neo4j import Driver
 
 from app.settings import Settings
 
-__all__ = ["DatabaseDep", "DriverDep", "LimitDep", "MinutesDep", "OffsetDep", "SettingsDep"]
+__all__ = ["DatabaseDep", "DriverDep", "LimitDep", "MinutesDep", "OffsetDep", "Responses",
+           "SettingsDep"]
 
 
 def get_driver(request: Request) -> Driver:
@@ -23,6 +24,9 @@ def get_app_settings(request: Request) -> Settings:
 def get_database(request: Request) -> str:
     return request.app.state.settings.neo4j_database
 
+
+#: OpenAPI ``responses=`` of a route
+Responses = dict[int | str, dict[str, Any]]
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 DriverDep = Annotated[Driver, Depends(get_driver)]

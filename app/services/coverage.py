@@ -113,8 +113,11 @@ def gaps(snap: Snapshot, minutes: float, limit: int) -> dict[str, Any]:
             area_gaps.append({"area": a.area, "care_type": c, "minutes": _num(a.minutes),
                               "population": int(a.population)})
     # worst first across care types: the longest travel, then the most people
-    area_gaps.sort(key=lambda r: (-(r["minutes"] if r["minutes"] is not None else math.inf),
-                                  -r["population"], r["area"], r["care_type"]))
+    def worst_first(r: dict[str, Any]) -> tuple[float, int, str, str]:
+        minutes = math.inf if r["minutes"] is None else float(r["minutes"])
+        return (-minutes, -int(r["population"]), str(r["area"]), str(r["care_type"]))
+
+    area_gaps.sort(key=worst_first)
     names = {a["id"]: (a["name"], a["region"]) for a in snap.areas}
     for r in area_gaps:
         r["name"], r["region"] = names[r["area"]]

@@ -101,8 +101,8 @@ def analyse_centrality(snap: Snapshot, scenario: dict[str, Any] | None, *,
     names = {h["id"]: h["name"] for h in snap.hospitals}
 
     def rows(scores: dict[Hashable, Any], only: set[str] | None) -> list[dict[str, Any]]:
-        items = [(k, v) for k, v in scores.items() if only is None or k in only]
-        items.sort(key=lambda kv: (-kv[1].betweenness, -kv[1].weighted_degree, str(kv[0])))
+        items = [(str(k), v) for k, v in scores.items() if only is None or k in only]
+        items.sort(key=lambda kv: (-kv[1].betweenness, -kv[1].weighted_degree, kv[0]))
         return [{"id": k, "name": names.get(k, snap.networks.get(k, {}).get("name", k)),
                  "weighted_degree": _r(v.weighted_degree), "betweenness": _r(v.betweenness),
                  "eigenvector": _r(v.eigenvector)} for k, v in items[:limit]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from app.plots import region_map, scenario_comparison_chart, scenario_map
 from app.repository.snapshot import Snapshot
@@ -10,7 +10,10 @@ from app.repository.snapshot import Snapshot
 __all__ = ["regions_picture", "scenario_chart_picture", "scenario_map_picture"]
 
 
-def regions_picture(snap: Snapshot, fmt: str) -> bytes:
+Fmt = Literal["svg", "png"]
+
+
+def regions_picture(snap: Snapshot, fmt: Fmt) -> bytes:
     regions = [{"id": k, "name": v} for k, v in sorted(snap.regions.items())]
     population = int(snap.population.sum())
     title = (f"Oncology regions: {len(snap.hospitals)} hospital locations, "
@@ -29,7 +32,7 @@ def _subtitle(s: dict[str, Any]) -> str:
             f"min {f(h['share_within'], '.0%')} · CO2 {f(h['co2_kg_delta'], '+,.0f')} kg/yr")
 
 
-def scenario_map_picture(s: dict[str, Any], snap: Snapshot, fmt: str) -> bytes:
+def scenario_map_picture(s: dict[str, Any], snap: Snapshot, fmt: Fmt) -> bytes:
     """Areas and hospitals as stored now; allocations to ids no longer in the graph are left
     out (a scenario outlives a data reload)."""
     areas = set(snap.area_ids)
@@ -42,7 +45,7 @@ def scenario_map_picture(s: dict[str, Any], snap: Snapshot, fmt: str) -> bytes:
                         volumes=volumes, fmt=fmt, title=s["name"], subtitle=_subtitle(s))
 
 
-def scenario_chart_picture(s: dict[str, Any], fmt: str, width: int = 1200) -> bytes:
+def scenario_chart_picture(s: dict[str, Any], fmt: Fmt, width: int = 1200) -> bytes:
     am = s["area_minutes"]
     inf = float("inf")
     base = [inf if x is None else x for x in am["baseline"]]

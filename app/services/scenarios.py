@@ -129,15 +129,16 @@ def run_scenario(snap: Snapshot, req: ScenarioCreate) -> dict[str, Any]:
                                   "candidates": candidates, "min_volume": min_volume,
                                   "capacity": capacity, "solver": req.solver,
                                   "time_limit": req.time_limit, "seed": 0}
+    k = req.centres if req.centres is not None else 0  # validated: only set_covering has none
     try:
         if req.method == "p_median":
-            result = p_median(C, demand, k=req.centres, **common)
+            result = p_median(C, demand, k=k, **common)
         elif req.method == "max_covering":
-            result = max_covering(C, demand, k=req.centres, radius=req.minutes, **common)
+            result = max_covering(C, demand, k=k, radius=req.minutes, **common)
         elif req.method == "set_covering":
             result = set_covering(C, demand, radius=req.minutes, **common)
         else:
-            result = p_centre(C, demand, k=req.centres, **common)
+            result = p_centre(C, demand, k=k, **common)
     except InfeasibleScenario as e:
         raise InvalidInput(f"infeasible scenario: {e}") from e
     hospital_region = np.array([h["region"] for h in snap.hospitals], dtype=object)

@@ -6,14 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import DatabaseDep, DriverDep
+from app.api.deps import DatabaseDep, DriverDep, Responses
 from app.repository.flows import replace_modelled_flows
 from app.repository.scenarios import get_scenario
 from app.repository.snapshot import read_snapshot
 from app.services import network as svc
 
 router = APIRouter(prefix="/analysis", tags=["network analysis"])
-ERRORS = {404: {"description": "unknown scenario (problem+json)"},
+ERRORS: Responses = {404: {"description": "unknown scenario (problem+json)"},
           422: {"description": "invalid parameter (problem+json)"},
           503: {"description": "database unavailable (problem+json, Retry-After)"}}
 ScenarioQ = Annotated[str | None, Query(description="analyse a stored scenario instead of "

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import DatabaseDep, DriverDep, MinutesDep
+from app.api.deps import DatabaseDep, DriverDep, MinutesDep, Responses
 from app.repository.snapshot import read_snapshot
 from app.schemas import Concentration, CoverageMatrix, Gaps, RegionCoverage
 from app.services import coverage as svc
 
 router = APIRouter(tags=["coverage"])
-ERRORS = {404: {"description": "unknown id (problem+json)"},
+ERRORS: Responses = {404: {"description": "unknown id (problem+json)"},
           422: {"description": "invalid parameter (problem+json)"},
           503: {"description": "database unavailable (problem+json, Retry-After)"}}
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from app.api.deps import DatabaseDep, DriverDep, LimitDep, OffsetDep
+from app.api.deps import DatabaseDep, DriverDep, LimitDep, OffsetDep, Responses
 from app.repository import entities as repo
 from app.schemas import (
     CareTypePublic,
@@ -20,9 +20,9 @@ from app.schemas import (
     RegionSummary,
 )
 
-NOT_FOUND = {404: {"description": "unknown id (problem+json)"},
+NOT_FOUND: Responses = {404: {"description": "unknown id (problem+json)"},
              503: {"description": "database unavailable (problem+json, Retry-After)"}}
-LIST = {422: {"description": "invalid parameter (problem+json)"},
+LIST: Responses = {422: {"description": "invalid parameter (problem+json)"},
         503: {"description": "database unavailable (problem+json, Retry-After)"}}
 
 regions = APIRouter(prefix="/regions", tags=["regions"])
@@ -36,7 +36,7 @@ def list_regions(driver: DriverDep, db: DatabaseDep, limit: LimitDep = 100,
                  offset: OffsetDep = 0) -> Page[RegionSummary]:
     """List the oncology regions with hospital count, population and networks."""
     data, count = repo.list_regions(driver, db, limit=limit, offset=offset)
-    return Page(data=data, count=count)
+    return Page(data=data, count=count)  # type: ignore[arg-type]  # validated by pydantic
 
 
 @regions.get("/{region_id}", response_model=RegionPublic, responses=NOT_FOUND)
@@ -55,7 +55,7 @@ def list_hospitals(driver: DriverDep, db: DatabaseDep, region: str | None = None
     data, count = repo.list_hospitals(driver, db, region=region, kind=kind,
                                       care_type=care_type, network=network, limit=limit,
                                       offset=offset)
-    return Page(data=data, count=count)
+    return Page(data=data, count=count)  # type: ignore[arg-type]  # validated by pydantic
 
 
 @hospitals.get("/{hospital_id}", response_model=HospitalPublic, responses=NOT_FOUND)
@@ -70,7 +70,7 @@ def list_networks(driver: DriverDep, db: DatabaseDep,
                   limit: LimitDep = 100, offset: OffsetDep = 0) -> Page[NetworkSummary]:
     """List the oncology networks with member count, covered regions and care types."""
     data, count = repo.list_networks(driver, db, scope=scope, limit=limit, offset=offset)
-    return Page(data=data, count=count)
+    return Page(data=data, count=count)  # type: ignore[arg-type]  # validated by pydantic
 
 
 @networks.get("/{network_id}", response_model=NetworkPublic, responses=NOT_FOUND)
@@ -85,7 +85,7 @@ def list_care_types(driver: DriverDep, db: DatabaseDep,
                     limit: LimitDep = 100, offset: OffsetDep = 0) -> Page[CareTypeSummary]:
     """List care types with level, minimum-volume norm, national cases and provider count."""
     data, count = repo.list_care_types(driver, db, level=level, limit=limit, offset=offset)
-    return Page(data=data, count=count)
+    return Page(data=data, count=count)  # type: ignore[arg-type]  # validated by pydantic
 
 
 @care_types.get("/{care_type_id}", response_model=CareTypePublic, responses=NOT_FOUND)

@@ -7,13 +7,13 @@ from typing import Literal
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from app.api.deps import DatabaseDep, DriverDep
+from app.api.deps import DatabaseDep, DriverDep, Responses
 from app.repository.snapshot import read_snapshot
 from app.services.pictures import regions_picture
 
 router = APIRouter(tags=["maps"])
 MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
-IMAGE = {200: {"content": {"image/svg+xml": {}, "image/png": {}},
+IMAGE: Responses = {200: {"content": {"image/svg+xml": {}, "image/png": {}},
                "description": "the rendered map"},
          503: {"description": "database unavailable (problem+json, Retry-After)"}}
 

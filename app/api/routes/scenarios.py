@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.api.deps import DatabaseDep, DriverDep, LimitDep, OffsetDep
+from app.api.deps import DatabaseDep, DriverDep, LimitDep, OffsetDep, Responses
 from app.repository import scenarios as repo
 from app.repository.snapshot import read_snapshot
 from app.schemas import Page
@@ -15,12 +15,12 @@ from app.services.pictures import scenario_chart_picture, scenario_map_picture
 from app.services.scenarios import ScenarioCreate, run_scenario
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
-ERRORS = {404: {"description": "unknown scenario (problem+json)"},
+ERRORS: Responses = {404: {"description": "unknown scenario (problem+json)"},
           422: {"description": "invalid or infeasible request, offending ids listed "
                                "(problem+json)"},
           503: {"description": "database unavailable (problem+json, Retry-After)"}}
 MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
-IMAGE = {**ERRORS, 200: {"content": {"image/svg+xml": {}, "image/png": {}},
+IMAGE: Responses = {**ERRORS, 200: {"content": {"image/svg+xml": {}, "image/png": {}},
                          "description": "the rendered picture"}}
 
 
