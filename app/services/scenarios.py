@@ -175,9 +175,10 @@ def _as_data(snap: Snapshot, req: ScenarioCreate, result, ev, demand, current,
                         "patients": _num(patients), "baseline_patients":
                         _num(ev.baseline_volume[j]), "mean_minutes": _num(mean_minutes),
                         "meets_norm": None if norm is None else bool(patients >= norm - 1e-9)})
+    open_set = set(result.open)
     closing = [{"hospital": hids[j], "name": snap.hospitals[j]["name"],
                 "baseline_patients": _num(ev.baseline_volume[j])}
-               for j in current if j not in set(result.open)]
+               for j in current if j not in open_set]
     headline = {
         "centres": len(result.open), "objective": _num(result.objective),
         "bound": _num(result.bound), "gap": _num(result.gap), "status": result.status,
