@@ -697,8 +697,11 @@ def _n_starts(W: _Work, L: _Lists) -> int:
 
 
 def _pmedian_heuristic(
-    W: _Work, k: int, rng: np.random.Generator, deadline: float, n_starts: int | None = None
+    W: _Work, k: int, rng: np.random.Generator, deadline: float, n_starts: int | None = None,
+    start_open: NDArray | None = None,
 ) -> tuple[NDArray, float, bool]:
+    """Multi-start local search; ``start_open`` (k working columns, e.g. a known feasible
+    cover) is searched first, before the greedy start and the random restarts."""
     t_start = time.perf_counter()
     L = W.lists(k)
     keep_pos = np.flatnonzero(W.keep_mask)
@@ -706,12 +709,15 @@ def _pmedian_heuristic(
     n_starts = _n_starts(W, L) if n_starts is None else n_starts
     best, best_cost, finished = None, np.inf, True
     longest, started = 0.0, 0
-    for start in range(n_starts):
+    first = -1 if start_open is not None else 0
+    for start in range(first, n_starts):
         t = time.perf_counter()
         # a random restart only if, at the pace so far, it ends within half the budget
         if start > 0 and (t - t_start) + longest > 0.5 * (deadline - t_start):
             break
-        if start == 0:
+        if start < 0:
+            sol = np.sort(np.asarray(start_open, dtype=np.int64))
+        elif start == 0:
             sol = _greedy(W, L, k, keep_pos)
         else:
             pick = rng.choice(free, size=k - keep_pos.size, replace=False)
@@ -1320,11 +1326,15 @@ def _constrained(prob: _Problem) -> bool:
 def _kmedian(
     prob: _Problem, k: int, solver: str, *, cost: NDArray | None = None,
     radius: float = np.inf, deadline: float | None = None, exact_only: bool = False,
+    start: NDArray | None = None,
 ) -> tuple[NDArray, float, float, str, tuple | None]:
     """Minimise sum_i w_i cost_ij x_ij with k open centres.
 
     ``cost`` replaces the minutes (e.g. 0/1 for coverage); pairs with minutes above
-    ``radius`` are forbidden. Returns (open columns, objective, bound, status, pair_x).
+    ``radius`` are forbidden. ``start`` (k positions in ``prob.allowed``, e.g. a cover
+    found by the set-covering stage) seeds the uncapacitated heuristic, giving the
+    Lagrangian bound and reduced-cost fixing a feasible incumbent. Returns (open columns,
+    objective, bound, status, pair_x).
     """
     deadline = prob.deadline if deadline is None else deadline
     base = prob.C if cost is None else cost
@@ -1338,7 +1348,7 @@ def _kmedian(
         share = 0.8 if solver == "heuristic" else 0.25
         t_search = time.perf_counter()
         heur_deadline = t_search + share * max(deadline - t_search, 0)
-        sol, hcost, finished = _pmedian_heuristic(W, k, rng, heur_deadline)
+        sol, hcost, finished = _pmedian_heuristic(W, k, rng, heur_deadline, start_open=start)
         if solver == "exact":
             # Lagrangian bound: may prove the heuristic optimal, else fixes centres in/out
             fix0 = fix1 = None
@@ -1817,7 +1827,8 @@ def set_covering(
     if time.perf_counter() < prob.deadline - 0.1:
         prob2 = _with_k(prob, kstar)
         try:
-            oc, _, _, _, _ = _kmedian(prob2, kstar, used, radius=T)
+            start = open_pos if open_pos.size == kstar else None
+            oc, _, _, _, _ = _kmedian(prob2, kstar, used, radius=T, start=start)
             open_cols = oc
         except InfeasibleScenario:  # pragma: no cover - stage 1 proves a cover exists
             pass

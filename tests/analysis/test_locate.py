@@ -278,6 +278,33 @@ def test_set_covering_matches_brute_force(seed, solver):
     assert r.uncovered_demand == 0
 
 
+def brute_setcover_travel(C, w, T, keep=()):
+    """(k*, least travel among the covers with k* centres), every area at its nearest."""
+    kstar = brute_setcover(C, w, T, keep)
+    pos = w > 0
+    best = np.inf
+    for S in subsets(C.shape[1], kstar, keep):
+        if (C[pos][:, S] <= T).any(axis=1).all():
+            best = min(best, float(w[pos] @ C[pos][:, S].min(axis=1)))
+    return kstar, best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_set_covering_tie_break_is_least_travel_cover(seed):
+    C, w = instance(seed + 300, n=14, m=9, inf_share=0.1 if seed % 3 == 2 else 0.0)
+    rng = np.random.default_rng(seed)
+    keep = (int(rng.integers(9)),) if seed % 2 else ()
+    T = float(np.max(np.min(np.where(w[:, None] > 0, C, 0.0), axis=1))) + 5.0 * (seed % 4)
+    kstar, best = brute_setcover_travel(C, w, T, keep)
+    r = set_covering(C, w, radius=T, keep=list(keep), solver="exact")
+    assert r.objective == kstar and r.status == "optimal"
+    S = list(r.open)
+    assert len(S) == kstar and set(keep) <= set(S)
+    pos = w > 0
+    assert (C[pos][:, S] <= T).any(axis=1).all()
+    assert close(float(w[pos] @ C[pos][:, S].min(axis=1)), best)
+
+
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("solver", ["exact", "heuristic"])
 def test_p_centre_matches_brute_force(seed, solver):
