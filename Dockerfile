@@ -6,7 +6,8 @@ COPY pyproject.toml README.md ./
 COPY app ./app
 COPY analysis ./analysis
 COPY graph ./graph
-RUN pip install --no-cache-dir . && useradd --create-home oncoregio
+# editable: the app finds graph/ (schema, seed, Browser guide) beside its own source
+RUN pip install --no-cache-dir -e . && useradd --create-home oncoregio
 USER oncoregio
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=5s --retries=12 \
