@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
@@ -255,3 +255,153 @@ class Gaps(BaseModel):
     area_gaps: list[AreaGap]
     area_gap_count: int
     travel_model: str
+
+
+class TravelFigures(BaseModel):
+    """Travel of patients (minutes, one way), weighted by patients."""
+
+    patients: float | None
+    mean: float | None
+    median: float | None
+    p90: float | None
+    max: float | None
+    share_within: float | None
+    unserved: float | None
+
+
+class ScenarioHeadline(BaseModel):
+    centres: int
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    status: str
+    solver: str
+    runtime_s: float | None
+    mean_minutes: float | None
+    mean_minutes_baseline: float | None
+    mean_delta: float | None
+    p90_minutes: float | None
+    p90_delta: float | None
+    share_within: float | None
+    share_within_baseline: float | None
+    patients: float | None
+    patients_worse: float | None
+    patients_losing_access: float | None
+    centres_below_norm: int | None
+    regions_without_centre: int
+    patient_km: float | None
+    patient_km_delta: float | None
+    co2_kg: float | None
+    co2_kg_baseline: float | None
+    co2_kg_delta: float | None
+
+
+class ScenarioCentre(BaseModel):
+    hospital: str
+    name: str
+    region: str
+    status: str  # "kept" (a provider today) or "new"
+    patients: float | None
+    baseline_patients: float | None
+    mean_minutes: float | None
+    meets_norm: bool | None
+
+
+class ClosingCentre(BaseModel):
+    hospital: str
+    name: str
+    baseline_patients: float | None
+
+
+class AreaMinutes(BaseModel):
+    """Per area, in the order of the area ids (as ``allocation`` keys are sorted)."""
+
+    baseline: list[float | None]
+    scenario: list[float | None]
+    demand: list[float | None]
+
+
+class RegionTravel(BaseModel):
+    baseline: TravelFigures
+    scenario: TravelFigures
+
+
+class ScenarioPublic(BaseModel):
+    """A computed (and stored) scenario: parameters, headline, centres, allocation."""
+
+    model_config = example(
+        id="5297f2eeccf8", name="gastrectomy: p_median k=5", care_type="gastrectomy",
+        method="p_median", created_at="2026-11-23T17:27:17+00:00",
+        parameters={"care_type": "gastrectomy", "method": "p_median", "centres": 5,
+                    "apply_norm": True, "minutes": 45.0},
+        min_volume=20.0,
+        headline={"centres": 5, "objective": 13464.8, "gap": 0.0, "status": "optimal",
+                  "mean_minutes": 38.9, "mean_delta": 16.4, "share_within": 0.64,
+                  "centres_below_norm": 0, "co2_kg_delta": 2043.8},
+        centres=[{"hospital": "umcu-utrecht", "name": "UMC Utrecht", "region": "midden",
+                  "status": "kept", "patients": 80.2, "baseline_patients": 35.0,
+                  "mean_minutes": 41.0, "meets_norm": True}])
+    id: str
+    name: str
+    care_type: str
+    method: str
+    created_at: str
+    parameters: dict[str, Any]
+    min_volume: float | None
+    headline: ScenarioHeadline
+    baseline: TravelFigures
+    scenario: TravelFigures
+    centres: list[ScenarioCentre]
+    closing: list[ClosingCentre]
+    regions_without_centre: list[str]
+    regions_losing_all_centres: list[str]
+    by_region: dict[str, RegionTravel]
+    areas_worse: list[str]
+    allocation: dict[str, str]
+    area_minutes: AreaMinutes
+    notes: list[str]
+
+
+class ScenarioSummary(BaseModel):
+    model_config = example(id="5297f2eeccf8", name="gastrectomy: p_median k=5",
+                           care_type="gastrectomy", method="p_median",
+                           created_at="2026-11-23T17:27:17+00:00",
+                           headline={"centres": 5, "mean_minutes": 38.9, "gap": 0.0})
+    id: str
+    name: str
+    care_type: str
+    method: str
+    created_at: str
+    headline: dict[str, Any]
+
+
+class CompareSide(BaseModel):
+    id: str
+    name: str
+    care_type: str
+    method: str
+
+
+class CompareValue(BaseModel):
+    a: Any
+    b: Any
+    delta: float | None
+
+
+class CompareCentre(BaseModel):
+    hospital: str
+    name: str
+    patients_a: float | None
+    patients_b: float | None
+    # "a", "b" or "both": in which scenario the centre is open
+    in_: str = Field(alias="in")
+
+
+class ScenarioComparison(BaseModel):
+    a: CompareSide
+    b: CompareSide
+    headline: dict[str, CompareValue]
+    centres: list[CompareCentre]
+    only_in_a: list[str]
+    only_in_b: list[str]
+    notes: list[str]

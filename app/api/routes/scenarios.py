@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from app.api.deps import DatabaseDep, DriverDep, LimitDep, OffsetDep, Responses
 from app.repository import scenarios as repo
 from app.repository.snapshot import read_snapshot
-from app.schemas import Page
+from app.schemas import Page, ScenarioComparison, ScenarioPublic, ScenarioSummary
 from app.services.compare import compare_scenarios
 from app.services.pictures import scenario_chart_picture, scenario_map_picture
 from app.services.scenarios import ScenarioCreate, run_scenario
@@ -24,7 +24,8 @@ IMAGE: Responses = {**ERRORS, 200: {"content": {"image/svg+xml": {}, "image/png"
                          "description": "the rendered picture"}}
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ScenarioPublic,
+             responses=ERRORS)
 def create_scenario(body: ScenarioCreate, driver: DriverDep, db: DatabaseDep,
                     response: Response) -> dict[str, Any]:
     """Run a location-allocation scenario for a care type and store it in the graph."""
@@ -34,22 +35,23 @@ def create_scenario(body: ScenarioCreate, driver: DriverDep, db: DatabaseDep,
     return data
 
 
-@router.get("", response_model=Page[dict], responses=ERRORS)
+@router.get("", response_model=Page[ScenarioSummary], responses=ERRORS)
 def list_scenarios(driver: DriverDep, db: DatabaseDep, care_type: str | None = None,
-                   limit: LimitDep = 100, offset: OffsetDep = 0) -> Page[dict]:
+                   limit: LimitDep = 100, offset: OffsetDep = 0) -> Page[ScenarioSummary]:
     """List stored scenarios with their headline figures, newest first."""
     data, count = repo.list_scenarios(driver, db, care_type=care_type, limit=limit,
                                       offset=offset)
-    return Page(data=data, count=count)
+    return Page(data=data, count=count)  # type: ignore[arg-type]  # validated by pydantic
 
 
-@router.get("/{scenario_id}", responses=ERRORS)
+@router.get("/{scenario_id}", response_model=ScenarioPublic, responses=ERRORS)
 def read_scenario(scenario_id: str, driver: DriverDep, db: DatabaseDep) -> dict[str, Any]:
     """One stored scenario with all its figures."""
     return repo.get_scenario(driver, db, scenario_id)
 
 
-@router.get("/{a}/compare/{b}", responses=ERRORS)
+@router.get("/{a}/compare/{b}", response_model=ScenarioComparison, response_model_by_alias=True,
+            responses=ERRORS)
 def compare(a: str, b: str, driver: DriverDep, db: DatabaseDep) -> dict[str, Any]:
     """Two stored scenarios side by side: headline deltas (b - a) and differing centres."""
     return compare_scenarios(repo.get_scenario(driver, db, a), repo.get_scenario(driver, db, b))
