@@ -152,6 +152,14 @@ def test_openapi_documents_every_endpoint_with_an_example(seeded_client):
                  "/care-types/{care_type_id}/concentration", "/gaps", "/health"):
         op = spec["paths"][path]["get"]
         assert op.get("summary") or op.get("description"), path
+    for path, method in (("/scenarios", "post"), ("/scenarios", "get"),
+                         ("/scenarios/{scenario_id}", "get"),
+                         ("/scenarios/{a}/compare/{b}", "get"),
+                         ("/scenarios/{scenario_id}", "delete"),
+                         ("/analysis/communities", "get"), ("/analysis/resilience", "get")):
+        op = spec["paths"][path][method]
+        assert op.get("summary") or op.get("description"), (path, method)
     schemas = spec["components"]["schemas"]
-    for name in ("CoverageRow", "Concentration", "RegionSummary", "CareTypeSummary"):
+    for name in ("CoverageRow", "Concentration", "RegionSummary", "CareTypeSummary",
+                 "ScenarioCreate", "ScenarioPublic", "ScenarioSummary"):
         assert schemas[name].get("examples"), name
