@@ -17,19 +17,14 @@ from analysis.coverage import (
 )
 from app.errors import NotFound
 from app.repository.snapshot import Snapshot
+from app.services.numbers import figure
 
 __all__ = ["care_type_concentration", "coverage_matrix", "gaps", "region_coverage_rows"]
 
 
-def _num(x: float | None) -> float | None:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return None
-    return round(float(x), 3)
-
-
 def travel_dict(f: CoverageFigures) -> dict[str, Any]:
-    return {"mean": _num(f.mean), "p90": _num(f.p90), "max": _num(f.max),
-            "share_within": _num(f.share_within), "population": int(f.population),
+    return {"mean": figure(f.mean, 3), "p90": figure(f.p90, 3), "max": figure(f.max, 3),
+            "share_within": figure(f.share_within, 3), "population": int(f.population),
             "unreachable_population": int(f.unreachable_population)}
 
 
@@ -48,7 +43,7 @@ def _row(snap: Snapshot, rc) -> dict[str, Any]:
             "providers_via_network": list(rc.providers_via_network),
             "nearest_minutes": {k: v for k, v in travel_dict(rc.travel).items()
                                 if k in ("mean", "p90", "max")},
-            "share_within": _num(rc.travel.share_within),
+            "share_within": figure(rc.travel.share_within, 3),
             "unreachable_population": int(rc.travel.unreachable_population),
             "gap": rc.gap}
 
@@ -88,13 +83,13 @@ def care_type_concentration(snap: Snapshot, care_type: str) -> dict[str, Any]:
     volumes = {h: float(v or 0.0) for h, v in snap.provision.get(care_type, {}).items()}
     f = concentration_figures(volumes, ct["min_volume"])
     return {"care_type": care_type, "name": ct["name"], "min_volume": ct["min_volume"],
-            "providers": f.providers, "total_volume": _num(f.total),
-            "per_provider": [{"hospital": p.provider, "volume": _num(p.volume),
-                              "share": _num(p.share), "meets_norm": p.meets_norm}
+            "providers": f.providers, "total_volume": figure(f.total, 3),
+            "per_provider": [{"hospital": p.provider, "volume": figure(p.volume, 3),
+                              "share": figure(p.share, 3), "meets_norm": p.meets_norm}
                              for p in f.per_provider],
             "compliant_providers": f.compliant_providers,
-            "share_in_compliant": _num(f.share_in_compliant), "hhi": _num(f.hhi),
-            "equivalent_providers": _num(f.equivalent_providers)}
+            "share_in_compliant": figure(f.share_in_compliant, 3), "hhi": figure(f.hhi, 3),
+            "equivalent_providers": figure(f.equivalent_providers, 3)}
 
 
 def gaps(snap: Snapshot, minutes: float, limit: int) -> dict[str, Any]:
@@ -110,7 +105,7 @@ def gaps(snap: Snapshot, minutes: float, limit: int) -> dict[str, Any]:
         mask = snap.provider_mask(snap.providers.get(c, set()))
         for a in worst_areas(nearest(snap.minutes, mask), snap.population, threshold=minutes,
                              area_ids=snap.area_ids):
-            area_gaps.append({"area": a.area, "care_type": c, "minutes": _num(a.minutes),
+            area_gaps.append({"area": a.area, "care_type": c, "minutes": figure(a.minutes, 3),
                               "population": int(a.population)})
     # worst first across care types: the longest travel, then the most people
     def worst_first(r: dict[str, Any]) -> tuple[float, int, str, str]:

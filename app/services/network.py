@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable
 from typing import Any
 
@@ -20,13 +19,10 @@ from analysis.network import (
     single_points_of_failure,
 )
 from app.repository.snapshot import Snapshot
+from app.services.numbers import figure
 
 __all__ = ["analyse_centrality", "analyse_communities", "analyse_resilience", "flow_graph",
            "flow_rows"]
-
-
-def _r(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(x) else round(float(x), 6)
 
 
 def _scenario_providers(snap: Snapshot, scenario: dict[str, Any] | None) -> dict[str, set[str]]:
@@ -81,16 +77,17 @@ def analyse_communities(snap: Snapshot, scenario: dict[str, Any] | None, *, seed
     cmp = compare_partitions(ex, snap.hospital_region, found)
     return {
         "seed": seed, "resolution": resolution,
-        "modularity_defined": _r(cmp.modularity_defined),
-        "modularity_found": _r(cmp.modularity_found),
-        "adjusted_rand": _r(cmp.adjusted_rand),
+        "modularity_defined": figure(cmp.modularity_defined, 6),
+        "modularity_found": figure(cmp.modularity_found, 6),
+        "adjusted_rand": figure(cmp.adjusted_rand, 6),
         "communities": [{"community": i, "region": cmp.community_region[i],
                          "hospitals": sorted(map(str, members))}
                         for i, members in enumerate(found)],
         "differing": [{"hospital": h, "region": own, "community_region": other}
                       for h, own, other in cmp.differing],
-        "flows": {"patients": _r(flows.graph["total_patients"]),
-                  "routed": _r(flows.graph["routed_patients"]), "edges": flows.number_of_edges()},
+        "flows": {"patients": figure(flows.graph["total_patients"], 6),
+                  "routed": figure(flows.graph["routed_patients"], 6),
+                  "edges": flows.number_of_edges()},
     }
 
 
@@ -104,8 +101,9 @@ def analyse_centrality(snap: Snapshot, scenario: dict[str, Any] | None, *,
         items = [(str(k), v) for k, v in scores.items() if only is None or k in only]
         items.sort(key=lambda kv: (-kv[1].betweenness, -kv[1].weighted_degree, kv[0]))
         return [{"id": k, "name": names.get(k, snap.networks.get(k, {}).get("name", k)),
-                 "weighted_degree": _r(v.weighted_degree), "betweenness": _r(v.betweenness),
-                 "eigenvector": _r(v.eigenvector)} for k, v in items[:limit]]
+                 "weighted_degree": figure(v.weighted_degree, 6),
+                 "betweenness": figure(v.betweenness, 6),
+                 "eigenvector": figure(v.eigenvector, 6)} for k, v in items[:limit]]
 
     return {"flow_graph": rows(flows, None),
             "hospital_network_graph": rows(membership, None)}

@@ -7,7 +7,9 @@ from typing import Any, Literal
 from app.plots import region_map, scenario_comparison_chart, scenario_map
 from app.repository.snapshot import Snapshot
 
-__all__ = ["regions_picture", "scenario_chart_picture", "scenario_map_picture"]
+__all__ = ["MEDIA_TYPES", "regions_picture", "scenario_chart_picture", "scenario_map_picture"]
+
+MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
 
 Fmt = Literal["svg", "png"]

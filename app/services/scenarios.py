@@ -6,7 +6,6 @@ Demand per area is modelled as population x the care type's national rate
 
 from __future__ import annotations
 
-import math
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -18,6 +17,7 @@ from analysis.locate import InfeasibleScenario, max_covering, p_centre, p_median
 from analysis.scenario import CAR_CO2_KG_PER_KM, evaluate_scenario
 from app.errors import InvalidInput
 from app.repository.snapshot import Snapshot
+from app.services.numbers import figure
 
 __all__ = ["ScenarioCreate", "run_scenario"]
 
@@ -68,13 +68,6 @@ class ScenarioCreate(BaseModel):
 
 def _unknown(ids: list[str], known: dict[str, int]) -> list[str]:
     return sorted({h for h in ids if h not in known})
-
-
-def _num(x: Any) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return None if not math.isfinite(x) else round(x, 4)
 
 
 def run_scenario(snap: Snapshot, req: ScenarioCreate) -> dict[str, Any]:
@@ -152,9 +145,9 @@ def run_scenario(snap: Snapshot, req: ScenarioCreate) -> dict[str, Any]:
 
 
 def _travel(stats) -> dict[str, Any]:
-    return {"patients": _num(stats.demand), "mean": _num(stats.mean),
-            "median": _num(stats.median), "p90": _num(stats.p90), "max": _num(stats.max),
-            "share_within": _num(stats.share_within), "unserved": _num(stats.unserved_demand)}
+    return {"patients": figure(stats.demand), "mean": figure(stats.mean),
+            "median": figure(stats.median), "p90": figure(stats.p90), "max": figure(stats.max),
+            "share_within": figure(stats.share_within), "unserved": figure(stats.unserved_demand)}
 
 
 def _as_data(snap: Snapshot, req: ScenarioCreate, result, ev, demand, current,
@@ -172,30 +165,30 @@ def _as_data(snap: Snapshot, req: ScenarioCreate, result, ev, demand, current,
         centres.append({"hospital": hids[j], "name": snap.hospitals[j]["name"],
                         "region": snap.hospitals[j]["region"],
                         "status": "kept" if j in current else "new",
-                        "patients": _num(patients), "baseline_patients":
-                        _num(ev.baseline_volume[j]), "mean_minutes": _num(mean_minutes),
+                        "patients": figure(patients), "baseline_patients":
+                        figure(ev.baseline_volume[j]), "mean_minutes": figure(mean_minutes),
                         "meets_norm": None if norm is None else bool(patients >= norm - 1e-9)})
     open_set = set(result.open)
     closing = [{"hospital": hids[j], "name": snap.hospitals[j]["name"],
-                "baseline_patients": _num(ev.baseline_volume[j])}
+                "baseline_patients": figure(ev.baseline_volume[j])}
                for j in current if j not in open_set]
     headline = {
-        "centres": len(result.open), "objective": _num(result.objective),
-        "bound": _num(result.bound), "gap": _num(result.gap), "status": result.status,
-        "solver": result.solver, "runtime_s": _num(result.runtime),
-        "mean_minutes": _num(ev.scenario.mean), "mean_minutes_baseline": _num(ev.baseline.mean),
-        "mean_delta": _num(ev.mean_delta), "p90_minutes": _num(ev.scenario.p90),
-        "p90_delta": _num(ev.p90_delta), "share_within": _num(ev.scenario.share_within),
-        "share_within_baseline": _num(ev.baseline.share_within),
-        "patients": _num(float(demand.sum())), "patients_worse": _num(ev.patients_worse),
-        "patients_losing_access": _num(ev.patients_losing_access),
+        "centres": len(result.open), "objective": figure(result.objective),
+        "bound": figure(result.bound), "gap": figure(result.gap), "status": result.status,
+        "solver": result.solver, "runtime_s": figure(result.runtime),
+        "mean_minutes": figure(ev.scenario.mean), "mean_minutes_baseline": figure(ev.baseline.mean),
+        "mean_delta": figure(ev.mean_delta), "p90_minutes": figure(ev.scenario.p90),
+        "p90_delta": figure(ev.p90_delta), "share_within": figure(ev.scenario.share_within),
+        "share_within_baseline": figure(ev.baseline.share_within),
+        "patients": figure(float(demand.sum())), "patients_worse": figure(ev.patients_worse),
+        "patients_losing_access": figure(ev.patients_losing_access),
         "centres_below_norm": (None if norm is None else
                                sum(1 for c in centres if c["meets_norm"] is False)),
         "regions_without_centre": len(ev.regions_without_centre),
-        "patient_km": _num(ev.patient_km_scenario),
-        "patient_km_delta": _num(ev.patient_km_delta),
-        "co2_kg": _num(ev.co2_kg_scenario), "co2_kg_baseline": _num(ev.co2_kg_baseline),
-        "co2_kg_delta": _num(ev.co2_kg_delta)}
+        "patient_km": figure(ev.patient_km_scenario),
+        "patient_km_delta": figure(ev.patient_km_delta),
+        "co2_kg": figure(ev.co2_kg_scenario), "co2_kg_baseline": figure(ev.co2_kg_baseline),
+        "co2_kg_delta": figure(ev.co2_kg_delta)}
     scenario_id = uuid.uuid4().hex[:12]
     return {
         "id": scenario_id,
@@ -203,7 +196,7 @@ def _as_data(snap: Snapshot, req: ScenarioCreate, result, ev, demand, current,
         "care_type": req.care_type, "method": req.method,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "parameters": req.model_dump(),
-        "min_volume": _num(norm),
+        "min_volume": figure(norm),
         "headline": headline,
         "baseline": _travel(ev.baseline), "scenario": _travel(ev.scenario),
         "centres": centres, "closing": closing,
@@ -214,9 +207,9 @@ def _as_data(snap: Snapshot, req: ScenarioCreate, result, ev, demand, current,
         "areas_worse": [snap.area_ids[i] for i in ev.areas_worse],
         "allocation": {snap.area_ids[i]: hids[j] for i, j in enumerate(result.centre)
                        if j >= 0},
-        "area_minutes": {"baseline": [_num(x) for x in ev.area_minutes_baseline],
-                         "scenario": [_num(x) for x in ev.area_minutes_scenario],
-                         "demand": [_num(x) for x in demand]},
+        "area_minutes": {"baseline": [figure(x) for x in ev.area_minutes_baseline],
+                         "scenario": [figure(x) for x in ev.area_minutes_scenario],
+                         "demand": [figure(x) for x in demand]},
         "notes": list(result.warnings) + [
             "demand per area = population x national rate (annual_cases / population): modelled",
             f"travel: {snap.travel_source}",

@@ -6,21 +6,16 @@ nothing from ``analysis`` or ``app`` except the two travel constants, whose valu
 
 from __future__ import annotations
 
-import csv
 import math
 from collections import defaultdict
 
 import numpy as np
 import pytest
 
-from app.loader import SEED_DIR
+from tests.helpers import seed_rows
 
 CIRCUITY, SPEED = 1.343, 60.0
 
-
-def rows(name):
-    with open(SEED_DIR / name, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def km(lat1, lon1, lat2, lon2):
@@ -31,15 +26,15 @@ def km(lat1, lon1, lat2, lon2):
 
 
 def oracle(region, care_type, minutes):
-    hospitals = {h["id"]: h for h in rows("hospitals.csv")}
-    areas = [a for a in rows("areas.csv") if a["region"] == region]
-    providers = {p["hospital"] for p in rows("provision.csv") if p["care_type"] == care_type}
+    hospitals = {h["id"]: h for h in seed_rows("hospitals.csv")}
+    areas = [a for a in seed_rows("areas.csv") if a["region"] == region]
+    providers = {p["hospital"] for p in seed_rows("provision.csv") if p["care_type"] == care_type}
     for_ct = defaultdict(set)
-    for r in rows("network_care_types.csv"):
+    for r in seed_rows("network_care_types.csv"):
         for_ct[r["network"]].add(r["care_type"])
-    covering = {r["network"] for r in rows("network_regions.csv") if r["region"] == region
+    covering = {r["network"] for r in seed_rows("network_regions.csv") if r["region"] == region
                 and (r["network"] not in for_ct or care_type in for_ct[r["network"]])}
-    members = {m["hospital"] for m in rows("network_members.csv") if m["network"] in covering}
+    members = {m["hospital"] for m in seed_rows("network_members.csv") if m["network"] in covering}
     in_region = sorted(h for h in providers if hospitals[h]["region"] == region)
     via = sorted(providers & members)
     near, pop = [], []
@@ -91,14 +86,15 @@ def test_coverage_matrix_agrees_with_region_view(seeded_client):
                                         params={"minutes": 30}).json()["data"]
         assert {r["care_type"]: r for r in region_view}["gastrectomy"] == row
     national = matrix["national"][0]
-    providers = {p["hospital"] for p in rows("provision.csv") if p["care_type"] == "gastrectomy"}
+    providers = {p["hospital"] for p in seed_rows("provision.csv")
+                 if p["care_type"] == "gastrectomy"}
     assert national["providers"] == len(providers)
-    assert national["population"] == sum(int(a["population"]) for a in rows("areas.csv"))
+    assert national["population"] == sum(int(a["population"]) for a in seed_rows("areas.csv"))
 
 
 def test_concentration_figures_from_the_stored_volumes(seeded_client):
     body = seeded_client.get("/care-types/gastrectomy/concentration").json()
-    vols = {p["hospital"]: float(p["volume"]) for p in rows("provision.csv")
+    vols = {p["hospital"]: float(p["volume"]) for p in seed_rows("provision.csv")
             if p["care_type"] == "gastrectomy"}
     total = sum(vols.values())
     assert body["providers"] == len(vols)
@@ -116,14 +112,14 @@ def test_entity_endpoints_page_filter_and_404(seeded_client):
     page = seeded_client.get("/regions", params={"limit": 2, "offset": 6}).json()
     assert page["count"] == 7 and len(page["data"]) == 1
     umcs = seeded_client.get("/hospitals", params={"kind": "umc"}).json()
-    assert umcs["count"] == sum(h["kind"] == "umc" for h in rows("hospitals.csv"))
+    assert umcs["count"] == sum(h["kind"] == "umc" for h in seed_rows("hospitals.csv"))
     pancreas = seeded_client.get("/hospitals", params={"care_type": "pancreatic-resection",
                                                        "region": "noord"}).json()
     assert {h["id"] for h in pancreas["data"]} == set(
         oracle("noord", "pancreatic-resection", 45)["providers_in_region"])
     h = seeded_client.get("/hospitals/umcg-groningen").json()
     assert {c["id"] for c in h["care_types"]} == {
-        p["care_type"] for p in rows("provision.csv") if p["hospital"] == "umcg-groningen"}
+        p["care_type"] for p in seed_rows("provision.csv") if p["hospital"] == "umcg-groningen"}
     for path in ("/regions/nowhere", "/hospitals/nowhere", "/networks/nowhere",
                  "/care-types/nowhere", "/care-types/nowhere/concentration",
                  "/regions/nowhere/coverage"):

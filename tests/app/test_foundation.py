@@ -9,14 +9,10 @@ from neo4j.exceptions import ConstraintError
 
 from app import localdb
 from app.schema import apply_schema, schema_statements
+from tests.helpers import free_port
 
 LABELS = ["Hospital", "Region", "Network", "CareType", "Area", "Scenario"]
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_schema_applies_twice_without_error(empty_db):
@@ -51,7 +47,7 @@ def test_health_reports_server_version(client_for, driver):
 
 
 def test_health_is_503_problem_when_database_unreachable(client_for):
-    client = client_for(neo4j_uri=f"bolt://127.0.0.1:{_free_port()}")
+    client = client_for(neo4j_uri=f"bolt://127.0.0.1:{free_port()}")
     r = client.get("/health")
     assert r.status_code == 503
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -98,7 +94,7 @@ def test_start_reports_port_taken(tmp_path):
         s.bind(("127.0.0.1", 0))
         s.listen(1)
         port = s.getsockname()[1]
-        inst = localdb.instance("porttest", bolt_port=port, http_port=_free_port(),
+        inst = localdb.instance("porttest", bolt_port=port, http_port=free_port(),
                                 root=tmp_path)
         with pytest.raises(localdb.LocalDbError, match=f"port {port}.*already taken"):
             localdb.start(inst, timeout=5)
@@ -113,7 +109,7 @@ def test_status_of_never_started_instance(tmp_path):
                                               ("get", "/analysis/resilience"),
                                               ("post", "/analysis/flows")])
 def test_every_endpoint_is_503_when_database_unreachable(client_for, method, path):
-    client = client_for(neo4j_uri=f"bolt://127.0.0.1:{_free_port()}")
+    client = client_for(neo4j_uri=f"bolt://127.0.0.1:{free_port()}")
     r = getattr(client, method)(path)
     assert r.status_code == 503
     assert r.headers["content-type"].startswith("application/problem+json")

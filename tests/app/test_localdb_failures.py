@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from app import localdb
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.helpers import free_port
 
 
 def test_missing_java_is_named(monkeypatch):
@@ -57,7 +50,7 @@ def test_rejected_config_reports_the_log(monkeypatch, tmp_path):
 
     monkeypatch.setattr(localdb, "write_config", bad_config)
     monkeypatch.setattr(localdb, "_set_initial_password", lambda *a: None)
-    inst = localdb.instance("badconf", bolt_port=_free_port(), http_port=_free_port(),
+    inst = localdb.instance("badconf", bolt_port=free_port(), http_port=free_port(),
                             root=tmp_path)
     with pytest.raises(localdb.LocalDbError) as info:
         localdb.start(inst, timeout=120)

@@ -3,23 +3,16 @@ the stored REFERS graph, single points of failure agree with removing the hospit
 
 from __future__ import annotations
 
-import csv
-
 import networkx as nx
 import pytest
 
-from app.loader import SEED_DIR
-
-
-def rows(name):
-    with open(SEED_DIR / name, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+from tests.helpers import seed_rows
 
 
 def test_flows_route_every_network_and_expert_patient(seeded_client, seeded):
     r = seeded_client.post("/analysis/flows")
     assert r.status_code == 200
-    expected = sum(int(c["annual_cases"]) for c in rows("care_types.csv")
+    expected = sum(int(c["annual_cases"]) for c in seed_rows("care_types.csv")
                    if c["level"] in ("network", "expert"))
     assert r.json()["patients"] == pytest.approx(expected, rel=1e-9)
     records, _, _ = seeded.execute_query(
@@ -40,12 +33,12 @@ def test_defined_modularity_agrees_with_networkx_on_stored_flows(seeded_client, 
         "MATCH (d:Hospital)-[r:REFERS]->(t:Hospital) RETURN d.id AS d, t.id AS t, "
         "sum(r.patients) AS p")
     g = nx.Graph()
-    g.add_nodes_from(h["id"] for h in rows("hospitals.csv"))
+    g.add_nodes_from(h["id"] for h in seed_rows("hospitals.csv"))
     for rec in records:
         w = g.get_edge_data(rec["d"], rec["t"], {"w": 0.0})["w"]
         g.add_edge(rec["d"], rec["t"], w=w + rec["p"])
     regions: dict[str, set[str]] = {}
-    for h in rows("hospitals.csv"):
+    for h in seed_rows("hospitals.csv"):
         regions.setdefault(h["region"], set()).add(h["id"])
     assert body["modularity_defined"] == pytest.approx(
         nx.community.modularity(g, regions.values(), weight="w"), abs=1e-4)
@@ -59,10 +52,10 @@ def test_defined_modularity_agrees_with_networkx_on_stored_flows(seeded_client, 
 
 def test_centrality_lists_hospitals_and_networks(seeded_client):
     body = seeded_client.get("/analysis/centrality", params={"limit": 500}).json()
-    hospitals = {h["id"] for h in rows("hospitals.csv")}
-    networks = {n["id"] for n in rows("networks.csv")}
+    hospitals = {h["id"] for h in seed_rows("hospitals.csv")}
+    networks = {n["id"] for n in seed_rows("networks.csv")}
     assert {x["id"] for x in body["flow_graph"]} == hospitals
-    members = {m["hospital"] for m in rows("network_members.csv")}
+    members = {m["hospital"] for m in seed_rows("network_members.csv")}
     assert {x["id"] for x in body["hospital_network_graph"]} == members | networks
     assert all(0 <= x["betweenness"] <= 1 for x in body["flow_graph"])
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import math
 import xml.etree.ElementTree as ET
 from itertools import combinations
@@ -10,14 +9,10 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from app.loader import SEED_DIR
+from tests.helpers import seed_rows
 
 CARE = "pancreatic-resection"
 
-
-def rows(name):
-    with open(SEED_DIR / name, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def minutes_matrix(areas, hospitals):
@@ -32,9 +27,9 @@ def minutes_matrix(areas, hospitals):
 
 @pytest.fixture(scope="module")
 def oracle_data():
-    areas = rows("areas.csv")
-    hospitals = rows("hospitals.csv")
-    cases = {c["id"]: int(c["annual_cases"]) for c in rows("care_types.csv")}[CARE]
+    areas = seed_rows("areas.csv")
+    hospitals = seed_rows("hospitals.csv")
+    cases = {c["id"]: int(c["annual_cases"]) for c in seed_rows("care_types.csv")}[CARE]
     pop = np.array([int(a["population"]) for a in areas], dtype=float)
     demand = pop * cases / pop.sum()
     return areas, hospitals, demand, minutes_matrix(areas, hospitals)
@@ -74,7 +69,7 @@ def test_scenario_is_stored_as_a_subgraph(seeded_client, seeded):
         id=body["id"])
     assert records[0]["care"] == CARE
     assert set(records[0]["hospitals"]) == set(centres)
-    cases = {c["id"]: int(c["annual_cases"]) for c in rows("care_types.csv")}[CARE]
+    cases = {c["id"]: int(c["annual_cases"]) for c in seed_rows("care_types.csv")}[CARE]
     assert records[0]["patients"] == pytest.approx(cases, rel=1e-6)
 
 
@@ -89,7 +84,7 @@ def test_scenario_travel_figures_match_recomputation(seeded_client, oracle_data)
         float((nearest * demand).sum() / demand.sum()), abs=1e-3)
     assert body["headline"]["share_within"] == pytest.approx(
         float(demand[nearest <= 45].sum() / demand.sum()), abs=1e-3)
-    providers = [index[p["hospital"]] for p in rows("provision.csv") if p["care_type"] == CARE]
+    providers = [index[p["hospital"]] for p in seed_rows("provision.csv") if p["care_type"] == CARE]
     base = C[:, providers].min(axis=1)
     assert body["headline"]["mean_minutes_baseline"] == pytest.approx(
         float((base * demand).sum() / demand.sum()), abs=1e-3)
@@ -141,7 +136,7 @@ def test_list_get_compare_delete(seeded_client):
 
 def test_maps_have_one_mark_per_hospital_and_png_size(seeded_client):
     s = seeded_client.post("/scenarios", json={"care_type": CARE, "centres": 5}).json()
-    n_hospitals = len(rows("hospitals.csv"))
+    n_hospitals = len(seed_rows("hospitals.csv"))
     for path in ("/regions/map.svg", f"/scenarios/{s['id']}/map.svg"):
         r = seeded_client.get(path)
         assert r.status_code == 200 and r.headers["content-type"] == "image/svg+xml"

@@ -9,10 +9,9 @@ from fastapi.responses import Response
 
 from app.api.deps import DatabaseDep, DriverDep, Responses
 from app.repository.snapshot import read_snapshot
-from app.services.pictures import regions_picture
+from app.services.pictures import MEDIA_TYPES, regions_picture
 
 router = APIRouter(tags=["maps"])
-MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
 IMAGE: Responses = {200: {"content": {"image/svg+xml": {}, "image/png": {}},
                "description": "the rendered map"},
          503: {"description": "database unavailable (problem+json, Retry-After)"}}
@@ -21,4 +20,4 @@ IMAGE: Responses = {200: {"content": {"image/svg+xml": {}, "image/png": {}},
 @router.get("/regions/map.{fmt}", response_class=Response, responses=IMAGE)
 def read_regions_map(fmt: Literal["svg", "png"], driver: DriverDep, db: DatabaseDep) -> Response:
     """Hospitals and demand areas of the Netherlands, coloured by oncology region."""
-    return Response(regions_picture(read_snapshot(driver, db), fmt), media_type=MEDIA[fmt])
+    return Response(regions_picture(read_snapshot(driver, db), fmt), media_type=MEDIA_TYPES[fmt])

@@ -11,7 +11,7 @@ from app.repository import scenarios as repo
 from app.repository.snapshot import read_snapshot
 from app.schemas import Page, ScenarioComparison, ScenarioPublic, ScenarioSummary
 from app.services.compare import compare_scenarios
-from app.services.pictures import scenario_chart_picture, scenario_map_picture
+from app.services.pictures import MEDIA_TYPES, scenario_chart_picture, scenario_map_picture
 from app.services.scenarios import ScenarioCreate, run_scenario
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
@@ -19,7 +19,6 @@ ERRORS: Responses = {404: {"description": "unknown scenario (problem+json)"},
           422: {"description": "invalid or infeasible request, offending ids listed "
                                "(problem+json)"},
           503: {"description": "database unavailable (problem+json, Retry-After)"}}
-MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
 IMAGE: Responses = {**ERRORS, 200: {"content": {"image/svg+xml": {}, "image/png": {}},
                          "description": "the rendered picture"}}
 
@@ -70,7 +69,7 @@ def read_scenario_map(scenario_id: str, fmt: Literal["svg", "png"], driver: Driv
     """Areas coloured by the centre they are allocated to; open centres sized by volume."""
     s = repo.get_scenario(driver, db, scenario_id)
     body = scenario_map_picture(s, read_snapshot(driver, db), fmt)
-    return Response(body, media_type=MEDIA[fmt])
+    return Response(body, media_type=MEDIA_TYPES[fmt])
 
 
 @router.get("/{scenario_id}/chart.{fmt}", response_class=Response, responses=IMAGE)
@@ -79,4 +78,4 @@ def read_scenario_chart(scenario_id: str, fmt: Literal["svg", "png"], driver: Dr
                         width: Annotated[int, Query(ge=200, le=4000)] = 1200) -> Response:
     """Travel-time distribution baseline versus scenario, and volume per centre vs the norm."""
     body = scenario_chart_picture(repo.get_scenario(driver, db, scenario_id), fmt, width)
-    return Response(body, media_type=MEDIA[fmt])
+    return Response(body, media_type=MEDIA_TYPES[fmt])
