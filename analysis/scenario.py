@@ -267,8 +267,9 @@ def evaluate_scenario(
     hospital_region: ArrayLike | None = None, radius: float | None = None,
     worse_threshold: float = 15.0, min_volume: float | None = None,
     trips_per_patient: float = TRIPS_PER_PATIENT, co2_kg_per_km: float = CAR_CO2_KG_PER_KM,
+    baseline: Any | None = None,
 ) -> ScenarioEvaluation:
-    """Compare a scenario allocation with today's nearest-provider baseline.
+    """Compare a scenario allocation with today's baseline (nearest provider unless given).
 
     Parameters
     ----------
@@ -297,6 +298,9 @@ def evaluate_scenario(
         trip).
     co2_kg_per_km : float
         Emission factor (default :data:`CAR_CO2_KG_PER_KM`).
+    baseline : array_like or sparse matrix, shape (n, m), optional
+        Today's allocation as shares (e.g. observed flows, or a choice model over today's
+        providers). Default: every area to its nearest provider in ``current``.
 
     Returns
     -------
@@ -350,7 +354,13 @@ def evaluate_scenario(
     if (bad.data > 0).any() and not np.isfinite(Ca[bad.row[bad.data > 0],
                                                     bad.col[bad.data > 0]]).all():
         raise ValueError("allocation sends patients over an unreachable (infinite) pair")
-    A_b = baseline_allocation(Ca, current)
+    if baseline is None:
+        A_b = baseline_allocation(Ca, current)
+    else:
+        A_b = sparse.csr_array(baseline) if sparse.issparse(baseline) else sparse.csr_array(
+            np.asarray(baseline, dtype=np.float64))
+        if A_b.shape != (n, m):
+            raise ValueError(f"baseline must have shape {(n, m)}, got {A_b.shape}")
 
     base, km_b = _allocation_stats(Ca, D, wa, A_b, radius)
     scen, km_s = _allocation_stats(Ca, D, wa, A_s, radius)

@@ -106,7 +106,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
             return 2
         if not args.dry_run:
             save_scenario(driver, settings.neo4j_database, data)
-    print(summary_table(data))
+    print(summary_table(data.model_dump(mode="json")))
     return 0
 
 
@@ -168,11 +168,12 @@ def cmd_map(args: argparse.Namespace) -> int:
             if args.what == "regions":
                 body = pictures.regions_picture(read_snapshot(driver, db), fmt)
             elif args.what == "scenario":
-                body = pictures.scenario_map_picture(get_scenario(driver, db, args.scenario),
-                                                     read_snapshot(driver, db), fmt)
+                body = pictures.scenario_map_picture(
+                    get_scenario(driver, db, args.scenario).model_dump(mode="json"),
+                    read_snapshot(driver, db), fmt)
             else:
-                body = pictures.scenario_chart_picture(get_scenario(driver, db, args.scenario),
-                                                       fmt)
+                body = pictures.scenario_chart_picture(
+                    get_scenario(driver, db, args.scenario).model_dump(mode="json"), fmt)
         except NotFound as e:
             print(f"error: {e}", file=sys.stderr)
             return 2

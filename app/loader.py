@@ -169,6 +169,25 @@ class TravelRow(Row):
     minutes: float = Field(ge=0)
 
 
+class DemandRow(Row):
+    """Patients per year resident in an area for one care type (e.g. NKR registry counts)."""
+
+    area: str = Field(min_length=1)
+    care_type: str = Field(min_length=1)
+    patients: float = Field(ge=0, allow_inf_nan=False)
+    year: int | None = Field(default=None, ge=1990, le=2100)
+
+
+class FlowRow(Row):
+    """Observed patients from an area treated at a hospital for one care type."""
+
+    area: str = Field(min_length=1)
+    hospital: str = Field(min_length=1)
+    care_type: str = Field(min_length=1)
+    patients: float = Field(ge=0, allow_inf_nan=False)
+    year: int | None = Field(default=None, ge=1990, le=2100)
+
+
 @dataclass(frozen=True)
 class FileSpec:
     name: str
@@ -194,6 +213,10 @@ FILES: tuple[FileSpec, ...] = (
              {"hospital": "hospitals.csv", "care_type": "care_types.csv"}),
     FileSpec("travel_times.csv", TravelRow, False, ("area", "hospital"),
              {"area": "areas.csv", "hospital": "hospitals.csv"}),
+    FileSpec("demand.csv", DemandRow, False, ("area", "care_type"),
+             {"area": "areas.csv", "care_type": "care_types.csv"}),
+    FileSpec("flows.csv", FlowRow, False, ("area", "hospital", "care_type"),
+             {"area": "areas.csv", "hospital": "hospitals.csv", "care_type": "care_types.csv"}),
 )
 SPECS = {spec.name: spec for spec in FILES}
 LABEL_OF = {"regions.csv": "Region", "hospitals.csv": "Hospital", "networks.csv": "Network",
@@ -350,7 +373,7 @@ def _check_keys_and_refs(rows: dict[str, list[Row]], lines: dict[str, list[int]]
 # --------------------------------------------------------------------------- writing
 DELETE_DATASET = """
 MATCH (n) WHERE n:Hospital OR n:Region OR n:Network OR n:CareType OR n:Area OR n:Scenario
-   OR n:Dataset
+   OR n:Dataset OR n:ChoiceModel
 DETACH DELETE n
 """
 MERGE_REGIONS = """
@@ -448,6 +471,39 @@ MATCH (a:Area {id: r.area}), (h:Hospital {id: r.hospital})
 MERGE (a)-[t:TRAVEL]->(h)
 SET t.minutes = r.minutes, t.source = r.source, t.confidence = r.confidence
 """
+DELETE_DEMAND = """
+UNWIND $care_types AS ct
+MATCH (:Area)-[d:DEMAND]->(:CareType {id: ct})
+DELETE d
+"""
+MERGE_DEMAND = """
+UNWIND $rows AS r
+MATCH (a:Area {id: r.area}), (c:CareType {id: r.care_type})
+MERGE (a)-[d:DEMAND]->(c)
+SET d.patients = r.patients, d.year = r.year, d.source = r.source, d.confidence = r.confidence
+"""
+DELETE_FLOWS = """
+MATCH (:Area)-[t:TREATED_AT]->(:Hospital)
+WHERE t.care_type IN $care_types
+DELETE t
+"""
+MERGE_FLOWS = """
+UNWIND $rows AS r
+MATCH (a:Area {id: r.area}), (h:Hospital {id: r.hospital})
+MERGE (a)-[t:TREATED_AT {care_type: r.care_type}]->(h)
+SET t.patients = r.patients, t.year = r.year, t.source = r.source,
+    t.confidence = r.confidence
+"""
+# a choice model fitted on flows that are replaced no longer describes the data
+DELETE_STALE_CHOICE_MODELS = """
+MATCH (m:ChoiceModel)
+WHERE m.care_type IN $care_types AND m.origin = 'estimated'
+DETACH DELETE m
+"""
+# demand.csv and flows.csv replace, per care type they name, what the database holds for that
+# care type: a registry extract is a whole table, and merging a partial one into an older one
+# would mix years.
+CLEAR_BEFORE = {"demand.csv": DELETE_DEMAND, "flows.csv": DELETE_FLOWS}
 MERGE_DATASET = """
 MERGE (d:Dataset {id: 'current'})
 SET d.directory = $directory, d.checksum = $checksum, d.mode = $mode,
@@ -475,6 +531,8 @@ WRITES: tuple[tuple[str, str], ...] = (
     ("network_care_types.csv", MERGE_NETWORK_CARE_TYPES),
     ("provision.csv", MERGE_PROVISION),
     ("travel_times.csv", MERGE_TRAVEL),
+    ("demand.csv", MERGE_DEMAND),
+    ("flows.csv", MERGE_FLOWS),
 )
 
 
@@ -516,6 +574,11 @@ def _write(tx: ManagedTransaction, data: Dataset, mode: str,
     done = 0
     for name, query in WRITES:
         rows = [r.model_dump(mode="json") for r in data.rows.get(name, [])]
+        if name in CLEAR_BEFORE and rows:
+            care_types = sorted({r["care_type"] for r in rows})
+            tx.run(CLEAR_BEFORE[name], care_types=care_types).consume()
+            if name == "flows.csv":
+                tx.run(DELETE_STALE_CHOICE_MODELS, care_types=care_types).consume()
         for batch in _batches(rows):
             tx.run(query, rows=batch).consume()
             done += 1

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
 
 T = TypeVar("T")
 
@@ -257,6 +257,92 @@ class Gaps(BaseModel):
     travel_model: str
 
 
+# --------------------------------------------------------------------------- scenarios
+#: Ids in request bodies: the characters of the seed's slugs, bounded in length.
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", min_length=1,
+                                      max_length=100)]
+IdList = Annotated[list[Id], Field(max_length=5000)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+Method = Literal["p_median", "max_covering", "set_covering", "p_centre", "p_median_choice",
+                 "max_covering_choice"]
+#: Methods that choose centres for patients who go to the nearest open centre.
+NEAREST_METHODS = ("p_median", "max_covering", "set_covering", "p_centre")
+#: Methods that choose centres for patients who choose by the logit model.
+CHOICE_METHODS = ("p_median_choice", "max_covering_choice")
+CandidateSet = Literal["all", "providers", "umc_topclinical"]
+Allocation = Literal["nearest", "choice"]
+
+
+class ScenarioCreate(BaseModel):
+    """What to compute. Hospital and region ids refer to the graph; unknown ids are a 422."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "name": "Pancreas in 8 centres, norm 20", "care_type": "pancreatic-resection",
+        "method": "p_median", "centres": 8, "minutes": 60, "keep": ["umcg-groningen"],
+        "close": [], "candidate_set": "providers", "apply_norm": True, "solver": "auto"}, {
+        "name": "Noord: oesophagus in 2 of its centres, patients choose",
+        "care_type": "oesophagectomy", "method": "p_median_choice", "centres": 2,
+        "regions": ["noord"], "cross_border": True, "allocation": "choice",
+        "choice_model": "cm-1a2b3c4d5e6f", "apply_norm": True}]})
+
+    name: str | None = Field(default=None, max_length=200)
+    care_type: Id
+    method: Method = "p_median"
+    centres: StrictInt | None = Field(
+        default=None, ge=1, le=10000,
+        description="k: centres to open in the scope (not for set_covering); providers "
+                    "outside a regional scope that stay open do not count")
+    minutes: Finite = Field(default=45.0, gt=0, le=600,
+                            description="travel threshold T: coverage radius and 'within T'")
+    keep: IdList = Field(default_factory=list, description="hospitals that must stay open")
+    close: IdList = Field(default_factory=list, description="hospitals that must close")
+    candidates: IdList | None = Field(
+        default=None, description="explicit candidate hospitals (overrides candidate_set)")
+    candidate_set: CandidateSet = Field(
+        default="providers", description="providers: today's providers of the care type; "
+        "umc_topclinical: UMCs, categorical and top-clinical hospitals; all: every hospital")
+    min_volume: Finite | None = Field(default=None, ge=0, le=1e9,
+                                      description="patients/year each open centre must get")
+    apply_norm: bool = Field(default=False,
+                             description="use the care type's minimum-volume norm as min_volume")
+    capacity: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)] | Annotated[
+        dict[Id, Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]],
+        Field(max_length=5000)] | None = Field(
+        default=None, description="patients/year per centre: one number or per hospital id")
+    solver: Literal["auto", "exact", "heuristic"] = "auto"
+    time_limit: Finite = Field(default=60.0, gt=0, le=600)
+    worse_threshold: Finite = Field(default=15.0, ge=0, le=600,
+                                    description="extra minutes above which patients count as "
+                                                "much worse off")
+    regions: IdList | None = Field(
+        default=None, max_length=100,
+        description="scope: oncology regions whose resident patients the scenario is for "
+                    "(default: the whole country). Candidates default to today's providers "
+                    "located in these regions.")
+    cross_border: bool = Field(
+        default=True, description="with a regional scope: today's providers outside it stay "
+        "open and reachable for the scope's patients; false closes the scope")
+    allocation: Allocation = Field(
+        default="nearest", description="how patients are allocated to open centres: the "
+        "nearest one, or a calibrated patient-choice (logit) model")
+    choice_model: Id | None = Field(
+        default=None, description="the stored choice model (POST /calibrations) for "
+                                  "allocation 'choice'")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScenarioCreate:
+        if self.method != "set_covering" and self.centres is None:
+            raise ValueError(f"centres (k) is required for method {self.method}")
+        if self.method in CHOICE_METHODS and self.allocation != "choice":
+            raise ValueError(f"method {self.method} optimises under patient choice: set "
+                             "allocation to 'choice' and name a choice_model")
+        if self.allocation == "choice" and self.choice_model is None:
+            raise ValueError("allocation 'choice' needs a choice_model (POST /calibrations "
+                             "fits or stores one)")
+        return self
+
+
 class TravelFigures(BaseModel):
     """Travel of patients (minutes, one way), weighted by patients."""
 
@@ -270,6 +356,8 @@ class TravelFigures(BaseModel):
 
 
 class ScenarioHeadline(BaseModel):
+    """The figures a planner reads first. Every field is stored on the ``Scenario`` node."""
+
     centres: int
     objective: float | None
     bound: float | None
@@ -294,13 +382,18 @@ class ScenarioHeadline(BaseModel):
     co2_kg: float | None
     co2_kg_baseline: float | None
     co2_kg_delta: float | None
+    bypass_share: float | None = Field(
+        default=None, description="share of patients not treated at their nearest open "
+                                  "centre (0 under nearest allocation)")
 
 
 class ScenarioCentre(BaseModel):
     hospital: str
     name: str
     region: str
-    status: str  # "kept" (a provider today) or "new"
+    # "kept" (a provider today), "new", or "outside" (a provider outside a regional scope
+    # that stays as it is; its volume here counts only the scope's patients)
+    status: str
     patients: float | None
     baseline_patients: float | None
     mean_minutes: float | None
@@ -314,8 +407,9 @@ class ClosingCentre(BaseModel):
 
 
 class AreaMinutes(BaseModel):
-    """Per area, in the order of the area ids (as ``allocation`` keys are sorted)."""
+    """Per area of the scope, in the order of ``areas``."""
 
+    areas: list[str] = Field(default_factory=list)
     baseline: list[float | None]
     scenario: list[float | None]
     demand: list[float | None]
@@ -324,6 +418,24 @@ class AreaMinutes(BaseModel):
 class RegionTravel(BaseModel):
     baseline: TravelFigures
     scenario: TravelFigures
+
+
+class ScenarioScope(BaseModel):
+    """Whose patients the figures are for."""
+
+    national: bool = True
+    regions: list[str] = Field(default_factory=list)
+    cross_border: bool = True
+    outside_providers: list[str] = Field(
+        default_factory=list, description="today's providers outside the scope that stay open "
+                                          "and reachable (cross_border)")
+
+
+class ChoiceModelRef(BaseModel):
+    id: str
+    name: str | None = None
+    origin: str | None = None
+    params: dict[str, Any]
 
 
 class ScenarioPublic(BaseModel):
@@ -346,9 +458,17 @@ class ScenarioPublic(BaseModel):
     care_type: str
     method: str
     created_at: str
-    parameters: dict[str, Any]
+    parameters: ScenarioCreate
     min_volume: float | None
+    scope: ScenarioScope = Field(default_factory=ScenarioScope)
+    allocation_model: Allocation = "nearest"
+    demand_model: str | None = None
+    baseline_model: str | None = None
+    choice_model: ChoiceModelRef | None = None
     headline: ScenarioHeadline
+    headline_nearest: ScenarioHeadline | None = Field(
+        default=None, description="under allocation 'choice': the same centres with every "
+                                  "patient at the nearest open centre, for comparison")
     baseline: TravelFigures
     scenario: TravelFigures
     centres: list[ScenarioCentre]
@@ -357,7 +477,8 @@ class ScenarioPublic(BaseModel):
     regions_losing_all_centres: list[str]
     by_region: dict[str, RegionTravel]
     areas_worse: list[str]
-    allocation: dict[str, str]
+    allocation: dict[str, str] = Field(
+        description="area -> the centre that receives most of its patients")
     area_minutes: AreaMinutes
     notes: list[str]
 
@@ -372,7 +493,7 @@ class ScenarioSummary(BaseModel):
     care_type: str
     method: str
     created_at: str
-    headline: dict[str, Any]
+    headline: ScenarioHeadline
 
 
 class CompareSide(BaseModel):

@@ -18,3 +18,8 @@ CREATE INDEX scenario_created IF NOT EXISTS FOR (n:Scenario) ON (n.created_at);
 CREATE INDEX network_scope IF NOT EXISTS FOR (n:Network) ON (n.scope);
 // Travel times imported from a matrix are stored on (Area)-[:TRAVEL]->(Hospital).
 CREATE INDEX travel_source IF NOT EXISTS FOR ()-[t:TRAVEL]-() ON (t.source);
+// Imported demand (Area)-[:DEMAND]->(CareType) and observed flows (Area)-[:TREATED_AT]->(Hospital).
+CREATE INDEX treated_at_care_type IF NOT EXISTS FOR ()-[t:TREATED_AT]-() ON (t.care_type);
+// Patient-choice parameter sets, estimated on flows or given with their source.
+CREATE CONSTRAINT choice_model_id IF NOT EXISTS FOR (n:ChoiceModel) REQUIRE n.id IS UNIQUE;
+CREATE INDEX choice_model_care_type IF NOT EXISTS FOR (n:ChoiceModel) ON (n.care_type);

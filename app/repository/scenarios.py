@@ -1,8 +1,13 @@
-"""Persisted scenarios: ``Scenario`` nodes linked to the hospitals they keep and allocate to."""
+"""Persisted scenarios: ``Scenario`` nodes linked to the hospitals they keep and allocate to,
+the regions of their scope and the choice model they used.
+
+The stored ``result`` is what :class:`app.schemas.ScenarioPublic` dumps; every field of
+:class:`app.schemas.ScenarioHeadline` is also a property of the node (for Browser and lists),
+so adding a headline figure is one edit in the schema.
+"""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from neo4j import Driver
@@ -10,16 +15,33 @@ from neo4j import Driver
 from app.db import translate_errors
 from app.errors import NotFound
 from app.repository.entities import read
+from app.schemas import ScenarioHeadline, ScenarioPublic, ScenarioSummary
 
-__all__ = ["delete_scenario", "get_scenario", "list_scenarios", "save_scenario"]
+__all__ = ["HEADLINE_FIELDS", "delete_scenario", "get_scenario", "list_scenarios",
+           "save_scenario"]
+
+#: The node properties that mirror the headline: derived from the model, never listed by hand.
+HEADLINE_FIELDS: tuple[str, ...] = tuple(ScenarioHeadline.model_fields)
 
 CREATE_SCENARIO = """
 CREATE (s:Scenario {id: $id, name: $name, care_type: $care_type, method: $method,
-                    created_at: $created_at, parameters: $parameters, result: $result})
+                    created_at: $created_at, parameters: $parameters, result: $result,
+                    allocation_model: $allocation_model, national: $national,
+                    cross_border: $cross_border})
 SET s += $headline
 WITH s
 OPTIONAL MATCH (c:CareType {id: $care_type})
 FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END | MERGE (s)-[:FOR]->(c))
+WITH s
+CALL (s) {
+  UNWIND $regions AS rid
+  MATCH (g:Region {id: rid})
+  MERGE (s)-[:SCOPE]->(g)
+}
+CALL (s) {
+  OPTIONAL MATCH (m:ChoiceModel {id: $choice_model})
+  FOREACH (_ IN CASE WHEN m IS NULL THEN [] ELSE [1] END | MERGE (s)-[:USES]->(m))
+}
 WITH s
 UNWIND $centres AS centre
 MATCH (h:Hospital {id: centre.hospital})
@@ -44,42 +66,42 @@ WITH s, s.id AS id
 DETACH DELETE s
 RETURN id
 """
-HEADLINE_KEYS = ("centres", "objective", "gap", "status", "solver", "mean_minutes",
-                 "mean_minutes_baseline", "mean_delta", "p90_minutes", "share_within",
-                 "patients_worse", "centres_below_norm", "regions_without_centre",
-                 "co2_kg", "co2_kg_delta")
 
 
-def save_scenario(driver: Driver, db: str, data: dict[str, Any]) -> None:
-    headline = {k: data["headline"][k] for k in HEADLINE_KEYS}
+def save_scenario(driver: Driver, db: str, result: ScenarioPublic) -> None:
+    headline = result.headline.model_dump(mode="json")
     with translate_errors():
-        driver.execute_query(CREATE_SCENARIO, id=data["id"], name=data["name"],
-                             care_type=data["care_type"], method=data["method"],
-                             created_at=data["created_at"],
-                             parameters=json.dumps(data["parameters"]),
-                             result=json.dumps(data), headline=headline,
-                             centres=data["centres"], database_=db)
+        driver.execute_query(
+            CREATE_SCENARIO, id=result.id, name=result.name, care_type=result.care_type,
+            method=result.method, created_at=result.created_at,
+            parameters=result.parameters.model_dump_json(), result=result.model_dump_json(),
+            allocation_model=result.allocation_model, national=result.scope.national,
+            cross_border=result.scope.cross_border, regions=result.scope.regions,
+            choice_model=result.choice_model.id if result.choice_model else None,
+            headline=headline, centres=[c.model_dump(mode="json") for c in result.centres],
+            database_=db)
 
 
 def list_scenarios(driver: Driver, db: str, *, care_type: str | None, limit: int,
-                   offset: int) -> tuple[list[dict], int]:
+                   offset: int) -> tuple[list[ScenarioSummary], int]:
     rows = read(driver, db, LIST_SCENARIOS, care_type=care_type, limit=limit, offset=offset)
     if not rows:
         return [], 0
     data = []
     for r in rows:
-        s = {k: v for k, v in r["scenario"].items() if k not in ("result", "parameters")}
-        data.append({"id": s.pop("id"), "name": s.pop("name"), "care_type": s.pop("care_type"),
-                     "method": s.pop("method"), "created_at": s.pop("created_at"),
-                     "headline": s})
+        s: dict[str, Any] = r["scenario"]
+        data.append(ScenarioSummary(
+            id=s["id"], name=s["name"], care_type=s["care_type"], method=s["method"],
+            created_at=s["created_at"],
+            headline=ScenarioHeadline.model_validate({f: s.get(f) for f in HEADLINE_FIELDS})))
     return data, rows[0]["total"]
 
 
-def get_scenario(driver: Driver, db: str, scenario_id: str) -> dict[str, Any]:
+def get_scenario(driver: Driver, db: str, scenario_id: str) -> ScenarioPublic:
     rows = read(driver, db, GET_SCENARIO, id=scenario_id)
     if not rows:
         raise NotFound("scenario", scenario_id)
-    return json.loads(rows[0]["result"])
+    return ScenarioPublic.model_validate_json(rows[0]["result"])
 
 
 def delete_scenario(driver: Driver, db: str, scenario_id: str) -> None:

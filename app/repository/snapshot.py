@@ -1,21 +1,24 @@
 """Read the graph as stored into plain arrays and mappings for ``analysis/``.
 
 One path for the data of every computed answer: read from Neo4j at request time → analysis →
-respond (or persist). Nothing is cached between requests, so a user's own data changes the
-answers at once.
+respond (or persist). All queries of one snapshot run in ONE read transaction, so a load that
+commits meanwhile can never give a mix of two datasets. Nothing is cached between requests, so
+a user's own data changes the answers at once.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 from numpy.typing import NDArray
 
 from analysis.travel import distance_matrix_km, matrix_from_pairs, travel_time_matrix
-from app.repository.entities import read
+from app.db import translate_errors
 
 __all__ = ["Snapshot", "read_snapshot"]
 
@@ -57,6 +60,23 @@ TRAVEL = """
 MATCH (a:Area)-[t:TRAVEL]->(h:Hospital)
 RETURN a.id AS area, h.id AS hospital, t.minutes AS minutes
 """
+DEMAND = """
+MATCH (a:Area)-[d:DEMAND]->(c:CareType)
+RETURN c.id AS care_type, collect(a.id) AS areas, collect(d.patients) AS patients,
+       collect(DISTINCT d.source) AS sources
+"""
+FLOWS = """
+MATCH (a:Area)-[t:TREATED_AT]->(h:Hospital)
+RETURN t.care_type AS care_type, collect(a.id) AS areas, collect(h.id) AS hospitals,
+       collect(t.patients) AS patients, collect(DISTINCT t.source) AS sources
+"""
+CHOICE_MODELS = """
+MATCH (m:ChoiceModel)
+RETURN m.id AS id, m.care_type AS care_type, m.params AS params, m.name AS name,
+       m.origin AS origin
+"""
+
+DemandModel = str  # "imported (demand.csv)", "observed flows", "population x national rate"
 
 
 @dataclass(frozen=True)
@@ -70,6 +90,51 @@ class Snapshot:
     care_types: dict[str, dict]                   # id -> {name, level, min_volume, ...}
     provision: dict[str, dict[str, float | None]]  # care type -> hospital -> volume
     travel_pairs: list[tuple[str, str, float]] = field(default_factory=list)
+    # care type -> (area ids, patients, sources) from (Area)-[:DEMAND]->(CareType)
+    demand: dict[str, tuple[list[str], list[float], list[str]]] = field(default_factory=dict)
+    # care type -> (area ids, hospital ids, patients, sources) from TREATED_AT
+    flows: dict[str, tuple[list[str], list[str], list[float], list[str]]] = field(
+        default_factory=dict)
+    choice_models: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> model
+
+    @cached_property
+    def area_index(self) -> dict[str, int]:
+        return {a: i for i, a in enumerate(self.area_ids)}
+
+    def flow_matrix(self, care_type: str) -> NDArray[np.float64] | None:
+        """Observed patients area x hospital for a care type, or None without flows."""
+        if care_type not in self.flows:
+            return None
+        areas, hospitals, patients, _ = self.flows[care_type]
+        F = np.zeros((len(self.areas), len(self.hospitals)))
+        ai, hi = self.area_index, self.hospital_index
+        np.add.at(F, ([ai[a] for a in areas], [hi[h] for h in hospitals]),
+                  np.asarray(patients, dtype=float))
+        return F
+
+    def demand_for(self, care_type: str) -> tuple[NDArray[np.float64], DemandModel]:
+        """Patients per year per area for a care type, and which demand model gave them.
+
+        In order: imported ``demand.csv`` rows (areas without a row: 0); else the observed
+        flows' patients per area; else population x the national rate (annual cases /
+        population of all areas).
+        """
+        if care_type in self.demand:
+            areas, patients, sources = self.demand[care_type]
+            w = np.zeros(len(self.areas))
+            ai = self.area_index
+            np.add.at(w, [ai[a] for a in areas], np.asarray(patients, dtype=float))
+            return w, f"imported (demand.csv: {'; '.join(sorted(sources))})"
+        F = self.flow_matrix(care_type)
+        if F is not None:
+            return F.sum(axis=1), "observed flows (patients per area in flows.csv)"
+        ct = self.care_types[care_type]
+        pop = self.population
+        rate = (ct["annual_cases"] or 0) / pop.sum() if pop.sum() else 0.0
+        return pop * rate, "population x national rate (annual_cases / population): modelled"
+
+    def choice_models_for(self, care_type: str) -> list[dict[str, Any]]:
+        return [m for m in self.choice_models.values() if m["care_type"] == care_type]
 
     @cached_property
     def area_ids(self) -> list[str]:
@@ -145,20 +210,36 @@ class Snapshot:
         return np.array([h in providers for h in self.hospital_ids], dtype=bool)
 
 
-def read_snapshot(driver: Driver, db: str) -> Snapshot:
-    """Read the whole model (a few thousand rows for the Dutch instance)."""
-    regions = {r["id"]: r["name"] for r in read(driver, db, REGIONS)}
-    columns = read(driver, db, AREAS)[0]
+def _read_all(tx: ManagedTransaction) -> Snapshot:
+    def rows(query: Any) -> list[dict]:
+        return [r.data() for r in tx.run(query)]
+
+    regions = {r["id"]: r["name"] for r in rows(REGIONS)}
+    columns = rows(AREAS)[0]
     areas = [dict(zip(AREA_FIELDS, values, strict=True))
              for values in zip(*(columns[f] for f in AREA_FIELDS), strict=True)]
-    hospitals = read(driver, db, HOSPITALS)
+    hospitals = rows(HOSPITALS)
     networks = {r["id"]: {"name": r["name"], "regions": r["regions"],
-                          "care_types": r["care_types"]} for r in read(driver, db, NETWORKS)}
+                          "care_types": r["care_types"]} for r in rows(NETWORKS)}
     care_types: dict[str, dict] = {}
     provision: dict[str, dict[str, float | None]] = {}
-    for r in read(driver, db, CARE_TYPES):
+    for r in rows(CARE_TYPES):
         care_types[r["id"]] = {k: r[k] for k in ("id", "name", "level", "min_volume",
                                                  "annual_cases")}
         provision[r["id"]] = dict(r["provision"])
-    travel = [(r["area"], r["hospital"], float(r["minutes"])) for r in read(driver, db, TRAVEL)]
-    return Snapshot(regions, areas, hospitals, networks, care_types, provision, travel)
+    travel = [(r["area"], r["hospital"], float(r["minutes"])) for r in rows(TRAVEL)]
+    demand = {r["care_type"]: (r["areas"], r["patients"], r["sources"]) for r in rows(DEMAND)}
+    flows = {r["care_type"]: (r["areas"], r["hospitals"], r["patients"], r["sources"])
+             for r in rows(FLOWS)}
+    models = {r["id"]: {"id": r["id"], "care_type": r["care_type"], "name": r["name"],
+                        "origin": r["origin"], "params": json.loads(r["params"])}
+              for r in rows(CHOICE_MODELS)}
+    return Snapshot(regions, areas, hospitals, networks, care_types, provision, travel,
+                    demand, flows, models)
+
+
+def read_snapshot(driver: Driver, db: str) -> Snapshot:
+    """Read the whole model (a few thousand rows for the Dutch instance) in one read
+    transaction."""
+    with translate_errors(), driver.session(database=db) as session:
+        return session.execute_read(_read_all)

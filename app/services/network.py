@@ -19,21 +19,22 @@ from analysis.network import (
     single_points_of_failure,
 )
 from app.repository.snapshot import Snapshot
+from app.schemas import ScenarioPublic
 from app.services.numbers import figure
 
 __all__ = ["analyse_centrality", "analyse_communities", "analyse_resilience", "flow_graph",
            "flow_rows"]
 
 
-def _scenario_providers(snap: Snapshot, scenario: dict[str, Any] | None) -> dict[str, set[str]]:
+def _scenario_providers(snap: Snapshot, scenario: ScenarioPublic | None) -> dict[str, set[str]]:
     providers = {c: set(v) for c, v in snap.providers.items()}
     if scenario is not None:
-        providers[scenario["care_type"]] = {c["hospital"] for c in scenario["centres"]
-                                            if c["hospital"] in snap.hospital_index}
+        providers[scenario.care_type] = {c.hospital for c in scenario.centres
+                                         if c.hospital in snap.hospital_index}
     return providers
 
 
-def flow_graph(snap: Snapshot, scenario: dict[str, Any] | None = None) -> nx.DiGraph:
+def flow_graph(snap: Snapshot, scenario: ScenarioPublic | None = None) -> nx.DiGraph:
     """Modelled referral flows for every network and expert care type.
 
     A patient is diagnosed at the nearest hospital offering basic care and treated at the
@@ -46,10 +47,10 @@ def flow_graph(snap: Snapshot, scenario: dict[str, Any] | None = None) -> nx.DiG
                           if v["level"] == "basic"))
     demand = {c: snap.population * (snap.care_types[c]["annual_cases"] / total) for c in care}
     allocation = None
-    if scenario is not None and scenario["care_type"] in demand:
-        alloc = scenario["allocation"]
+    if scenario is not None and scenario.care_type in demand:
+        alloc = scenario.allocation
         hospitals = snap.hospital_index
-        allocation = {scenario["care_type"]: [alloc.get(a) if alloc.get(a) in hospitals else None
+        allocation = {scenario.care_type: [alloc.get(a) if alloc.get(a) in hospitals else None
                                               for a in snap.area_ids]}
     providers = {c: snap.providers.get(c, set()) for c in care}
     return model_flows(snap.minutes, demand, snap.hospital_ids, basic, providers=providers,
@@ -69,7 +70,7 @@ def flow_rows(graph: nx.DiGraph) -> list[dict[str, Any]]:
     return out
 
 
-def analyse_communities(snap: Snapshot, scenario: dict[str, Any] | None, *, seed: int,
+def analyse_communities(snap: Snapshot, scenario: ScenarioPublic | None, *, seed: int,
                         resolution: float) -> dict[str, Any]:
     flows = flow_graph(snap, scenario)
     ex = exchange_graph(flows)
@@ -91,7 +92,7 @@ def analyse_communities(snap: Snapshot, scenario: dict[str, Any] | None, *, seed
     }
 
 
-def analyse_centrality(snap: Snapshot, scenario: dict[str, Any] | None, *,
+def analyse_centrality(snap: Snapshot, scenario: ScenarioPublic | None, *,
                        limit: int) -> dict[str, Any]:
     flows = centrality(exchange_graph(flow_graph(snap, scenario)))
     membership = centrality(membership_graph(snap.hospital_networks), weight=None)
@@ -109,7 +110,7 @@ def analyse_centrality(snap: Snapshot, scenario: dict[str, Any] | None, *,
             "hospital_network_graph": rows(membership, None)}
 
 
-def analyse_resilience(snap: Snapshot, scenario: dict[str, Any] | None, *,
+def analyse_resilience(snap: Snapshot, scenario: ScenarioPublic | None, *,
                        limit: int) -> dict[str, Any]:
     providers = _scenario_providers(snap, scenario)
     spof = single_points_of_failure(hospital_region=snap.hospital_region,
@@ -132,6 +133,6 @@ def analyse_resilience(snap: Snapshot, scenario: dict[str, Any] | None, *,
                     for d in ranking[:limit]],
         "articulation_points": {"hospitals": sorted(map(str, ap.hospitals)),
                                 "networks": sorted(map(str, ap.networks))},
-        "scenario": None if scenario is None else scenario["id"],
+        "scenario": None if scenario is None else scenario.id,
     }
 

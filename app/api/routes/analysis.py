@@ -10,6 +10,7 @@ from app.api.deps import DatabaseDep, DriverDep, Responses
 from app.repository.flows import replace_modelled_flows
 from app.repository.scenarios import get_scenario
 from app.repository.snapshot import read_snapshot
+from app.schemas import ScenarioPublic
 from app.services import network as svc
 
 router = APIRouter(prefix="/analysis", tags=["network analysis"])
@@ -21,7 +22,7 @@ ScenarioQ = Annotated[str | None, Query(description="analyse a stored scenario i
 LimitQ = Annotated[int, Query(ge=1, le=1000)]
 
 
-def _scenario(driver, db, scenario_id: str | None) -> dict[str, Any] | None:
+def _scenario(driver, db, scenario_id: str | None) -> ScenarioPublic | None:
     return None if scenario_id is None else get_scenario(driver, db, scenario_id)
 
 

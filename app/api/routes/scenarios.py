@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Response, status
 from app.api.deps import DatabaseDep, DriverDep, LimitDep, OffsetDep, Responses
 from app.repository import scenarios as repo
 from app.repository.snapshot import read_snapshot
-from app.schemas import Page, ScenarioComparison, ScenarioPublic, ScenarioSummary
+from app.schemas import Page, ScenarioComparison, ScenarioCreate, ScenarioPublic, ScenarioSummary
 from app.services.compare import compare_scenarios
 from app.services.pictures import MEDIA_TYPES, scenario_chart_picture, scenario_map_picture
-from app.services.scenarios import ScenarioCreate, run_scenario
+from app.services.scenarios import run_scenario
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 ERRORS: Responses = {404: {"description": "unknown scenario (problem+json)"},
@@ -26,12 +26,12 @@ IMAGE: Responses = {**ERRORS, 200: {"content": {"image/svg+xml": {}, "image/png"
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ScenarioPublic,
              responses=ERRORS)
 def create_scenario(body: ScenarioCreate, driver: DriverDep, db: DatabaseDep,
-                    response: Response) -> dict[str, Any]:
+                    response: Response) -> ScenarioPublic:
     """Run a location-allocation scenario for a care type and store it in the graph."""
-    data = run_scenario(read_snapshot(driver, db), body)
-    repo.save_scenario(driver, db, data)
-    response.headers["Location"] = f"/scenarios/{data['id']}"
-    return data
+    result = run_scenario(read_snapshot(driver, db), body)
+    repo.save_scenario(driver, db, result)
+    response.headers["Location"] = f"/scenarios/{result.id}"
+    return result
 
 
 @router.get("", response_model=Page[ScenarioSummary], responses=ERRORS)
@@ -40,11 +40,11 @@ def list_scenarios(driver: DriverDep, db: DatabaseDep, care_type: str | None = N
     """List stored scenarios with their headline figures, newest first."""
     data, count = repo.list_scenarios(driver, db, care_type=care_type, limit=limit,
                                       offset=offset)
-    return Page(data=data, count=count)  # type: ignore[arg-type]  # validated by pydantic
+    return Page(data=data, count=count)
 
 
 @router.get("/{scenario_id}", response_model=ScenarioPublic, responses=ERRORS)
-def read_scenario(scenario_id: str, driver: DriverDep, db: DatabaseDep) -> dict[str, Any]:
+def read_scenario(scenario_id: str, driver: DriverDep, db: DatabaseDep) -> ScenarioPublic:
     """One stored scenario with all its figures."""
     return repo.get_scenario(driver, db, scenario_id)
 
@@ -67,7 +67,7 @@ def delete_scenario(scenario_id: str, driver: DriverDep, db: DatabaseDep) -> Res
 def read_scenario_map(scenario_id: str, fmt: Literal["svg", "png"], driver: DriverDep,
                       db: DatabaseDep) -> Response:
     """Areas coloured by the centre they are allocated to; open centres sized by volume."""
-    s = repo.get_scenario(driver, db, scenario_id)
+    s = repo.get_scenario(driver, db, scenario_id).model_dump(mode="json")
     body = scenario_map_picture(s, read_snapshot(driver, db), fmt)
     return Response(body, media_type=MEDIA_TYPES[fmt])
 
@@ -77,5 +77,6 @@ def read_scenario_chart(scenario_id: str, fmt: Literal["svg", "png"], driver: Dr
                         db: DatabaseDep,
                         width: Annotated[int, Query(ge=200, le=4000)] = 1200) -> Response:
     """Travel-time distribution baseline versus scenario, and volume per centre vs the norm."""
-    body = scenario_chart_picture(repo.get_scenario(driver, db, scenario_id), fmt, width)
+    body = scenario_chart_picture(
+        repo.get_scenario(driver, db, scenario_id).model_dump(mode="json"), fmt, width)
     return Response(body, media_type=MEDIA_TYPES[fmt])
