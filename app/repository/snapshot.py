@@ -243,3 +243,52 @@ def read_snapshot(driver: Driver, db: str) -> Snapshot:
     transaction."""
     with translate_errors(), driver.session(database=db) as session:
         return session.execute_read(_read_all)
+
+
+def snapshot_from_folder(directory: Any = None) -> Snapshot:
+    """The same Snapshot built from a validated data folder instead of the database (for
+    scripts that make example data and for tests that need no server)."""
+    from app.loader import read_directory
+
+    data = read_directory(directory)
+    r = {name: [row.model_dump() for row in rows] for name, rows in data.rows.items()}
+    regions = {g["id"]: g["name"] for g in r["regions.csv"]}
+    areas = sorted(({k: a[k] for k in AREA_FIELDS} for a in r["areas.csv"]),
+                   key=lambda a: a["id"])
+    members: dict[str, list[str]] = {}
+    for m in r["network_members.csv"]:
+        members.setdefault(m["hospital"], []).append(m["network"])
+    hospitals = sorted(({"id": h["id"], "name": h["name"], "kind": str(h["kind"]),
+                         "lat": h["lat"], "lon": h["lon"], "region": h["region"],
+                         "networks": sorted(members.get(h["id"], []))}
+                        for h in r["hospitals.csv"]), key=lambda h: h["id"])
+    networks: dict[str, dict] = {n["id"]: {"name": n["name"], "regions": [], "care_types": []}
+                                 for n in r["networks.csv"]}
+    for c in r["network_regions.csv"]:
+        networks[c["network"]]["regions"].append(c["region"])
+    for c in r.get("network_care_types.csv", []):
+        networks[c["network"]]["care_types"].append(c["care_type"])
+    care_types = {c["id"]: {k: c[k] for k in ("id", "name", "level", "min_volume",
+                                              "annual_cases")} for c in r["care_types.csv"]}
+    provision: dict[str, dict[str, float | None]] = {c: {} for c in care_types}
+    for p in r["provision.csv"]:
+        provision[p["care_type"]][p["hospital"]] = p["volume"]
+    travel = [(t["area"], t["hospital"], float(t["minutes"]))
+              for t in r.get("travel_times.csv", [])]
+    demand: dict[str, tuple[list[str], list[float], list[str]]] = {}
+    for d in r.get("demand.csv", []):
+        a, p_, s = demand.setdefault(d["care_type"], ([], [], []))
+        a.append(d["area"])
+        p_.append(d["patients"])
+        if d["source"] not in s:
+            s.append(d["source"])
+    flows: dict[str, tuple[list[str], list[str], list[float], list[str]]] = {}
+    for f in r.get("flows.csv", []):
+        a, h, p_, s = flows.setdefault(f["care_type"], ([], [], [], []))
+        a.append(f["area"])
+        h.append(f["hospital"])
+        p_.append(f["patients"])
+        if f["source"] not in s:
+            s.append(f["source"])
+    return Snapshot(regions, areas, hospitals, networks, care_types, provision, travel,
+                    demand, flows)

@@ -63,8 +63,9 @@ __all__ = ["ScenarioCreate", "choice_features", "run_scenario", "today_volume"]
 #: At most this many offending ids are quoted in one error message (plus a count).
 MAX_QUOTED_IDS = 20
 
-VOLUME_NOTE = ("choice model: volume enters as ln(max(today's volume, 1)), today's volume held "
-               "fixed in the scenario (no feedback of the scenario's volumes on attractiveness)")
+VOLUME_NOTE = ("choice model: volume enters as ln(max(today's volume, 1)) (the provision volume, "
+               "else the observed patients), held fixed in the scenario (no feedback of the "
+               "scenario's volumes on attractiveness)")
 
 
 def _quote(ids: list[str]) -> str:
@@ -114,14 +115,16 @@ def _validate(snap: Snapshot, req: ScenarioCreate) -> None:
 
 # --------------------------------------------------------------------------- inputs
 def today_volume(snap: Snapshot, care_type: str) -> NDArray[np.float64]:
-    """Patients per year per hospital today: observed flows where imported, else the stored
-    provision volume (0 for hospitals not providing)."""
+    """Patients per year per hospital today: the stored provision volume (a hospital's whole
+    volume, modelled unless the user imported registry volumes); for a hospital without one,
+    its observed patients in the flows (which may cover only some regions); else 0."""
+    volume = np.zeros(len(snap.hospitals))
     F = snap.flow_matrix(care_type)
     if F is not None:
-        return F.sum(axis=0)
-    volume = np.zeros(len(snap.hospitals))
+        volume = F.sum(axis=0)
     for h, v in snap.provision.get(care_type, {}).items():
-        volume[snap.hospital_index[h]] = float(v or 0.0)
+        if v is not None:
+            volume[snap.hospital_index[h]] = float(v)
     return volume
 
 

@@ -9,20 +9,10 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from tests.helpers import seed_rows
+from tests.helpers import minutes_matrix, seed_rows
 
 CARE = "pancreatic-resection"
 
-
-
-def minutes_matrix(areas, hospitals):
-    lat1 = np.radians([float(a["lat"]) for a in areas])[:, None]
-    lon1 = np.radians([float(a["lon"]) for a in areas])[:, None]
-    lat2 = np.radians([float(h["lat"]) for h in hospitals])[None, :]
-    lon2 = np.radians([float(h["lon"]) for h in hospitals])[None, :]
-    a = (np.sin((lat2 - lat1) / 2) ** 2
-         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
-    return 2 * 6371.0088 * np.arcsin(np.sqrt(a)) * 1.343 / 60.0 * 60.0
 
 
 @pytest.fixture(scope="module")

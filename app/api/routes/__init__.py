@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from app.api.routes import analysis, browser, coverage, entities, health, maps, scenarios
+from app.api.routes import (
+    analysis,
+    browser,
+    calibrations,
+    coverage,
+    entities,
+    health,
+    maps,
+    scenarios,
+)
 
 router = APIRouter()
 router.include_router(health.router)
@@ -11,6 +20,7 @@ router.include_router(browser.router)
 router.include_router(maps.router)
 router.include_router(coverage.router)
 router.include_router(scenarios.router)
+router.include_router(calibrations.router)
 router.include_router(analysis.router)
 for sub in (entities.regions, entities.hospitals, entities.networks, entities.care_types):
     router.include_router(sub)

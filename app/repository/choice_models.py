@@ -1,0 +1,77 @@
+"""Stored patient-choice parameter sets: ``(:ChoiceModel)-[:FOR]->(:CareType)``."""
+
+from __future__ import annotations
+
+import json
+
+from neo4j import Driver
+
+from app.db import translate_errors
+from app.errors import NotFound
+from app.repository.entities import read
+from app.services.calibrations import ChoiceModelPublic
+
+__all__ = ["delete_choice_model", "get_choice_model", "list_choice_models",
+           "save_choice_model"]
+
+CREATE_CHOICE_MODEL = """
+MATCH (c:CareType {id: $care_type})
+CREATE (m:ChoiceModel {id: $id, name: $name, care_type: $care_type, origin: $origin,
+                       params: $params, result: $result, source: $source,
+                       confidence: $confidence, created_at: $created_at,
+                       beta_time: $beta_time, beta_volume: $beta_volume,
+                       beta_region: $beta_region, beta_network: $beta_network,
+                       rho2: $rho2, patients: $patients})
+CREATE (m)-[:FOR]->(c)
+"""
+LIST_CHOICE_MODELS = """
+MATCH (m:ChoiceModel)
+WHERE $care_type IS NULL OR m.care_type = $care_type
+WITH m ORDER BY m.created_at DESC, m.id
+WITH collect(m) AS matches
+UNWIND matches[$offset..$offset + $limit] AS m
+RETURN m.result AS result, size(matches) AS total
+"""
+GET_CHOICE_MODEL = "MATCH (m:ChoiceModel {id: $id}) RETURN m.result AS result"
+DELETE_CHOICE_MODEL = """
+MATCH (m:ChoiceModel {id: $id})
+WITH m, m.id AS id
+DETACH DELETE m
+RETURN id
+"""
+
+
+def save_choice_model(driver: Driver, db: str, model: ChoiceModelPublic) -> None:
+    p = model.params
+    with translate_errors():
+        driver.execute_query(
+            CREATE_CHOICE_MODEL, id=model.id, name=model.name, care_type=model.care_type,
+            origin=model.origin, params=json.dumps(p), result=model.model_dump_json(),
+            source=model.source, confidence=model.confidence, created_at=model.created_at,
+            beta_time=p["beta_time"], beta_volume=p.get("beta_volume", 0.0),
+            beta_region=p.get("beta_region", 0.0), beta_network=p.get("beta_network", 0.0),
+            rho2=model.fit.rho2 if model.fit else None,
+            patients=model.fit.patients if model.fit else None, database_=db)
+
+
+def list_choice_models(driver: Driver, db: str, *, care_type: str | None, limit: int,
+                       offset: int) -> tuple[list[ChoiceModelPublic], int]:
+    rows = read(driver, db, LIST_CHOICE_MODELS, care_type=care_type, limit=limit,
+                offset=offset)
+    if not rows:
+        return [], 0
+    return [ChoiceModelPublic.model_validate_json(r["result"]) for r in rows], rows[0]["total"]
+
+
+def get_choice_model(driver: Driver, db: str, model_id: str) -> ChoiceModelPublic:
+    rows = read(driver, db, GET_CHOICE_MODEL, id=model_id)
+    if not rows:
+        raise NotFound("choice model", model_id)
+    return ChoiceModelPublic.model_validate_json(rows[0]["result"])
+
+
+def delete_choice_model(driver: Driver, db: str, model_id: str) -> None:
+    with translate_errors():
+        records, _, _ = driver.execute_query(DELETE_CHOICE_MODEL, id=model_id, database_=db)
+    if not records:
+        raise NotFound("choice model", model_id)
