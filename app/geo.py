@@ -259,12 +259,12 @@ def dissolve_cells(xy: ArrayLike, labels: Sequence[Hashable], *,
         return {}
     # one site per distinct coordinate, owned by its first label
     owner: dict[tuple[float, float], Hashable] = {}
-    for (x, y), label in zip(points.tolist(), labels):
+    for (x, y), label in zip(points.tolist(), labels, strict=True):
         owner.setdefault((x, y), label)
     sites = np.array(list(owner), dtype=float)
     cells = voronoi_cells(sites, clip=None if clip is None else shapely.envelope(clip))
     groups: dict[Hashable, list[BaseGeometry]] = {}
-    for cell, label in zip(cells, owner.values()):
+    for cell, label in zip(cells, owner.values(), strict=True):
         groups.setdefault(label, []).append(cell)
     out: dict[Hashable, BaseGeometry] = {}
     for label, parts in groups.items():

@@ -170,7 +170,7 @@ def region_map(
         _add_polygon(ax, outline, gid="outline", facecolor="none", edgecolor=_OUTLINE,
                      linewidth=0.9, zorder=2.5)
         _draw_areas(ax, areas, area_xy, region_colour, gid_prefix="areas-region")
-        for h, (x, y) in zip(hospitals, hospital_xy):
+        for h, (x, y) in zip(hospitals, hospital_xy, strict=True):
             marker = KIND_MARKERS.get(str(h.get("kind")), "o")
             ax.plot(
                 [x], [y],
@@ -280,7 +280,7 @@ def scenario_map(
         return colour_of.get(alloc.get(str(a["id"]), ""), _UNALLOCATED)
 
     hospital_xy = geo.project_items(hospitals)
-    xy_of = {str(h["id"]): xy for h, xy in zip(hospitals, hospital_xy)}
+    xy_of = {str(h["id"]): xy for h, xy in zip(hospitals, hospital_xy, strict=True)}
     area_xy = geo.project_items(areas)
     outline = geo.outline_rd()
     catchments = geo.dissolve_cells(area_xy, [alloc.get(str(a["id"])) for a in areas],

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import math
 import subprocess
@@ -142,7 +143,7 @@ def _local(p: tuple[float, float]) -> tuple[float, float]:
 
 def ring_area_km2(ring: list[tuple[float, float]]) -> float:
     pts = [_local(p) for p in ring]
-    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(pts, pts[1:]))) / 2.0
+    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(pts))) / 2.0
 
 
 def inside_box(ring: list[tuple[float, float]], box: tuple[float, float, float, float]) -> bool:
@@ -177,7 +178,7 @@ def douglas_peucker(ring: list[tuple[float, float]], tolerance_km: float
         if best >= 0:
             keep[best] = True
             stack.extend([(first, best), (best, last)])
-    return [p for p, k in zip(ring, keep) if k]
+    return [p for p, k in zip(ring, keep, strict=True) if k]
 
 
 def build(topology: dict[str, Any]) -> dict[str, Any]:

@@ -49,7 +49,7 @@ def test_project_rd_rejects_bad_coordinates():
 def test_project_items_is_the_same_as_project_rd_per_item():
     items = [{"id": "a", "lat": 53.2, "lon": 6.56}, {"id": "b", "lat": 50.85, "lon": 5.69}]
     xy = geo.project_items(items)
-    for item, (x, y) in zip(items, xy):
+    for item, (x, y) in zip(items, xy, strict=True):
         px, py = geo.project_rd(item["lon"], item["lat"])
         assert (x, y) == (float(px), float(py))
     assert geo.project_items([]).shape == (0, 2)
@@ -94,7 +94,8 @@ def test_dissolve_cells_is_the_union_of_each_labels_cells():
     cells = geo.voronoi_cells(sites, clip=clip)
     assert set(parts) == set(labels)
     for label, part in parts.items():
-        expected = shapely.union_all([c for c, lab in zip(cells, labels) if lab == label])
+        mine = [c for c, lab in zip(cells, labels, strict=True) if lab == label]
+        expected = shapely.union_all(mine)
         assert part.symmetric_difference(expected).area < 1e-9
     for a, b in itertools.combinations(parts.values(), 2):
         assert a.intersection(b).area < 1e-9
@@ -154,7 +155,7 @@ def test_every_seed_area_lies_in_its_own_region(seed_regions):
     areas, xy, parts = seed_regions
     outline = geo.outline_rd()
     outside = 0
-    for area, p in zip(areas, xy):
+    for area, p in zip(areas, xy, strict=True):
         point = Point(p)
         own = parts[area["region"]]
         if outline.contains(point):

@@ -377,7 +377,7 @@ def test_scenario_map_catchments_hold_their_areas():
     xy = geo.project_items(AREAS)
     catchments = geo.dissolve_cells(xy, [allocation.get(a["id"]) for a in AREAS],
                                     clip=geo.outline_rd())
-    for a, p in zip(AREAS, xy):
+    for a, p in zip(AREAS, xy, strict=True):
         if geo.outline_rd().contains(Point(p)):
             assert catchments[allocation.get(a["id"])].contains(Point(p)), a["name"]
     assert shapely.union_all(list(catchments.values())).symmetric_difference(
