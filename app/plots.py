@@ -114,7 +114,12 @@ def region_map(
     height_px: int = 900,
     dpi: int = 100,
 ) -> bytes:
-    """Map of the oncology regions: demand areas and hospitals coloured by region.
+    """Map of the oncology regions as areas, with demand areas and hospitals coloured by region.
+
+    Each listed region that has areas is drawn as one polygon ``region-<id>``: the Voronoi
+    cells of its areas' points, dissolved and clipped to the country outline (``outline``);
+    areas of unlisted regions form one grey ``no-region`` polygon. Drawn in RD New metres with
+    a scale bar and a north arrow.
 
     Parameters
     ----------
@@ -226,6 +231,11 @@ def scenario_map(
 ) -> bytes:
     """Map of a scenario: each area coloured by the centre its patients are allocated to.
 
+    The areas allocated to a centre are drawn as one catchment polygon ``catchment-<id>`` (their
+    Voronoi cells dissolved and clipped to the outline), unallocated ones as a red-hatched
+    ``catchment-unallocated``; when every area has a ``region``, the region borders are drawn
+    dashed on top (``region-<id>``). Drawn in RD New metres with a scale bar and a north arrow.
+
     Parameters
     ----------
     hospitals
@@ -244,7 +254,7 @@ def scenario_map(
     title, subtitle
         Figure title (default "Scenario") and a second line, e.g. the headline figures.
     links
-        Draw a thin line from each area to its centre.
+        Draw a thin line from each area to its centre (on top of the catchments).
     label_open
         Write the name of each open centre next to it.
 
