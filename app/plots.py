@@ -15,9 +15,14 @@ Rendering holds a module lock: matplotlib reads ``rcParams`` (global) while savi
 fixed settings are applied with :func:`matplotlib.rc_context`, which is not thread-safe on
 its own.
 
-Map projection: an equirectangular projection around the Netherlands, longitude scaled by
-``cos(52.2°)`` so one unit is the same distance on both axes (good to about 1 % over the
-country).
+Maps are drawn in the Dutch national grid, RD New (EPSG:28992, metres; see :mod:`app.geo`), on
+the outline of the European Netherlands (Natural Earth 1:10m, ``graph/maps/netherlands.geojson``).
+Each map holds one element ``outline``; areas are drawn as their Voronoi cells clipped to the
+outline, dissolved per region (``region-<id>``, one per region that has areas) on the regions
+map and per centre (``catchment-<hospital id>``) on the scenario map. The scale bar
+(``scale-bar``) is measured in projected metres and its label (``scale-bar-label``) gives its
+length; RD grid north is within about 2° of true north over the country, so the north arrow
+(``north-arrow``) points up.
 """
 
 from __future__ import annotations
@@ -34,7 +39,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+from shapely.geometry.polygon import orient
+
+from app import geo
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -43,6 +54,7 @@ __all__ = [
     "KIND_MARKERS",
     "region_map",
     "scenario_comparison_chart",
+    "scale_bar_km",
     "scenario_map",
 ]
 
@@ -64,15 +76,16 @@ _KIND_LABELS = {
 _MARKER_SIZE = {"*": 13.0, "D": 7.0, "s": 7.5, "o": 7.5}
 
 MIN_PIXELS, MAX_PIXELS = 200, 10_000  # per side; smaller leaves no room for the legends
-MAP_LATITUDE = 52.2  # degrees; centre of the Netherlands, for the projection
-KM_PER_DEGREE_LAT = 111.32
-_X_SCALE = math.cos(math.radians(MAP_LATITUDE))
+#: Scale bar lengths to choose from (km): the longest that fits in a quarter of the map width.
+SCALE_BAR_KM = (1.0, 2.0, 5.0, 10.0, 20.0, 25.0, 50.0, 100.0, 200.0, 500.0)
 
 _GREY = "#b8b8b8"
 _DARK = "#333333"
 _UNALLOCATED = "#d62728"
 _BASELINE_COLOUR = "#7f7f7f"
 _SCENARIO_COLOUR = "#1f77b4"
+_OUTLINE = "#222222"
+_FILL_ALPHA = 0.5
 
 _RC: Mapping[RcKeyType, Any] = {
     "svg.fonttype": "none",
@@ -101,7 +114,12 @@ def region_map(
     height_px: int = 900,
     dpi: int = 100,
 ) -> bytes:
-    """Map of the oncology regions: demand areas and hospitals coloured by region.
+    """Map of the oncology regions as areas, with demand areas and hospitals coloured by region.
+
+    Each listed region that has areas is drawn as one polygon ``region-<id>``: the Voronoi
+    cells of its areas' points, dissolved and clipped to the country outline (``outline``);
+    areas of unlisted regions form one grey ``no-region`` polygon. Drawn in RD New metres with
+    a scale bar and a north arrow.
 
     Parameters
     ----------
@@ -136,13 +154,29 @@ def region_map(
     def region_colour(item: Mapping[str, Any]) -> str:
         return colour_of.get(str(item.get("region")), _GREY)
 
+    hospital_xy = geo.project_items(hospitals)
+    area_xy = geo.project_items(areas)
+    outline = geo.outline_rd()
+    listed = set(region_ids)
+    cells = geo.dissolve_cells(
+        area_xy, [str(a.get("region")) if str(a.get("region")) in listed else None
+                  for a in areas], clip=outline)
+
     def draw(fig: Figure) -> None:
         ax = fig.add_subplot()
         _setup_map_axes(ax)
-        _draw_areas(ax, areas, region_colour, gid_prefix="areas-region")
-        for h in hospitals:
+        for rid in region_ids:
+            if rid in cells:
+                _add_polygon(ax, cells[rid], gid=f"region-{rid}", facecolor=colour_of[rid],
+                             alpha=_FILL_ALPHA, edgecolor="white", linewidth=0.8, zorder=1)
+        if None in cells:
+            _add_polygon(ax, cells[None], gid="no-region", facecolor=_GREY, alpha=_FILL_ALPHA,
+                         edgecolor="white", linewidth=0.8, zorder=1)
+        _add_polygon(ax, outline, gid="outline", facecolor="none", edgecolor=_OUTLINE,
+                     linewidth=0.9, zorder=2.5)
+        _draw_areas(ax, areas, area_xy, region_colour, gid_prefix="areas-region")
+        for h, (x, y) in zip(hospitals, hospital_xy, strict=True):
             marker = KIND_MARKERS.get(str(h.get("kind")), "o")
-            x, y = _project(h)
             ax.plot(
                 [x], [y],
                 linestyle="none",
@@ -154,16 +188,19 @@ def region_map(
                 zorder=3,
                 gid=f"hospital-{h['id']}",
             )
-        _fit_map(ax, [*hospitals, *areas])
+        _fit_map(ax, outline, hospital_xy, area_xy)
         _scale_bar(ax)
+        _north_arrow(ax)
 
         used = {str(x.get("region")) for x in [*hospitals, *areas]}
         region_handles = [
-            Patch(facecolor=colour_of[rid], edgecolor="none", label=region_names[rid])
+            Patch(facecolor=colour_of[rid], alpha=_FILL_ALPHA, edgecolor="none",
+                  label=region_names[rid])
             for rid in region_ids
         ]
         if used - set(region_ids):
-            region_handles.append(Patch(facecolor=_GREY, edgecolor="none", label="no region"))
+            region_handles.append(Patch(facecolor=_GREY, alpha=_FILL_ALPHA, edgecolor="none",
+                                        label="no region"))
         kinds = _ordered_kinds(h.get("kind") for h in hospitals)
         kind_handles = [_kind_handle(k) for k in kinds]
         fig.legend(handles=region_handles, title="Region", loc="outside right upper",
@@ -194,6 +231,11 @@ def scenario_map(
 ) -> bytes:
     """Map of a scenario: each area coloured by the centre its patients are allocated to.
 
+    The areas allocated to a centre are drawn as one catchment polygon ``catchment-<id>`` (their
+    Voronoi cells dissolved and clipped to the outline), unallocated ones as a red-hatched
+    ``catchment-unallocated``; when every area has a ``region``, the region borders are drawn
+    dashed on top (``region-<id>``). Drawn in RD New metres with a scale bar and a north arrow.
+
     Parameters
     ----------
     hospitals
@@ -212,7 +254,7 @@ def scenario_map(
     title, subtitle
         Figure title (default "Scenario") and a second line, e.g. the headline figures.
     links
-        Draw a thin line from each area to its centre.
+        Draw a thin line from each area to its centre (on top of the catchments).
     label_open
         Write the name of each open centre next to it.
 
@@ -247,27 +289,53 @@ def scenario_map(
     def area_colour(a: Mapping[str, Any]) -> str:
         return colour_of.get(alloc.get(str(a["id"]), ""), _UNALLOCATED)
 
+    hospital_xy = geo.project_items(hospitals)
+    xy_of = {str(h["id"]): xy for h, xy in zip(hospitals, hospital_xy, strict=True)}
+    area_xy = geo.project_items(areas)
+    outline = geo.outline_rd()
+    catchments = geo.dissolve_cells(area_xy, [alloc.get(str(a["id"])) for a in areas],
+                                    clip=outline)
+    has_regions = bool(areas) and all(a.get("region") is not None for a in areas)
+    regions = (geo.dissolve_cells(area_xy, [str(a["region"]) for a in areas], clip=outline)
+               if has_regions else {})
+
     def draw(fig: Figure) -> None:
         ax = fig.add_subplot()
         _setup_map_axes(ax)
+        for hid in open_list:
+            if hid in catchments:
+                _add_polygon(ax, catchments[hid], gid=f"catchment-{hid}",
+                             facecolor=colour_of[hid], alpha=_FILL_ALPHA, edgecolor="white",
+                             linewidth=0.5, zorder=1)
+        if None in catchments:
+            _add_polygon(ax, catchments[None], gid="catchment-unallocated", facecolor="white",
+                         edgecolor=_UNALLOCATED, hatch="////", linewidth=0.0, zorder=1)
+        for rid in sorted(regions, key=str):
+            _add_polygon(ax, regions[rid], gid=f"region-{rid}", facecolor="none",
+                         edgecolor=_DARK, linewidth=0.9, linestyle=(0, (4, 2)), zorder=2)
+        _add_polygon(ax, outline, gid="outline", facecolor="none", edgecolor=_OUTLINE,
+                     linewidth=0.9, zorder=2.5)
+        index = {str(a["id"]): i for i, a in enumerate(areas)}
         allocated = [a for a in areas if str(a["id"]) in alloc]
         unallocated = [a for a in areas if str(a["id"]) not in alloc]
         if links and allocated:
-            segments = [(_project(a), _project(by_id[alloc[str(a["id"])]])) for a in allocated]
+            segments = [(area_xy[index[str(a["id"])]], xy_of[alloc[str(a["id"])]])
+                        for a in allocated]
             ax.add_collection(LineCollection(
-                segments, colors=[area_colour(a) for a in allocated], linewidths=0.4,
-                alpha=0.35, zorder=1, gid="allocation-links",
+                segments, colors=[area_colour(a) for a in allocated], linewidths=0.3,
+                alpha=0.3, zorder=1.5, gid="allocation-links",
             ))
-        _draw_areas(ax, allocated, area_colour, gid_prefix="areas-centre")
+        _draw_areas(ax, allocated, area_xy[[index[str(a["id"])] for a in allocated]],
+                    lambda a: _DARK, gid_prefix="areas-centre", alpha=0.35)
         if unallocated:
-            xy = np.array([_project(a) for a in unallocated])
+            xy = area_xy[[index[str(a["id"])] for a in unallocated]]
             ax.scatter(xy[:, 0], xy[:, 1], marker="x", s=14, linewidths=0.8,
-                       color=_UNALLOCATED, zorder=2, gid="areas-unallocated")
+                       color=_UNALLOCATED, zorder=2.6, gid="areas-unallocated")
 
         max_volume = max((float(volumes.get(h, 0.0)) for h in open_list), default=0.0)
         for h in hospitals:
             hid = str(h["id"])
-            x, y = _project(h)
+            x, y = xy_of[hid]
             if hid in colour_of:
                 size = _volume_markersize(float(volumes.get(hid, 0.0)), max_volume)
                 ax.plot(
@@ -286,8 +354,9 @@ def scenario_map(
                     markersize=4.5, markerfacecolor=_GREY, markeredgecolor="#8c8c8c",
                     markeredgewidth=0.5, zorder=3, gid=f"hospital-{hid}",
                 )
-        _fit_map(ax, [*hospitals, *areas])
+        _fit_map(ax, outline, hospital_xy, area_xy)
         _scale_bar(ax)
+        _north_arrow(ax)
 
         handles: list[Any] = [
             Line2D([], [], linestyle="none", marker="o", markersize=7,
@@ -296,9 +365,14 @@ def scenario_map(
             Line2D([], [], linestyle="none", marker="o", markersize=4.5,
                    markerfacecolor=_GREY, markeredgecolor="#8c8c8c",
                    label=f"closed or other ({len(hospitals) - len(open_list)})"),
-            Line2D([], [], linestyle="none", marker=".", markersize=6, color=_DARK,
-                   label="area, coloured by its centre"),
+            Patch(facecolor=_SCENARIO_COLOUR, alpha=_FILL_ALPHA, edgecolor="none",
+                  label="catchment: areas allocated to a centre"),
+            Line2D([], [], linestyle="none", marker=".", markersize=6, color=_DARK, alpha=0.5,
+                   label="demand area (place), size ∝ population"),
         ]
+        if regions:
+            handles.append(Line2D([], [], color=_DARK, linewidth=0.9, linestyle=(0, (4, 2)),
+                                  label="oncology region border"))
         if unallocated:
             handles.append(Line2D([], [], linestyle="none", marker="x", color=_UNALLOCATED,
                                   label=f"not allocated ({_plural(len(unallocated), 'area')})"))
@@ -428,60 +502,104 @@ def _check_unique_ids(hospitals: Sequence[Mapping[str, Any]]) -> None:
 
 
 # --------------------------------------------------------------------------- maps
-def _project(item: Mapping[str, Any]) -> tuple[float, float]:
-    try:
-        lat, lon = float(item["lat"]), float(item["lon"])
-    except (KeyError, TypeError, ValueError):
-        raise ValueError(f"{item.get('id')!r} has no usable lat/lon") from None
-    if not (math.isfinite(lat) and math.isfinite(lon)):
-        raise ValueError(f"{item.get('id')!r} has no usable lat/lon ({lat}, {lon})")
-    return lon * _X_SCALE, lat
-
-
 def _setup_map_axes(ax: Any) -> None:
     ax.set_aspect("equal")
     ax.set_axis_off()
 
 
-def _fit_map(ax: Any, items: Sequence[Mapping[str, Any]]) -> None:
-    if not items:
-        return
-    xy = np.array([_project(i) for i in items])
-    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
-    pad = max(x1 - x0, y1 - y0, 0.2) * 0.05
+def _fit_map(ax: Any, outline: BaseGeometry, *point_sets: np.ndarray) -> None:
+    """Axis limits (RD metres) around the outline and every point, 4 % padding."""
+    x0, y0, x1, y1 = outline.bounds
+    for xy in point_sets:
+        if len(xy):
+            x0, y0 = min(x0, float(xy[:, 0].min())), min(y0, float(xy[:, 1].min()))
+            x1, y1 = max(x1, float(xy[:, 0].max())), max(y1, float(xy[:, 1].max()))
+    pad = max(x1 - x0, y1 - y0, 1_000.0) * 0.04
     ax.set_xlim(x0 - pad, x1 + pad)
     ax.set_ylim(y0 - pad, y1 + pad)
 
 
-def _scale_bar(ax: Any, km: float = 50.0) -> None:
-    """A ``km`` scale bar in the lower left (units are degrees of latitude)."""
+def scale_bar_km(width_m: float) -> float:
+    """The longest of :data:`SCALE_BAR_KM` that fits in a quarter of ``width_m`` metres.
+
+    >>> scale_bar_km(300_000.0)
+    50.0
+    """
+    fitting = [km for km in SCALE_BAR_KM if km * 1_000.0 <= 0.25 * width_m]
+    return fitting[-1] if fitting else SCALE_BAR_KM[0]
+
+
+def _scale_bar(ax: Any) -> None:
+    """A scale bar in the lower left; axis units are RD metres, so ``km`` is ``km × 1000``."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    length = km / KM_PER_DEGREE_LAT
-    if length > 0.6 * (x1 - x0):
-        return
+    km = scale_bar_km(x1 - x0)
+    length = km * 1_000.0
     bx, by = x0 + 0.03 * (x1 - x0), y0 + 0.03 * (y1 - y0)
-    ax.plot([bx, bx + length], [by, by], color="black", linewidth=2.0, solid_capstyle="butt",
+    tick = 0.008 * (y1 - y0)
+    ax.plot([bx, bx, bx + length, bx + length], [by + tick, by, by, by + tick], color="black",
+            linewidth=1.6, solid_capstyle="butt", solid_joinstyle="miter", zorder=6,
             gid="scale-bar")
     ax.text(bx + length / 2, by + 0.012 * (y1 - y0), f"{km:g} km", ha="center", va="bottom",
-            fontsize=7)
+            fontsize=7, zorder=6, gid="scale-bar-label")
 
 
-def _draw_areas(ax: Any, areas: Sequence[Mapping[str, Any]],
-                colour: Callable[[Mapping[str, Any]], str], *, gid_prefix: str) -> None:
-    """Areas as one scatter per colour; marker area ∝ population (diameter ∝ sqrt)."""
+def _north_arrow(ax: Any) -> None:
+    """An arrow and "N" in the upper left (RD grid north, within ~2° of true north here)."""
+    ax.annotate("N", xy=(0.05, 0.97), xytext=(0.05, 0.88), xycoords="axes fraction",
+                textcoords="axes fraction", ha="center", va="top", fontsize=9,
+                fontweight="bold", zorder=6, gid="north-arrow",
+                arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.2,
+                            "shrinkA": 0.0, "shrinkB": 0.0})
+
+
+def _polygon_path(geometry: BaseGeometry) -> Path:
+    """One compound path (exteriors counter-clockwise, holes clockwise) of the polygons."""
+    if isinstance(geometry, Polygon):
+        polygons = [geometry]
+    elif isinstance(geometry, MultiPolygon):
+        polygons = list(geometry.geoms)
+    else:
+        polygons = [g for g in getattr(geometry, "geoms", []) if isinstance(g, Polygon)]
+    vertices: list[np.ndarray] = []
+    codes: list[np.ndarray] = []
+    for polygon in polygons:
+        polygon = orient(polygon, sign=1.0)
+        for ring in [polygon.exterior, *polygon.interiors]:
+            xy = np.asarray(ring.coords, dtype=float)
+            if len(xy) < 4:
+                continue
+            ring_codes = np.full(len(xy), Path.LINETO, dtype=Path.code_type)
+            ring_codes[0], ring_codes[-1] = Path.MOVETO, Path.CLOSEPOLY
+            vertices.append(xy)
+            codes.append(ring_codes)
+    if not vertices:
+        return Path(np.empty((0, 2)))
+    return Path(np.concatenate(vertices), np.concatenate(codes))
+
+
+def _add_polygon(ax: Any, geometry: BaseGeometry, *, gid: str, **style: Any) -> None:
+    """Draw a (multi)polygon as one patch, i.e. one SVG element with id ``gid``."""
+    patch = PathPatch(_polygon_path(geometry), **style)
+    patch.set_gid(gid)
+    ax.add_patch(patch)
+
+
+def _draw_areas(ax: Any, areas: Sequence[Mapping[str, Any]], xy: np.ndarray,
+                colour: Callable[[Mapping[str, Any]], str], *, gid_prefix: str,
+                alpha: float = 0.8) -> None:
+    """Area points as one scatter per colour; marker area ∝ population (diameter ∝ sqrt)."""
     if not areas:
         return
     populations = np.array([max(float(a.get("population") or 0.0), 0.0) for a in areas])
     top = populations.max() if populations.size and populations.max() > 0 else 1.0
-    sizes = 2.0 + 58.0 * populations / top
+    sizes = 1.0 + 40.0 * populations / top
     groups: dict[str, list[int]] = {}
     for i, a in enumerate(areas):
         groups.setdefault(colour(a), []).append(i)
     for n, (c, idx) in enumerate(groups.items()):
-        xy = np.array([_project(areas[i]) for i in idx])
-        ax.scatter(xy[:, 0], xy[:, 1], s=sizes[idx], color=c, alpha=0.55, linewidths=0,
-                   zorder=2, gid=f"{gid_prefix}-{n}")
+        ax.scatter(xy[idx, 0], xy[idx, 1], s=sizes[idx], color=c, alpha=alpha,
+                   edgecolors=_DARK, linewidths=0.2, zorder=2, gid=f"{gid_prefix}-{n}")
 
 
 def _plural(n: int, word: str) -> str:

@@ -43,8 +43,10 @@ def scenario_map_picture(s: dict[str, Any], snap: Snapshot, fmt: Fmt) -> bytes:
     allocation = {a: h for a, h in s["allocation"].items() if a in areas and h in open_ids}
     volumes = {c["hospital"]: c["patients"] or 0.0 for c in s["centres"]
                if c["hospital"] in hospitals}
+    # catchment areas show the allocation; spider lines to every centre would only clutter
     return scenario_map(snap.hospitals, snap.areas, allocation, open_ids=open_ids,
-                        volumes=volumes, fmt=fmt, title=s["name"], subtitle=_subtitle(s))
+                        volumes=volumes, fmt=fmt, title=s["name"], subtitle=_subtitle(s),
+                        links=False)
 
 
 def scenario_chart_picture(s: dict[str, Any], fmt: Fmt, width: int = 1200) -> bytes:

@@ -278,3 +278,107 @@ def test_comparison_chart_png_has_requested_pixel_size():
 def test_comparison_chart_rejects_bad_distributions(minutes, weights, message):
     with pytest.raises(ValueError, match=message):
         plots.scenario_comparison_chart(minutes, weights, SCEN_MIN, SCEN_W, VOLUMES, 40)
+
+
+# --------------------------------------------------------------------------- real boundaries
+def _element(root: ET.Element, gid: str) -> ET.Element:
+    found = [e for e in root.iter() if e.get("id") == gid]
+    assert len(found) == 1, f"{len(found)} elements with id {gid!r}"
+    return found[0]
+
+
+def _path_points(group: ET.Element) -> np.ndarray:
+    """Every vertex of the <path> elements in a group, in SVG user units."""
+    numbers = []
+    for path in group.iter(f"{SVG_NS}path"):
+        values = [float(v) for v in path.get("d", "").replace("M", " ").replace("L", " ")
+                  .replace("z", " ").replace("Z", " ").split()]
+        numbers.extend(values)
+    return np.array(numbers).reshape(-1, 2)
+
+
+def test_region_map_has_one_outline_and_one_area_per_region():
+    root = _parse_svg(plots.region_map(HOSPITALS, AREAS, REGIONS))
+    ids = _ids(root)
+    assert ids.count("outline") == 1
+    regions = sorted(i for i in ids if i.startswith("region-"))
+    assert regions == ["region-noord", "region-oost", "region-zuid"]
+    assert ids.count("no-region") == 1  # the areas of "west", which REGIONS does not list
+    for gid in ("scale-bar", "scale-bar-label", "north-arrow"):
+        assert ids.count(gid) == 1
+
+
+def test_region_map_of_the_seed_has_one_area_per_region():
+    from tests.helpers import seed_rows
+
+    areas = seed_rows("areas.csv")
+    hospitals = seed_rows("hospitals.csv")
+    regions = [{"id": r["id"], "name": r["name"]} for r in seed_rows("regions.csv")]
+    ids = _ids(_parse_svg(plots.region_map(hospitals, areas, regions)))
+    assert sorted(i for i in ids if i.startswith("region-")) == sorted(
+        f"region-{r['id']}" for r in regions)
+    assert ids.count("outline") == 1 and "no-region" not in ids
+    assert sorted(i for i in ids if i.startswith("hospital-")) == sorted(
+        f"hospital-{h['id']}" for h in hospitals)
+
+
+@pytest.mark.parametrize("width", [960, 640, 1500])
+def test_scale_bar_is_as_long_as_its_label_in_projected_metres(width):
+    """SVG units per RD metre from the outline's drawn extent against its projected bounds;
+    the bar's drawn length in metres must equal the kilometres on its label."""
+    from app import geo
+
+    root = _parse_svg(plots.region_map(HOSPITALS, AREAS, REGIONS, width_px=width))
+    outline = _path_points(_element(root, "outline"))
+    x0, y0, x1, y1 = geo.outline_rd().bounds
+    units_per_m_x = np.ptp(outline[:, 0]) / (x1 - x0)
+    units_per_m_y = np.ptp(outline[:, 1]) / (y1 - y0)
+    assert units_per_m_x == pytest.approx(units_per_m_y, rel=0.005)  # equal aspect
+    bar = _path_points(_element(root, "scale-bar"))
+    bar_m = np.ptp(bar[:, 0]) / units_per_m_x
+    label = "".join(_element(root, "scale-bar-label").itertext()).strip()
+    assert label.endswith(" km")
+    assert bar_m == pytest.approx(float(label.removesuffix(" km")) * 1_000.0, rel=0.005)
+
+
+def test_scale_bar_km_picks_the_longest_that_fits_a_quarter():
+    assert plots.scale_bar_km(300_000.0) == 50.0
+    assert plots.scale_bar_km(199_999.0) == 25.0
+    assert plots.scale_bar_km(1_000.0) == 1.0  # nothing fits: the shortest
+    for width in (5_000.0, 80_000.0, 400_000.0, 3_000_000.0):
+        km = plots.scale_bar_km(width)
+        assert km * 1_000.0 <= width / 4
+        longer = [k for k in plots.SCALE_BAR_KM if k > km]
+        assert not longer or longer[0] * 1_000.0 > width / 4
+
+
+def test_scenario_map_draws_catchments_regions_and_outline():
+    allocation = _allocation()
+    svg = plots.scenario_map(HOSPITALS, AREAS, allocation, open_ids=["umcg", "mst", "mumc"])
+    ids = _ids(_parse_svg(svg))
+    assert ids.count("outline") == 1
+    used = sorted(set(allocation.values()))
+    assert sorted(i for i in ids if i.startswith("catchment-")) == sorted(
+        [f"catchment-{h}" for h in used] + ["catchment-unallocated"])
+    assert sorted(i for i in ids if i.startswith("region-")) == sorted(
+        f"region-{r}" for r in {a["region"] for a in AREAS})
+    assert "oncology region border" in _texts(_parse_svg(svg))
+
+
+def test_scenario_map_catchments_hold_their_areas():
+    """Geometry behind the picture: each allocated area's point lies in its centre's
+    catchment wherever the point is inside the outline."""
+    import shapely
+    from shapely.geometry import Point
+
+    from app import geo
+
+    allocation = _allocation()
+    xy = geo.project_items(AREAS)
+    catchments = geo.dissolve_cells(xy, [allocation.get(a["id"]) for a in AREAS],
+                                    clip=geo.outline_rd())
+    for a, p in zip(AREAS, xy, strict=True):
+        if geo.outline_rd().contains(Point(p)):
+            assert catchments[allocation.get(a["id"])].contains(Point(p)), a["name"]
+    assert shapely.union_all(list(catchments.values())).symmetric_difference(
+        geo.outline_rd()).area < 1e-6 * geo.outline_rd().area
