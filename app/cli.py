@@ -169,11 +169,11 @@ def cmd_map(args: argparse.Namespace) -> int:
                 body = pictures.regions_picture(read_snapshot(driver, db), fmt)
             elif args.what == "scenario":
                 body = pictures.scenario_map_picture(
-                    get_scenario(driver, db, args.scenario).model_dump(mode="json"),
+                    get_scenario(driver, db, args.scenario),
                     read_snapshot(driver, db), fmt)
             else:
                 body = pictures.scenario_chart_picture(
-                    get_scenario(driver, db, args.scenario).model_dump(mode="json"), fmt)
+                    get_scenario(driver, db, args.scenario), fmt)
         except NotFound as e:
             print(f"error: {e}", file=sys.stderr)
             return 2

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from app.plots import region_map, scenario_comparison_chart, scenario_map
 from app.repository.snapshot import Snapshot
+from app.schemas import ScenarioPublic
 
 __all__ = ["MEDIA_TYPES", "regions_picture", "scenario_chart_picture", "scenario_map_picture"]
 
@@ -23,38 +24,39 @@ def regions_picture(snap: Snapshot, fmt: Fmt) -> bytes:
     return region_map(snap.hospitals, snap.areas, regions, fmt=fmt, title=title)
 
 
-def _subtitle(s: dict[str, Any]) -> str:
-    h = s["headline"]
+def _subtitle(s: ScenarioPublic) -> str:
+    h = s.headline
 
     def f(x: Any, fmt: str) -> str:
         return "n/a" if x is None else format(x, fmt)
 
-    return (f"{h['centres']} centres · mean travel {f(h['mean_minutes'], '.1f')} min "
-            f"({f(h['mean_delta'], '+.1f')} vs today) · within {s['parameters']['minutes']:g} "
-            f"min {f(h['share_within'], '.0%')} · CO2 {f(h['co2_kg_delta'], '+,.0f')} kg/yr")
+    scope = "" if s.scope.national else f" · {', '.join(s.scope.regions)}"
+    allocation = " · patients choose" if s.allocation_model == "choice" else ""
+    return (f"{h.centres} centres{scope}{allocation} · mean travel {f(h.mean_minutes, '.1f')} "
+            f"min ({f(h.mean_delta, '+.1f')} vs today) · within {s.parameters.minutes:g} "
+            f"min {f(h.share_within, '.0%')} · CO2 {f(h.co2_kg_delta, '+,.0f')} kg/yr")
 
 
-def scenario_map_picture(s: dict[str, Any], snap: Snapshot, fmt: Fmt) -> bytes:
+def scenario_map_picture(s: ScenarioPublic, snap: Snapshot, fmt: Fmt) -> bytes:
     """Areas and hospitals as stored now; allocations to ids no longer in the graph are left
     out (a scenario outlives a data reload)."""
     areas = set(snap.area_ids)
     hospitals = set(snap.hospital_ids)
-    open_ids = [c["hospital"] for c in s["centres"] if c["hospital"] in hospitals]
-    allocation = {a: h for a, h in s["allocation"].items() if a in areas and h in open_ids}
-    volumes = {c["hospital"]: c["patients"] or 0.0 for c in s["centres"]
-               if c["hospital"] in hospitals}
+    open_ids = [c.hospital for c in s.centres if c.hospital in hospitals]
+    allocation = {a: h for a, h in s.allocation.items() if a in areas and h in open_ids}
+    volumes = {c.hospital: c.patients or 0.0 for c in s.centres if c.hospital in hospitals}
     # catchment areas show the allocation; spider lines to every centre would only clutter
     return scenario_map(snap.hospitals, snap.areas, allocation, open_ids=open_ids,
-                        volumes=volumes, fmt=fmt, title=s["name"], subtitle=_subtitle(s),
+                        volumes=volumes, fmt=fmt, title=s.name, subtitle=_subtitle(s),
                         links=False)
 
 
-def scenario_chart_picture(s: dict[str, Any], fmt: Fmt, width: int = 1200) -> bytes:
-    am = s["area_minutes"]
+def scenario_chart_picture(s: ScenarioPublic, fmt: Fmt, width: int = 1200) -> bytes:
+    am = s.area_minutes
     inf = float("inf")
-    base = [inf if x is None else x for x in am["baseline"]]
-    scen = [inf if x is None else x for x in am["scenario"]]
-    weights = [x or 0.0 for x in am["demand"]]
-    volumes = {c["name"]: c["patients"] or 0.0 for c in s["centres"]}
-    return scenario_comparison_chart(base, weights, scen, weights, volumes, s["min_volume"],
-                                     fmt=fmt, title=s["name"], width_px=width)
+    base = [inf if x is None else x for x in am.baseline]
+    scen = [inf if x is None else x for x in am.scenario]
+    weights = [x or 0.0 for x in am.demand]
+    volumes = {c.name: c.patients or 0.0 for c in s.centres}
+    return scenario_comparison_chart(base, weights, scen, weights, volumes, s.min_volume,
+                                     fmt=fmt, title=s.name, width_px=width)

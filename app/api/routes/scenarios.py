@@ -67,7 +67,7 @@ def delete_scenario(scenario_id: str, driver: DriverDep, db: DatabaseDep) -> Res
 def read_scenario_map(scenario_id: str, fmt: Literal["svg", "png"], driver: DriverDep,
                       db: DatabaseDep) -> Response:
     """Areas coloured by the centre they are allocated to; open centres sized by volume."""
-    s = repo.get_scenario(driver, db, scenario_id).model_dump(mode="json")
+    s = repo.get_scenario(driver, db, scenario_id)
     body = scenario_map_picture(s, read_snapshot(driver, db), fmt)
     return Response(body, media_type=MEDIA_TYPES[fmt])
 
@@ -78,5 +78,5 @@ def read_scenario_chart(scenario_id: str, fmt: Literal["svg", "png"], driver: Dr
                         width: Annotated[int, Query(ge=200, le=4000)] = 1200) -> Response:
     """Travel-time distribution baseline versus scenario, and volume per centre vs the norm."""
     body = scenario_chart_picture(
-        repo.get_scenario(driver, db, scenario_id).model_dump(mode="json"), fmt, width)
+        repo.get_scenario(driver, db, scenario_id), fmt, width)
     return Response(body, media_type=MEDIA_TYPES[fmt])
