@@ -275,7 +275,7 @@ def choice_objective(prob: ChoiceProblem, open_centres: ArrayLike) -> tuple[floa
 def choice_location(
     prob: ChoiceProblem, *, k: int, candidates: ArrayLike | None = None,
     keep: ArrayLike = (), fixed: ArrayLike = (), min_volume: float | None = None,
-    starts: Sequence[ArrayLike] | None = None, restarts: int = 6, seed: int = 0,
+    starts: Sequence[ArrayLike] | None = None, restarts: int | None = None, seed: int = 0,
     time_limit: float = 60.0,
 ) -> ChoiceLocation:
     """Pick ``k`` centres that minimise expected travel (or maximise expected coverage) when
@@ -297,8 +297,9 @@ def choice_location(
         Expected patients per year each chosen centre must get.
     starts : list of array_like of int, optional
         Extra starting open sets of k candidates (e.g. the nearest-allocation optimum).
-    restarts : int
-        Seeded random starts besides the greedy one.
+    restarts : int, optional
+        Seeded random starts besides the greedy one and ``starts`` (default: 6 on small
+        instances, up to 20,000 area x hospital pairs; 1 beyond).
     seed : int
     time_limit : float
         Seconds; the best solution so far is returned when it runs out.
@@ -357,28 +358,37 @@ def choice_location(
 
     def local_search(mask: NDArray[np.bool_]) -> tuple[NDArray[np.bool_], tuple[float, float],
                                                        bool]:
+        """First improvement over the open centres: for each one, the best replacement is
+        applied at once when it improves; stop after a full round without a move."""
         st = s.state(mask)
         best = s.score(st)
-        while True:
+        idle = 0
+        movable = np.setdiff1d(np.flatnonzero(st.mask), np.flatnonzero(base)).tolist()
+        if not movable:
+            return st.mask, best, True
+        pos = 0
+        while idle < len(movable):
             if time.monotonic() > deadline:
                 return st.mask, best, False
-            move: tuple[int, int] | None = None
-            move_score = best
+            out = movable[pos]
             pool = np.setdiff1d(free, np.flatnonzero(st.mask))
             if pool.size == 0:
                 return st.mask, best, True
-            for out in np.setdiff1d(np.flatnonzero(st.mask), np.flatnonzero(base)):
-                short, value = s.swaps(st, int(out), pool)
-                i = int(_key(short, value)[0])
-                cand_score = (float(short[i]), float(value[i]))
-                if _better(cand_score, move_score, tol):
-                    move, move_score = (int(out), int(pool[i])), cand_score
-            if move is None:
-                return st.mask, best, True
-            st.mask[move[0]] = False
-            st.mask[move[1]] = True
-            st = s.state(st.mask)
-            best = s.score(st)
+            short, value = s.swaps(st, int(out), pool)
+            i = int(_key(short, value)[0])
+            cand_score = (float(short[i]), float(value[i]))
+            if _better(cand_score, best, tol):
+                new = int(pool[i])
+                st.mask[out] = False
+                st.mask[new] = True
+                st = s.state(st.mask)
+                best = s.score(st)
+                movable[pos] = new
+                idle = 0
+            else:
+                idle += 1
+            pos = (pos + 1) % len(movable)
+        return st.mask, best, True
 
     rng = np.random.default_rng(seed)
     initial = [greedy()]
@@ -388,6 +398,8 @@ def choice_location(
         mask[ids] = True
         if mask.sum() - fixed_a.size == k and np.isin(ids, np.union1d(cand, fixed_a)).all():
             initial.append(mask)
+    if restarts is None:
+        restarts = 6 if n * m <= 20_000 else 1
     for _ in range(max(0, int(restarts))):
         mask = base.copy()
         mask[rng.choice(free, size=need, replace=False)] = True
