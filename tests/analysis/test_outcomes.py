@@ -106,11 +106,11 @@ def test_centres_and_volumes_must_align():
 
 
 def test_tables_from_bands_groups_and_sorts():
-    rows = [dict(care_type="p", outcome="d90", min_volume=m, max_volume=x, rate=r,
-                 source="s", period="2005-2013")
+    rows = [{"care_type": "p", "outcome": "d90", "min_volume": m, "max_volume": x, "rate": r,
+             "source": "s", "period": "2005-2013"}
             for m, x, r in ((40, None, 0.043), (0, 4, 0.097), (20, 39, 0.073), (5, 19, 0.089))]
-    rows.append(dict(care_type="p", outcome="ih", min_volume=0, max_volume=None, rate=0.1,
-                     source="t", period="2004"))
+    rows.append({"care_type": "p", "outcome": "ih", "min_volume": 0, "max_volume": None,
+                 "rate": 0.1, "source": "t", "period": "2004"})
     tables = tables_from_bands(rows)
     assert sorted(tables) == [("p", "d90"), ("p", "ih")]
     assert tables[("p", "d90")].min_volume == (0, 5, 20, 40)
