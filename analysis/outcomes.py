@@ -187,11 +187,7 @@ class CentreOutcome:
     scenario_rate: float
     baseline_events: float
     scenario_events: float
-
-    @property
-    def delta_events(self) -> float:
-        """Scenario minus baseline expected events (negative = fewer events)."""
-        return self.scenario_events - self.baseline_events
+    delta_events: float  # scenario minus baseline (negative = fewer events)
 
 
 @dataclass(frozen=True)
@@ -203,14 +199,10 @@ class ExpectedOutcomes:
     centres: tuple[CentreOutcome, ...]
     baseline_events: float
     scenario_events: float
+    delta_events: float  # scenario minus baseline total (negative = events avoided)
     source: str
     period: str
     caveat: str
-
-    @property
-    def delta_events(self) -> float:
-        """Scenario minus baseline total (negative = events avoided)."""
-        return self.scenario_events - self.baseline_events
 
 
 def caveat(table: OutcomeTable) -> str:
@@ -277,10 +269,12 @@ def expected_outcomes(table: OutcomeTable | None, centres: Sequence[str], baseli
     be, se = b * rates[bi], s * rates[si]
     rows = tuple(
         CentreOutcome(name, float(b[j]), float(s[j]), table.labels[bi[j]], table.labels[si[j]],
-                      float(rates[bi[j]]), float(rates[si[j]]), float(be[j]), float(se[j]))
+                      float(rates[bi[j]]), float(rates[si[j]]), float(be[j]), float(se[j]),
+                      float(se[j] - be[j]))
         for j, name in enumerate(names))
-    return ExpectedOutcomes(table.care_type, table.outcome, rows, float(be.sum()),
-                            float(se.sum()), table.source, table.period, caveat(table))
+    total_b, total_s = float(be.sum()), float(se.sum())
+    return ExpectedOutcomes(table.care_type, table.outcome, rows, total_b, total_s,
+                            total_s - total_b, table.source, table.period, caveat(table))
 
 
 def tables_from_bands(bands: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], OutcomeTable]:
