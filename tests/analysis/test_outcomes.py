@@ -4,6 +4,7 @@ a merge property."""
 from __future__ import annotations
 
 import doctest
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -68,6 +69,9 @@ def test_expected_outcomes_per_centre_total_and_delta():
     assert r.source == "de Wilde 2012" and r.period == "2004-2009"
     assert "not a causal effect" in r.caveat and "Case mix is not adjusted" in r.caveat
     assert "2004-2009" in r.caveat
+    as_dict = asdict(r)  # every figure is a field, so the result serialises whole
+    assert as_dict["delta_events"] == pytest.approx(scen - base)
+    assert as_dict["centres"][0]["delta_events"] == pytest.approx(-4 * 0.147)
 
 
 def test_care_type_without_table_has_no_outcome():
