@@ -126,6 +126,7 @@ def test_bad_table_is_named_and_nothing_is_written(empty_db, seed_copy, case):
             load_directory(empty_db, "neo4j", seed_copy, mode=mode)
         assert expected in str(info.value)
         assert "nothing was written" in str(info.value)
+        assert len(info.value.problems) == 1, info.value.problems  # no follow-on errors
         assert state(empty_db) == before
 
 
