@@ -587,17 +587,12 @@ MATCH (m:ChoiceModel)
 WHERE m.care_type IN $care_types AND m.origin = 'estimated'
 DETACH DELETE m
 """
-# demand.csv and flows.csv replace, per care type they name, what the database holds for that
-# care type: a registry extract is a whole table, and merging a partial one into an older one
-# would mix years.
-CLEAR_BEFORE = {"demand.csv": DELETE_DEMAND, "flows.csv": DELETE_FLOWS}
-# outcomes.csv replaces the whole table of each (care_type, outcome) it lists (in update mode
-# too), so a table is never a mix of an old and a new study; bands get the id
+# outcomes.csv replaces, like demand.csv and flows.csv, every band of each care type it names
+# (in update mode too), so a table is never a mix of an old and a new study; bands get the id
 # "<care_type>/<outcome>/<min_volume>".
-DELETE_OUTCOME_TABLES = """
-UNWIND $rows AS r
-WITH DISTINCT r.care_type AS care_type, r.outcome AS outcome
-MATCH (b:OutcomeBand {care_type: care_type, outcome: outcome})
+DELETE_OUTCOME_BANDS = """
+MATCH (b:OutcomeBand)
+WHERE b.care_type IN $care_types
 DETACH DELETE b
 """
 MERGE_OUTCOME_BANDS = """
@@ -610,6 +605,11 @@ SET b.care_type = r.care_type, b.outcome = r.outcome, b.min_volume = r.min_volum
     b.confidence = r.confidence
 MERGE (b)-[:OUTCOME_FOR]->(c)
 """
+# demand.csv and flows.csv replace, per care type they name, what the database holds for that
+# care type: a registry extract is a whole table, and merging a partial one into an older one
+# would mix years.
+CLEAR_BEFORE = {"demand.csv": DELETE_DEMAND, "flows.csv": DELETE_FLOWS,
+                "outcomes.csv": DELETE_OUTCOME_BANDS}
 MERGE_DATASET = """
 MERGE (d:Dataset {id: 'current'})
 SET d.directory = $directory, d.checksum = $checksum, d.mode = $mode,
@@ -639,8 +639,6 @@ WRITES: tuple[tuple[str, str], ...] = (
     ("travel_times.csv", MERGE_TRAVEL),
     ("demand.csv", MERGE_DEMAND),
     ("flows.csv", MERGE_FLOWS),
-    # every batch's old tables are deleted before any new band is written
-    ("outcomes.csv", DELETE_OUTCOME_TABLES),
     ("outcomes.csv", MERGE_OUTCOME_BANDS),
 )
 
@@ -722,8 +720,7 @@ def load_directory(driver: Driver, database: str, directory: Path | str | None =
     started = time.monotonic()
     known = known_ids(driver, database) if mode == "update" else None
     data = read_directory(directory, mode=mode, known_ids=known)
-    total = sum(-(-len(data.rows[name]) // BATCH) for name, _ in WRITES
-                if data.rows.get(name))
+    total = sum(max(1, -(-len(v) // BATCH)) if v else 0 for v in data.rows.values())
 
     def report(done: int, label: str) -> None:
         if progress:

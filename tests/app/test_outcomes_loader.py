@@ -1,5 +1,6 @@
 """outcomes.csv against a real Neo4j: the bands are stored as in the file, every bad table is
-named by file:line: field and writes nothing, and a new table replaces the old one whole."""
+named by file:line: field and writes nothing, and an update replaces the tables of the care
+types it names."""
 
 from __future__ import annotations
 
@@ -130,9 +131,8 @@ def test_bad_table_is_named_and_nothing_is_written(empty_db, seed_copy, case):
         assert state(empty_db) == before
 
 
-def test_update_replaces_a_whole_table_and_keeps_the_others(empty_db, tmp_path):
+def test_update_replaces_the_tables_of_the_care_types_it_names(empty_db, tmp_path):
     load_directory(empty_db, "neo4j")
-    other = [b for b in read_outcome_bands(empty_db, "neo4j") if b["outcome"] == "mortality_90d"]
     update = tmp_path / "update"
     update.mkdir()
     header = ["care_type", "outcome", "min_volume", "max_volume", "rate", "patients",
@@ -144,14 +144,19 @@ def test_update_replaces_a_whole_table_and_keeps_the_others(empty_db, tmp_path):
                     "2020", "test table", "modelled"])
         w.writerow(["pancreatic-resection", "in_hospital_mortality", 10, "", 0.02, "", 100,
                     "2020", "test table", "modelled"])
+        w.writerow(["oesophagectomy", "mortality_90d", 0, "", 0.05, "", 50, "2021",
+                    "other test table", "modelled"])
     load_directory(empty_db, "neo4j", update, mode="update")
-    tables = read_outcome_tables(empty_db, "neo4j", "pancreatic-resection")
+    tables = read_outcome_tables(empty_db, "neo4j")
+    # the file is the whole outcome data of the care types it names: none of the eight seed
+    # bands of pancreatic-resection is left, and no band mixes the two studies
+    assert sorted(tables) == [("oesophagectomy", "mortality_90d"),
+                              ("pancreatic-resection", "in_hospital_mortality")]
     new = tables[("pancreatic-resection", "in_hospital_mortality")]
     assert (new.min_volume, new.max_volume, new.rate) == ((0, 10), (9, None), (0.1, 0.02))
-    assert count(empty_db, "MATCH (b:OutcomeBand {outcome: 'in_hospital_mortality'}) "
-                           "RETURN count(b)") == 2  # none of the four old bands is left
-    assert [b for b in read_outcome_bands(empty_db, "neo4j")
-            if b["outcome"] == "mortality_90d"] == other
+    assert count(empty_db, "MATCH (b:OutcomeBand) RETURN count(b)") == 3
+    assert count(empty_db, "MATCH (:OutcomeBand)-[r:OUTCOME_FOR]->(:CareType) "
+                           "RETURN count(r)") == 3
 
 
 def test_replace_without_outcomes_file_removes_the_bands(empty_db, seed_copy):
