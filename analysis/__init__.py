@@ -9,6 +9,7 @@ run-by-name entry point, is not re-exported: it would shadow the module of the s
 - :mod:`analysis.locate` -- p-median, maximal covering, set covering, p-centre
 - :mod:`analysis.scenario` -- baseline versus scenario: travel, norms, regions, CO2
 - :mod:`analysis.network` -- referral flows, communities, centrality, single points of failure
+- :mod:`analysis.outcomes` -- expected events from volume -> outcome band tables
 """
 
 from analysis.concentration import (
@@ -53,6 +54,14 @@ from analysis.network import (
     resilience_ranking,
     single_points_of_failure,
 )
+from analysis.outcomes import (
+    CentreOutcome,
+    ExpectedOutcomes,
+    OutcomeTable,
+    expected_events,
+    expected_outcomes,
+    tables_from_bands,
+)
 from analysis.scenario import (
     CAR_CO2_KG_PER_KM,
     TRIPS_PER_PATIENT,
@@ -84,4 +93,7 @@ __all__ = [
     "nearest", "nearest_index", "p_centre", "p_median", "reachable_providers",
     "region_coverage", "resilience_ranking", "set_covering", "single_points_of_failure",
     "travel_stats", "travel_time_matrix", "weighted_quantile", "worst_areas",
+    # analysis.outcomes
+    "CentreOutcome", "ExpectedOutcomes", "OutcomeTable", "expected_events", "expected_outcomes",
+    "tables_from_bands",
 ]

@@ -25,11 +25,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
 from neo4j import Driver, ManagedTransaction
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from app.db import translate_errors
 from app.localdb import PROJECT_ROOT
@@ -188,6 +189,89 @@ class FlowRow(Row):
     year: int | None = Field(default=None, ge=1990, le=2100)
 
 
+# ---- outcomes.csv: volume -> outcome bands (issue 15); one table = one (care_type, outcome)
+class OutcomeBandRow(Row):
+    """One band of a published volume -> outcome table (``graph/seed/README.md``)."""
+
+    care_type: str = Field(min_length=1)
+    outcome: str = Field(pattern=r"^[a-z][a-z0-9_]*$")  # e.g. in_hospital_mortality
+    min_volume: int = Field(ge=0)                        # inclusive, cases/hospital/year
+    max_volume: int | None = Field(default=None, ge=0)   # inclusive; empty = open-ended
+    rate: float = Field(ge=0, le=1, allow_inf_nan=False)  # events per patient (fraction)
+    patients: int | None = Field(default=None, ge=0)     # patients in this band, if published
+    study_patients: int = Field(ge=1)                    # patients in the whole study
+    period: str = Field(pattern=r"^\d{4}(-\d{4})?$")     # years of the data, e.g. 2004-2009
+
+    @field_validator("max_volume")
+    @classmethod
+    def _max_not_below_min(cls, v: int | None, info: ValidationInfo) -> int | None:
+        low = info.data.get("min_volume")
+        if v is not None and low is not None and v < low:
+            raise ValueError(f"max_volume {v} is below min_volume {low}")
+        return v
+
+    @field_validator("period")
+    @classmethod
+    def _period_ordered(cls, v: str) -> str:
+        first, _, last = v.partition("-")
+        if last and int(last) < int(first):
+            raise ValueError(f"period {v!r} ends before it starts")
+        return v
+
+
+def _check_outcome_bands(rows: dict[str, list[Row]], lines: dict[str, list[int]],
+                         problems: list[Problem]) -> None:
+    """Each (care_type, outcome) table: bands contiguous from 0 or 1, no overlap, no gap,
+    only the last band open-ended (so every volume >= 0 has exactly one rate), and one
+    source and period for the whole table (a table is one study).
+
+    Runs only once every row of the file is valid and refers to a known care type: a table
+    missing a broken row would otherwise show follow-on gaps that are not in the file."""
+    if any(p.file == "outcomes.csv" for p in problems):
+        return
+    tables: dict[tuple[str, str], list[tuple[OutcomeBandRow, int]]] = {}
+    for band, line in zip(rows.get("outcomes.csv", []), lines.get("outcomes.csv", []),
+                          strict=True):
+        if isinstance(band, OutcomeBandRow):
+            tables.setdefault((band.care_type, band.outcome), []).append((band, line))
+
+    def bad(line: int, column: str, message: str) -> None:
+        problems.append(Problem("outcomes.csv", line, column, message))
+
+    def span(band: OutcomeBandRow) -> str:
+        return f"{band.min_volume}..{'' if band.max_volume is None else band.max_volume}"
+
+    for (care_type, outcome), bands in tables.items():
+        name = f"{care_type}/{outcome}"
+        bands.sort(key=lambda b: (b[0].min_volume, b[1]))
+        first, first_line = bands[0]
+        if first.min_volume > 1:
+            bad(first_line, "min_volume", f"the lowest band of {name} starts at "
+                f"{first.min_volume}; it must start at 0 or 1 (volumes 0..{first.min_volume - 1} "
+                f"would have no rate)")
+        for (prev, prev_line), (band, line) in pairwise(bands):
+            if prev.max_volume is None or band.min_volume <= prev.max_volume:
+                bad(line, "min_volume", f"band {span(band)} of {name} overlaps band "
+                    f"{span(prev)} on line {prev_line}")
+            elif band.min_volume > prev.max_volume + 1:
+                bad(line, "min_volume", f"gap in {name}: volumes {prev.max_volume + 1}.."
+                    f"{band.min_volume - 1} are in no band (band {span(prev)} on line "
+                    f"{prev_line} is followed by band {span(band)})")
+        last, last_line = bands[-1]
+        if last.max_volume is not None:
+            bad(last_line, "max_volume", f"the highest band of {name} ends at "
+                f"{last.max_volume}; it must be open-ended (empty max_volume) so every "
+                f"volume has a rate")
+        for band, line in bands:
+            if band.source != first.source:
+                bad(line, "source", f"differs from the source of {name} on line {first_line}; "
+                    f"one table is one study")
+            if band.period != first.period:
+                bad(line, "period", f"{band.period!r} differs from {first.period!r} of {name} "
+                    f"on line {first_line}")
+# ---- end outcomes.csv
+
+
 @dataclass(frozen=True)
 class FileSpec:
     name: str
@@ -217,6 +301,8 @@ FILES: tuple[FileSpec, ...] = (
              {"area": "areas.csv", "care_type": "care_types.csv"}),
     FileSpec("flows.csv", FlowRow, False, ("area", "hospital", "care_type"),
              {"area": "areas.csv", "hospital": "hospitals.csv", "care_type": "care_types.csv"}),
+    FileSpec("outcomes.csv", OutcomeBandRow, False, ("care_type", "outcome", "min_volume"),
+             {"care_type": "care_types.csv"}),
 )
 SPECS = {spec.name: spec for spec in FILES}
 LABEL_OF = {"regions.csv": "Region", "hospitals.csv": "Hospital", "networks.csv": "Network",
@@ -331,6 +417,7 @@ def read_directory(directory: Path | str | None = None, *, mode: str = "replace"
         problems.append(Problem(str(directory), 0, "", "holds none of the data files "
                                                        f"({', '.join(SPECS)})"))
     _check_keys_and_refs(rows, lines, problems, known_ids or {}, broken)
+    _check_outcome_bands(rows, lines, problems)
     if problems:
         raise LoadError(problems)
     return Dataset(directory, rows, digest.hexdigest(), lines)
@@ -373,7 +460,7 @@ def _check_keys_and_refs(rows: dict[str, list[Row]], lines: dict[str, list[int]]
 # --------------------------------------------------------------------------- writing
 DELETE_DATASET = """
 MATCH (n) WHERE n:Hospital OR n:Region OR n:Network OR n:CareType OR n:Area OR n:Scenario
-   OR n:Dataset OR n:ChoiceModel
+   OR n:Dataset OR n:ChoiceModel OR n:OutcomeBand
 DETACH DELETE n
 """
 MERGE_REGIONS = """
@@ -500,10 +587,29 @@ MATCH (m:ChoiceModel)
 WHERE m.care_type IN $care_types AND m.origin = 'estimated'
 DETACH DELETE m
 """
+# outcomes.csv replaces, like demand.csv and flows.csv, every band of each care type it names
+# (in update mode too), so a table is never a mix of an old and a new study; bands get the id
+# "<care_type>/<outcome>/<min_volume>".
+DELETE_OUTCOME_BANDS = """
+MATCH (b:OutcomeBand)
+WHERE b.care_type IN $care_types
+DETACH DELETE b
+"""
+MERGE_OUTCOME_BANDS = """
+UNWIND $rows AS r
+MATCH (c:CareType {id: r.care_type})
+MERGE (b:OutcomeBand {id: r.care_type + '/' + r.outcome + '/' + toString(r.min_volume)})
+SET b.care_type = r.care_type, b.outcome = r.outcome, b.min_volume = r.min_volume,
+    b.max_volume = r.max_volume, b.rate = r.rate, b.patients = r.patients,
+    b.study_patients = r.study_patients, b.period = r.period, b.source = r.source,
+    b.confidence = r.confidence
+MERGE (b)-[:OUTCOME_FOR]->(c)
+"""
 # demand.csv and flows.csv replace, per care type they name, what the database holds for that
 # care type: a registry extract is a whole table, and merging a partial one into an older one
 # would mix years.
-CLEAR_BEFORE = {"demand.csv": DELETE_DEMAND, "flows.csv": DELETE_FLOWS}
+CLEAR_BEFORE = {"demand.csv": DELETE_DEMAND, "flows.csv": DELETE_FLOWS,
+                "outcomes.csv": DELETE_OUTCOME_BANDS}
 MERGE_DATASET = """
 MERGE (d:Dataset {id: 'current'})
 SET d.directory = $directory, d.checksum = $checksum, d.mode = $mode,
@@ -533,6 +639,7 @@ WRITES: tuple[tuple[str, str], ...] = (
     ("travel_times.csv", MERGE_TRAVEL),
     ("demand.csv", MERGE_DEMAND),
     ("flows.csv", MERGE_FLOWS),
+    ("outcomes.csv", MERGE_OUTCOME_BANDS),
 )
 
 

@@ -23,3 +23,6 @@ CREATE INDEX treated_at_care_type IF NOT EXISTS FOR ()-[t:TREATED_AT]-() ON (t.c
 // Patient-choice parameter sets, estimated on flows or given with their source.
 CREATE CONSTRAINT choice_model_id IF NOT EXISTS FOR (n:ChoiceModel) REQUIRE n.id IS UNIQUE;
 CREATE INDEX choice_model_care_type IF NOT EXISTS FOR (n:ChoiceModel) ON (n.care_type);
+// Volume -> outcome bands (outcomes.csv): id "<care_type>/<outcome>/<min_volume>".
+CREATE CONSTRAINT outcome_band_id IF NOT EXISTS FOR (n:OutcomeBand) REQUIRE n.id IS UNIQUE;
+CREATE INDEX outcome_band_care_type IF NOT EXISTS FOR (n:OutcomeBand) ON (n.care_type);
