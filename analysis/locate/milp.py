@@ -126,12 +126,16 @@ class Rows:
         self.add(np.ones(y_var.size), np.zeros(y_var.size, int), y_var, 1,
                  np.array([float(lo)]), np.array([float(hi)]))
 
+    def matrix(self) -> tuple[sparse.csr_array, NDArray, NDArray]:
+        """The rows gathered so far: ``(A, lo, hi)``, blocks in the order they were added."""
+        return (sparse.vstack(self._blocks, format="csr"), np.concatenate(self._lo),
+                np.concatenate(self._hi))
+
     def solve(self, c: NDArray, integrality: NDArray, bounds: Bounds,
               time_limit: float) -> MilpSolution:
         """Solve ``min c x`` subject to the rows gathered so far."""
-        A = sparse.vstack(self._blocks, format="csr")
-        return run_milp(c, A, np.concatenate(self._lo), np.concatenate(self._hi),
-                        integrality, bounds, time_limit)
+        A, lo, hi = self.matrix()
+        return run_milp(c, A, lo, hi, integrality, bounds, time_limit)
 
 
 def assignment_milp(
