@@ -8,9 +8,7 @@ Examples
 --------
 >>> import numpy as np
 >>> from analysis.locate.problem import prepare
->>> prob = prepare(np.array([[1., 4., 2.], [3., 2., np.inf]]), [1., 2.], k=1, radius=None,
-...                keep=None, close=None, candidates=None, min_volume=None,
-...                capacity=None, time_limit=5.0, seed=0, need_radius=False)
+>>> prob = prepare(np.array([[1., 4., 2.], [3., 2., np.inf]]), [1., 2.], k=1)
 >>> work = Work(prob)
 >>> work.cost(np.array([1])), work.lists(1).idx[0].tolist()
 (8.0, [0, 2, 1])

@@ -6,9 +6,7 @@ Examples
 >>> import numpy as np
 >>> from analysis.locate.candidates import Work
 >>> from analysis.locate.problem import prepare
->>> prob = prepare(np.array([[0., 10.], [10., 0.], [4., 6.]]), [1., 1., 5.], k=1,
-...                radius=None, keep=None, close=None, candidates=None, min_volume=None,
-...                capacity=None, time_limit=5.0, seed=0, need_radius=False)
+>>> prob = prepare(np.array([[0., 10.], [10., 0.], [4., 6.]]), [1., 1., 5.], k=1)
 >>> work = Work(prob)
 >>> sol = pmedian_exact_uncap(work, 1, np.array([1]), deadline=time.perf_counter() + 5)
 >>> sol.open_pos.tolist(), sol.status

@@ -2,17 +2,14 @@
 
 Examples
 --------
->>> import time
 >>> import numpy as np
 >>> from analysis.locate.candidates import Work
 >>> from analysis.locate.problem import prepare
->>> prob = prepare(np.array([[0., 10.], [10., 0.], [4., 6.]]), [1., 1., 5.], k=1,
-...                radius=None, keep=None, close=None, candidates=None, min_volume=None,
-...                capacity=None, time_limit=5.0, seed=0, need_radius=False)
->>> work = Work(prob)
->>> lag = pmedian_lagrangian(work, 1, 30.0, np.array([0]), deadline=time.perf_counter() + 5)
->>> bool(lag.value <= 30.0 + 1e-9)
-True
+>>> C = np.array([[0., 10., 3.], [10., 0., 3.], [4., 6., 0.]])
+>>> work = Work(prepare(C, [1., 1., 5.], k=2))
+>>> lag = pmedian_lagrangian(work, 2, 3.0, np.array([0, 2]), deadline=float("inf"))
+>>> bool(lag.value <= 3.0 + 1e-9), lag.rho.shape     # 3.0: the optimum, {0, 2} or {1, 2}
+(True, (3,))
 """
 
 from __future__ import annotations

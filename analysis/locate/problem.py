@@ -7,9 +7,7 @@ into a :class:`Problem` (or raises :class:`InfeasibleScenario` quoting the numbe
 Examples
 --------
 >>> import numpy as np
->>> prob = prepare(np.array([[1., 4.], [3., 2.]]), [1., 2.], k=1, radius=None, keep=None,
-...                close=[1], candidates=None, min_volume=None, capacity=None,
-...                time_limit=5.0, seed=0, need_radius=False)
+>>> prob = prepare(np.array([[1., 4.], [3., 2.]]), [1., 2.], k=1, close=[1])
 >>> prob.allowed.tolist(), prob.demand
 ([0], 3.0)
 """
@@ -152,23 +150,24 @@ def prepare(
     C: ArrayLike,
     w: ArrayLike,
     *,
-    k: int | None,
-    radius: float | None,
-    keep: ArrayLike | None,
-    close: ArrayLike | None,
-    candidates: ArrayLike | None,
-    min_volume: float | None,
-    capacity: ArrayLike | float | None,
-    time_limit: float,
-    seed: int | None,
-    need_radius: bool,
+    k: int | None = None,
+    radius: float | None = None,
+    keep: ArrayLike | None = None,
+    close: ArrayLike | None = None,
+    candidates: ArrayLike | None = None,
+    min_volume: float | None = None,
+    capacity: ArrayLike | float | None = None,
+    time_limit: float = 60.0,
+    seed: int | None = 0,
+    need_radius: bool = False,
 ) -> Problem:
     """Validate the input of a model and check that the scenario can be feasible.
 
     Parameters
     ----------
     C, w, k, radius, keep, close, candidates, min_volume, capacity, time_limit, seed
-        As in :func:`analysis.locate.p_median` (``k`` None for set covering).
+        As in :func:`analysis.locate.p_median` (``k`` None for set covering); the
+        defaults are the models' defaults.
     need_radius : bool
         Whether the model needs a finite ``radius``.
 

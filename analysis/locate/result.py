@@ -4,9 +4,7 @@ Examples
 --------
 >>> import numpy as np
 >>> from analysis.locate.problem import prepare
->>> prob = prepare(np.array([[1., 4.], [3., 2.]]), [1., 2.], k=1, radius=None, keep=None,
-...                close=None, candidates=None, min_volume=None, capacity=None,
-...                time_limit=5.0, seed=0, need_radius=False)
+>>> prob = prepare(np.array([[1., 4.], [3., 2.]]), [1., 2.], k=1)
 >>> res = build_result(prob, "p_median", np.array([1]), objective=8.0, bound=8.0,
 ...                    status="optimal", solver="exact")
 >>> res.open, res.volume.tolist(), res.gap

@@ -9,9 +9,7 @@ Examples
 >>> import numpy as np
 >>> from analysis.locate.milp import finite_pairs
 >>> from analysis.locate.problem import prepare
->>> prob = prepare(np.array([[1., 3.], [2., 1.], [1., 2.]]), [2., 2., 2.], k=2,
-...                radius=None, keep=None, close=None, candidates=None, min_volume=None,
-...                capacity=3.0, time_limit=5.0, seed=0, need_radius=False)
+>>> prob = prepare(np.array([[1., 3.], [2., 1.], [1., 2.]]), [2., 2., 2.], k=2, capacity=3.0)
 >>> price = Transport(prob, finite_pairs(prob)).solve(np.array([0, 1]), time_limit=5)
 >>> price.value                          # the third area must take its second choice
 7.0
