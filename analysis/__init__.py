@@ -73,6 +73,8 @@ from analysis.scenario import (
 )
 from analysis.travel import (
     CIRCUITY,
+    NL_LAT_RANGE,
+    NL_LON_RANGE,
     SPEED_KMH,
     distance_matrix_km,
     haversine_km,
@@ -81,7 +83,8 @@ from analysis.travel import (
 )
 
 __all__ = [
-    "CAR_CO2_KG_PER_KM", "CIRCUITY", "SPEED_KMH", "TRIPS_PER_PATIENT",
+    "CAR_CO2_KG_PER_KM", "CIRCUITY", "NL_LAT_RANGE", "NL_LON_RANGE", "SPEED_KMH",
+    "TRIPS_PER_PATIENT",
     "AreaGap", "ArticulationPoints", "ConcentrationFigures", "CoverageFigures",
     "HospitalDependence", "InfeasibleScenario", "LocationResult", "NodeCentrality",
     "PartitionComparison", "ProviderVolume", "RegionCoverage", "ScenarioEvaluation",

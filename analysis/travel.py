@@ -15,6 +15,8 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "CIRCUITY",
     "EARTH_RADIUS_KM",
+    "NL_LAT_RANGE",
+    "NL_LON_RANGE",
     "SPEED_KMH",
     "distance_matrix_km",
     "haversine_km",
@@ -24,6 +26,11 @@ __all__ = [
 
 #: Mean Earth radius R1 = (2a + b) / 3 of the WGS 84 ellipsoid, in km (IUGG convention).
 EARTH_RADIUS_KM = 6371.0088
+
+#: Latitude and longitude bounds of the Netherlands (WGS 84 degrees), including the Wadden
+#: islands and Zeeland with a little margin: every seed or loaded location lies inside them.
+NL_LAT_RANGE = (50.70, 53.60)
+NL_LON_RANGE = (3.30, 7.30)
 
 #: Road distance / great-circle distance. Found: average radial detour 1.343 over 300
 #: European cities (Environment and Planning B, 2023, doi 10.1177/23998083231168870).

@@ -32,6 +32,7 @@ from typing import Any, Literal
 from neo4j import Driver, ManagedTransaction
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from analysis.travel import NL_LAT_RANGE, NL_LON_RANGE
 from app.db import translate_errors
 from app.localdb import PROJECT_ROOT
 
@@ -40,10 +41,6 @@ __all__ = ["FILES", "LoadError", "LoadSummary", "Problem", "SEED_DIR", "load_dir
 
 SEED_DIR = PROJECT_ROOT / "graph" / "seed"
 BATCH = 2000
-
-# The Netherlands incl. the Wadden islands and Zeeland, with a little margin.
-LAT_RANGE = (50.70, 53.60)
-LON_RANGE = (3.30, 7.30)
 
 Confidence = Literal["found", "recalled", "modelled"]
 
@@ -88,12 +85,12 @@ class Located(Row):
     @field_validator("lat")
     @classmethod
     def _lat(cls, v: float) -> float:
-        return _in_nl(v, LAT_RANGE, "latitude")
+        return _in_nl(v, NL_LAT_RANGE, "latitude")
 
     @field_validator("lon")
     @classmethod
     def _lon(cls, v: float) -> float:
-        return _in_nl(v, LON_RANGE, "longitude")
+        return _in_nl(v, NL_LON_RANGE, "longitude")
 
 
 class RegionRow(Row):

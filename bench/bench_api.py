@@ -27,12 +27,12 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from app.db import create_driver
+from app.repository.snapshot import read_snapshot
+from app.settings import get_settings
 
-from app.db import create_driver  # noqa: E402
-from app.repository.snapshot import read_snapshot  # noqa: E402
-from app.settings import get_settings  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 CONCURRENCY = (1, 8, 32)
 

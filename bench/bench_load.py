@@ -13,15 +13,11 @@ import argparse
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from app.db import create_driver  # noqa: E402
-from app.loader import load_directory, read_directory  # noqa: E402
-from app.schema import apply_schema  # noqa: E402
-from app.settings import get_settings  # noqa: E402
+from app.db import create_driver
+from app.loader import load_directory, read_directory
+from app.schema import apply_schema
+from app.settings import get_settings
 
 WIPE = "MATCH (n) DETACH DELETE n"
 BARE = "UNWIND $rows AS r CREATE (:Tmp {id: r.id})"

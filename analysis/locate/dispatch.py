@@ -1,0 +1,229 @@
+"""Solver dispatch: the generic k-median engine behind p-median, max covering and the
+second stages of set covering and p-centre.
+
+:func:`pick_solver` resolves ``solver="auto"``; :func:`kmedian` chooses between the exact
+and the heuristic path, uncapacitated or with norm/capacity, and falls back from one to
+the other where the original choice cannot answer.
+
+Examples
+--------
+>>> import numpy as np
+>>> from analysis.locate.problem import prepare
+>>> prob = prepare(np.array([[0., 10.], [10., 0.], [4., 6.]]), [1., 1., 5.], k=1)
+>>> sol = kmedian(prob, 1, pick_solver(prob, "auto"))
+>>> sol.open_cols.tolist(), sol.objective, sol.status
+([0], 30.0, 'optimal')
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analysis.locate.candidates import Work
+from analysis.locate.exact import pmedian_exact_uncap
+from analysis.locate.heuristic import pmedian_heuristic
+from analysis.locate.lagrangian import lagrangian_fixing, pmedian_lagrangian
+from analysis.locate.milp import Pairs, assignment_milp, finite_pairs, y_bounds
+from analysis.locate.problem import (
+    InfeasibleScenario,
+    Problem,
+    constrained,
+    fmt,
+    infeasible_message,
+)
+from analysis.locate.result import GAP_TOLERANCE, PairShares
+from analysis.locate.transport import Transport, capacitated_heuristic
+
+__all__ = [
+    "AUTO_EXACT_MAX_PAIRS",
+    "BOUND_MARGIN",
+    "BOUND_MIN_S",
+    "BOUND_TIME_FACTOR",
+    "SOLVERS",
+    "KMedianSolution",
+    "kmedian",
+    "pick_solver",
+]
+
+#: ``solver="auto"`` uses the exact MILP when (areas with demand) x (allowed candidates) is at
+#: most this many pairs, else the heuristic. 250,000 covers the Dutch instance (about
+#: 1,500 areas x 100 hospitals), which the exact solver proves optimal in seconds.
+AUTO_EXACT_MAX_PAIRS = 250_000
+
+SOLVERS = ("auto", "exact", "heuristic")
+
+# heuristic bound: the Lagrangian gets half as long as the search took (at least 0.02 s),
+# on list prefixes up to the incumbent's second-nearest centre plus this many entries
+BOUND_TIME_FACTOR, BOUND_MIN_S, BOUND_MARGIN = 0.5, 0.02, 4
+
+
+def pick_solver(prob: Problem, solver: str) -> str:
+    """``"exact"`` or ``"heuristic"``: ``solver`` itself, or what ``"auto"`` means here."""
+    if solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
+    if solver != "auto":
+        return solver
+    pairs = prob.active.size * prob.allowed.size
+    return "exact" if pairs <= AUTO_EXACT_MAX_PAIRS else "heuristic"
+
+
+@dataclass(frozen=True)
+class KMedianSolution:
+    """Open columns (original indices), objective, bound and status of a k-median run;
+    ``shares`` is the fractional assignment when norm or capacity applied."""
+
+    open_cols: NDArray
+    objective: float
+    bound: float
+    status: str
+    shares: PairShares | None
+
+
+def kmedian(
+    prob: Problem, k: int, solver: str, *, cost: NDArray | None = None,
+    radius: float = np.inf, deadline: float | None = None, exact_only: bool = False,
+    start: NDArray | None = None,
+) -> KMedianSolution:
+    """Minimise sum_i w_i cost_ij x_ij with k open centres.
+
+    ``cost`` replaces the minutes (e.g. 0/1 for coverage); pairs with minutes above
+    ``radius`` are forbidden. ``start`` (k positions in ``prob.allowed``, e.g. a cover
+    found by the set-covering stage) seeds the uncapacitated heuristic, giving the
+    Lagrangian bound and reduced-cost fixing a feasible incumbent. With norm/capacity,
+    ``exact_only`` makes a time-limited MILP without solution an error instead of a
+    switch to the heuristic.
+    """
+    deadline = prob.deadline if deadline is None else deadline
+    base = prob.C if cost is None else cost
+    if np.isfinite(radius):
+        base = np.where(prob.C <= radius, base, np.inf)
+    work = Work(prob, base)
+    if not constrained(prob):
+        if solver == "exact":
+            return _uncapacitated_exact(prob, work, k, radius, deadline, start)
+        found = _uncapacitated_heuristic(prob, work, k, deadline, start)
+        if found is not None:
+            return found
+        # the heuristic could not reach everyone: let the MILP decide
+        return _uncapacitated_exact(prob, work, k, radius, deadline, None)
+    # min_volume / capacity: fractional assignment MILP or LP-priced swaps
+    pairs = finite_pairs(prob, base)
+    if solver == "exact":
+        found = _constrained_exact(prob, k, pairs, radius, deadline)
+        if found is not None:
+            return found
+        if exact_only:
+            raise InfeasibleScenario(
+                f"no feasible solution found within the time limit {prob.time_limit} s")
+    found = _constrained_heuristic(prob, work, k, pairs, deadline)
+    if found is not None:
+        return found
+    # no feasible configuration found: the MILP decides (or raises), with more time
+    found = _constrained_exact(prob, k, pairs, radius, max(
+        deadline, time.perf_counter() + 0.5 * prob.time_limit))
+    if found is None:
+        raise InfeasibleScenario(
+            f"no feasible solution found within the time limit {prob.time_limit} s")
+    return found
+
+
+def _uncapacitated_exact(
+    prob: Problem, work: Work, k: int, radius: float, deadline: float,
+    start: NDArray | None,
+) -> KMedianSolution:
+    """Heuristic incumbent, Lagrangian bound and fixing, then the restricted-list MILP."""
+    rng = np.random.default_rng(prob.seed)
+    t_search = time.perf_counter()
+    found = pmedian_heuristic(work, k, rng, t_search + 0.25 * max(deadline - t_search, 0),
+                              start_open=start)
+    fixing = None
+    if found.cost < work.big * 0.5:
+        # Lagrangian bound: may prove the heuristic optimal, else fixes centres in/out
+        lag = pmedian_lagrangian(
+            work, k, found.cost, found.open_pos,
+            time.perf_counter() + 0.2 * max(deadline - time.perf_counter(), 0), max_iter=300)
+        if found.cost - lag.value <= GAP_TOLERANCE * abs(found.cost):
+            return KMedianSolution(prob.allowed[found.open_pos], found.cost, lag.value,
+                                   "optimal", None)
+        if lag.rho is not None:
+            fixing = lagrangian_fixing(work, k, lag.value, lag.rho, found.cost)
+    exact = pmedian_exact_uncap(work, k, found.open_pos, deadline, fixing)
+    objective = work.cost(exact.open_pos)
+    if objective >= work.big * 0.5:
+        raise InfeasibleScenario(
+            f"no choice of k={k} centres among the allowed hospitals can reach every "
+            "area" + (f" within {fmt(radius)} min" if np.isfinite(radius) else "")
+        )
+    return KMedianSolution(prob.allowed[exact.open_pos], objective, exact.bound,
+                           exact.status, None)
+
+
+def _uncapacitated_heuristic(
+    prob: Problem, work: Work, k: int, deadline: float, start: NDArray | None,
+) -> KMedianSolution | None:
+    """Multi-start search (80 % of the budget) and a time-boxed Lagrangian bound; None
+    when the search could not reach every area."""
+    rng = np.random.default_rng(prob.seed)
+    t_search = time.perf_counter()
+    found = pmedian_heuristic(work, k, rng, t_search + 0.8 * max(deadline - t_search, 0),
+                              start_open=start)
+    # bound: time-boxed Lagrangian on list prefixes (as long as the search took, at
+    # least BOUND_MIN_S, never past the deadline), or the trivial bound if larger
+    now = time.perf_counter()
+    budget = min(max(deadline - now, 0.0),
+                 max(BOUND_MIN_S, BOUND_TIME_FACTOR * (now - t_search)))
+    bound = pmedian_lagrangian(work, k, found.cost, found.open_pos, now + budget,
+                               margin=BOUND_MARGIN).value
+    if found.cost >= work.big * 0.5:
+        return None
+    trivial = float(work.w @ work.lists(k).cost[:, 0])  # each area at its nearest candidate
+    bound = max(bound, trivial)
+    return KMedianSolution(prob.allowed[found.open_pos], found.cost, min(bound, found.cost),
+                           "heuristic" if found.finished else "time_limit", None)
+
+
+def _constrained_exact(
+    prob: Problem, k: int, pairs: Pairs, radius: float, deadline: float,
+) -> KMedianSolution | None:
+    """The fractional assignment MILP with norm/capacity; None when the time limit came
+    before any solution."""
+    weights = prob.w[prob.active]
+    ylb, yub = y_bounds(prob)
+    mc = prob.allowed.size
+    out = assignment_milp(
+        prob.active.size, mc, pairs.rows, pairs.cols, weights[pairs.rows] * pairs.cost,
+        weights, k=k, count_cost=0.0, minv=prob.min_volume,
+        cap=None if prob.capacity is None else prob.capacity[prob.allowed],
+        y_lb=ylb, y_ub=yub, integral=True,
+        time_limit=max(deadline - time.perf_counter(), 0.05),
+    )
+    if out.status == "infeasible":
+        raise InfeasibleScenario(infeasible_message(prob, k, radius))
+    if out.x is None:
+        return None
+    y = out.x[:mc] > 0.5
+    return KMedianSolution(prob.allowed[y], out.objective, out.bound, out.status,
+                           PairShares(pairs.rows, pairs.cols, out.x[mc:]))
+
+
+def _constrained_heuristic(
+    prob: Problem, work: Work, k: int, pairs: Pairs, deadline: float,
+) -> KMedianSolution | None:
+    """LP-priced swaps from a short uncapacitated search; bound = the uncapacitated
+    Lagrangian bound (dropping constraints relaxes). None when nothing feasible was found."""
+    rng = np.random.default_rng(prob.seed)
+    transport = Transport(prob, pairs)
+    start = pmedian_heuristic(work, k, rng, min(deadline, time.perf_counter() + 0.2 * max(
+        deadline - time.perf_counter(), 0)), starts=2)
+    found = capacitated_heuristic(prob, work, transport, k, start.open_pos, deadline)
+    if found is None:
+        return None
+    lb = pmedian_lagrangian(work, k, work.cost(found.open_pos), found.open_pos, max(
+        deadline, time.perf_counter() + 0.05 * prob.time_limit)).value
+    return KMedianSolution(prob.allowed[found.open_pos], found.value, min(lb, found.value),
+                           "heuristic" if found.finished else "time_limit",
+                           PairShares(pairs.rows, pairs.cols, found.shares))

@@ -1,0 +1,247 @@
+"""Greedy addition and fast vertex substitution (Resende-Werneck) on candidate lists.
+
+The uncapacitated p-median heuristic: :func:`greedy` gives a start, :class:`Swap` keeps the
+fast-interchange tables, :func:`local_search` swaps until no swap improves and
+:func:`pmedian_heuristic` runs the multi-start search.
+
+Examples
+--------
+>>> import numpy as np
+>>> from analysis.locate.candidates import Work
+>>> from analysis.locate.problem import prepare
+>>> prob = prepare(np.array([[0., 10.], [10., 0.], [4., 6.]]), [1., 1., 5.], k=1)
+>>> work = Work(prob)
+>>> greedy(work, work.lists(1), 1, np.zeros(0, np.int64)).tolist()
+[0]
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analysis.locate.candidates import CandidateLists, Work, slabs
+
+__all__ = [
+    "RESTART_WORK",
+    "HeuristicSolution",
+    "LocalOptimum",
+    "Swap",
+    "greedy",
+    "local_search",
+    "n_starts",
+    "pmedian_heuristic",
+    "swap_profit",
+]
+
+# multi-start: 4 starts up to n*K = 4e6 list entries, 2 up to 4e7, then the greedy start only
+RESTART_WORK = (4_000_000, 40_000_000)
+
+_log = logging.getLogger(__name__)
+
+
+def greedy(work: Work, lists: CandidateLists, k: int, start: NDArray) -> NDArray:
+    """Greedy addition; an area's distance is capped at its list radius (a start only).
+
+    With full lists (K = m) this is the classic greedy: the first pick minimises the
+    weighted column sum, each next one maximises the exact saving.
+    """
+    d = lists.rad.copy()
+    gain = np.zeros(work.m)
+
+    def account(rows: NDArray, sign: float) -> None:
+        nonlocal gain
+        dr, wr = d[rows], work.w[rows] * sign
+        for loc, c, col in slabs(work, lists, rows, dr):  # d <= rad: never the full row
+            g = wr[loc, None] * np.maximum(dr[loc, None] - c, 0.0)
+            gain += np.bincount(col.ravel(), weights=g.ravel(), minlength=work.m)
+
+    def open_col(j: int) -> None:
+        cj = np.asarray(work.M[:, j], dtype=np.float64)
+        rows = np.flatnonzero(cj < d)
+        account(rows, -1.0)
+        d[rows] = cj[rows]
+        account(rows, 1.0)
+
+    account(np.arange(work.n), 1.0)
+    open_mask = np.zeros(work.m, bool)
+    for j in start:
+        open_mask[j] = True
+        open_col(int(j))
+    while open_mask.sum() < k:
+        g = np.where(open_mask, -np.inf, gain)
+        j = int(np.argmax(g))
+        open_mask[j] = True
+        open_col(j)
+    return np.flatnonzero(open_mask)
+
+
+class Swap:
+    """Fast-interchange state of Resende and Werneck for one set of open centres.
+
+    Slot s holds open column ``open[s]``. For every area: nearest and second-nearest open
+    column (p1, p2) and their costs (d1, d2). Tables: ``gain[j]`` = saving of opening j,
+    ``loss[s]`` = extra cost of closing slot s, ``extra[s, j]`` = correction when both
+    happen; the profit of the swap (close s, open j) is ``gain[j] - loss[s] + extra[s, j]``.
+    After a swap only the affected areas (p1 or p2 closed, or the new column nearer than
+    d2) are taken out of the tables and put back, and each area only looks at the columns
+    cheaper than its d2: its candidate-list prefix, or its full row when d2 lies beyond
+    the list.
+    """
+
+    def __init__(self, work: Work, lists: CandidateLists, open_pos: NDArray):
+        self.work, self.lists = work, lists
+        self.open = np.array(open_pos, dtype=np.int64)
+        self.k = self.open.size
+        self.slot = np.full(work.m, -1, np.int64)
+        self.slot[self.open] = np.arange(self.k)
+        two = work.nearest_two(self.open)
+        self.d1, self.d2, self.p1, self.p2 = two.d1, two.d2, two.p1, two.p2
+        self.gain = np.zeros(work.m)
+        self.loss = np.zeros(self.k)
+        self.extra = np.zeros(self.k * work.m)
+        self._account(np.arange(work.n), 1.0)
+        self.cost = float(work.w @ self.d1)
+
+    def _account(self, rows: NDArray, sign: float) -> None:
+        work, m = self.work, self.work.m
+        d1, d2 = self.d1[rows], self.d2[rows]
+        s1 = self.slot[self.p1[rows]]
+        wr = work.w[rows] * sign
+        self.loss += np.bincount(s1, weights=wr * (d2 - d1), minlength=self.k)
+        for loc, c, col in slabs(work, self.lists, rows, d2):
+            wv, a, b = wr[loc, None], d1[loc, None], d2[loc, None]
+            g = wv * np.maximum(a - c, 0.0)
+            e = wv * np.maximum(b - np.maximum(c, a), 0.0)
+            col2 = np.broadcast_to(col, c.shape)
+            self.gain += np.bincount(col2.ravel(), weights=g.ravel(), minlength=m)
+            self.extra += np.bincount((s1[loc, None] * m + col2).ravel(), weights=e.ravel(),
+                                      minlength=self.k * m)
+
+    def profit(self) -> NDArray:
+        """Profit of every swap (close slot s, open column j), shape (k, m); -inf where
+        barred (j already open, or slot s holds a kept centre)."""
+        P = self.gain[None, :] - self.loss[:, None] + self.extra.reshape(self.k, self.work.m)
+        P[:, self.open] = -np.inf
+        P[self.work.keep_mask[self.open], :] = -np.inf
+        return P
+
+    def apply(self, s: int, j: int) -> int:
+        """Close slot ``s``, open column ``j`` there; returns the closed column."""
+        work, o = self.work, int(self.open[s])
+        cj = np.asarray(work.M[:, j], dtype=np.float64)
+        rows = np.flatnonzero((self.p1 == o) | (self.p2 == o) | (cj < self.d2))
+        self._account(rows, -1.0)
+        self.open[s] = j
+        self.slot[o], self.slot[j] = -1, s
+        lost = (self.p1[rows] == o) | (self.p2[rows] == o)
+        a = rows[lost]
+        if a.size:
+            two = work.nearest_two(self.open, a)
+            self.d1[a], self.d2[a], self.p1[a], self.p2[a] = two.d1, two.d2, two.p1, two.p2
+        b = rows[~lost]
+        c = cj[b]
+        near = c < self.d1[b]
+        bn, bs = b[near], b[~near]  # bs: between d1 and d2
+        self.d2[bn], self.p2[bn] = self.d1[bn], self.p1[bn]
+        self.d1[bn], self.p1[bn] = c[near], j
+        self.d2[bs], self.p2[bs] = c[~near], j
+        self._account(rows, 1.0)
+        self.cost = float(work.w @ self.d1)
+        return o
+
+
+def swap_profit(work: Work, open_pos: NDArray) -> NDArray:
+    """Profit table of all swaps (remove open r, insert closed j), shape (k, m)."""
+    return Swap(work, work.lists(open_pos.size), np.sort(open_pos)).profit()
+
+
+@dataclass(frozen=True)
+class LocalOptimum:
+    """Where :func:`local_search` stopped: sorted open positions and whether no swap
+    improves (False: stopped by the deadline)."""
+
+    open_pos: NDArray
+    finished: bool
+
+
+def local_search(
+    work: Work, lists: CandidateLists, open_pos: NDArray, deadline: float
+) -> LocalOptimum:
+    """Best-improvement vertex substitution from ``open_pos`` until ``deadline`` (a
+    :func:`time.perf_counter` value)."""
+    state = Swap(work, lists, np.sort(open_pos))
+    while True:
+        if time.perf_counter() > deadline:
+            return LocalOptimum(np.sort(state.open), False)
+        P = state.profit()
+        s, j = np.unravel_index(int(np.argmax(P)), P.shape)
+        before = state.cost
+        if not P[s, j] > 1e-9 * max(abs(before), 1.0):
+            return LocalOptimum(np.sort(state.open), True)
+        o = state.apply(int(s), int(j))
+        if not state.cost < before - 1e-12 * max(abs(before), 1.0):  # numerical guard
+            state.apply(int(s), o)
+            return LocalOptimum(np.sort(state.open), True)
+
+
+def n_starts(work: Work, lists: CandidateLists) -> int:
+    """Starts of the multi-start search: fewer as the instance grows (deterministic)."""
+    entries = work.n * lists.K
+    return 4 if entries <= RESTART_WORK[0] else 2 if entries <= RESTART_WORK[1] else 1
+
+
+@dataclass(frozen=True)
+class HeuristicSolution:
+    """Best local optimum of the multi-start search: open positions (columns of the
+    working matrix), its cost, and whether every search ended in a local optimum."""
+
+    open_pos: NDArray
+    cost: float
+    finished: bool
+
+
+def pmedian_heuristic(
+    work: Work, k: int, rng: np.random.Generator, deadline: float, starts: int | None = None,
+    start_open: NDArray | None = None,
+) -> HeuristicSolution:
+    """Multi-start local search; ``start_open`` (k working columns, e.g. a known feasible
+    cover) is searched first, before the greedy start and the random restarts."""
+    t_start = time.perf_counter()
+    lists = work.lists(k)
+    keep_pos = np.flatnonzero(work.keep_mask)
+    free = np.flatnonzero(~work.keep_mask)
+    starts = n_starts(work, lists) if starts is None else starts
+    best, best_cost, finished = None, np.inf, True
+    longest, started = 0.0, 0
+    first = -1 if start_open is not None else 0
+    for start in range(first, starts):
+        t = time.perf_counter()
+        # a random restart only if, at the pace so far, it ends within half the budget
+        if start > 0 and (t - t_start) + longest > 0.5 * (deadline - t_start):
+            break
+        if start < 0:
+            sol = np.sort(np.asarray(start_open, dtype=np.int64))
+        elif start == 0:
+            sol = greedy(work, lists, k, keep_pos)
+        else:
+            pick = rng.choice(free, size=k - keep_pos.size, replace=False)
+            sol = np.sort(np.concatenate([keep_pos, pick]))
+        started += 1
+        found = local_search(work, lists, sol, deadline)
+        finished = finished and found.finished
+        c = work.cost(found.open_pos)
+        if c < best_cost - 1e-12 * max(abs(c), 1.0):
+            best, best_cost = found.open_pos, c
+        longest = max(longest, time.perf_counter() - t)
+    assert best is not None
+    _log.debug("p-median heuristic: %d start(s) in %.3f s, K=%d, objective %.9g", started,
+               time.perf_counter() - t_start, lists.K, best_cost,
+               extra={"locate_search": {"starts": started, "K": lists.K,
+                                        "objective": best_cost,
+                                        "seconds": time.perf_counter() - t_start}})
+    return HeuristicSolution(best, best_cost, finished)

@@ -1,0 +1,192 @@
+"""Lagrangian lower bound of the uncapacitated p-median and reduced-cost fixing.
+
+Examples
+--------
+>>> import numpy as np
+>>> from analysis.locate.candidates import Work
+>>> from analysis.locate.problem import prepare
+>>> C = np.array([[0., 10., 3.], [10., 0., 3.], [4., 6., 0.]])
+>>> work = Work(prepare(C, [1., 1., 5.], k=2))
+>>> lag = pmedian_lagrangian(work, 2, 3.0, np.array([0, 2]), deadline=float("inf"))
+>>> bool(lag.value <= 3.0 + 1e-9), lag.rho.shape     # 3.0: the optimum, {0, 2} or {1, 2}
+(True, (3,))
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analysis.locate.candidates import Work, prefix_len
+from analysis.locate.result import GAP_TOLERANCE
+
+__all__ = [
+    "LAG_BLOCK",
+    "Fixing",
+    "LagrangianBound",
+    "lagrangian_fixing",
+    "pmedian_lagrangian",
+]
+
+LAG_BLOCK = 1 << 20  # list entries per block of the Lagrangian's column grouping
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LagrangianBound:
+    """A valid lower bound ``value`` and the column values ``rho`` at the multipliers that
+    gave it (None when no iteration ran; ``value`` is then -inf)."""
+
+    value: float
+    rho: NDArray | None
+
+
+def pmedian_lagrangian(
+    work: Work, k: int, ub: float, open_pos: NDArray, deadline: float, max_iter: int = 400,
+    *, margin: int | None = None,
+) -> LagrangianBound:
+    """Lagrangian lower bound (relaxing the assignment rows) of the uncapacitated p-median.
+
+    ``L(u) = sum_i u_i + sum_{j open} rho_j(u)``, ``rho_j = sum_i min(0, w_i c_ij - u_i)``,
+    with the open set the kept centres plus the ``k - |keep|`` most negative other
+    columns; maximised by projected subgradient. ``L(u)`` is a valid bound for every
+    ``u``; the search keeps ``u_i <= U_i = w_i c_i[P_i]``, the cost of the first
+    candidate-list entry it leaves out (P_i = the whole list, or with ``margin`` the
+    entries cheaper than the incumbent's d2 plus ``margin`` more), so only those entries
+    can have ``w_i c_ij < u_i`` and ``rho`` computed on them is exact. The iterations run
+    in the working precision (float32 for float32 input) on the entries grouped by
+    column; the returned value (and ``rho``) is ``L`` at the best multipliers found,
+    evaluated once more in float64. ``ub`` is the incumbent's cost (the step size aims at
+    it) and ``deadline`` a :func:`time.perf_counter` value.
+    """
+    t0 = time.perf_counter()
+    lists = work.lists(k)
+    keep_pos = np.flatnonzero(work.keep_mask)
+    free = np.flatnonzero(~work.keep_mask)
+    nfree = k - keep_pos.size
+    two = work.nearest_two(np.asarray(open_pos))
+    d1 = two.d1
+    d2 = np.where(two.d2 >= work.big, d1, two.d2)
+    n, m, K = work.n, work.m, lists.K
+    if margin is None:
+        P = np.full(n, K, np.int64)
+    else:
+        P = np.minimum(K, prefix_len(lists, np.arange(n), d2) + margin)
+    cut = np.where(P < K, lists.cost[np.arange(n), np.minimum(P, K - 1)], lists.rad)
+    U = work.w * cut  # u_i <= U_i: every column outside the first P_i costs at least that
+    # entries grouped by column within blocks of rows (local sorts, cache-friendly)
+    blocks: list[tuple[NDArray, NDArray, NDArray, NDArray, NDArray, NDArray]] = []
+    per = max(1, LAG_BLOCK // max(int(P.mean()), 1))
+    for s in range(0, n, per):
+        e = min(n, s + per)
+        inside = np.arange(K)[None, :] < P[s:e, None]
+        col = lists.idx[s:e][inside]
+        order = np.argsort(col, kind="stable")
+        row = np.repeat(np.arange(s, e, dtype=np.int32), P[s:e])[order]
+        cst = lists.cost[s:e][inside][order]
+        cnt = np.bincount(col, minlength=m)
+        has = np.flatnonzero(cnt)
+        ptr = np.concatenate([[0], np.cumsum(cnt)])
+        blocks.append((row, cst, (cst * work.w[row]).astype(work.dt), ptr, has,
+                       np.empty(cst.size, work.dt)))
+    n_entries = int(P.sum())
+
+    def rho_of(u: NDArray, exact: bool) -> NDArray:
+        """rho(u); the iterations in working precision, ``exact`` in float64."""
+        out = np.zeros(m)
+        uw = u if exact else u.astype(work.dt)
+        for row, cst, wc, ptr, has, v in blocks:
+            if exact:
+                v = cst * work.w[row] - u[row]
+            else:
+                np.subtract(wc, uw[row], out=v)
+            np.minimum(v, 0, out=v)
+            if has.size:
+                out[has] += np.add.reduceat(v, ptr[has])
+        return out
+
+    def choose(rho: NDArray) -> NDArray:
+        if nfree <= 0:
+            return keep_pos
+        fr = rho[free]
+        sel = free[np.argpartition(fr, nfree - 1)[:nfree]] if nfree < free.size else free
+        return np.concatenate([keep_pos, sel])
+
+    u = np.minimum(work.w * 0.5 * (d1 + d2), U)  # between nearest and second-nearest centre
+    best, best_u = -np.inf, u
+    lam, stall, it, stall_limit = 2.0, 0, 0, 20
+    t_it = time.perf_counter()
+    for it in range(1, max_iter + 1):
+        if time.perf_counter() > deadline:
+            it -= 1
+            break
+        rho = rho_of(u, exact=False)
+        chosen = choose(rho)
+        val = float(u.sum() + rho[chosen].sum())
+        if not np.isfinite(best) or val > best + 1e-12 * max(abs(best), 1.0):
+            if val > best:
+                best, best_u = val, u
+            stall = 0
+        else:
+            stall += 1
+            if stall >= stall_limit:
+                lam, stall = lam / 2.0, 0
+        if it == 1:  # halve the step sooner when the time allows few iterations
+            per_it = max(time.perf_counter() - t_it, 1e-9)
+            fit = min(max_iter, (deadline - time.perf_counter()) / per_it)
+            stall_limit = int(min(max(fit / 20, 5), 20))
+        # subgradient: 1 - number of chosen columns with w_i c_ij < u_i
+        hit = [row[ptr[j]:ptr[j + 1]][v[ptr[j]:ptr[j + 1]] < 0]
+               for row, _, _, ptr, _, v in blocks for j in chosen]
+        g = 1.0 - np.bincount(np.concatenate(hit), minlength=n)
+        g[(g > 0) & (u >= U)] = 0.0  # projected: u_i cannot grow past U_i
+        nrm = float(g @ g)
+        if nrm == 0 or lam < 1e-5 or ub - best <= GAP_TOLERANCE * abs(ub):
+            break
+        u = np.minimum(u + lam * max(ub - val, 1e-9 * abs(ub)) / nrm * g, U)
+    # the reported bound: L at the best multipliers, in float64
+    rho = rho_of(best_u, exact=True)
+    best = float(best_u.sum() + rho[choose(rho)].sum()) if it else -np.inf
+    _log.debug("Lagrangian bound %.9g after %d iterations in %.3f s (%d list entries)",
+               best, it, time.perf_counter() - t0, n_entries,
+               extra={"locate_bound": {"value": best, "iterations": it, "entries": n_entries,
+                                       "seconds": time.perf_counter() - t0}})
+    return LagrangianBound(best, rho if it else None)
+
+
+@dataclass(frozen=True)
+class Fixing:
+    """Boolean masks over the working columns: ``closed`` must stay closed, ``opened``
+    must be open in any solution cheaper than the incumbent."""
+
+    closed: NDArray
+    opened: NDArray
+
+
+def lagrangian_fixing(work: Work, k: int, lower: float, rho: NDArray, ub: float) -> Fixing:
+    """Centres that must stay closed / open in any solution cheaper than ``ub``.
+
+    With the multipliers of the bound ``lower`` fixed, forcing a closed free column j open
+    raises the Lagrangian value to ``lower + rho_j - rho_last`` (it replaces the dearest
+    chosen column), forcing a chosen one closed to ``lower - rho_j + rho_next``. Either is
+    a lower bound for the restricted problem; above ``ub`` that choice cannot improve on
+    the incumbent (reduced-cost fixing).
+    """
+    closed = np.zeros(work.m, bool)
+    opened = np.zeros(work.m, bool)
+    free = np.flatnonzero(~work.keep_mask)
+    nfree = k - int(work.keep_mask.sum())
+    if nfree <= 0 or nfree >= free.size:
+        return Fixing(closed, opened)
+    order = free[np.argsort(rho[free], kind="stable")]
+    chosen, rest = order[:nfree], order[nfree:]
+    r_last, r_next = rho[chosen[-1]], rho[rest[0]]
+    tol = 1e-9 * max(abs(ub), 1.0)
+    closed[rest[lower + rho[rest] - r_last > ub + tol]] = True
+    opened[chosen[lower - rho[chosen] + r_next > ub + tol]] = True
+    return Fixing(closed, opened)

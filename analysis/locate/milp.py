@@ -1,0 +1,209 @@
+"""MILP building blocks (scipy.optimize.milp / HiGHS): one row builder for every model.
+
+:class:`Rows` gathers constraint blocks ``lo <= A x <= hi``; its helpers write the rows the
+models share (assignment, linking, volume and the k-row). :func:`assignment_milp` is the
+fractional assignment model with open flags that the p-median, the covering models and
+the transport step all use.
+
+Examples
+--------
+>>> import numpy as np
+>>> from scipy.optimize import Bounds
+>>> rows = Rows(3)                      # three open flags y_0, y_1, y_2
+>>> rows.count(np.arange(3), 2, 2)      # sum_j y_j = 2
+>>> out = rows.solve(np.array([3., 1., 2.]), np.ones(3), Bounds(0, 1), time_limit=5)
+>>> out.status, out.objective
+('optimal', 3.0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from analysis.locate.problem import Problem, row_chunks
+from analysis.locate.result import GAP_TOLERANCE
+
+__all__ = [
+    "MilpSolution",
+    "Pairs",
+    "Rows",
+    "assignment_milp",
+    "finite_pairs",
+    "run_milp",
+    "y_bounds",
+]
+
+
+@dataclass(frozen=True)
+class MilpSolution:
+    """What HiGHS returned: ``status`` (optimal | time_limit | infeasible | error), the
+    solution ``x`` (None when none was found), its objective and the dual bound."""
+
+    status: str
+    x: NDArray | None
+    objective: float
+    bound: float
+
+
+def run_milp(
+    c: NDArray, A: sparse.sparray, lo: NDArray, hi: NDArray, integrality: NDArray,
+    bounds: Bounds, time_limit: float,
+) -> MilpSolution:
+    """``min c x`` s.t. ``lo <= A x <= hi``, the bounds and integrality, within the limit."""
+    cons = LinearConstraint(sparse.csr_array(A), lo, hi)
+    res = milp(
+        c, constraints=cons, integrality=integrality, bounds=bounds,
+        options={"time_limit": max(float(time_limit), 0.05), "mip_rel_gap": GAP_TOLERANCE,
+                 "disp": False},
+    )
+    if res.status == 0:
+        status = "optimal"
+    elif res.status == 1:
+        status = "time_limit"
+    elif res.status == 2:
+        status = "infeasible"
+    else:
+        status = "error"
+    bound = getattr(res, "mip_dual_bound", None)
+    if bound is None or not np.isfinite(bound):
+        bound = res.fun if (res.status == 0 and res.fun is not None) else -np.inf
+    obj = float(res.fun) if res.x is not None and res.fun is not None else np.inf
+    return MilpSolution(status, None if res.x is None else np.asarray(res.x), obj, float(bound))
+
+
+class Rows:
+    """Constraint rows ``lo <= A x <= hi`` over ``n_vars`` variables, block by block.
+
+    Open flags ``y_j`` are always the first variables (``y_j`` is variable ``j``); the
+    other variables are named by their indices (``x_var``) when rows are added.
+    """
+
+    def __init__(self, n_vars: int):
+        self.n_vars = n_vars
+        self._blocks: list[sparse.sparray] = []
+        self._lo: list[NDArray] = []
+        self._hi: list[NDArray] = []
+
+    def add(self, data: NDArray, rows: NDArray, cols: NDArray, n_rows: int,
+            lo: ArrayLike, hi: ArrayLike) -> None:
+        """A block of ``n_rows`` rows given as coordinates (entries ``data`` at
+        ``(rows, cols)``), with bounds ``lo``/``hi`` (scalars or one per row)."""
+        self.add_matrix(sparse.coo_array((data, (rows, cols)), shape=(n_rows, self.n_vars)),
+                        lo, hi)
+
+    def add_matrix(self, A: sparse.sparray, lo: ArrayLike, hi: ArrayLike) -> None:
+        """A block given as a sparse matrix with ``n_vars`` columns."""
+        n_rows = A.shape[0]
+        self._blocks.append(A)
+        self._lo.append(np.broadcast_to(np.asarray(lo, dtype=np.float64), (n_rows,)))
+        self._hi.append(np.broadcast_to(np.asarray(hi, dtype=np.float64), (n_rows,)))
+
+    def assignment(self, rows: NDArray, x_var: NDArray, n_rows: int) -> None:
+        """``sum_{p in row i} x_p = 1`` for every row i: each area fully served."""
+        self.add(np.ones(x_var.size), rows, x_var, n_rows, 1.0, 1.0)
+
+    def linking(self, x_var: NDArray, y_var: NDArray) -> None:
+        """``x_p - y_{col p} <= 0``: only open centres receive patients."""
+        pairs = np.arange(x_var.size)
+        self.add(np.concatenate([np.ones(x_var.size), -np.ones(x_var.size)]),
+                 np.concatenate([pairs, pairs]), np.concatenate([x_var, y_var]),
+                 x_var.size, -np.inf, 0.0)
+
+    def volume(self, cols: NDArray, x_var: NDArray, volume: NDArray, n_cols: int,
+               y_cols: NDArray, y_coef: NDArray, lo: ArrayLike, hi: ArrayLike) -> None:
+        """``lo <= sum_{p in col j} volume_p x_p + y_coef_j y_j <= hi`` for every column j
+        (``y_coef`` given for the columns ``y_cols``): the norm and the capacity rows."""
+        self.add(np.concatenate([volume, y_coef]), np.concatenate([cols, y_cols]),
+                 np.concatenate([x_var, y_cols]), n_cols, lo, hi)
+
+    def count(self, y_var: NDArray, lo: float, hi: float) -> None:
+        """``lo <= sum_j y_j <= hi``: the k-row."""
+        self.add(np.ones(y_var.size), np.zeros(y_var.size, int), y_var, 1,
+                 np.array([float(lo)]), np.array([float(hi)]))
+
+    def matrix(self) -> tuple[sparse.csr_array, NDArray, NDArray]:
+        """The rows gathered so far: ``(A, lo, hi)``, blocks in the order they were added."""
+        return (sparse.vstack(self._blocks, format="csr"), np.concatenate(self._lo),
+                np.concatenate(self._hi))
+
+    def solve(self, c: NDArray, integrality: NDArray, bounds: Bounds,
+              time_limit: float) -> MilpSolution:
+        """Solve ``min c x`` subject to the rows gathered so far."""
+        A, lo, hi = self.matrix()
+        return run_milp(c, A, lo, hi, integrality, bounds, time_limit)
+
+
+def assignment_milp(
+    g: int, mc: int, rows: NDArray, cols: NDArray, cost: NDArray, weights: NDArray, *,
+    k: int | None, count_cost: float, minv: float, cap: NDArray | None,
+    y_lb: NDArray, y_ub: NDArray, integral: bool, time_limit: float,
+) -> MilpSolution:
+    """Assignment model with fractional x_p (pairs p = (row, col)) and open flags y_j.
+
+    min  sum_p cost_p x_p + count_cost sum_j y_j
+    s.t. sum_{p in row i} x_p = 1            (every area fully served)
+         x_p - y_{col p} <= 0                 (only open centres)
+         sum_{p in col j} w_row x_p - minv y_j >= 0
+         sum_{p in col j} w_row x_p - cap_j y_j <= 0
+         sum_j y_j = k                        (when k is given)
+
+    ``g`` areas, ``mc`` columns; the solution vector is ``[y (mc), x (pairs)]``.
+    """
+    P = rows.size
+    xi = mc + np.arange(P)
+    model = Rows(mc + P)
+    model.assignment(rows, xi, g)
+    model.linking(xi, cols)
+    jj = np.arange(mc)
+    vol_data = weights[rows]
+    if minv > 0:
+        model.volume(cols, xi, vol_data, mc, jj, np.full(mc, -minv), 0.0, np.inf)
+    if cap is not None:
+        fin = np.isfinite(cap)
+        capv = np.where(fin, cap, 0.0)
+        model.volume(cols, xi, vol_data, mc, jj[fin], -capv[fin], -np.inf,
+                     np.where(fin, 0.0, np.inf))
+    if k is not None:
+        model.count(jj, k, k)
+    c = np.concatenate([np.full(mc, float(count_cost)), cost])
+    integ = np.concatenate([np.full(mc, 1 if integral else 0), np.zeros(P)])
+    bounds = Bounds(np.concatenate([y_lb, np.zeros(P)]), np.concatenate([y_ub, np.ones(P)]))
+    return model.solve(c, integ, bounds, time_limit)
+
+
+def y_bounds(prob: Problem) -> tuple[NDArray, NDArray]:
+    """Bounds of the open flags of the allowed columns: kept ones fixed at 1."""
+    mc = prob.allowed.size
+    lb = np.zeros(mc)
+    lb[np.searchsorted(prob.allowed, prob.keep)] = 1.0
+    return lb, np.ones(mc)
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """The (area, centre) pairs a fractional model may use: positions in
+    ``Problem.active`` (``rows``) and ``Problem.allowed`` (``cols``) and their cost."""
+
+    rows: NDArray
+    cols: NDArray
+    cost: NDArray
+
+
+def finite_pairs(prob: Problem, cost: NDArray | None = None, radius: float = np.inf) -> Pairs:
+    """The active x allowed pairs whose ``cost`` (default the minutes) is finite and at
+    most ``radius``."""
+    base = prob.C if cost is None else cost
+    R, Cc, V = [], [], []
+    for s, e in row_chunks(prob.active.size, prob.allowed.size):
+        blk = np.asarray(base[prob.active[s:e]][:, prob.allowed], dtype=np.float64)
+        ok = np.isfinite(blk) & (blk <= radius)
+        r, c = np.nonzero(ok)
+        R.append(r + s)
+        Cc.append(c)
+        V.append(blk[r, c])
+    return Pairs(np.concatenate(R), np.concatenate(Cc), np.concatenate(V))
