@@ -438,6 +438,34 @@ class ChoiceModelRef(BaseModel):
     params: dict[str, Any]
 
 
+class CentreOutcome(BaseModel):
+    centre: str
+    baseline_volume: float | None
+    scenario_volume: float | None
+    baseline_band: str
+    scenario_band: str
+    baseline_rate: float | None
+    scenario_rate: float | None
+    baseline_events: float | None
+    scenario_events: float | None
+    delta_events: float | None
+
+
+class ScenarioOutcome(BaseModel):
+    """Expected events per year from the centres' volumes and a sourced volume -> outcome
+    table (an observational association, not a causal effect)."""
+
+    outcome: str
+    baseline_events: float | None
+    scenario_events: float | None
+    delta_events: float | None = Field(description="scenario minus baseline; negative = "
+                                                   "events avoided")
+    source: str
+    period: str
+    caveat: str
+    centres: list[CentreOutcome]
+
+
 class ScenarioPublic(BaseModel):
     """A computed (and stored) scenario: parameters, headline, centres, allocation."""
 
@@ -480,6 +508,9 @@ class ScenarioPublic(BaseModel):
     allocation: dict[str, str] = Field(
         description="area -> the centre that receives most of its patients")
     area_minutes: AreaMinutes
+    outcomes: list[ScenarioOutcome] = Field(
+        default_factory=list, description="per outcome with a sourced volume table for the "
+        "care type; empty when none was found (unknown, not zero)")
     notes: list[str]
 
 

@@ -17,8 +17,10 @@ import numpy as np
 from neo4j import Driver, ManagedTransaction
 from numpy.typing import NDArray
 
+from analysis.outcomes import OutcomeTable, tables_from_bands
 from analysis.travel import distance_matrix_km, matrix_from_pairs, travel_time_matrix
 from app.db import translate_errors
+from app.repository.outcomes import OUTCOME_BANDS
 
 __all__ = ["Snapshot", "read_snapshot"]
 
@@ -96,6 +98,8 @@ class Snapshot:
     flows: dict[str, tuple[list[str], list[str], list[float], list[str]]] = field(
         default_factory=dict)
     choice_models: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> model
+    # (care type, outcome) -> volume -> outcome band table (care types without one: absent)
+    outcome_tables: dict[tuple[str, str], OutcomeTable] = field(default_factory=dict)
 
     @cached_property
     def area_index(self) -> dict[str, int]:
@@ -234,8 +238,9 @@ def _read_all(tx: ManagedTransaction) -> Snapshot:
     models = {r["id"]: {"id": r["id"], "care_type": r["care_type"], "name": r["name"],
                         "origin": r["origin"], "params": json.loads(r["params"])}
               for r in rows(CHOICE_MODELS)}
+    bands = [r["band"] for r in tx.run(OUTCOME_BANDS, care_type=None)]
     return Snapshot(regions, areas, hospitals, networks, care_types, provision, travel,
-                    demand, flows, models)
+                    demand, flows, models, tables_from_bands(bands))
 
 
 def read_snapshot(driver: Driver, db: str) -> Snapshot:
@@ -290,5 +295,8 @@ def snapshot_from_folder(directory: Any = None) -> Snapshot:
         p_.append(f["patients"])
         if f["source"] not in s:
             s.append(f["source"])
+    bands = [{**b, "care_type": b["care_type"]} for b in r.get("outcomes.csv", [])]
+    for b in bands:
+        b["id"] = f"{b['care_type']}/{b['outcome']}/{b['min_volume']}"
     return Snapshot(regions, areas, hospitals, networks, care_types, provision, travel,
-                    demand, flows)
+                    demand, flows, {}, tables_from_bands(bands))

@@ -40,18 +40,21 @@ from analysis.choice import (
 )
 from analysis.coverage import reachable_providers
 from analysis.locate import InfeasibleScenario, max_covering, p_centre, p_median, set_covering
+from analysis.outcomes import expected_outcomes
 from analysis.scenario import CAR_CO2_KG_PER_KM, ScenarioEvaluation, evaluate_scenario
 from app.errors import InvalidInput
 from app.repository.snapshot import Snapshot
 from app.schemas import (
     CHOICE_METHODS,
     AreaMinutes,
+    CentreOutcome,
     ChoiceModelRef,
     ClosingCentre,
     RegionTravel,
     ScenarioCentre,
     ScenarioCreate,
     ScenarioHeadline,
+    ScenarioOutcome,
     ScenarioPublic,
     ScenarioScope,
     TravelFigures,
@@ -492,6 +495,7 @@ def _result(snap: Snapshot, req: ScenarioCreate, scope: _Scope, rows: NDArray, p
                              baseline_patients=figure(ev.baseline_volume[j]))
                for j in current if j not in open_set and scope.inside[j]]
     area_ids = [snap.area_ids[i] for i in rows]
+    outcomes = _outcomes(snap, req.care_type, ev, current, plan, fixed, scope, notes)
     main = np.argmax(shares, axis=1)
     has = shares.sum(axis=1) > 0
     return ScenarioPublic(
@@ -521,4 +525,39 @@ def _result(snap: Snapshot, req: ScenarioCreate, scope: _Scope, rows: NDArray, p
             baseline=[figure(x) for x in ev.area_minutes_baseline],
             scenario=[figure(x) for x in ev.area_minutes_scenario],
             demand=[figure(x) for x in w]),
-        notes=notes)
+        outcomes=outcomes, notes=notes)
+
+
+def _outcomes(snap: Snapshot, care_type: str, ev: ScenarioEvaluation, current: list[int],
+              plan: _Plan, fixed: list[int], scope: _Scope,
+              notes: list[str]) -> list[ScenarioOutcome]:
+    """Expected events of every sourced outcome table of the care type, baseline against
+    scenario, over the centres open in either (outside providers of a regional scope are left
+    out: only part of their volume is modelled here)."""
+    tables = sorted((o, t) for (c, o), t in snap.outcome_tables.items() if c == care_type)
+    if not tables:
+        return []
+    cols = sorted((set(current) | set(plan.open)
+                   | set(np.flatnonzero(ev.baseline_volume > 0).tolist())) - set(fixed))
+    if not scope.national:
+        cols = [j for j in cols if scope.inside[j]]
+        notes.append("expected outcomes: volumes count the scope's patients only")
+    ids = [snap.hospital_ids[j] for j in cols]
+    out = []
+    for outcome, table in tables:
+        res = expected_outcomes(table, ids, ev.baseline_volume[cols], ev.scenario_volume[cols])
+        if res is None:
+            continue
+        out.append(ScenarioOutcome(
+            outcome=outcome, baseline_events=figure(res.baseline_events),
+            scenario_events=figure(res.scenario_events), delta_events=figure(res.delta_events),
+            source=res.source, period=res.period, caveat=res.caveat,
+            centres=[CentreOutcome(
+                centre=c.centre, baseline_volume=figure(c.baseline_volume),
+                scenario_volume=figure(c.scenario_volume), baseline_band=c.baseline_band,
+                scenario_band=c.scenario_band, baseline_rate=figure(c.baseline_rate, 6),
+                scenario_rate=figure(c.scenario_rate, 6),
+                baseline_events=figure(c.baseline_events),
+                scenario_events=figure(c.scenario_events), delta_events=figure(c.delta_events))
+                for c in res.centres if c.baseline_volume > 0 or c.scenario_volume > 0]))
+    return out

@@ -140,3 +140,34 @@ def test_maps_have_one_mark_per_hospital_and_png_size(seeded_client):
     assert (width, height) == (900, 560)
     assert seeded_client.get("/scenarios/nope/map.svg").status_code == 404
     assert math.isfinite(s["headline"]["co2_kg"])
+
+
+def test_scenario_reports_expected_events_from_the_outcome_table(seeded_client):
+    """Expected deaths per centre = volume x the rate of the band its volume falls in, by hand
+    from outcomes.csv (band min..max covers [min, max + 1))."""
+    bands = [b for b in seed_rows("outcomes.csv") if b["care_type"] == CARE]
+    r = seeded_client.post("/scenarios", json={"care_type": CARE, "centres": 4})
+    assert r.status_code == 201, r.text
+    s = r.json()
+    assert {o["outcome"] for o in s["outcomes"]} == {b["outcome"] for b in bands}
+
+    def rate(outcome, volume):
+        for b in bands:
+            hi = float(b["max_volume"]) + 1 if b["max_volume"] else math.inf
+            if b["outcome"] == outcome and float(b["min_volume"]) <= volume < hi:
+                return float(b["rate"])
+        return float(min((b for b in bands if b["outcome"] == outcome),
+                         key=lambda b: int(b["min_volume"]))["rate"])
+
+    volumes = {c["hospital"]: c["patients"] for c in s["centres"]}
+    for o in s["outcomes"]:
+        expected = sum(v * rate(o["outcome"], v) for v in volumes.values())
+        assert o["scenario_events"] == pytest.approx(expected, rel=1e-3)
+        baseline = sum(c["baseline_volume"] * rate(o["outcome"], c["baseline_volume"])
+                       for c in o["centres"])
+        assert o["baseline_events"] == pytest.approx(baseline, rel=1e-3)
+        assert o["delta_events"] == pytest.approx(o["scenario_events"] - o["baseline_events"],
+                                                  abs=1e-3)
+        assert "causal" in o["caveat"]
+    none = seeded_client.post("/scenarios", json={"care_type": "gastrectomy", "centres": 4})
+    assert none.json()["outcomes"] == []  # no sourced table: unknown, not zero
