@@ -165,6 +165,7 @@ class TravelRow(Row):
     area: str = Field(min_length=1)
     hospital: str = Field(min_length=1)
     minutes: float = Field(ge=0)
+    km: float | None = Field(default=None, ge=0)  # road km, when the matrix was routed
 
 
 class DemandRow(Row):
@@ -553,7 +554,7 @@ MERGE_TRAVEL = """
 UNWIND $rows AS r
 MATCH (a:Area {id: r.area}), (h:Hospital {id: r.hospital})
 MERGE (a)-[t:TRAVEL]->(h)
-SET t.minutes = r.minutes, t.source = r.source, t.confidence = r.confidence
+SET t.minutes = r.minutes, t.km = r.km, t.source = r.source, t.confidence = r.confidence
 """
 DELETE_DEMAND = """
 UNWIND $care_types AS ct

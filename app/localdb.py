@@ -38,12 +38,18 @@ __all__ = [
     "Instance",
     "LocalDbError",
     "PROJECT_ROOT",
+    "cache_root",
+    "check_java",
     "ensure_password",
     "instance",
+    "pid_from_file",
+    "port_free",
     "resolve_jars",
+    "run_maven",
     "start",
     "status",
     "stop",
+    "terminate",
 ]
 
 # Newest 5.26 LTS patch that resolved from Maven Central on 2026-11-23 (5.26.32/.33 did not).
@@ -121,9 +127,13 @@ def instance(name: str = "dev", *, bolt_port: int | None = None, http_port: int 
     return Instance(name=name, home=base / name, bolt_port=bolt, http_port=http)
 
 
+def cache_root() -> Path:
+    """The cache shared by every checkout: ``$ONCOREGIO_CACHE`` or ``~/.cache/oncoregio``."""
+    return Path(os.environ.get("ONCOREGIO_CACHE") or Path.home() / ".cache" / "oncoregio")
+
+
 def cache_dir() -> Path:
-    base = os.environ.get("ONCOREGIO_CACHE") or Path.home() / ".cache" / "oncoregio"
-    return Path(base) / f"neo4j-{NEO4J_VERSION}"
+    return cache_root() / f"neo4j-{NEO4J_VERSION}"
 
 
 def _say(msg: str) -> None:
@@ -150,18 +160,36 @@ POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
 """
 
 
-def check_java() -> str:
+def check_java(product: str = "Neo4j 5.26") -> str:
     """Return the Java major version, or raise when Java is missing or unsupported."""
     java = shutil.which("java")
     if java is None:
-        raise LocalDbError("Java is missing: Neo4j 5.26 needs a JDK 17 or 21 on PATH "
+        raise LocalDbError(f"Java is missing: {product} needs a JDK 17 or 21 on PATH "
                            "(Debian: apt-get install openjdk-17-jre-headless)")
     out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
     match = re.search(r'version "(\d+)', out.stderr + out.stdout)
     major = match.group(1) if match else "?"
     if major not in {"17", "21"}:
-        raise LocalDbError(f"Java {major} found at {java}; Neo4j 5.26 runs on Java 17 or 21")
+        raise LocalDbError(f"Java {major} found at {java}; {product} runs on Java 17 or 21")
     return major
+
+
+def run_maven(args: list[str], *, what: str, artifact: str, timeout: float = 1200) -> None:
+    """Run Maven in batch mode; raise :class:`LocalDbError` naming ``artifact`` on failure."""
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise LocalDbError(f"Maven is missing: it resolves {what} from Maven Central "
+                           "(Debian: apt-get install maven)")
+    try:
+        proc = subprocess.run([mvn, "-B", "-q", *args], capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        raise LocalDbError(f"Maven did not finish resolving {what} within "
+                           f"{timeout / 60:.0f} minutes") from e
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise LocalDbError(f"Maven could not resolve {artifact} "
+                           f"(offline, or the version is not served?):\n{tail}")
 
 
 def resolve_jars(*, quiet: bool = False) -> Path:
@@ -171,10 +199,6 @@ def resolve_jars(*, quiet: bool = False) -> Path:
     marker = target / "complete.json"
     if marker.exists() and lib.is_dir():
         return lib
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise LocalDbError("Maven is missing: it resolves Neo4j from Maven Central "
-                           "(Debian: apt-get install maven)")
     target.mkdir(parents=True, exist_ok=True)
     (target / "pom.xml").write_text(POM.format(neo4j=NEO4J_VERSION, browser=BROWSER_VERSION))
     staging = target / "lib.partial"
@@ -183,17 +207,10 @@ def resolve_jars(*, quiet: bool = False) -> Path:
         _say(f"resolving Neo4j {NEO4J_VERSION} + Browser {BROWSER_VERSION} from Maven Central "
              f"into {target} (first time only)")
     started = time.monotonic()
-    cmd = [mvn, "-B", "-q", "-f", str(target / "pom.xml"), f"{DEPENDENCY_PLUGIN}:copy-dependencies",
-           "-DincludeScope=runtime", "-Dmdep.prependGroupId=true",
-           f"-DoutputDirectory={staging}"]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
-    except subprocess.TimeoutExpired as e:
-        raise LocalDbError("Maven did not finish resolving Neo4j within 20 minutes") from e
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-        raise LocalDbError(f"Maven could not resolve org.neo4j:neo4j:{NEO4J_VERSION} "
-                           f"(offline, or the version is not served?):\n{tail}")
+    run_maven(["-f", str(target / "pom.xml"), f"{DEPENDENCY_PLUGIN}:copy-dependencies",
+               "-DincludeScope=runtime", "-Dmdep.prependGroupId=true",
+               f"-DoutputDirectory={staging}"],
+              what="Neo4j", artifact=f"org.neo4j:neo4j:{NEO4J_VERSION}")
     jars = sorted(p.name for p in staging.glob("*.jar"))
     _check_closure(staging, jars)
     shutil.rmtree(lib, ignore_errors=True)
@@ -312,8 +329,13 @@ def _set_initial_password(inst: Instance, lib: Path, password: str) -> None:
 
 # --------------------------------------------------------------------------- process control
 def _pid(inst: Instance) -> int | None:
+    return pid_from_file(inst.pid_file, ENTRY_POINT)
+
+
+def pid_from_file(pid_file: Path, marker: str) -> int | None:
+    """The live pid recorded in ``pid_file`` whose command line holds ``marker``, else None."""
     try:
-        pid = int(inst.pid_file.read_text().strip())
+        pid = int(pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
     try:
@@ -323,12 +345,12 @@ def _pid(inst: Instance) -> int | None:
     except PermissionError:
         return pid
     cmdline = Path(f"/proc/{pid}/cmdline")
-    if cmdline.exists() and ENTRY_POINT.encode() not in cmdline.read_bytes():
+    if cmdline.exists() and marker.encode() not in cmdline.read_bytes():
         return None  # the pid was recycled by an unrelated process
     return pid
 
 
-def _port_free(port: int) -> bool:
+def port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -379,7 +401,7 @@ def start(inst: Instance, *, timeout: float = 180.0) -> dict:
         return st
     check_java()
     for port, what in ((inst.bolt_port, "Bolt"), (inst.http_port, "HTTP")):
-        if not _port_free(port):
+        if not port_free(port):
             raise LocalDbError(f"{what} port {port} on 127.0.0.1 is already taken by another "
                                f"process; stop it or choose another port "
                                f"(ONCOREGIO_{'TEST_' if inst.name == 'test' else ''}"
@@ -438,7 +460,18 @@ def stop(inst: Instance, *, timeout: float = 60.0) -> bool:
     if pid is None:
         inst.pid_file.unlink(missing_ok=True)
         return False
-    os.kill(pid, signal.SIGTERM)
+    terminate(pid, timeout=timeout, name=inst.name)
+    inst.pid_file.unlink(missing_ok=True)
+    return True
+
+
+def terminate(pid: int, *, timeout: float = 60.0, name: str = "server") -> None:
+    """End ``pid``: SIGTERM, then SIGKILL when it has not exited after ``timeout`` seconds."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        _reap(pid)
+        return
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -448,10 +481,9 @@ def stop(inst: Instance, *, timeout: float = 60.0) -> bool:
         _reap(pid)
         time.sleep(0.3)
     else:
-        _say(f"{inst.name}: no clean shutdown within {timeout:.0f} s, killing pid {pid}")
+        _say(f"{name}: no clean shutdown within {timeout:.0f} s, killing pid {pid}")
         os.kill(pid, signal.SIGKILL)
-    inst.pid_file.unlink(missing_ok=True)
-    return True
+        _reap(pid)
 
 
 def _reap(pid: int) -> None:

@@ -60,7 +60,7 @@ ORDER BY c.id
 REGIONS = "MATCH (g:Region) RETURN g.id AS id, g.name AS name ORDER BY g.id"
 TRAVEL = """
 MATCH (a:Area)-[t:TRAVEL]->(h:Hospital)
-RETURN a.id AS area, h.id AS hospital, t.minutes AS minutes
+RETURN a.id AS area, h.id AS hospital, t.minutes AS minutes, t.km AS km
 """
 DEMAND = """
 MATCH (a:Area)-[d:DEMAND]->(c:CareType)
@@ -100,6 +100,7 @@ class Snapshot:
     choice_models: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> model
     # (care type, outcome) -> volume -> outcome band table (care types without one: absent)
     outcome_tables: dict[tuple[str, str], OutcomeTable] = field(default_factory=dict)
+    travel_km_pairs: list[tuple[str, str, float]] = field(default_factory=list)  # road km
 
     @cached_property
     def area_index(self) -> dict[str, int]:
@@ -188,8 +189,18 @@ class Snapshot:
 
     @cached_property
     def distance_km(self) -> NDArray[np.float64]:
-        """Road km modelled as great-circle x circuity (areas x hospitals)."""
-        return distance_matrix_km(*self._coords())
+        """Road km, areas x hospitals: routed where the imported matrix has km (``TRAVEL.km``),
+        elsewhere modelled as great-circle x circuity."""
+        modelled = distance_matrix_km(*self._coords())
+        if not self.travel_km_pairs:
+            return modelled
+        routed = matrix_from_pairs(self.area_ids, self.hospital_ids, self.travel_km_pairs)
+        return np.where(np.isfinite(routed), routed, modelled)
+
+    @property
+    def distance_source(self) -> str:
+        return ("road km of the imported matrix (TRAVEL.km), modelled where missing"
+                if self.travel_km_pairs else "modelled: great-circle x circuity")
 
     @cached_property
     def minutes(self) -> NDArray[np.float64]:
@@ -231,7 +242,9 @@ def _read_all(tx: ManagedTransaction) -> Snapshot:
         care_types[r["id"]] = {k: r[k] for k in ("id", "name", "level", "min_volume",
                                                  "annual_cases")}
         provision[r["id"]] = dict(r["provision"])
-    travel = [(r["area"], r["hospital"], float(r["minutes"])) for r in rows(TRAVEL)]
+    records = rows(TRAVEL)
+    travel = [(r["area"], r["hospital"], float(r["minutes"])) for r in records]
+    km = [(r["area"], r["hospital"], float(r["km"])) for r in records if r["km"] is not None]
     demand = {r["care_type"]: (r["areas"], r["patients"], r["sources"]) for r in rows(DEMAND)}
     flows = {r["care_type"]: (r["areas"], r["hospitals"], r["patients"], r["sources"])
              for r in rows(FLOWS)}
@@ -240,7 +253,7 @@ def _read_all(tx: ManagedTransaction) -> Snapshot:
               for r in rows(CHOICE_MODELS)}
     bands = [r["band"] for r in tx.run(OUTCOME_BANDS, care_type=None)]
     return Snapshot(regions, areas, hospitals, networks, care_types, provision, travel,
-                    demand, flows, models, tables_from_bands(bands))
+                    demand, flows, models, tables_from_bands(bands), travel_km_pairs=km)
 
 
 def read_snapshot(driver: Driver, db: str) -> Snapshot:
@@ -280,6 +293,8 @@ def snapshot_from_folder(directory: Any = None) -> Snapshot:
         provision[p["care_type"]][p["hospital"]] = p["volume"]
     travel = [(t["area"], t["hospital"], float(t["minutes"]))
               for t in r.get("travel_times.csv", [])]
+    km = [(t["area"], t["hospital"], float(t["km"])) for t in r.get("travel_times.csv", [])
+          if t.get("km") is not None]
     demand: dict[str, tuple[list[str], list[float], list[str]]] = {}
     for d in r.get("demand.csv", []):
         a, p_, s = demand.setdefault(d["care_type"], ([], [], []))
@@ -299,4 +314,4 @@ def snapshot_from_folder(directory: Any = None) -> Snapshot:
     for b in bands:
         b["id"] = f"{b['care_type']}/{b['outcome']}/{b['min_volume']}"
     return Snapshot(regions, areas, hospitals, networks, care_types, provision, travel,
-                    demand, flows, {}, tables_from_bands(bands))
+                    demand, flows, {}, tables_from_bands(bands), travel_km_pairs=km)

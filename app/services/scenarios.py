@@ -409,7 +409,7 @@ def run_scenario(snap: Snapshot, req: ScenarioCreate) -> ScenarioPublic:
 
     notes = list(plan.warnings) + [
         f"demand: {demand_model}", f"baseline: {baseline_model}",
-        f"travel: {snap.travel_source}",
+        f"travel: {snap.travel_source}", f"patient-km: {snap.distance_source}",
         f"CO2: patient-km x {CAR_CO2_KG_PER_KM} kg/km (see analysis.scenario)"]
     if fallback_areas:
         notes.append(f"{fallback_areas} area(s) with demand but no observed flows: their "

@@ -1,0 +1,1 @@
+"""Road travel times from OpenStreetMap with GraphHopper (provisioning, build, compare)."""
