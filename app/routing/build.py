@@ -125,7 +125,7 @@ def _places(driver: Driver, db: str) -> tuple[list[Place], list[Place]]:
 def _run_dir(graph: gh.Graph, places: list[Place], threshold: float) -> Path:
     digest = hashlib.sha256(json.dumps([[p.kind, p.id, p.lat, p.lon] for p in places]
                                        + [threshold]).encode()).hexdigest()[:12]
-    return gh.home() / "runs" / f"{graph.key}-{digest}"
+    return gh.work_root() / "runs" / f"{graph.key}-{digest}"
 
 
 def _write_atomic(path: Path, text: str) -> None:

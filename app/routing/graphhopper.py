@@ -10,7 +10,7 @@ afterwards, also when the run fails or is interrupted.
 Layout
 ------
 ``<cache>/graphhopper-<version>/``: ``graphhopper-web-<version>.jar`` and ``complete.json``;
-``graphs/<sha256[:16]>-<profile>/`` one imported graph each (``graph/``, ``config.yml``,
+``graphs/<sha256[:16]>-<profile>/`` (or under ``$ONCOREGIO_GH_WORK``) one imported graph each (``graph/``, ``config.yml``,
 ``import.log``, ``server.log``, ``run/graphhopper.pid``, ``complete.json``);
 ``runs/`` the resumable matrix runs (see :mod:`app.routing.build`).
 """
@@ -70,6 +70,11 @@ def _say(msg: str) -> None:
 
 def home() -> Path:
     return localdb.cache_root() / f"graphhopper-{GRAPHHOPPER_VERSION}"
+
+
+def work_root() -> Path:
+    """Graphs and matrix runs: ``$ONCOREGIO_GH_WORK`` or the jar's cache folder."""
+    return Path(os.environ.get("ONCOREGIO_GH_WORK") or home())
 
 
 def heap() -> str:
@@ -154,7 +159,7 @@ def graph_for(osm: Path, profile: str, sha256: str | None = None) -> Graph:
         raise RoutingError(f"--profile: unknown profile {profile!r} (choose: "
                            f"{', '.join(PROFILES)})")
     digest = sha256 or file_sha256(osm)
-    return Graph(osm, digest, profile, home() / "graphs" / f"{digest[:16]}-{profile}")
+    return Graph(osm, digest, profile, work_root() / "graphs" / f"{digest[:16]}-{profile}")
 
 
 def write_config(graph: Graph, location: Path, *, port: int = 0, admin_port: int = 0,
