@@ -6,6 +6,7 @@ Every failure is one ``error: ...`` line on stderr and a non-zero exit, never a 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -69,7 +70,7 @@ def _driver():
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"error: {message}", markup=False, highlight=False)
+    print(f"error: {message}", file=sys.stderr, flush=True)  # unwrapped: one line per problem
     return typer.Exit(code)
 
 

@@ -10,9 +10,9 @@ afterwards, also when the run fails or is interrupted.
 Layout
 ------
 ``<cache>/graphhopper-<version>/``: ``graphhopper-web-<version>.jar`` and ``complete.json``;
-``graphs/<sha256[:16]>-<profile>/`` (or under ``$ONCOREGIO_GH_WORK``) one imported graph each (``graph/``, ``config.yml``,
-``import.log``, ``server.log``, ``run/graphhopper.pid``, ``complete.json``);
-``runs/`` the resumable matrix runs (see :mod:`app.routing.build`).
+beside it (or under ``$ONCOREGIO_GH_WORK``): ``graphs/<sha256[:16]>-<profile>/`` one imported
+graph each (``graph/``, ``config.yml``, ``import.log``, ``server.log``, ``run/graphhopper.pid``,
+``complete.json``) and ``runs/`` the resumable matrix runs (see :mod:`app.routing.build`).
 """
 
 from __future__ import annotations
@@ -83,6 +83,16 @@ def heap() -> str:
 
 
 # --------------------------------------------------------------------------- provisioning
+def check_java() -> str:
+    """Java 17 or 21 on PATH, else :class:`RoutingError` naming what is missing."""
+    try:
+        return localdb.check_java(PRODUCT)
+    except RoutingError:
+        raise
+    except LocalDbError as e:
+        raise RoutingError(str(e)) from e
+
+
 def resolve_jar(*, quiet: bool = False) -> Path:
     """Resolve the server jar into the cache once (Maven Central); return its path."""
     target = home()
@@ -96,8 +106,13 @@ def resolve_jar(*, quiet: bool = False) -> Path:
     if not quiet:
         _say(f"resolving {ARTIFACT} from Maven Central into {target} (first time only)")
     started = time.monotonic()
-    localdb.run_maven([f"{localdb.DEPENDENCY_PLUGIN}:copy", f"-Dartifact={ARTIFACT}",
-                       f"-DoutputDirectory={staging}"], what="GraphHopper", artifact=ARTIFACT)
+    try:
+        localdb.run_maven([f"{localdb.DEPENDENCY_PLUGIN}:copy", f"-Dartifact={ARTIFACT}",
+                           f"-DoutputDirectory={staging}"], what="GraphHopper",
+                          artifact=ARTIFACT)
+    except LocalDbError as e:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise RoutingError(str(e)) from e
     fetched = staging / JAR_NAME
     try:
         with zipfile.ZipFile(fetched) as z:
@@ -237,7 +252,7 @@ def import_graph(graph: Graph, *, progress: Callable[[str], None] | None = None,
         return json.loads(graph.marker.read_text())
     if not graph.osm.is_file():
         raise RoutingError(f"{graph.osm}: no such OSM file")
-    localdb.check_java(PRODUCT)
+    check_java()
     jar = resolve_jar()
     graph.folder.mkdir(parents=True, exist_ok=True)
     staging = graph.folder / "graph.partial"
@@ -325,7 +340,7 @@ def start_server(graph: Graph, *, port: int | None = None, snap_radius_m: float 
     """Start GraphHopper on ``graph`` and wait until it answers; raise naming the cause."""
     if not graph.ready:
         raise RoutingError(f"no imported graph in {graph.folder}; import it first")
-    localdb.check_java(PRODUCT)
+    check_java()
     jar = resolve_jar()
     port = port or _free_port()
     if not localdb.port_free(port):

@@ -222,7 +222,7 @@ def test_routed_matrix_changes_coverage_and_km(built):
 
 
 class Interrupt(Progress):
-    """Stops the build with KeyboardInterrupt on the second routed column; records pids."""
+    """Interrupts the build from the second routed column on; records GraphHopper's pids."""
 
     def __init__(self, graph: gh.Graph) -> None:
         self.graph, self.pids, self.routing, self.columns = graph, set(), False, 0
@@ -235,7 +235,7 @@ class Interrupt(Progress):
     def advance(self, n=1):
         if self.routing:
             self.columns += 1
-            if self.columns == 2:
+            if self.columns >= 2:  # and on every column after it, as a real Ctrl-C would
                 raise KeyboardInterrupt
 
 
