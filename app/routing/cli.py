@@ -145,3 +145,7 @@ def compare(
     except ValueError as e:
         raise _fail(str(e)) from None
     print(result.describe())
+
+
+if __name__ == "__main__":  # until the main CLI mounts it: python -m app.routing.cli build ...
+    travel_app()
