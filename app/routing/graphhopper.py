@@ -210,6 +210,11 @@ def write_config(graph: Graph, location: Path, *, port: int = 0, admin_port: int
         "      bind_host: 127.0.0.1\n"
         "  request_log:\n"
         "    appenders: []\n"
+        "logging:\n"
+        "  level: INFO\n"
+        "  loggers:\n"
+        "    # one INFO line per route request would cost more than the route itself\n"
+        "    com.graphhopper.resources.RouteResource: WARN\n"
     )
     return conf
 
