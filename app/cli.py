@@ -237,6 +237,12 @@ def cmd_analysis(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token(args: argparse.Namespace) -> int:
+    from app.cli_token import run_token_command
+
+    return run_token_command(args.rest)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -255,11 +261,13 @@ def cmd_up(args: argparse.Namespace) -> int:
         localdb.start(inst)
         _print_connect(inst)
     cmd_schema(args)
+    from app.cli_token import ensure_local_admin_token
     from app.loader import seed_loaded
 
     driver, settings = _driver()
     with driver:
         loaded = seed_loaded(driver, settings.neo4j_database)
+        ensure_local_admin_token(driver, settings.neo4j_database)
     if loaded and not args.reload:
         print("seed data already loaded (use `oncoregio load` to reload or replace it)")
     else:
@@ -328,6 +336,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("what", choices=["regions", "scenario", "chart"])
     p.add_argument("--scenario", help="scenario id (for scenario and chart)")
     p.add_argument("--out", required=True, help="file name ending in .svg or .png")
+
+    # until the CLI is typer: `oncoregio token ...` runs app.cli_token's typer commands
+    p = add("token", cmd_token, "API bearer tokens: create (shown once), list, revoke")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="create --name N --role R | list | "
+                   "revoke NAME")
 
     for name, func, help_ in (("serve", cmd_serve, "run the HTTP API"),
                               ("up", cmd_up, "start database, load seed, run the API")):
