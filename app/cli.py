@@ -61,6 +61,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    from neo4j.exceptions import Neo4jError
+
+    from app.db import DatabaseUnavailable
     from app.loader import LoadError, load_directory
 
     driver, settings = _driver()
@@ -71,6 +74,13 @@ def cmd_load(args: argparse.Namespace) -> int:
         except LoadError as e:
             print(str(e), file=sys.stderr)
             return 2
+        except (DatabaseUnavailable, Neo4jError) as e:
+            # the load is one transaction: whatever failed, none of it was committed
+            reason = e.message if isinstance(e, Neo4jError) and e.message else str(e)
+            end_progress = "" if args.quiet else "\n"
+            print(f"{end_progress}error: load aborted, nothing was written: {reason} "
+                  f"({settings.neo4j_uri})", file=sys.stderr)
+            return 1
     print(summary.describe())
     return 0
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import MutableMapping
+from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 
@@ -88,15 +91,30 @@ def problem(status: int, detail: str, *, headers: dict[str, str] | None = None,
     return ProblemResponse(body, status_code=status, headers=headers)
 
 
-def allowed_methods(app: Any, scope: dict[str, Any]) -> list[str]:
-    """Every method some route of ``app`` serves at the request's path (for ``Allow``)."""
-    from starlette.routing import Match
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
+
+@lru_cache(maxsize=256)
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}/]+\})", template)
+    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
+
+
+def allowed_methods(app: Any, scope: MutableMapping[str, Any]) -> list[str]:
+    """Every method the API serves at the request's path (for ``Allow``): from the OpenAPI
+    paths, plus plain routes outside the schema (``/docs``, ``/openapi.json``)."""
+    from starlette.routing import Match, Route
+
+    path = scope.get("path", "")
     methods: set[str] = set()
-    for route in app.router.routes:
-        match, _ = route.matches(scope)
-        if match != Match.NONE:
-            methods |= set(getattr(route, "methods", None) or {"GET", "HEAD"})
+    for template, item in app.openapi().get("paths", {}).items():
+        if _template_regex(template).fullmatch(path):
+            methods |= {m.upper() for m in item if m in HTTP_METHODS}
+    for route in app.routes:
+        if isinstance(route, Route) and route.matches(scope)[0] != Match.NONE:
+            methods |= set(route.methods or ())
+    if "GET" in methods:
+        methods.add("HEAD")
     if methods:
         methods.add("OPTIONS")
     return sorted(methods)

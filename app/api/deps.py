@@ -43,10 +43,10 @@ MAX_OFFSET = 1_000_000
 LimitDep = Annotated[int, Query(ge=1, le=5000, description="page size")]
 OffsetDep = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip")]
 MinutesDep = Annotated[float, Query(gt=0, le=600, description="travel-time threshold, minutes")]
-#: every id in the seed data (and every scenario id) has this shape
-ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+#: every id in the seed data, the test fixtures and every scenario id has this shape
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 IdPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=100,
-                             description="an id: lower-case letters, digits, '.', '_', '-'")]
+                             description="an id: letters, digits, '.', '_', '-'")]
 IdQuery = Annotated[str | None, Query(pattern=ID_PATTERN, max_length=100,
                                       description="an id to filter by")]
 
