@@ -42,9 +42,11 @@ def _print_connect(inst: localdb.Instance) -> None:
 
 
 def _driver():
+    from app.cli_token import quiet_driver_logs
     from app.db import create_driver
     from app.settings import get_settings
 
+    quiet_driver_logs()
     get_settings.cache_clear()
     settings = get_settings()
     return create_driver(settings), settings

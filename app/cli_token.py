@@ -8,6 +8,7 @@ the git-ignored ``.env``.
 from __future__ import annotations
 
 import getpass
+import logging
 import re
 import secrets
 import sys
@@ -46,9 +47,15 @@ def _connect() -> tuple[Driver, str]:
     from app.db import create_driver
     from app.settings import get_settings
 
+    quiet_driver_logs()
     get_settings.cache_clear()
     settings = get_settings()
     return create_driver(settings), settings.neo4j_database
+
+
+def quiet_driver_logs() -> None:
+    """The driver logs each retry as a warning; a command says in one line what failed."""
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
 
 
 @token_app.command("create")
@@ -100,19 +107,16 @@ def revoke(name: Annotated[str, typer.Argument(help="the token's name")]) -> Non
 
 def run_token_command(argv: list[str]) -> int:
     """Run ``token ...`` from the argparse CLI (until the CLI itself is typer)."""
+    import click
+
     command = typer.main.get_command(token_app)
     try:
-        command.main(args=argv, prog_name="oncoregio token", standalone_mode=False)
-    except typer.Exit as e:
+        # without standalone mode click returns an Exit's code instead of exiting
+        rc = command.main(args=argv, prog_name="oncoregio token", standalone_mode=False)
+    except click.ClickException as e:  # usage errors
+        e.show()
         return e.exit_code
-    except Exception as e:  # click's usage errors
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            return e.exit_code
-        raise
-    return 0
+    return rc if isinstance(rc, int) else 0
 
 
 # ----------------------------------------------------------------------------- oncoregio up

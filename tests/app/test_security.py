@@ -188,7 +188,8 @@ def test_cross_site_simple_post_is_refused(app_closed, seeded):
 @pytest.mark.parametrize("url", [
     "/regions?offset=2147483648", "/hospitals?offset=-1", "/networks?limit=0",
     "/care-types?limit=5001", "/scenarios?offset=9223372036854775808",
-    "/regions/" + "a" * 101, "/regions/a%20b", "/regions/%ED%BF%BF", "/hospitals/..%2Fx",
+    "/regions/" + "a" * 101, "/regions/a%20b", "/regions/%ED%BF%BF", "/hospitals/.hidden",
+    "/hospitals/a%3Bb",
     "/hospitals?region=%3Cscript%3E", "/coverage?care_type=a%00b",
     "/analysis/communities?scenario=%F0%9F%98%80", "/analysis/communities?seed=-1",
     "/regions/noord/coverage?minutes=nan", "/gaps?minutes=inf"])
