@@ -90,6 +90,34 @@ def test_schemathesis_finds_no_server_errors_or_undocumented_answers(seeded, neo
     failures: list[dict[str, Any]] = []
     out_of_time: list[str] = []
 
+    def run_cases(strategy: Any, budget: int, label: str, positive: bool) -> None:
+        @hypothesis_seed(SEED)
+        @settings(max_examples=budget, deadline=None, database=None,
+                  phases=[Phase.explicit, Phase.generate],
+                  suppress_health_check=list(HealthCheck))
+        @given(case=strategy)
+        def run(case: Any) -> None:
+            if time.monotonic() - started > WALL_CLOCK_S:
+                out_of_time.append(label)
+                return
+            if label == "POST /scenarios" and positive:
+                bounded_scenario(case)
+            response = case.call(base_url=base, session=session, timeout=60)
+            cases[label] += 1
+            statuses[f"{label} {response.status_code}"] += 1
+            try:
+                case.validate_response(response, checks=checks)
+            except (Failure, FailureGroup) as e:
+                found = e.exceptions if isinstance(e, FailureGroup) else [e]
+                failures.append({
+                    "operation": label, "mode": "positive" if positive else "negative",
+                    "status": response.status_code,
+                    "failures": [f"{type(x).__name__}: {x.title}" for x in found],
+                    "response": response.text[:500],
+                    "curl": case.as_curl_command()})
+
+        run()
+
     with LoopbackServer(app) as base:
         schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
         operations = [result.ok() for result in schema.get_all_operations()]
@@ -100,32 +128,8 @@ def test_schemathesis_finds_no_server_errors_or_undocumented_answers(seeded, neo
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 budget = max(5, int(PER_OPERATION[mode.value] * COSTLY.get(key, 1.0)))
 
-                @hypothesis_seed(SEED)
-                @settings(max_examples=budget, deadline=None, database=None,
-                          phases=[Phase.explicit, Phase.generate],
-                          suppress_health_check=list(HealthCheck))
-                @given(case=operation.as_strategy(generation_mode=mode))
-                def run(case: Any, label: str = label, mode: Any = mode) -> None:
-                    if time.monotonic() - started > WALL_CLOCK_S:
-                        out_of_time.append(label)
-                        return
-                    if label == "POST /scenarios" and mode.is_positive:
-                        bounded_scenario(case)
-                    response = case.call(base_url=base, session=session, timeout=60)
-                    cases[label] += 1
-                    statuses[f"{label} {response.status_code}"] += 1
-                    try:
-                        case.validate_response(response, checks=checks)
-                    except (Failure, FailureGroup) as e:
-                        found = e.exceptions if isinstance(e, FailureGroup) else [e]
-                        failures.append({
-                            "operation": label, "mode": mode.value,
-                            "status": response.status_code,
-                            "failures": [f"{type(x).__name__}: {x.title}" for x in found],
-                            "response": response.text[:500],
-                            "curl": case.as_curl_command()})
-
-                run()
+                run_cases(operation.as_strategy(generation_mode=mode), budget, label,
+                          mode.is_positive)
 
     elapsed = time.monotonic() - started
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
