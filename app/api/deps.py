@@ -15,7 +15,7 @@ from app.settings import Settings
 
 __all__ = ["AdminDep", "AUTH_ERRORS", "DatabaseDep", "DriverDep", "ID_PATTERN", "IdPath",
            "IdQuery", "LimitDep", "MAX_OFFSET", "MinutesDep", "OffsetDep", "PlannerDep",
-           "READER", "ReaderDep", "Responses", "SettingsDep", "token_cache"]
+           "READER", "ReaderDep", "Responses", "SettingsDep", "check_owner", "token_cache"]
 
 
 def get_driver(request: Request) -> Driver:
@@ -104,3 +104,10 @@ PlannerDep = Annotated[Principal, Depends(require_planner)]
 AdminDep = Annotated[Principal, Depends(require_admin)]
 #: for ``APIRouter(dependencies=[READER])``: every route of a read-only router
 READER = Depends(require_reader)
+
+
+def check_owner(principal: Principal, owner: str | None, what: str) -> None:
+    """A planner may change only what it created; an admin anything. Raises 403."""
+    if principal.role != "admin" and owner != principal.name:
+        raise Forbidden(f"{what} was created by {owner or 'an unknown user'}; only they or "
+                        "an admin may delete it")

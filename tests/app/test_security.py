@@ -25,7 +25,12 @@ CARE_TYPES = {c["id"] for c in seed_rows("care_types.csv")}
 # the role each operation needs; None: open to anyone (health, Browser guide and style)
 ROLE = {("get", "/health"): None, ("get", "/guide"): None, ("get", "/style.grass"): None,
         ("post", "/scenarios"): "planner", ("delete", "/scenarios/{scenario_id}"): "planner",
+        ("post", "/calibrations"): "planner", ("delete", "/calibrations/{model_id}"): "planner",
         ("post", "/analysis/flows"): "admin"}
+GIVEN = {"care_type": CARE, "method": "given", "name": "security test",
+         "params": {"beta_time": -0.05}, "source": "made up for a role test",
+         "confidence": "modelled"}
+BODIES = {"/scenarios": {"care_type": CARE, "centres": 3}, "/calibrations": GIVEN}
 LEVEL = {"reader": 0, "planner": 1, "admin": 2}
 
 
@@ -52,10 +57,10 @@ def is_problem(r, status: int) -> bool:
             and body["status"] == status and body["detail"])
 
 
-def fill(path: str, scenario_id: str) -> str:
+def fill(path: str, scenario_id: str, model_id: str) -> str:
     values = {"region_id": REGION, "hospital_id": HOSPITAL, "network_id": NETWORK,
               "care_type_id": CARE, "scenario_id": scenario_id, "a": scenario_id,
-              "b": scenario_id, "fmt": "svg"}
+              "b": scenario_id, "fmt": "svg", "model_id": model_id}
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 
@@ -67,13 +72,16 @@ def test_every_operation_checks_its_role(app_closed):
                           headers=bearer(tokens["sec-planner"]))
     assert created.status_code == 201, created.text
     sid = created.json()["id"]
+    model = client.post("/calibrations", json=GIVEN, headers=bearer(tokens["sec-planner"]))
+    assert model.status_code == 201, model.text
+    mid = model.json()["id"]
     ops = [(m, p) for p, item in spec["paths"].items() for m in item]
     assert len(ops) >= 20
     for method, path in ops:
         need = ROLE.get((method, path), "reader" if method == "get" else "missing")
         assert need != "missing", f"{method} {path} has no role in the table"
         documented = set(spec["paths"][path][method]["responses"])
-        url = fill(path, sid)
+        url = fill(path, sid, mid)
         if need is None:
             assert client.request(method, url).status_code == 200, url
             assert "security" not in spec["paths"][path][method]
@@ -89,8 +97,7 @@ def test_every_operation_checks_its_role(app_closed):
                            ("sec-admin", "admin")):
             if method == "delete":
                 continue  # ownership: its own test below
-            body = {"care_type": CARE, "centres": 3} if method == "post" and \
-                path == "/scenarios" else None
+            body = BODIES.get(path) if method == "post" else None
             r = client.request(method, url, json=body, headers=bearer(tokens[name]))
             if LEVEL[role] < LEVEL[need]:
                 assert is_problem(r, 403), (url, name)
@@ -119,6 +126,22 @@ def test_planner_deletes_only_their_own_scenario_and_admin_any(app_closed, seede
     records, _, _ = seeded.execute_query(
         "MATCH (s:Scenario) WHERE s.id IN $ids RETURN count(s) AS n", ids=[mine["id"], other["id"]])
     assert records[0]["n"] == 0
+
+
+def test_planner_deletes_only_their_own_calibration(app_closed):
+    client, tokens = app_closed
+    made = client.post("/calibrations", json=GIVEN, headers=bearer(tokens["sec-planner"]))
+    mid = made.json()["id"]
+    r = client.delete(f"/calibrations/{mid}", headers=bearer(tokens["sec-planner-2"]))
+    assert is_problem(r, 403)
+    assert client.delete(f"/calibrations/{mid}",
+                         headers=bearer(tokens["sec-planner"])).status_code == 204
+    other = client.post("/calibrations", json=GIVEN,
+                        headers=bearer(tokens["sec-planner-2"])).json()["id"]
+    assert client.delete(f"/calibrations/{other}",
+                         headers=bearer(tokens["sec-admin"])).status_code == 204
+    assert client.get(f"/calibrations/{other}",
+                      headers=bearer(tokens["sec-reader"])).status_code == 404
 
 
 def test_open_reads_let_gets_through_but_never_writes(client_for, seeded):

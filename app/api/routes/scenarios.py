@@ -16,8 +16,8 @@ from app.api.deps import (
     OffsetDep,
     PlannerDep,
     Responses,
+    check_owner,
 )
-from app.errors import Forbidden
 from app.repository import scenarios as repo
 from app.repository.snapshot import read_snapshot
 from app.schemas import Page, ScenarioComparison, ScenarioCreate, ScenarioPublic, ScenarioSummary
@@ -75,10 +75,8 @@ def delete_scenario(scenario_id: IdPath, driver: DriverDep, db: DatabaseDep,
                     planner: PlannerDep) -> Response:
     """Delete a stored scenario and its links (a planner their own, an admin any)."""
     if planner.role != "admin":
-        owner = repo.scenario_owner(driver, db, scenario_id)
-        if owner != planner.name:
-            raise Forbidden(f"scenario '{scenario_id}' was created by "
-                            f"{owner or 'an unknown user'}; only they or an admin may delete it")
+        check_owner(planner, repo.scenario_owner(driver, db, scenario_id),
+                    f"scenario '{scenario_id}'")
     repo.delete_scenario(driver, db, scenario_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
