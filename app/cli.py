@@ -42,9 +42,11 @@ def _print_connect(inst: localdb.Instance) -> None:
 
 
 def _driver():
+    from app.cli_token import quiet_driver_logs
     from app.db import create_driver
     from app.settings import get_settings
 
+    quiet_driver_logs()
     get_settings.cache_clear()
     settings = get_settings()
     return create_driver(settings), settings
@@ -61,6 +63,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    from neo4j.exceptions import Neo4jError
+
+    from app.db import DatabaseUnavailable
     from app.loader import LoadError, load_directory
 
     driver, settings = _driver()
@@ -71,6 +76,13 @@ def cmd_load(args: argparse.Namespace) -> int:
         except LoadError as e:
             print(str(e), file=sys.stderr)
             return 2
+        except (DatabaseUnavailable, Neo4jError) as e:
+            # the load is one transaction: whatever failed, none of it was committed
+            reason = e.message if isinstance(e, Neo4jError) and e.message else str(e)
+            end_progress = "" if args.quiet else "\n"
+            print(f"{end_progress}error: load aborted, nothing was written: {reason} "
+                  f"({settings.neo4j_uri})", file=sys.stderr)
+            return 1
     print(summary.describe())
     return 0
 
@@ -237,6 +249,12 @@ def cmd_analysis(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token(args: argparse.Namespace) -> int:
+    from app.cli_token import run_token_command
+
+    return run_token_command(args.rest)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -255,11 +273,13 @@ def cmd_up(args: argparse.Namespace) -> int:
         localdb.start(inst)
         _print_connect(inst)
     cmd_schema(args)
+    from app.cli_token import ensure_local_admin_token
     from app.loader import seed_loaded
 
     driver, settings = _driver()
     with driver:
         loaded = seed_loaded(driver, settings.neo4j_database)
+        ensure_local_admin_token(driver, settings.neo4j_database)
     if loaded and not args.reload:
         print("seed data already loaded (use `oncoregio load` to reload or replace it)")
     else:
@@ -328,6 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("what", choices=["regions", "scenario", "chart"])
     p.add_argument("--scenario", help="scenario id (for scenario and chart)")
     p.add_argument("--out", required=True, help="file name ending in .svg or .png")
+
+    # until the CLI is typer: `oncoregio token ...` runs app.cli_token's typer commands
+    p = add("token", cmd_token, "API bearer tokens: create (shown once), list, revoke")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="create --name N --role R | list | "
+                   "revoke NAME")
 
     for name, func, help_ in (("serve", cmd_serve, "run the HTTP API"),
                               ("up", cmd_up, "start database, load seed, run the API")):

@@ -411,6 +411,11 @@ def read_directory(directory: Path | str | None = None, *, mode: str = "replace"
         rows[spec.name], lines[spec.name] = _read_file(path, spec, problems)
         if not rows[spec.name] and len(problems) > before:
             broken.add(spec.name)
+        elif not rows[spec.name] and spec.required:
+            # replacing with an empty file would silently remove everything it holds
+            problems.append(Problem(spec.name, 0, "", "required file has no data rows "
+                                                      "(only a header)"))
+            broken.add(spec.name)
     if not rows:
         problems.append(Problem(str(directory), 0, "", "holds none of the data files "
                                                        f"({', '.join(SPECS)})"))

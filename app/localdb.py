@@ -26,6 +26,7 @@ import socket
 import string
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -422,6 +423,7 @@ def start(inst: Instance, *, timeout: float = 180.0) -> dict:
     inst.pid_file.write_text(str(proc.pid))
     _say(f"{inst.name}: starting Neo4j {NEO4J_VERSION} (pid {proc.pid})")
     _wait_ready(inst, proc.pid, timeout, proc=proc)
+    reap_when_done(proc)
     _say(f"{inst.name}: ready in {time.monotonic() - started:.1f} s: Bolt {inst.bolt_uri}, "
          f"Browser {inst.browser_url}")
     return status(inst)
@@ -474,16 +476,40 @@ def terminate(pid: int, *, timeout: float = 60.0, name: str = "server") -> None:
         return
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
         _reap(pid)
+        if not _alive(pid):
+            break
         time.sleep(0.3)
     else:
         _say(f"{name}: no clean shutdown within {timeout:.0f} s, killing pid {pid}")
         os.kill(pid, signal.SIGKILL)
         _reap(pid)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs. A zombie (state Z: it has exited and waits for its parent,
+    e.g. the ``oncoregio up`` process, to collect it) has stopped."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (not Linux): signal 0 is all we know
+    # "pid (comm) state ...": comm may hold spaces or parentheses, so split after the last ")"
+    state = stat.rsplit(")", 1)[-1].split()[0]
+    return state not in ("Z", "X")
+
+
+def reap_when_done(proc: subprocess.Popen) -> threading.Thread:
+    """Wait for our child ``proc`` in a daemon thread so that, once it exits (for instance
+    after ``oncoregio db stop`` from another shell), it does not stay a zombie of this process."""
+    thread = threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True)
+    thread.start()
+    return thread
 
 
 def _reap(pid: int) -> None:

@@ -9,9 +9,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from app.api.openapi import install_openapi
 from app.api.routes import router as api_router
 from app.db import DatabaseUnavailable, create_driver, translate_errors
 from app.errors import install_error_handlers
+from app.middleware import RequestGuard, SecurityHeaders, TrustedHosts
 from app.settings import Settings, get_settings
 
 __all__ = ["create_app"]
@@ -46,8 +48,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app, retry_after=settings.retry_after_seconds)
+    # outermost last: TrustedHosts -> SecurityHeaders -> CORS -> RequestGuard -> routes
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     # Neo4j Browser (served on the database's HTTP port) fetches the guide and the style sheet
     app.add_middleware(CORSMiddleware, allow_origins=settings.browser_origins,
                        allow_methods=["GET"], allow_headers=["pragma", "cache-control"])
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(TrustedHosts, hosts=settings.trusted_hosts)
     app.include_router(api_router)
+    install_openapi(app)
     return app

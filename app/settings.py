@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.localdb import PROJECT_ROOT
@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     browser_origins: list[str] = ["http://127.0.0.1:7474", "http://localhost:7474",
                                   "http://127.0.0.1:17474", "http://localhost:17474"]
+    # security (see README "Security"): reads without a token only where explicitly allowed;
+    # ``None`` means "open on a local development setup, closed everywhere else"
+    open_reads: bool | None = None
+    # Host header names the API answers to (a port is ignored); "*" allows any
+    trusted_hosts: list[str] = ["127.0.0.1", "localhost", "testserver"]
+    max_body_bytes: int = Field(default=1_000_000, ge=1)
+    # how long a token lookup may be reused: a revoked token stops working within this time
+    token_cache_seconds: float = Field(default=1.0, ge=0, le=60)
 
     @model_validator(mode="after")
     def _refuse_default_password(self) -> Settings:
@@ -43,6 +51,11 @@ class Settings(BaseSettings):
             raise ValueError("NEO4J_PASSWORD is empty or a default; set a real password "
                              "outside local development")
         return self
+
+    @property
+    def reads_open(self) -> bool:
+        """Whether GET requests pass without a token (writes never do)."""
+        return self.environment == "local" if self.open_reads is None else self.open_reads
 
 
 @lru_cache

@@ -26,3 +26,6 @@ CREATE INDEX choice_model_care_type IF NOT EXISTS FOR (n:ChoiceModel) ON (n.care
 // Volume -> outcome bands (outcomes.csv): id "<care_type>/<outcome>/<min_volume>".
 CREATE CONSTRAINT outcome_band_id IF NOT EXISTS FOR (n:OutcomeBand) REQUIRE n.id IS UNIQUE;
 CREATE INDEX outcome_band_care_type IF NOT EXISTS FOR (n:OutcomeBand) ON (n.care_type);
+// API bearer tokens: one per name, looked up by the SHA-256 of the presented token.
+CREATE CONSTRAINT api_token_name IF NOT EXISTS FOR (n:ApiToken) REQUIRE n.name IS UNIQUE;
+CREATE CONSTRAINT api_token_hash IF NOT EXISTS FOR (n:ApiToken) REQUIRE n.hash IS UNIQUE;

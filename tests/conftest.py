@@ -98,9 +98,21 @@ def make_settings(server: Server, **overrides):
     return Settings(_env_file=None, **values)
 
 
+def admin_token(driver: Driver, name: str | None = None) -> str:
+    """A new admin token stored (hashed) in the test database."""
+    import secrets
+
+    from app.auth import create_token
+
+    return create_token(driver, "neo4j", name=name or f"test-admin-{secrets.token_hex(4)}",
+                        role="admin")
+
+
 @pytest.fixture
-def client_for(neo4j_server: Server):
-    """Build a TestClient (real lifespan) for the app against the test server."""
+def client_for(neo4j_server: Server, driver: Driver):
+    """Build a TestClient (real lifespan) for the app against the test server, sending an
+    admin token (stored in the test server; an app pointed elsewhere cannot check it and
+    answers as its database does)."""
     from fastapi.testclient import TestClient
 
     from app.main import create_app
@@ -110,6 +122,7 @@ def client_for(neo4j_server: Server):
     def build(**overrides) -> TestClient:
         c = TestClient(create_app(make_settings(neo4j_server, **overrides)))
         c.__enter__()
+        c.headers["Authorization"] = f"Bearer {admin_token(driver)}"
         clients.append(c)
         return c
 
@@ -147,4 +160,5 @@ def seeded_client(seeded: Driver, neo4j_server: Server):
     from app.main import create_app
 
     with TestClient(create_app(make_settings(neo4j_server))) as c:
+        c.headers["Authorization"] = f"Bearer {admin_token(seeded)}"
         yield c

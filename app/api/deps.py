@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from neo4j import Driver
 
+from app.auth import Principal, Role, TokenCache, role_allows
+from app.errors import Forbidden, Unauthorized
+from app.repository.tokens import token_hashes
 from app.settings import Settings
 
-__all__ = ["DatabaseDep", "DriverDep", "LimitDep", "MinutesDep", "OffsetDep", "Responses",
-           "SettingsDep"]
+__all__ = ["AdminDep", "AUTH_ERRORS", "DatabaseDep", "DriverDep", "ID_PATTERN", "IdPath",
+           "IdQuery", "LimitDep", "MAX_OFFSET", "MinutesDep", "OffsetDep", "PlannerDep",
+           "READER", "ReaderDep", "Responses", "SettingsDep", "check_owner", "token_cache"]
 
 
 def get_driver(request: Request) -> Driver:
@@ -31,6 +36,78 @@ Responses = dict[int | str, dict[str, Any]]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 DriverDep = Annotated[Driver, Depends(get_driver)]
 DatabaseDep = Annotated[str, Depends(get_database)]
+
+# ----------------------------------------------------------------------------- paging, ids
+#: far beyond any list here and far inside Neo4j's 32-bit SKIP/LIMIT and list-slice range
+MAX_OFFSET = 1_000_000
 LimitDep = Annotated[int, Query(ge=1, le=5000, description="page size")]
-OffsetDep = Annotated[int, Query(ge=0, description="rows to skip")]
+OffsetDep = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip")]
 MinutesDep = Annotated[float, Query(gt=0, le=600, description="travel-time threshold, minutes")]
+#: every id in the seed data, the test fixtures and every scenario id has this shape
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+IdPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=100,
+                             description="an id: letters, digits, '.', '_', '-'")]
+IdQuery = Annotated[str | None, Query(pattern=ID_PATTERN, max_length=100,
+                                      description="an id to filter by")]
+
+# ----------------------------------------------------------------------------- roles
+#: what the bearer check can answer, for ``responses=`` of protected routes
+AUTH_ERRORS: Responses = {
+    401: {"description": "no token, or an unknown or revoked one (problem+json, "
+                         "WWW-Authenticate: Bearer)"},
+    403: {"description": "the token's role does not allow this (problem+json)"}}
+
+bearer = HTTPBearer(auto_error=False, description="a token from `oncoregio token create`")
+ANONYMOUS = Principal(name="anonymous", role="reader", authenticated=False)
+
+
+def token_cache(request: Request) -> TokenCache:
+    """The app's token cache, made on first use (the driver lives in the lifespan)."""
+    state = request.app.state
+    cache = getattr(state, "token_cache", None)
+    if cache is None:
+        settings: Settings = state.settings
+        cache = state.token_cache = TokenCache(
+            lambda: token_hashes(state.driver, settings.neo4j_database),
+            ttl=settings.token_cache_seconds)
+    return cache
+
+
+def _require(role: Role):
+    def check(request: Request,
+              credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                     Depends(bearer)]) -> Principal:
+        settings: Settings = request.app.state.settings
+        if credentials is None:
+            if role == "reader" and settings.reads_open:
+                return ANONYMOUS
+            raise Unauthorized("a bearer token is needed (Authorization: Bearer <token>; "
+                               "create one with `oncoregio token create`)")
+        principal = token_cache(request).principal(credentials.credentials)
+        if principal is None:
+            raise Unauthorized("the bearer token is not valid (unknown or revoked)")
+        if not role_allows(principal.role, role):
+            raise Forbidden(f"token '{principal.name}' has role {principal.role}; "
+                            f"this needs {role}")
+        return principal
+
+    check.__name__ = f"require_{role}"
+    return check
+
+
+require_reader = _require("reader")
+require_planner = _require("planner")
+require_admin = _require("admin")
+
+ReaderDep = Annotated[Principal, Depends(require_reader)]
+PlannerDep = Annotated[Principal, Depends(require_planner)]
+AdminDep = Annotated[Principal, Depends(require_admin)]
+#: for ``APIRouter(dependencies=[READER])``: every route of a read-only router
+READER = Depends(require_reader)
+
+
+def check_owner(principal: Principal, owner: str | None, what: str) -> None:
+    """A planner may change only what it created; an admin anything. Raises 403."""
+    if principal.role != "admin" and owner != principal.name:
+        raise Forbidden(f"{what} was created by {owner or 'an unknown user'}; only they or "
+                        "an admin may delete it")

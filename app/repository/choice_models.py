@@ -12,7 +12,7 @@ from app.repository.entities import read
 from app.services.calibrations import ChoiceModelPublic
 
 __all__ = ["delete_choice_model", "get_choice_model", "list_choice_models",
-           "save_choice_model"]
+           "choice_model_owner", "save_choice_model"]
 
 CREATE_CHOICE_MODEL = """
 MATCH (c:CareType {id: $care_type})
@@ -21,7 +21,7 @@ CREATE (m:ChoiceModel {id: $id, name: $name, care_type: $care_type, origin: $ori
                        confidence: $confidence, created_at: $created_at,
                        beta_time: $beta_time, beta_volume: $beta_volume,
                        beta_region: $beta_region, beta_network: $beta_network,
-                       rho2: $rho2, patients: $patients})
+                       rho2: $rho2, patients: $patients, created_by: $created_by})
 CREATE (m)-[:FOR]->(c)
 """
 LIST_CHOICE_MODELS = """
@@ -33,6 +33,7 @@ UNWIND matches[$offset..$offset + $limit] AS m
 RETURN m.result AS result, size(matches) AS total
 """
 GET_CHOICE_MODEL = "MATCH (m:ChoiceModel {id: $id}) RETURN m.result AS result"
+CHOICE_MODEL_OWNER = "MATCH (m:ChoiceModel {id: $id}) RETURN m.created_by AS created_by"
 DELETE_CHOICE_MODEL = """
 MATCH (m:ChoiceModel {id: $id})
 WITH m, m.id AS id
@@ -41,7 +42,9 @@ RETURN id
 """
 
 
-def save_choice_model(driver: Driver, db: str, model: ChoiceModelPublic) -> None:
+def save_choice_model(driver: Driver, db: str, model: ChoiceModelPublic, *,
+                      created_by: str | None = None) -> None:
+    """Store ``model``; ``created_by`` is the name of the token that made it."""
     p = model.params
     with translate_errors():
         driver.execute_query(
@@ -51,7 +54,8 @@ def save_choice_model(driver: Driver, db: str, model: ChoiceModelPublic) -> None
             beta_time=p["beta_time"], beta_volume=p.get("beta_volume", 0.0),
             beta_region=p.get("beta_region", 0.0), beta_network=p.get("beta_network", 0.0),
             rho2=model.fit.rho2 if model.fit else None,
-            patients=model.fit.patients if model.fit else None, database_=db)
+            patients=model.fit.patients if model.fit else None, created_by=created_by,
+            database_=db)
 
 
 def list_choice_models(driver: Driver, db: str, *, care_type: str | None, limit: int,
@@ -75,3 +79,11 @@ def delete_choice_model(driver: Driver, db: str, model_id: str) -> None:
         records, _, _ = driver.execute_query(DELETE_CHOICE_MODEL, id=model_id, database_=db)
     if not records:
         raise NotFound("choice model", model_id)
+
+
+def choice_model_owner(driver: Driver, db: str, model_id: str) -> str | None:
+    """The token name that created the choice model (None for models from before roles)."""
+    rows = read(driver, db, CHOICE_MODEL_OWNER, id=model_id)
+    if not rows:
+        raise NotFound("choice model", model_id)
+    return rows[0]["created_by"]

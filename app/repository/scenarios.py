@@ -18,7 +18,7 @@ from app.repository.entities import read
 from app.schemas import ScenarioHeadline, ScenarioPublic, ScenarioSummary
 
 __all__ = ["HEADLINE_FIELDS", "delete_scenario", "get_scenario", "list_scenarios",
-           "save_scenario"]
+           "save_scenario", "scenario_owner"]
 
 #: The node properties that mirror the headline: derived from the model, never listed by hand.
 HEADLINE_FIELDS: tuple[str, ...] = tuple(ScenarioHeadline.model_fields)
@@ -27,7 +27,7 @@ CREATE_SCENARIO = """
 CREATE (s:Scenario {id: $id, name: $name, care_type: $care_type, method: $method,
                     created_at: $created_at, parameters: $parameters, result: $result,
                     allocation_model: $allocation_model, national: $national,
-                    cross_border: $cross_border})
+                    cross_border: $cross_border, created_by: $created_by})
 SET s += $headline
 WITH s
 OPTIONAL MATCH (c:CareType {id: $care_type})
@@ -60,6 +60,7 @@ UNWIND matches[$offset..$offset + $limit] AS s
 RETURN s {.*, result: null, parameters: null} AS scenario, size(matches) AS total
 """
 GET_SCENARIO = "MATCH (s:Scenario {id: $id}) RETURN s.result AS result"
+SCENARIO_OWNER = "MATCH (s:Scenario {id: $id}) RETURN s.created_by AS created_by"
 DELETE_SCENARIO = """
 MATCH (s:Scenario {id: $id})
 WITH s, s.id AS id
@@ -68,7 +69,9 @@ RETURN id
 """
 
 
-def save_scenario(driver: Driver, db: str, result: ScenarioPublic) -> None:
+def save_scenario(driver: Driver, db: str, result: ScenarioPublic, *,
+                  created_by: str | None = None) -> None:
+    """Store ``result``; ``created_by`` is the name of the token that ran it."""
     headline = result.headline.model_dump(mode="json")
     with translate_errors():
         driver.execute_query(
@@ -79,7 +82,7 @@ def save_scenario(driver: Driver, db: str, result: ScenarioPublic) -> None:
             cross_border=result.scope.cross_border, regions=result.scope.regions,
             choice_model=result.choice_model.id if result.choice_model else None,
             headline=headline, centres=[c.model_dump(mode="json") for c in result.centres],
-            database_=db)
+            created_by=created_by, database_=db)
 
 
 def list_scenarios(driver: Driver, db: str, *, care_type: str | None, limit: int,
@@ -109,3 +112,11 @@ def delete_scenario(driver: Driver, db: str, scenario_id: str) -> None:
         records, _, _ = driver.execute_query(DELETE_SCENARIO, id=scenario_id, database_=db)
     if not records:
         raise NotFound("scenario", scenario_id)
+
+
+def scenario_owner(driver: Driver, db: str, scenario_id: str) -> str | None:
+    """The token name that created the scenario (None for scenarios from before roles)."""
+    rows = read(driver, db, SCENARIO_OWNER, id=scenario_id)
+    if not rows:
+        raise NotFound("scenario", scenario_id)
+    return rows[0]["created_by"]

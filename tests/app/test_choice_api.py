@@ -42,9 +42,10 @@ def client(with_flows, neo4j_server):
     from fastapi.testclient import TestClient
 
     from app.main import create_app
-    from tests.conftest import make_settings
+    from tests.conftest import admin_token, make_settings
 
     with TestClient(create_app(make_settings(neo4j_server))) as c:
+        c.headers["Authorization"] = f"Bearer {admin_token(with_flows)}"
         yield c
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import DatabaseDep, DriverDep, Responses
+from app.api.deps import ID_PATTERN, AdminDep, DatabaseDep, DriverDep, ReaderDep, Responses
 from app.repository.flows import replace_modelled_flows
 from app.repository.scenarios import get_scenario
 from app.repository.snapshot import read_snapshot
@@ -17,7 +17,8 @@ router = APIRouter(prefix="/analysis", tags=["network analysis"])
 ERRORS: Responses = {404: {"description": "unknown scenario (problem+json)"},
           422: {"description": "invalid parameter (problem+json)"},
           503: {"description": "database unavailable (problem+json, Retry-After)"}}
-ScenarioQ = Annotated[str | None, Query(description="analyse a stored scenario instead of "
+ScenarioQ = Annotated[str | None, Query(pattern=ID_PATTERN, max_length=100,
+                                        description="analyse a stored scenario instead of "
                                                     "today's providers")]
 LimitQ = Annotated[int, Query(ge=1, le=1000)]
 
@@ -27,8 +28,9 @@ def _scenario(driver, db, scenario_id: str | None) -> ScenarioPublic | None:
 
 
 @router.get("/communities", responses=ERRORS)
-def read_communities(driver: DriverDep, db: DatabaseDep, scenario: ScenarioQ = None,
-                     seed: int = 42,
+def read_communities(driver: DriverDep, db: DatabaseDep, _: ReaderDep,
+                     scenario: ScenarioQ = None,
+                     seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 42,
                      resolution: Annotated[float, Query(gt=0, le=10)] = 1.0) -> dict[str, Any]:
     """Louvain communities of the modelled patient flows compared with the defined regions:
     modularity of both partitions, adjusted Rand index, hospitals whose community differs."""
@@ -38,7 +40,8 @@ def read_communities(driver: DriverDep, db: DatabaseDep, scenario: ScenarioQ = N
 
 
 @router.get("/centrality", responses=ERRORS)
-def read_centrality(driver: DriverDep, db: DatabaseDep, scenario: ScenarioQ = None,
+def read_centrality(driver: DriverDep, db: DatabaseDep, _: ReaderDep,
+                    scenario: ScenarioQ = None,
                     limit: LimitQ = 25) -> dict[str, Any]:
     """Weighted degree, betweenness and eigenvector centrality of hospitals in the flow graph
     and of hospitals and networks in the membership graph."""
@@ -47,7 +50,8 @@ def read_centrality(driver: DriverDep, db: DatabaseDep, scenario: ScenarioQ = No
 
 
 @router.get("/resilience", responses=ERRORS)
-def read_resilience(driver: DriverDep, db: DatabaseDep, scenario: ScenarioQ = None,
+def read_resilience(driver: DriverDep, db: DatabaseDep, _: ReaderDep,
+                    scenario: ScenarioQ = None,
                     limit: LimitQ = 25) -> dict[str, Any]:
     """Single points of failure per region x care type, hospitals ranked by how many pairs
     depend on them, articulation points of the hospital-network graph."""
@@ -56,7 +60,7 @@ def read_resilience(driver: DriverDep, db: DatabaseDep, scenario: ScenarioQ = No
 
 
 @router.post("/flows", responses=ERRORS)
-def write_flows(driver: DriverDep, db: DatabaseDep) -> dict[str, Any]:
+def write_flows(driver: DriverDep, db: DatabaseDep, _: AdminDep) -> dict[str, Any]:
     """Store today's modelled referral flows as REFERS relationships (marked modelled)."""
     graph = svc.flow_graph(read_snapshot(driver, db))
     rows = svc.flow_rows(graph)

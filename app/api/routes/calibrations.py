@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.api.deps import DatabaseDep, DriverDep, LimitDep, OffsetDep, Responses
+from app.api.deps import (
+    READER,
+    DatabaseDep,
+    DriverDep,
+    IdPath,
+    IdQuery,
+    LimitDep,
+    OffsetDep,
+    PlannerDep,
+    Responses,
+    check_owner,
+)
 from app.repository import choice_models as repo
 from app.repository.snapshot import read_snapshot
 from app.schemas import Page
@@ -21,17 +32,18 @@ ERRORS: Responses = {404: {"description": "unknown choice model (problem+json)"}
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ChoiceModelPublic,
              responses=ERRORS)
 def create_calibration(body: CalibrationCreate, driver: DriverDep, db: DatabaseDep,
-                       response: Response) -> ChoiceModelPublic:
+                       response: Response, planner: PlannerDep) -> ChoiceModelPublic:
     """Fit the patient-choice model on a care type's observed flows (maximum likelihood) or
     store given coefficients with their source; scenarios use it by id."""
     model = run_calibration(read_snapshot(driver, db), body)
-    repo.save_choice_model(driver, db, model)
+    repo.save_choice_model(driver, db, model, created_by=planner.name)
     response.headers["Location"] = f"/calibrations/{model.id}"
     return model
 
 
-@router.get("", response_model=Page[ChoiceModelPublic], responses=ERRORS)
-def list_calibrations(driver: DriverDep, db: DatabaseDep, care_type: str | None = None,
+@router.get("", response_model=Page[ChoiceModelPublic], responses=ERRORS,
+            dependencies=[READER])
+def list_calibrations(driver: DriverDep, db: DatabaseDep, care_type: IdQuery = None,
                       limit: LimitDep = 100, offset: OffsetDep = 0) -> Page[ChoiceModelPublic]:
     """Stored choice models, newest first."""
     data, count = repo.list_choice_models(driver, db, care_type=care_type, limit=limit,
@@ -39,14 +51,20 @@ def list_calibrations(driver: DriverDep, db: DatabaseDep, care_type: str | None 
     return Page(data=data, count=count)
 
 
-@router.get("/{model_id}", response_model=ChoiceModelPublic, responses=ERRORS)
-def read_calibration(model_id: str, driver: DriverDep, db: DatabaseDep) -> ChoiceModelPublic:
+@router.get("/{model_id}", response_model=ChoiceModelPublic, responses=ERRORS,
+            dependencies=[READER])
+def read_calibration(model_id: IdPath, driver: DriverDep, db: DatabaseDep) -> ChoiceModelPublic:
     """One stored choice model with its fit."""
     return repo.get_choice_model(driver, db, model_id)
 
 
 @router.delete("/{model_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
-def delete_calibration(model_id: str, driver: DriverDep, db: DatabaseDep) -> Response:
-    """Delete a choice model (scenarios that used it keep a copy of its coefficients)."""
+def delete_calibration(model_id: IdPath, driver: DriverDep, db: DatabaseDep,
+                       planner: PlannerDep) -> Response:
+    """Delete a choice model (scenarios that used it keep a copy of its coefficients); a
+    planner their own, an admin any."""
+    if planner.role != "admin":
+        check_owner(planner, repo.choice_model_owner(driver, db, model_id),
+                    f"choice model '{model_id}'")
     repo.delete_choice_model(driver, db, model_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -6,19 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import DatabaseDep, DriverDep, MinutesDep, Responses
+from app.api.deps import READER, DatabaseDep, DriverDep, IdPath, IdQuery, MinutesDep, Responses
 from app.repository.snapshot import read_snapshot
 from app.schemas import Concentration, CoverageMatrix, Gaps, RegionCoverage
 from app.services import coverage as svc
 
-router = APIRouter(tags=["coverage"])
+router = APIRouter(tags=["coverage"], dependencies=[READER])
 ERRORS: Responses = {404: {"description": "unknown id (problem+json)"},
           422: {"description": "invalid parameter (problem+json)"},
           503: {"description": "database unavailable (problem+json, Retry-After)"}}
 
 
 @router.get("/regions/{region_id}/coverage", response_model=RegionCoverage, responses=ERRORS)
-def read_region_coverage(region_id: str, driver: DriverDep, db: DatabaseDep,
+def read_region_coverage(region_id: IdPath, driver: DriverDep, db: DatabaseDep,
                          minutes: MinutesDep = 45.0) -> RegionCoverage:
     """Per care type: providers in the region and via its networks, travel to the nearest
     provider (population-weighted mean, p90, max), share within ``minutes``, and gaps."""
@@ -27,7 +27,7 @@ def read_region_coverage(region_id: str, driver: DriverDep, db: DatabaseDep,
 
 
 @router.get("/coverage", response_model=CoverageMatrix, responses=ERRORS)
-def read_coverage(driver: DriverDep, db: DatabaseDep, care_type: str | None = None,
+def read_coverage(driver: DriverDep, db: DatabaseDep, care_type: IdQuery = None,
                   minutes: MinutesDep = 45.0) -> CoverageMatrix:
     """The region x care type coverage matrix with national totals per care type."""
     return CoverageMatrix(**svc.coverage_matrix(read_snapshot(driver, db), minutes, care_type))
@@ -35,7 +35,7 @@ def read_coverage(driver: DriverDep, db: DatabaseDep, care_type: str | None = No
 
 @router.get("/care-types/{care_type_id}/concentration", response_model=Concentration,
             responses=ERRORS)
-def read_concentration(care_type_id: str, driver: DriverDep, db: DatabaseDep) -> Concentration:
+def read_concentration(care_type_id: IdPath, driver: DriverDep, db: DatabaseDep) -> Concentration:
     """Providers, volume per provider against the norm, HHI, share in norm-compliant centres."""
     return Concentration(**svc.care_type_concentration(read_snapshot(driver, db), care_type_id))
 

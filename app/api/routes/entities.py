@@ -6,7 +6,16 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from app.api.deps import DatabaseDep, DriverDep, LimitDep, OffsetDep, Responses
+from app.api.deps import (
+    READER,
+    DatabaseDep,
+    DriverDep,
+    IdPath,
+    IdQuery,
+    LimitDep,
+    OffsetDep,
+    Responses,
+)
 from app.repository import entities as repo
 from app.schemas import (
     CareTypePublic,
@@ -21,14 +30,15 @@ from app.schemas import (
 )
 
 NOT_FOUND: Responses = {404: {"description": "unknown id (problem+json)"},
+             422: {"description": "malformed id (problem+json)"},
              503: {"description": "database unavailable (problem+json, Retry-After)"}}
 LIST: Responses = {422: {"description": "invalid parameter (problem+json)"},
         503: {"description": "database unavailable (problem+json, Retry-After)"}}
 
-regions = APIRouter(prefix="/regions", tags=["regions"])
-hospitals = APIRouter(prefix="/hospitals", tags=["hospitals"])
-networks = APIRouter(prefix="/networks", tags=["networks"])
-care_types = APIRouter(prefix="/care-types", tags=["care types"])
+regions = APIRouter(prefix="/regions", tags=["regions"], dependencies=[READER])
+hospitals = APIRouter(prefix="/hospitals", tags=["hospitals"], dependencies=[READER])
+networks = APIRouter(prefix="/networks", tags=["networks"], dependencies=[READER])
+care_types = APIRouter(prefix="/care-types", tags=["care types"], dependencies=[READER])
 
 
 @regions.get("", response_model=Page[RegionSummary], responses=LIST)
@@ -40,16 +50,16 @@ def list_regions(driver: DriverDep, db: DatabaseDep, limit: LimitDep = 100,
 
 
 @regions.get("/{region_id}", response_model=RegionPublic, responses=NOT_FOUND)
-def read_region(region_id: str, driver: DriverDep, db: DatabaseDep) -> RegionPublic:
+def read_region(region_id: IdPath, driver: DriverDep, db: DatabaseDep) -> RegionPublic:
     """One region: its hospitals, the networks that cover it and its population."""
     return RegionPublic(**repo.get_region(driver, db, region_id))
 
 
 @hospitals.get("", response_model=Page[HospitalSummary], responses=LIST)
-def list_hospitals(driver: DriverDep, db: DatabaseDep, region: str | None = None,
-                   care_type: str | None = None,
+def list_hospitals(driver: DriverDep, db: DatabaseDep, region: IdQuery = None,
+                   care_type: IdQuery = None,
                    kind: Literal["umc", "categorical", "topclinical", "general"] | None = None,
-                   network: str | None = None, limit: LimitDep = 200,
+                   network: IdQuery = None, limit: LimitDep = 200,
                    offset: OffsetDep = 0) -> Page[HospitalSummary]:
     """List hospital locations, filtered by region, care type provided, kind or network."""
     data, count = repo.list_hospitals(driver, db, region=region, kind=kind,
@@ -59,7 +69,7 @@ def list_hospitals(driver: DriverDep, db: DatabaseDep, region: str | None = None
 
 
 @hospitals.get("/{hospital_id}", response_model=HospitalPublic, responses=NOT_FOUND)
-def read_hospital(hospital_id: str, driver: DriverDep, db: DatabaseDep) -> HospitalPublic:
+def read_hospital(hospital_id: IdPath, driver: DriverDep, db: DatabaseDep) -> HospitalPublic:
     """One hospital location with its networks and the care types it provides (volumes)."""
     return HospitalPublic(**repo.get_hospital(driver, db, hospital_id))
 
@@ -74,7 +84,7 @@ def list_networks(driver: DriverDep, db: DatabaseDep,
 
 
 @networks.get("/{network_id}", response_model=NetworkPublic, responses=NOT_FOUND)
-def read_network(network_id: str, driver: DriverDep, db: DatabaseDep) -> NetworkPublic:
+def read_network(network_id: IdPath, driver: DriverDep, db: DatabaseDep) -> NetworkPublic:
     """One network: members with their role, covered regions, care types it is for."""
     return NetworkPublic(**repo.get_network(driver, db, network_id))
 
@@ -89,6 +99,6 @@ def list_care_types(driver: DriverDep, db: DatabaseDep,
 
 
 @care_types.get("/{care_type_id}", response_model=CareTypePublic, responses=NOT_FOUND)
-def read_care_type(care_type_id: str, driver: DriverDep, db: DatabaseDep) -> CareTypePublic:
+def read_care_type(care_type_id: IdPath, driver: DriverDep, db: DatabaseDep) -> CareTypePublic:
     """One care type with its providers (and volumes) and the networks for it."""
     return CareTypePublic(**repo.get_care_type(driver, db, care_type_id))

@@ -7,11 +7,11 @@ from typing import Literal
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from app.api.deps import DatabaseDep, DriverDep, Responses
+from app.api.deps import READER, DatabaseDep, DriverDep, Responses
 from app.repository.snapshot import read_snapshot
 from app.services.pictures import MEDIA_TYPES, regions_picture
 
-router = APIRouter(tags=["maps"])
+router = APIRouter(tags=["maps"], dependencies=[READER])
 IMAGE: Responses = {200: {"content": {"image/svg+xml": {}, "image/png": {}},
                "description": "the rendered map"},
          503: {"description": "database unavailable (problem+json, Retry-After)"}}

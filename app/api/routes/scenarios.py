@@ -6,7 +6,18 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.api.deps import DatabaseDep, DriverDep, LimitDep, OffsetDep, Responses
+from app.api.deps import (
+    READER,
+    DatabaseDep,
+    DriverDep,
+    IdPath,
+    IdQuery,
+    LimitDep,
+    OffsetDep,
+    PlannerDep,
+    Responses,
+    check_owner,
+)
 from app.repository import scenarios as repo
 from app.repository.snapshot import read_snapshot
 from app.schemas import Page, ScenarioComparison, ScenarioCreate, ScenarioPublic, ScenarioSummary
@@ -26,16 +37,18 @@ IMAGE: Responses = {**ERRORS, 200: {"content": {"image/svg+xml": {}, "image/png"
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ScenarioPublic,
              responses=ERRORS)
 def create_scenario(body: ScenarioCreate, driver: DriverDep, db: DatabaseDep,
-                    response: Response) -> ScenarioPublic:
+                    response: Response, planner: PlannerDep) -> ScenarioPublic:
     """Run a location-allocation scenario for a care type and store it in the graph."""
     result = run_scenario(read_snapshot(driver, db), body)
-    repo.save_scenario(driver, db, result)
+    # the creator is stored with it: a planner may delete only their own
+    repo.save_scenario(driver, db, result, created_by=planner.name)
     response.headers["Location"] = f"/scenarios/{result.id}"
     return result
 
 
-@router.get("", response_model=Page[ScenarioSummary], responses=ERRORS)
-def list_scenarios(driver: DriverDep, db: DatabaseDep, care_type: str | None = None,
+@router.get("", response_model=Page[ScenarioSummary], responses=ERRORS,
+            dependencies=[READER])
+def list_scenarios(driver: DriverDep, db: DatabaseDep, care_type: IdQuery = None,
                    limit: LimitDep = 100, offset: OffsetDep = 0) -> Page[ScenarioSummary]:
     """List stored scenarios with their headline figures, newest first."""
     data, count = repo.list_scenarios(driver, db, care_type=care_type, limit=limit,
@@ -43,28 +56,34 @@ def list_scenarios(driver: DriverDep, db: DatabaseDep, care_type: str | None = N
     return Page(data=data, count=count)
 
 
-@router.get("/{scenario_id}", response_model=ScenarioPublic, responses=ERRORS)
-def read_scenario(scenario_id: str, driver: DriverDep, db: DatabaseDep) -> ScenarioPublic:
+@router.get("/{scenario_id}", response_model=ScenarioPublic, responses=ERRORS,
+            dependencies=[READER])
+def read_scenario(scenario_id: IdPath, driver: DriverDep, db: DatabaseDep) -> ScenarioPublic:
     """One stored scenario with all its figures."""
     return repo.get_scenario(driver, db, scenario_id)
 
 
 @router.get("/{a}/compare/{b}", response_model=ScenarioComparison, response_model_by_alias=True,
-            responses=ERRORS)
-def compare(a: str, b: str, driver: DriverDep, db: DatabaseDep) -> dict[str, Any]:
+            responses=ERRORS, dependencies=[READER])
+def compare(a: IdPath, b: IdPath, driver: DriverDep, db: DatabaseDep) -> dict[str, Any]:
     """Two stored scenarios side by side: headline deltas (b - a) and differing centres."""
     return compare_scenarios(repo.get_scenario(driver, db, a), repo.get_scenario(driver, db, b))
 
 
 @router.delete("/{scenario_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
-def delete_scenario(scenario_id: str, driver: DriverDep, db: DatabaseDep) -> Response:
-    """Delete a stored scenario and its links."""
+def delete_scenario(scenario_id: IdPath, driver: DriverDep, db: DatabaseDep,
+                    planner: PlannerDep) -> Response:
+    """Delete a stored scenario and its links (a planner their own, an admin any)."""
+    if planner.role != "admin":
+        check_owner(planner, repo.scenario_owner(driver, db, scenario_id),
+                    f"scenario '{scenario_id}'")
     repo.delete_scenario(driver, db, scenario_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{scenario_id}/map.{fmt}", response_class=Response, responses=IMAGE)
-def read_scenario_map(scenario_id: str, fmt: Literal["svg", "png"], driver: DriverDep,
+@router.get("/{scenario_id}/map.{fmt}", response_class=Response, responses=IMAGE,
+            dependencies=[READER])
+def read_scenario_map(scenario_id: IdPath, fmt: Literal["svg", "png"], driver: DriverDep,
                       db: DatabaseDep) -> Response:
     """Areas coloured by the centre they are allocated to; open centres sized by volume."""
     s = repo.get_scenario(driver, db, scenario_id)
@@ -72,8 +91,9 @@ def read_scenario_map(scenario_id: str, fmt: Literal["svg", "png"], driver: Driv
     return Response(body, media_type=MEDIA_TYPES[fmt])
 
 
-@router.get("/{scenario_id}/chart.{fmt}", response_class=Response, responses=IMAGE)
-def read_scenario_chart(scenario_id: str, fmt: Literal["svg", "png"], driver: DriverDep,
+@router.get("/{scenario_id}/chart.{fmt}", response_class=Response, responses=IMAGE,
+            dependencies=[READER])
+def read_scenario_chart(scenario_id: IdPath, fmt: Literal["svg", "png"], driver: DriverDep,
                         db: DatabaseDep,
                         width: Annotated[int, Query(ge=200, le=4000)] = 1200) -> Response:
     """Travel-time distribution baseline versus scenario, and volume per centre vs the norm."""

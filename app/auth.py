@@ -1,0 +1,110 @@
+"""Bearer tokens with roles: creation, hashing and the (briefly cached) check of a request.
+
+A token is 32 random bytes from :mod:`secrets` (256 bits), shown once and stored only as its
+SHA-256 in ``(:ApiToken {name, role, hash, created_at})``. A fast unkeyed hash is enough
+here: a slow password KDF (bcrypt, scrypt, argon2) exists to make guessing *low-entropy*
+secrets expensive; guessing a 256-bit random token is infeasible at any hash speed, and
+SHA-256 is preimage resistant, so a leaked hash does not give the token back. Hashes are
+compared with :func:`hmac.compare_digest` (constant time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from neo4j import Driver
+
+from app.repository import tokens as repo
+
+__all__ = ["ROLES", "Principal", "Role", "TokenCache", "create_token", "hash_token",
+           "new_token", "role_allows", "valid_token_name"]
+
+Role = Literal["reader", "planner", "admin"]
+ROLES: tuple[Role, ...] = ("reader", "planner", "admin")
+TOKEN_PREFIX = "onc_"
+TOKEN_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who makes a request: a token's name and role (``anonymous`` for open reads)."""
+
+    name: str
+    role: Role
+    authenticated: bool = True
+
+
+def role_allows(have: Role, need: Role) -> bool:
+    """Roles are ordered: admin can do what a planner can, a planner what a reader can."""
+    return ROLES.index(have) >= ROLES.index(need)
+
+
+def new_token() -> str:
+    """A fresh token: 256 random bits, URL-safe, with a recognisable prefix."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """Hex SHA-256 of the token: what is stored and compared."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def valid_token_name(name: str) -> bool:
+    return TOKEN_NAME.fullmatch(name) is not None
+
+
+def create_token(driver: Driver, db: str, *, name: str, role: Role) -> str:
+    """Store a new token's hash under ``name`` and return the token (the only time it exists
+    in clear). Raises ``ValueError`` for a bad name or role, :class:`repo.TokenExists` when the
+    name is taken."""
+    if not valid_token_name(name):
+        raise ValueError(f"token name {name!r} must match {TOKEN_NAME.pattern}")
+    if role not in ROLES:
+        raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    token = new_token()
+    repo.insert_token(driver, db, name=name, role=role, hash_=hash_token(token),
+                      created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    return token
+
+
+class TokenCache:
+    """The stored token hashes, re-read at most every ``ttl`` seconds.
+
+    Reading all hashes (a handful of nodes) once a second instead of one lookup per request
+    keeps reads free of an extra database round trip; a revoked token stops working within
+    ``ttl``. The presented token's hash is compared with every stored hash in constant time.
+    """
+
+    def __init__(self, load: Callable[[], list[dict[str, Any]]], ttl: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._load, self._ttl, self._clock = load, ttl, clock
+        self._rows: list[dict[str, Any]] = []
+        self._loaded_at: float | None = None
+        self._lock = threading.Lock()
+
+    def _current(self) -> list[dict[str, Any]]:
+        with self._lock:
+            now = self._clock()
+            if self._loaded_at is None or now - self._loaded_at >= self._ttl:
+                self._rows = self._load()
+                self._loaded_at = now
+            return self._rows
+
+    def principal(self, token: str) -> Principal | None:
+        """The principal of ``token``, or None when no stored token matches."""
+        digest = hash_token(token)
+        found: Principal | None = None
+        for row in self._current():
+            # no early exit: the time taken does not depend on which row matches
+            if hmac.compare_digest(digest, str(row["hash"])) and row["role"] in ROLES:
+                found = Principal(name=row["name"], role=row["role"])
+        return found
