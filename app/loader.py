@@ -20,14 +20,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from neo4j import Driver, ManagedTransaction
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
@@ -35,33 +33,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from analysis.travel import NL_LAT_RANGE, NL_LON_RANGE
 from app.db import translate_errors
 from app.localdb import PROJECT_ROOT
+from app.vocabulary import (
+    CARE_LEVEL_LABELS,
+    HOSPITAL_KIND_LABELS,
+    CareLevel,
+    Confidence,
+    HospitalKind,
+    LoadMode,
+    MemberRole,
+    NetworkScope,
+)
 
 __all__ = ["FILES", "LoadError", "LoadSummary", "Problem", "SEED_DIR", "load_directory",
            "read_directory", "seed_loaded"]
 
 SEED_DIR = PROJECT_ROOT / "graph" / "seed"
 BATCH = 2000
-
-Confidence = Literal["found", "recalled", "modelled"]
-
-
-class Kind(StrEnum):
-    umc = "umc"
-    categorical = "categorical"
-    topclinical = "topclinical"
-    general = "general"
-
-
-class Level(StrEnum):
-    basic = "basic"
-    network = "network"
-    expert = "expert"
-
-
-# Secondary labels so Neo4j Browser (GRASS styles by label) can colour by kind and level.
-KIND_LABELS = {Kind.umc: "Umc", Kind.categorical: "Categorical",
-               Kind.topclinical: "Topclinical", Kind.general: "General"}
-LEVEL_LABELS = {Level.basic: "Basic", Level.network: "NetworkCare", Level.expert: "Expert"}
 
 
 class Row(BaseModel):
@@ -105,20 +92,20 @@ class HospitalRow(Located):
     organisation: str = Field(min_length=1)
     city: str = Field(min_length=1)
     province: str = Field(min_length=1)
-    kind: Kind
+    kind: HospitalKind
     region: str = Field(min_length=1)
 
 
 class NetworkRow(Row):
     id: str = Field(min_length=1)
     name: str = Field(min_length=1)
-    scope: Literal["regional", "national", "tumour"]
+    scope: NetworkScope
 
 
 class MemberRow(Row):
     network: str = Field(min_length=1)
     hospital: str = Field(min_length=1)
-    role: Literal["hub", "member", "expert_centre"]
+    role: MemberRole
 
 
 class NetworkRegionRow(Row):
@@ -131,7 +118,7 @@ class CareTypeRow(Row):
     name: str = Field(min_length=1)
     tumour: str = Field(min_length=1)
     modality: str = Field(min_length=1)
-    level: Level
+    level: CareLevel
     min_volume: int | None = Field(default=None, ge=0)
     norm_year: int | None = Field(default=None, ge=1990, le=2100)
     norm_source: str | None = None
@@ -386,7 +373,7 @@ def _read_file(path: Path, spec: FileSpec,
     return rows, lines
 
 
-def read_directory(directory: Path | str | None = None, *, mode: str = "replace",
+def read_directory(directory: Path | str | None = None, *, mode: LoadMode = LoadMode.REPLACE,
                    known_ids: dict[str, set[str]] | None = None) -> Dataset:
     """Read and validate every file of ``directory``; raise :class:`LoadError` listing all
     problems. ``known_ids`` (label file -> ids already in the database) resolves references
@@ -402,7 +389,7 @@ def read_directory(directory: Path | str | None = None, *, mode: str = "replace"
     for spec in FILES:
         path = directory / spec.name
         if not path.exists():
-            if spec.required and mode == "replace":
+            if spec.required and mode == LoadMode.REPLACE:
                 problems.append(Problem(spec.name, 0, "", f"required file is missing in "
                                                           f"{directory}"))
             continue
@@ -485,17 +472,14 @@ WITH DISTINCT h, r
 MATCH (g:Region {id: r.region})
 MERGE (h)-[:IN_REGION]->(g)
 """
-REMOVE_KIND_LABELS = """
-UNWIND $ids AS id
-MATCH (h:Hospital {id: id})
-REMOVE h:Umc:Categorical:Topclinical:General
+# One statement per node type sets the secondary label of each row (dynamic labels, Neo4j
+# >= 5.24); $labels and every row's label come from app.vocabulary, never from file text.
+SET_KIND_LABEL = """
+UNWIND $rows AS r
+MATCH (h:Hospital {id: r.id})
+REMOVE h:$($labels)
+SET h:$(r.label)
 """
-SET_KIND_LABEL = {
-    Kind.umc: "UNWIND $ids AS id MATCH (h:Hospital {id: id}) SET h:Umc",
-    Kind.categorical: "UNWIND $ids AS id MATCH (h:Hospital {id: id}) SET h:Categorical",
-    Kind.topclinical: "UNWIND $ids AS id MATCH (h:Hospital {id: id}) SET h:Topclinical",
-    Kind.general: "UNWIND $ids AS id MATCH (h:Hospital {id: id}) SET h:General",
-}
 MERGE_NETWORKS = """
 UNWIND $rows AS r
 MERGE (n:Network {id: r.id})
@@ -509,16 +493,12 @@ SET c.name = r.name, c.tumour = r.tumour, c.modality = r.modality, c.level = r.l
     c.annual_cases = r.annual_cases, c.cases_source = r.cases_source, c.source = r.source,
     c.confidence = r.confidence
 """
-REMOVE_LEVEL_LABELS = """
-UNWIND $ids AS id
-MATCH (c:CareType {id: id})
-REMOVE c:Basic:NetworkCare:Expert
+SET_LEVEL_LABEL = """
+UNWIND $rows AS r
+MATCH (c:CareType {id: r.id})
+REMOVE c:$($labels)
+SET c:$(r.label)
 """
-SET_LEVEL_LABEL = {
-    Level.basic: "UNWIND $ids AS id MATCH (c:CareType {id: id}) SET c:Basic",
-    Level.network: "UNWIND $ids AS id MATCH (c:CareType {id: id}) SET c:NetworkCare",
-    Level.expert: "UNWIND $ids AS id MATCH (c:CareType {id: id}) SET c:Expert",
-}
 MERGE_AREAS = """
 UNWIND $rows AS r
 MERGE (a:Area {id: r.id})
@@ -649,7 +629,7 @@ WRITES: tuple[tuple[str, str], ...] = (
 @dataclass(frozen=True)
 class LoadSummary:
     directory: str
-    mode: str
+    mode: LoadMode
     rows: dict[str, int]
     seconds: float
     by_confidence: dict[str, int]
@@ -669,17 +649,10 @@ def _batches(items: list[Any], size: int = BATCH) -> Iterable[list[Any]]:
         yield items[start:start + size]
 
 
-def _progress(done: int, total: int, label: str) -> None:
-    width = 30
-    filled = int(width * done / total) if total else width
-    print(f"\r[oncoregio load] [{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
-          f"batches {label:<24}", end="" if done < total else "\n", file=sys.stderr, flush=True)
-
-
-def _write(tx: ManagedTransaction, data: Dataset, mode: str,
+def _write(tx: ManagedTransaction, data: Dataset, mode: LoadMode,
            report: Callable[[int, str], None]) -> None:
     """Unit of work for ``execute_write``: safe to run again on a retry."""
-    if mode == "replace":
+    if mode == LoadMode.REPLACE:
         tx.run(DELETE_DATASET).consume()
     done = 0
     for name, query in WRITES:
@@ -695,17 +668,15 @@ def _write(tx: ManagedTransaction, data: Dataset, mode: str,
             report(done, name)
     hospitals = data.rows.get("hospitals.csv", [])
     if hospitals:
-        tx.run(REMOVE_KIND_LABELS, ids=[h.id for h in hospitals]).consume()  # type: ignore[attr-defined]
-        for kind, query in SET_KIND_LABEL.items():
-            ids = [h.id for h in hospitals if h.kind == kind]  # type: ignore[attr-defined]
-            tx.run(query, ids=ids).consume()
+        tx.run(SET_KIND_LABEL, labels=list(HOSPITAL_KIND_LABELS.values()),
+               rows=[{"id": h.id, "label": HOSPITAL_KIND_LABELS[h.kind]}  # type: ignore[attr-defined]
+                     for h in hospitals]).consume()
     care_types = data.rows.get("care_types.csv", [])
     if care_types:
-        tx.run(REMOVE_LEVEL_LABELS, ids=[c.id for c in care_types]).consume()  # type: ignore[attr-defined]
-        for level, query in SET_LEVEL_LABEL.items():
-            ids = [c.id for c in care_types if c.level == level]  # type: ignore[attr-defined]
-            tx.run(query, ids=ids).consume()
-    tx.run(MERGE_DATASET, directory=str(data.directory), checksum=data.checksum, mode=mode,
+        tx.run(SET_LEVEL_LABEL, labels=list(CARE_LEVEL_LABELS.values()),
+               rows=[{"id": c.id, "label": CARE_LEVEL_LABELS[c.level]}  # type: ignore[attr-defined]
+                     for c in care_types]).consume()
+    tx.run(MERGE_DATASET, directory=str(data.directory), checksum=data.checksum, mode=mode.value,
            files=sorted(data.rows)).consume()
 
 
@@ -716,18 +687,25 @@ def known_ids(driver: Driver, database: str) -> dict[str, set[str]]:
 
 
 def load_directory(driver: Driver, database: str, directory: Path | str | None = None, *,
-                   mode: str = "replace", progress: bool = False) -> LoadSummary:
-    """Validate ``directory`` fully, then write it in one transaction (see module doc)."""
-    if mode not in {"replace", "update"}:
-        raise ValueError(f"mode must be 'replace' or 'update', not {mode!r}")
+                   mode: LoadMode | str = LoadMode.REPLACE,
+                   progress: Callable[[int, int, str], None] | None = None) -> LoadSummary:
+    """Validate ``directory`` fully, then write it in one transaction (see module doc).
+
+    ``progress(done, total, file)`` is called after each written batch (``total`` batches in
+    all); on a driver retry the count starts again from zero.
+    """
+    try:
+        mode = LoadMode(mode)
+    except ValueError:
+        raise ValueError(f"mode must be one of {', '.join(LoadMode)}, not {mode!r}") from None
     started = time.monotonic()
-    known = known_ids(driver, database) if mode == "update" else None
+    known = known_ids(driver, database) if mode == LoadMode.UPDATE else None
     data = read_directory(directory, mode=mode, known_ids=known)
     total = sum(max(1, -(-len(v) // BATCH)) if v else 0 for v in data.rows.values())
 
     def report(done: int, label: str) -> None:
-        if progress:
-            _progress(done, total, label)
+        if progress is not None:
+            progress(done, total, label)
 
     with translate_errors(), driver.session(database=database) as session:
         session.execute_write(_write, data, mode, report)

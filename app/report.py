@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import neo4j
 from neo4j import Driver
 
 from app.db import translate_errors
 
-__all__ = ["data_report"]
+__all__ = ["DataReport", "data_report"]
 
 REGION_REPORT = """
 MATCH (g:Region)
@@ -34,29 +37,20 @@ ORDER BY c.level, c.id
 """
 
 
-def data_report(driver: Driver, database: str) -> str:
-    """A plain-text report for the terminal."""
+@dataclass(frozen=True)
+class DataReport:
+    """Per region: hospitals, areas, population, networks and providers per care type; per
+    care type: level, providers, norm, national cases, summed volume, providers below norm."""
+
+    regions: list[dict[str, Any]]
+    care_types: list[dict[str, Any]]
+
+
+def data_report(driver: Driver, database: str) -> DataReport:
+    """What is in the graph, read in one go for the terminal report."""
     with translate_errors():
         regions, _, _ = driver.execute_query(REGION_REPORT, database_=database,
                                              routing_=neo4j.RoutingControl.READ)
         care, _, _ = driver.execute_query(CARE_TYPE_REPORT, database_=database,
                                           routing_=neo4j.RoutingControl.READ)
-    out = ["REGIONS", f"{'region':<14}{'name':<26}{'hospitals':>10}{'areas':>7}"
-                      f"{'population':>12}  networks"]
-    for r in regions:
-        out.append(f"{r['id']:<14}{r['name'][:25]:<26}{r['hospitals']:>10}{r['areas']:>7}"
-                   f"{r['population']:>12,}  {', '.join(r['networks'])}")
-    out.append("")
-    out.append("PROVIDERS PER CARE TYPE IN EACH REGION")
-    for r in regions:
-        out.append(f"  {r['id']}: " + ", ".join(r["providers"]))
-    out.append("")
-    out.append("CARE TYPES")
-    out.append(f"{'care type':<32}{'level':<9}{'providers':>10}{'norm':>6}{'cases/yr':>10}"
-               f"{'volume':>9}{'below norm':>12}")
-    for c in care:
-        norm = "-" if c["norm"] is None else str(c["norm"])
-        vol = "-" if c["volume"] is None else f"{c['volume']:.0f}"
-        out.append(f"{c['id']:<32}{c['level']:<9}{c['providers']:>10}{norm:>6}"
-                   f"{c['cases']:>10}{vol:>9}{c['below_norm']:>12}")
-    return "\n".join(out)
+    return DataReport([r.data() for r in regions], [c.data() for c in care])

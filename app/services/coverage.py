@@ -18,6 +18,7 @@ from analysis.coverage import (
 from app.errors import NotFound
 from app.repository.snapshot import Snapshot
 from app.services.numbers import figure
+from app.vocabulary import CareLevel
 
 __all__ = ["care_type_concentration", "coverage_matrix", "gaps", "region_coverage_rows"]
 
@@ -100,7 +101,7 @@ def gaps(snap: Snapshot, minutes: float, limit: int) -> dict[str, Any]:
     region_gaps.sort(key=lambda r: (-r["population"], r["region"], r["care_type"]))
     area_gaps = []
     for c, ct in sorted(snap.care_types.items()):
-        if ct["level"] != "expert":
+        if ct["level"] != CareLevel.EXPERT:
             continue
         mask = snap.provider_mask(snap.providers.get(c, set()))
         for a in worst_areas(nearest(snap.minutes, mask), snap.population, threshold=minutes,

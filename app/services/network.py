@@ -21,6 +21,7 @@ from analysis.network import (
 from app.repository.snapshot import Snapshot
 from app.schemas import ScenarioPublic
 from app.services.numbers import figure
+from app.vocabulary import CareLevel
 
 __all__ = ["analyse_centrality", "analyse_communities", "analyse_resilience", "flow_graph",
            "flow_rows"]
@@ -42,9 +43,10 @@ def flow_graph(snap: Snapshot, scenario: ScenarioPublic | None = None) -> nx.DiG
     ``scenario``, at the centre the scenario allocates the area to.
     """
     total = float(snap.population.sum()) or 1.0
-    care = [c for c, v in sorted(snap.care_types.items()) if v["level"] in ("network", "expert")]
+    care = [c for c, v in sorted(snap.care_types.items())
+            if v["level"] in (CareLevel.NETWORK, CareLevel.EXPERT)]
     basic = set().union(*(snap.providers.get(c, set()) for c, v in snap.care_types.items()
-                          if v["level"] == "basic"))
+                          if v["level"] == CareLevel.BASIC))
     demand = {c: snap.population * (snap.care_types[c]["annual_cases"] / total) for c in care}
     allocation = None
     if scenario is not None and scenario.care_type in demand:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
 
 from app.api.deps import (
@@ -28,6 +26,7 @@ from app.schemas import (
     RegionPublic,
     RegionSummary,
 )
+from app.vocabulary import CareLevel, HospitalKind, NetworkScope
 
 NOT_FOUND: Responses = {404: {"description": "unknown id (problem+json)"},
              422: {"description": "malformed id (problem+json)"},
@@ -58,7 +57,7 @@ def read_region(region_id: IdPath, driver: DriverDep, db: DatabaseDep) -> Region
 @hospitals.get("", response_model=Page[HospitalSummary], responses=LIST)
 def list_hospitals(driver: DriverDep, db: DatabaseDep, region: IdQuery = None,
                    care_type: IdQuery = None,
-                   kind: Literal["umc", "categorical", "topclinical", "general"] | None = None,
+                   kind: HospitalKind | None = None,
                    network: IdQuery = None, limit: LimitDep = 200,
                    offset: OffsetDep = 0) -> Page[HospitalSummary]:
     """List hospital locations, filtered by region, care type provided, kind or network."""
@@ -76,7 +75,7 @@ def read_hospital(hospital_id: IdPath, driver: DriverDep, db: DatabaseDep) -> Ho
 
 @networks.get("", response_model=Page[NetworkSummary], responses=LIST)
 def list_networks(driver: DriverDep, db: DatabaseDep,
-                  scope: Literal["regional", "national", "tumour"] | None = None,
+                  scope: NetworkScope | None = None,
                   limit: LimitDep = 100, offset: OffsetDep = 0) -> Page[NetworkSummary]:
     """List the oncology networks with member count, covered regions and care types."""
     data, count = repo.list_networks(driver, db, scope=scope, limit=limit, offset=offset)
@@ -91,7 +90,7 @@ def read_network(network_id: IdPath, driver: DriverDep, db: DatabaseDep) -> Netw
 
 @care_types.get("", response_model=Page[CareTypeSummary], responses=LIST)
 def list_care_types(driver: DriverDep, db: DatabaseDep,
-                    level: Literal["basic", "network", "expert"] | None = None,
+                    level: CareLevel | None = None,
                     limit: LimitDep = 100, offset: OffsetDep = 0) -> Page[CareTypeSummary]:
     """List care types with level, minimum-volume norm, national cases and provider count."""
     data, count = repo.list_care_types(driver, db, level=level, limit=limit, offset=offset)

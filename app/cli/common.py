@@ -1,0 +1,115 @@
+"""What every command shares: the consoles, the database connection, and the one error line.
+
+Commands raise; :func:`error_line` turns every expected failure into one line for stderr (and an
+exit code), so no command ever ends in a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from neo4j import Driver
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from typer.exceptions import TyperException
+
+from app.db import DatabaseUnavailable
+from app.errors import InvalidInput, NotFound
+from app.loader import LoadError
+from app.localdb import LocalDbError
+
+__all__ = ["CliError", "Connection", "connect", "err", "error_line", "out", "print_error"]
+
+# soft_wrap: a long line stays one line (the tests and the user's grep count on it)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+# exit codes: 1 unexpected, 2 invalid input (as click), 3 database unavailable
+EXIT_INVALID = 2
+EXIT_UNAVAILABLE = 3
+
+
+class CliError(Exception):
+    """A failure the user can act on; ``str(e)`` is the line printed, ``details`` follow it."""
+
+    def __init__(self, message: str, *, code: int = EXIT_INVALID,
+                 details: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = details or []
+
+
+@dataclass(frozen=True)
+class Connection:
+    driver: Driver
+    database: str
+    uri: str
+
+
+@contextmanager
+def connect() -> Iterator[Connection]:
+    """The process's driver for the configured Neo4j, checked before any command uses it."""
+    from app.db import create_driver, translate_errors
+    from app.settings import get_settings
+
+    get_settings.cache_clear()
+    settings = get_settings()
+    driver = create_driver(settings)
+    try:
+        with translate_errors():
+            driver.verify_connectivity()
+        yield Connection(driver, settings.neo4j_database, settings.neo4j_uri)
+    except DatabaseUnavailable as e:
+        raise CliError(f"{e} at {settings.neo4j_uri}: start it with `oncoregio db start` or "
+                       "point NEO4J_URI at a running server", code=EXIT_UNAVAILABLE) from e
+    finally:
+        driver.close()
+
+
+def _validation_line(e: ValidationError) -> str:
+    parts = []
+    for problem in e.errors():
+        where = ".".join(str(p) for p in problem["loc"])
+        message = problem["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "invalid input: " + "; ".join(parts)
+
+
+def error_line(e: BaseException) -> tuple[str, list[str], int]:
+    """The one line (plus any detail lines) and exit code for a failed command."""
+    if isinstance(e, CliError):
+        return str(e), e.details, e.code
+    if isinstance(e, TyperException):  # typer's usage errors: unknown option, bad value ...
+        ctx = getattr(e, "ctx", None)
+        if ctx is None:
+            return e.format_message(), [], e.exit_code
+        where = ctx.command_path
+        message = e.format_message().replace("Value error, ", "")
+        return f"{where}: {message} (see `{where} --help`)", [], e.exit_code
+    if isinstance(e, LoadError):
+        return (f"{len(e.problems)} problem(s) in the data; nothing was written",
+                [str(p) for p in e.problems], EXIT_INVALID)
+    if isinstance(e, DatabaseUnavailable):
+        return str(e), [], EXIT_UNAVAILABLE
+    if isinstance(e, ValidationError):
+        return _validation_line(e), [], EXIT_INVALID
+    if isinstance(e, InvalidInput | NotFound):
+        return str(e), [], EXIT_INVALID
+    if isinstance(e, LocalDbError):
+        first, *rest = str(e).splitlines() or [""]
+        return first, rest, 1
+    if isinstance(e, OSError):
+        return f"{e.strerror or e}{f': {e.filename}' if e.filename else ''}", [], 1
+    return f"unexpected {type(e).__name__}: {e}", [], 1
+
+
+def print_error(e: BaseException) -> int:
+    """Print the error line (red ``error:``) and its details on stderr; return the exit code."""
+    line, details, code = error_line(e)
+    err.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
+    for detail in details:
+        err.print(f"  {escape(detail)}", highlight=False, style="dim")
+    return code

@@ -1,0 +1,111 @@
+"""``oncoregio schema``, ``load`` and ``report``: the graph's schema and data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from app.cli.common import Connection, connect, err, out
+from app.loader import LoadSummary
+from app.vocabulary import LoadMode
+
+__all__ = ["install_schema", "load_data", "print_load_summary", "register"]
+
+
+def install_schema(c: Connection) -> None:
+    """Apply the schema file and say how many statements ran."""
+    from app.schema import apply_schema
+
+    n = apply_schema(c.driver, c.database)
+    out.print(f"schema: {n} statements applied to {c.uri}", highlight=False)
+
+
+def schema() -> None:
+    """Apply graph/schema.cypher (idempotent)."""
+    with connect() as c:
+        install_schema(c)
+
+
+def load_data(c: Connection, directory: Path | None, mode: LoadMode, *,
+              quiet: bool) -> LoadSummary:
+    """Validate and load ``directory`` with a progress bar on stderr (none when ``quiet``)."""
+    from app.loader import load_directory
+
+    columns = (TextColumn("[bold]load[/]"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("batches  {task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err, disable=quiet) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, file: str) -> None:
+            bar.update(task, completed=done, total=total, description=file)
+
+        return load_directory(c.driver, c.database, directory, mode=mode, progress=progress)
+
+
+def print_load_summary(summary: LoadSummary) -> None:
+    total = sum(summary.rows.values())
+    table = Table(title=f"loaded {total:,} rows from {summary.directory} ({summary.mode}) in "
+                        f"{summary.seconds:.2f} s", title_justify="left")
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    for name, n in summary.rows.items():
+        table.add_row(name, f"{n:,}")
+    out.print(table)
+    shares = ", ".join(f"{k} {v / total:.0%}" for k, v in sorted(summary.by_confidence.items()))
+    out.print(f"confidence: {shares}", highlight=False)
+
+
+def load(directory: Annotated[Path | None, typer.Argument(
+             help="folder with the CSV files (default graph/seed)", show_default=False,
+             exists=True, file_okay=False)] = None,
+         mode: Annotated[LoadMode, typer.Option(
+             help="replace the whole dataset, or merge the given files into it")
+         ] = LoadMode.REPLACE,
+         quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False) -> None:
+    """Validate a data folder fully, then load it in one transaction (default: graph/seed)."""
+    with connect() as c:
+        summary = load_data(c, directory, mode, quiet=quiet)
+    print_load_summary(summary)
+
+
+def report() -> None:
+    """Print the data report: regions, care types, providers, norms."""
+    from app.report import data_report
+
+    with connect() as c:
+        data = data_report(c.driver, c.database)
+    regions = Table(title="Regions", title_justify="left")
+    for name, justify in (("region", "left"), ("name", "left"), ("hospitals", "right"),
+                          ("areas", "right"), ("population", "right"), ("networks", "left")):
+        regions.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for r in data.regions:
+        regions.add_row(r["id"], r["name"], str(r["hospitals"]), str(r["areas"]),
+                        f"{r['population']:,}", ", ".join(r["networks"]))
+    out.print(regions)
+    providers = Table(title="Providers per care type in each region", title_justify="left")
+    providers.add_column("region")
+    providers.add_column("care type providers")
+    for r in data.regions:
+        providers.add_row(r["id"], ", ".join(r["providers"]))
+    out.print(providers)
+    care = Table(title="Care types", title_justify="left")
+    care.add_column("care type")
+    care.add_column("level")
+    for name in ("providers", "norm", "cases/yr", "volume", "below norm"):
+        care.add_column(name, justify="right")
+    for ct in data.care_types:
+        care.add_row(ct["id"], ct["level"], str(ct["providers"]),
+                     "-" if ct["norm"] is None else str(ct["norm"]), f"{ct['cases']:,}",
+                     "-" if ct["volume"] is None else f"{ct['volume']:,.0f}",
+                     str(ct["below_norm"]))
+    out.print(care)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(schema)
+    app.command()(load)
+    app.command()(report)

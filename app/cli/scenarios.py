@@ -1,0 +1,134 @@
+"""``oncoregio scenario``: run a concentration scenario, store it, print a summary."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.markup import escape
+from rich.table import Table
+
+from app.cli.common import EXIT_INVALID, CliError, connect, out
+from app.vocabulary import CandidateSet, Method, Solver
+
+__all__ = ["print_scenario", "register", "scenario"]
+
+# ScenarioCreate field -> the option that sets it, so a validation error names the option
+OPTION_OF = {"care_type": "CARE_TYPE", "method": "--method", "centres": "-k/--centres",
+             "minutes": "--minutes", "keep": "--keep", "close": "--close",
+             "candidate_set": "--candidates", "min_volume": "--min-volume",
+             "apply_norm": "--norm", "capacity": "--capacity", "solver": "--solver",
+             "time_limit": "--time-limit", "name": "--name"}
+
+HospitalsOpt = Annotated[list[str] | None, typer.Option(
+    metavar="HOSPITAL", help="hospital id; repeat the option or separate ids by commas",
+    show_default=False)]
+
+
+def _ids(values: list[str] | None) -> list[str]:
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+def _invalid(e: ValidationError) -> CliError:
+    parts = []
+    for problem in e.errors():
+        field = ".".join(str(p) for p in problem["loc"][:1])
+        message = problem["msg"].removeprefix("Value error, ")
+        parts.append(f"{OPTION_OF.get(field, field)}: {message}" if field else message)
+    return CliError("invalid scenario: " + "; ".join(parts), code=EXIT_INVALID)
+
+
+def scenario(
+    care_type: Annotated[str, typer.Argument(help="care type id, e.g. pancreatic-resection")],
+    method: Annotated[Method, typer.Option(help="location model")] = Method.P_MEDIAN,
+    centres: Annotated[int | None, typer.Option(
+        "-k", "--centres", help="centres to open (all methods but set_covering)",
+        show_default=False)] = None,
+    minutes: Annotated[float, typer.Option(help="travel threshold T")] = 45.0,
+    keep: HospitalsOpt = None,
+    close: HospitalsOpt = None,
+    candidates: Annotated[CandidateSet, typer.Option(
+        help="which hospitals may become a centre")] = CandidateSet.PROVIDERS,
+    min_volume: Annotated[float | None, typer.Option(
+        help="patients/year each open centre must get", show_default=False)] = None,
+    norm: Annotated[bool, typer.Option("--norm",
+                                       help="apply the care type's volume norm")] = False,
+    capacity: Annotated[float | None, typer.Option(
+        help="patients/year per centre", show_default=False)] = None,
+    solver: Annotated[Solver, typer.Option()] = Solver.AUTO,
+    time_limit: Annotated[float, typer.Option(help="seconds")] = 60.0,
+    name: Annotated[str | None, typer.Option(show_default=False)] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run",
+                                          help="compute and print, do not store")] = False,
+) -> None:
+    """Run a concentration scenario, store it, print a summary."""
+    from app.repository.scenarios import save_scenario
+    from app.repository.snapshot import read_snapshot
+    from app.services.scenarios import ScenarioCreate, run_scenario
+
+    try:
+        req = ScenarioCreate(name=name, care_type=care_type, method=method.value,
+                             centres=centres, minutes=minutes, keep=_ids(keep),
+                             close=_ids(close), candidate_set=candidates.value,
+                             min_volume=min_volume, apply_norm=norm, capacity=capacity,
+                             solver=solver.value, time_limit=time_limit)
+    except ValidationError as e:
+        raise _invalid(e) from e
+    with connect() as c:
+        result = run_scenario(read_snapshot(c.driver, c.database), req)
+        if not dry_run:
+            save_scenario(c.driver, c.database, result)
+    print_scenario(result)
+
+
+def _f(x: float | None, fmt: str = ".1f") -> str:
+    return "-" if x is None else format(x, fmt)
+
+
+def print_scenario(s: dict[str, Any]) -> None:
+    """The scenario's headline figures and its centres as tables on stdout."""
+    h = s["headline"]
+    out.print(f"[bold]scenario {s['id']}[/]: {escape(s['name'])}", highlight=False)
+    out.print(f"{s['method']} for {s['care_type']}: {h['centres']} centres, status "
+              f"{h['status']} ({h['solver']}, gap {_f(h['gap'], '.2%')}, "
+              f"{_f(h['runtime_s'], '.2f')} s)", highlight=False)
+
+    figures = Table(title="Headline", title_justify="left")
+    figures.add_column("figure")
+    for column in ("today", "scenario", "change"):
+        figures.add_column(column, justify="right")
+    figures.add_row("objective", "", _f(h["objective"], ",.1f"), "")
+    figures.add_row("mean travel (min)", _f(h["mean_minutes_baseline"]), _f(h["mean_minutes"]),
+                    _f(h["mean_delta"], "+.1f"))
+    figures.add_row("p90 travel (min)", _f(s["baseline"]["p90"]), _f(h["p90_minutes"]),
+                    _f(h["p90_delta"], "+.1f"))
+    figures.add_row("share within T", _f(h["share_within_baseline"], ".1%"),
+                    _f(h["share_within"], ".1%"), "")
+    figures.add_row("travel CO2 (kg/yr)", _f(h["co2_kg_baseline"], ",.0f"),
+                    _f(h["co2_kg"], ",.0f"), _f(h["co2_kg_delta"], "+,.0f"))
+    out.print(figures)
+    out.print(f"patients/yr {_f(h['patients'], ',.0f')}, of whom "
+              f"{_f(h['patients_worse'], ',.0f')} travel > "
+              f"{s['parameters']['worse_threshold']:g} min longer; regions without a centre: "
+              f"{', '.join(s['regions_without_centre']) or 'none'}", highlight=False)
+
+    centres = Table(title="Centres", title_justify="left")
+    centres.add_column("centre")
+    centres.add_column("status")
+    for column in ("patients", "today", "mean min", "norm"):
+        centres.add_column(column, justify="right")
+    for c in sorted(s["centres"], key=lambda c: -(c["patients"] or 0)):
+        norm = "-" if c["meets_norm"] is None else ("ok" if c["meets_norm"] else
+                                                    "[red]BELOW[/]")
+        centres.add_row(escape(c["name"]), c["status"], _f(c["patients"], ",.0f"),
+                        _f(c["baseline_patients"], ",.0f"), _f(c["mean_minutes"]), norm)
+    out.print(centres)
+    if s["closing"]:
+        stops = (f"{escape(c['name'])} ({_f(c['baseline_patients'], ',.0f')})"
+                 for c in s["closing"])
+        out.print("stops: " + ", ".join(stops), highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(scenario)

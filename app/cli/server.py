@@ -1,0 +1,65 @@
+"""``oncoregio serve`` and ``up``: the HTTP API, alone or after database, schema and seed."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from app.cli.common import out
+
+__all__ = ["register"]
+
+HostOpt = Annotated[str, typer.Option(help="address to listen on")]
+PortOpt = Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")]
+
+
+def _serve(host: str, port: int) -> None:
+    import uvicorn
+
+    from app.main import create_app
+
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
+    """Run the HTTP API."""
+    _serve(host, port)
+
+
+def up(host: HostOpt = "127.0.0.1", port: PortOpt = 8000,
+       reload: Annotated[bool, typer.Option("--reload", help="reload the seed data")] = False
+       ) -> None:
+    """Start everything: local database (unless NEO4J_URI is set), schema, seed, API."""
+    from app import localdb
+    from app.cli.analysis import store_flows
+    from app.cli.common import connect
+    from app.cli.data import install_schema, load_data, print_load_summary
+    from app.cli.database import print_connect
+    from app.loader import seed_loaded
+    from app.vocabulary import LoadMode
+
+    if "NEO4J_URI" in os.environ:
+        out.print(f"using your own Neo4j at {os.environ['NEO4J_URI']} (NEO4J_URI is set)",
+                  highlight=False)
+    else:
+        inst = localdb.instance("dev")
+        localdb.start(inst)
+        print_connect(inst)
+    with connect() as c:
+        install_schema(c)
+        if seed_loaded(c.driver, c.database) and not reload:
+            out.print("seed data already loaded (use `oncoregio load` to reload or replace it)",
+                      highlight=False)
+        else:
+            print_load_summary(load_data(c, None, LoadMode.REPLACE, quiet=False))
+            store_flows(c)
+    out.print(f"API on http://{host}:{port}/docs ; guide: :play http://127.0.0.1:{port}/guide "
+              "in Neo4j Browser", highlight=False)
+    _serve(host, port)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command()(up)
