@@ -33,8 +33,10 @@ def _ids(values: list[str] | None) -> list[str]:
 def _invalid(e: ValidationError) -> CliError:
     parts = []
     for problem in e.errors():
-        field = ".".join(str(p) for p in problem["loc"][:1])
         message = problem["msg"].removeprefix("Value error, ")
+        # a whole-model check has no location: the field it names comes first in its message
+        field = (str(problem["loc"][0]) if problem["loc"] else
+                 next((f for f in OPTION_OF if message.startswith(f"{f} ")), ""))
         parts.append(f"{OPTION_OF.get(field, field)}: {message}" if field else message)
     return CliError("invalid scenario: " + "; ".join(parts), code=EXIT_INVALID)
 
