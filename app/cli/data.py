@@ -37,13 +37,19 @@ def load_data(c: Connection, directory: Path | None, mode: LoadMode, *,
 
     columns = (TextColumn("[bold]load[/]"), BarColumn(), MofNCompleteColumn(),
                TextColumn("batches  {task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=err, disable=quiet) as bar:
-        task = bar.add_task("", total=None)
+    bar = Progress(*columns, console=err, disable=quiet)
+    task = bar.add_task("", total=None, start=False)
 
-        def progress(done: int, total: int, file: str) -> None:
-            bar.update(task, completed=done, total=total, description=file)
+    def progress(done: int, total: int, file: str) -> None:
+        if not bar.live.is_started:  # shown from the first write: validation comes first
+            bar.start()
+            bar.start_task(task)
+        bar.update(task, completed=done, total=total, description=file)
 
+    try:
         return load_directory(c.driver, c.database, directory, mode=mode, progress=progress)
+    finally:
+        bar.stop()
 
 
 def print_load_summary(summary: LoadSummary) -> None:
