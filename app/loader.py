@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from analysis.travel import NL_LAT_RANGE, NL_LON_RANGE
 from app.db import translate_errors
-from app.localdb import PROJECT_ROOT
+from app.resources import SEED_DIR
 from app.vocabulary import (
     CARE_LEVEL_LABELS,
     HOSPITAL_KIND_LABELS,
@@ -47,7 +47,6 @@ from app.vocabulary import (
 __all__ = ["FILES", "LoadError", "LoadSummary", "Problem", "SEED_DIR", "load_directory",
            "read_directory", "seed_loaded"]
 
-SEED_DIR = PROJECT_ROOT / "graph" / "seed"
 BATCH = 2000
 
 

@@ -7,11 +7,9 @@ from pathlib import Path
 from neo4j import Driver
 
 from app.db import translate_errors
-from app.localdb import PROJECT_ROOT
+from app.resources import SCHEMA_FILE
 
 __all__ = ["SCHEMA_FILE", "apply_schema", "schema_statements"]
-
-SCHEMA_FILE = PROJECT_ROOT / "graph" / "schema.cypher"
 
 
 def schema_statements(path: Path = SCHEMA_FILE) -> list[str]:
