@@ -2,12 +2,12 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /srv/oncoregio
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py MANIFEST.in README.md ./
 COPY app ./app
 COPY analysis ./analysis
 COPY graph ./graph
-# editable: the app finds graph/ (schema, seed, Browser guide) beside its own source
-RUN pip install --no-cache-dir -e . && useradd --create-home oncoregio
+# a normal install: the wheel carries graph/ (schema, seed, Browser guide) as app/graph
+RUN pip install --no-cache-dir . && rm -rf build && useradd --create-home oncoregio
 USER oncoregio
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=5s --retries=12 \
