@@ -42,7 +42,8 @@ def _invalid(e: ValidationError) -> CliError:
 
 
 def scenario(
-    care_type: Annotated[str, typer.Argument(help="care type id, e.g. pancreatic-resection")],
+    care_type: Annotated[str, typer.Argument(metavar="CARE_TYPE",
+                                             help="care type id, e.g. pancreatic-resection")],
     method: Annotated[Method, typer.Option(help="location model")] = Method.P_MEDIAN,
     centres: Annotated[int | None, typer.Option(
         "-k", "--centres", help="centres to open (all methods but set_covering)",
