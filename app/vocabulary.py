@@ -15,6 +15,7 @@ from typing import LiteralString
 __all__ = [
     "CARE_LEVEL_LABELS",
     "HOSPITAL_KIND_LABELS",
+    "Allocation",
     "CandidateSet",
     "CareLevel",
     "Confidence",
@@ -78,12 +79,21 @@ class LoadMode(StrEnum):
 
 
 class Method(StrEnum):
-    """Location-allocation model of a scenario."""
+    """Location-allocation model of a scenario (``*_choice``: optimised under patient choice)."""
 
     P_MEDIAN = "p_median"
     MAX_COVERING = "max_covering"
     SET_COVERING = "set_covering"
     P_CENTRE = "p_centre"
+    P_MEDIAN_CHOICE = "p_median_choice"
+    MAX_COVERING_CHOICE = "max_covering_choice"
+
+
+class Allocation(StrEnum):
+    """How patients reach the open centres: the nearest, or by a patient-choice (logit) model."""
+
+    NEAREST = "nearest"
+    CHOICE = "choice"
 
 
 class Solver(StrEnum):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from app.cli.common import Connection, connect, out
+from app.repository.snapshot import Snapshot
+from app.schemas import ScenarioPublic
 
 __all__ = ["app", "store_flows"]
 
@@ -21,7 +23,7 @@ ScenarioOpt = Annotated[str | None, typer.Option(
 LimitOpt = Annotated[int, typer.Option(min=1, help="rows per table")]
 
 
-def _inputs(c: Connection, scenario_id: str | None) -> tuple[Any, dict[str, Any] | None]:
+def _inputs(c: Connection, scenario_id: str | None) -> tuple[Snapshot, ScenarioPublic | None]:
     from app.repository.scenarios import get_scenario
     from app.repository.snapshot import read_snapshot
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -10,7 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from app.cli.common import EXIT_INVALID, CliError, connect, out
-from app.vocabulary import CandidateSet, Method, Solver
+from app.schemas import ScenarioPublic
+from app.vocabulary import Allocation, CandidateSet, Method, Solver
 
 __all__ = ["print_scenario", "register", "scenario"]
 
@@ -19,7 +20,9 @@ OPTION_OF = {"care_type": "CARE_TYPE", "method": "--method", "centres": "-k/--ce
              "minutes": "--minutes", "keep": "--keep", "close": "--close",
              "candidate_set": "--candidates", "min_volume": "--min-volume",
              "apply_norm": "--norm", "capacity": "--capacity", "solver": "--solver",
-             "time_limit": "--time-limit", "name": "--name"}
+             "time_limit": "--time-limit", "name": "--name", "regions": "--region",
+             "cross_border": "--cross-border", "allocation": "--allocation",
+             "choice_model": "--choice-model"}
 
 HospitalsOpt = Annotated[list[str] | None, typer.Option(
     metavar="HOSPITAL", help="hospital id; repeat the option or separate ids by commas",
@@ -62,20 +65,35 @@ def scenario(
     solver: Annotated[Solver, typer.Option()] = Solver.AUTO,
     time_limit: Annotated[float, typer.Option(help="seconds")] = 60.0,
     name: Annotated[str | None, typer.Option(show_default=False)] = None,
+    region: Annotated[list[str] | None, typer.Option(
+        metavar="REGION", help="scope: region whose patients the scenario is for (repeat or "
+        "separate by commas; default the whole country)", show_default=False)] = None,
+    cross_border: Annotated[bool, typer.Option(
+        "--cross-border/--no-cross-border",
+        help="with --region: providers outside the scope stay open and reachable")] = True,
+    allocation: Annotated[Allocation, typer.Option(
+        help="patients go to the nearest open centre, or choose (needs --choice-model)")
+    ] = Allocation.NEAREST,
+    choice_model: Annotated[str | None, typer.Option(
+        metavar="ID", help="stored choice model for --allocation choice",
+        show_default=False)] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run",
                                           help="compute and print, do not store")] = False,
 ) -> None:
     """Run a concentration scenario, store it, print a summary."""
     from app.repository.scenarios import save_scenario
     from app.repository.snapshot import read_snapshot
-    from app.services.scenarios import ScenarioCreate, run_scenario
+    from app.schemas import ScenarioCreate
+    from app.services.scenarios import run_scenario
 
     try:
         req = ScenarioCreate(name=name, care_type=care_type, method=method.value,
                              centres=centres, minutes=minutes, keep=_ids(keep),
                              close=_ids(close), candidate_set=candidates.value,
                              min_volume=min_volume, apply_norm=norm, capacity=capacity,
-                             solver=solver.value, time_limit=time_limit)
+                             solver=solver.value, time_limit=time_limit,
+                             regions=_ids(region) or None, cross_border=cross_border,
+                             allocation=allocation.value, choice_model=choice_model)
     except ValidationError as e:
         raise _invalid(e) from e
     with connect() as c:
@@ -89,47 +107,44 @@ def _f(x: float | None, fmt: str = ".1f") -> str:
     return "-" if x is None else format(x, fmt)
 
 
-def print_scenario(s: dict[str, Any]) -> None:
+def print_scenario(s: ScenarioPublic) -> None:
     """The scenario's headline figures and its centres as tables on stdout."""
-    h = s["headline"]
-    out.print(f"[bold]scenario {s['id']}[/]: {escape(s['name'])}", highlight=False)
-    out.print(f"{s['method']} for {s['care_type']}: {h['centres']} centres, status "
-              f"{h['status']} ({h['solver']}, gap {_f(h['gap'], '.2%')}, "
-              f"{_f(h['runtime_s'], '.2f')} s)", highlight=False)
+    h = s.headline
+    out.print(f"[bold]scenario {s.id}[/]: {escape(s.name)}", highlight=False)
+    out.print(f"{s.method} for {s.care_type}: {h.centres} centres, status {h.status} "
+              f"({h.solver}, gap {_f(h.gap, '.2%')}, {_f(h.runtime_s, '.2f')} s)",
+              highlight=False)
 
     figures = Table(title="Headline", title_justify="left")
     figures.add_column("figure")
     for column in ("today", "scenario", "change"):
         figures.add_column(column, justify="right")
-    figures.add_row("objective", "", _f(h["objective"], ",.1f"), "")
-    figures.add_row("mean travel (min)", _f(h["mean_minutes_baseline"]), _f(h["mean_minutes"]),
-                    _f(h["mean_delta"], "+.1f"))
-    figures.add_row("p90 travel (min)", _f(s["baseline"]["p90"]), _f(h["p90_minutes"]),
-                    _f(h["p90_delta"], "+.1f"))
-    figures.add_row("share within T", _f(h["share_within_baseline"], ".1%"),
-                    _f(h["share_within"], ".1%"), "")
-    figures.add_row("travel CO2 (kg/yr)", _f(h["co2_kg_baseline"], ",.0f"),
-                    _f(h["co2_kg"], ",.0f"), _f(h["co2_kg_delta"], "+,.0f"))
+    figures.add_row("objective", "", _f(h.objective, ",.1f"), "")
+    figures.add_row("mean travel (min)", _f(h.mean_minutes_baseline), _f(h.mean_minutes),
+                    _f(h.mean_delta, "+.1f"))
+    figures.add_row("p90 travel (min)", _f(s.baseline.p90), _f(h.p90_minutes),
+                    _f(h.p90_delta, "+.1f"))
+    figures.add_row("share within T", _f(h.share_within_baseline, ".1%"),
+                    _f(h.share_within, ".1%"), "")
+    figures.add_row("travel CO2 (kg/yr)", _f(h.co2_kg_baseline, ",.0f"), _f(h.co2_kg, ",.0f"),
+                    _f(h.co2_kg_delta, "+,.0f"))
     out.print(figures)
-    out.print(f"patients/yr {_f(h['patients'], ',.0f')}, of whom "
-              f"{_f(h['patients_worse'], ',.0f')} travel > "
-              f"{s['parameters']['worse_threshold']:g} min longer; regions without a centre: "
-              f"{', '.join(s['regions_without_centre']) or 'none'}", highlight=False)
+    out.print(f"patients/yr {_f(h.patients, ',.0f')}, of whom {_f(h.patients_worse, ',.0f')} "
+              f"travel > {s.parameters.worse_threshold:g} min longer; regions without a "
+              f"centre: {', '.join(s.regions_without_centre) or 'none'}", highlight=False)
 
     centres = Table(title="Centres", title_justify="left")
     centres.add_column("centre")
     centres.add_column("status")
     for column in ("patients", "today", "mean min", "norm"):
         centres.add_column(column, justify="right")
-    for c in sorted(s["centres"], key=lambda c: -(c["patients"] or 0)):
-        norm = "-" if c["meets_norm"] is None else ("ok" if c["meets_norm"] else
-                                                    "[red]BELOW[/]")
-        centres.add_row(escape(c["name"]), c["status"], _f(c["patients"], ",.0f"),
-                        _f(c["baseline_patients"], ",.0f"), _f(c["mean_minutes"]), norm)
+    for c in sorted(s.centres, key=lambda c: -(c.patients or 0)):
+        norm = "-" if c.meets_norm is None else ("ok" if c.meets_norm else "[red]BELOW[/]")
+        centres.add_row(escape(c.name), c.status, _f(c.patients, ",.0f"),
+                        _f(c.baseline_patients, ",.0f"), _f(c.mean_minutes), norm)
     out.print(centres)
-    if s["closing"]:
-        stops = (f"{escape(c['name'])} ({_f(c['baseline_patients'], ',.0f')})"
-                 for c in s["closing"])
+    if s.closing:
+        stops = (f"{escape(c.name)} ({_f(c.baseline_patients, ',.0f')})" for c in s.closing)
         out.print("stops: " + ", ".join(stops), highlight=False)
 
 

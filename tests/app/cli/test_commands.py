@@ -9,7 +9,8 @@ from collections import Counter
 import pytest
 
 from app.repository.snapshot import read_snapshot
-from app.services.scenarios import ScenarioCreate, run_scenario
+from app.schemas import ScenarioCreate
+from app.services.scenarios import run_scenario
 from tests.app.cli.conftest import assert_one_error_line
 from tests.helpers import seed_rows
 
@@ -44,10 +45,10 @@ def test_scenario_prints_the_objective_run_scenario_computes(seeded, oncoregio_d
                                            apply_norm=True))
     objective = rows_starting(run.stdout, "objective")[0]
     assert float(objective[2].replace(",", "")) == pytest.approx(
-        expected["headline"]["objective"], abs=0.05)
+        expected.headline.objective, abs=0.05)
     centres = [r for r in (cells(line) for line in run.stdout.splitlines() if "│" in line)
                if len(r) == 6 and r[1] in ("kept", "new")]
-    assert sorted(r[0] for r in centres) == sorted(c["name"] for c in expected["centres"])
+    assert sorted(r[0] for r in centres) == sorted(c.name for c in expected.centres)
     # stored: the printed id is a Scenario in the graph with the same objective
     scenario_id = re.search(r"^scenario (\w+):", run.stdout, re.M)
     assert scenario_id is not None, run.stdout
