@@ -32,6 +32,8 @@ from pyproj import Transformer
 from shapely.geometry import MultiPoint, MultiPolygon, Polygon, box, shape
 from shapely.geometry.base import BaseGeometry
 
+from app.resources import GRAPH_DIR
+
 __all__ = [
     "OUTLINE_PATH",
     "RD_NEW",
@@ -48,7 +50,7 @@ __all__ = [
 
 WGS84 = "EPSG:4326"
 RD_NEW = "EPSG:28992"
-OUTLINE_PATH = Path(__file__).resolve().parents[1] / "graph" / "maps" / "netherlands.geojson"
+OUTLINE_PATH = GRAPH_DIR / "maps" / "netherlands.geojson"
 
 _LOCAL = threading.local()  # pyproj transformers are not safe to share between threads
 

@@ -55,8 +55,8 @@ def scenario(scenario_id: ScenarioOpt, out_file: OutOpt) -> None:
 
     fmt = _format(out_file)
     with connect() as c:
-        stored = get_scenario(c.driver, c.database, scenario_id).model_dump(mode="json")
-        body = pictures.scenario_map_picture(stored, read_snapshot(c.driver, c.database), fmt)
+        body = pictures.scenario_map_picture(get_scenario(c.driver, c.database, scenario_id),
+                                             read_snapshot(c.driver, c.database), fmt)
     _write(out_file, body)
 
 
@@ -68,6 +68,6 @@ def chart(scenario_id: ScenarioOpt, out_file: OutOpt) -> None:
 
     fmt = _format(out_file)
     with connect() as c:
-        stored = get_scenario(c.driver, c.database, scenario_id).model_dump(mode="json")
-        body = pictures.scenario_chart_picture(stored, fmt)
+        body = pictures.scenario_chart_picture(get_scenario(c.driver, c.database, scenario_id),
+                                               fmt)
     _write(out_file, body)

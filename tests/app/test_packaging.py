@@ -31,7 +31,8 @@ def test_wheel_carries_every_graph_file(tmp_path):
     # installed (unpacked) away from the checkout, the package finds its own copy and reads it
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    probe = ("import app.resources as r, app.schema as s, app.loader as l; "
+    probe = ("import app.resources as r, app.schema as s, app.loader as l, app.geo as g; "
+             "assert g.OUTLINE_PATH.is_file(), g.OUTLINE_PATH; "
              "print(r.GRAPH_DIR); print(len(s.schema_statements())); "
              "print(len(l.read_directory().rows))")
     run = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, "
