@@ -16,6 +16,7 @@ import typer
 
 from app.cli import analysis, data, database, maps, scenarios, server
 from app.cli.common import print_error
+from app.routing.cli import travel_app
 
 __all__ = ["app", "main"]
 
@@ -29,6 +30,7 @@ scenarios.register(app)
 app.add_typer(analysis.app, name="analysis")
 app.add_typer(maps.app, name="map")
 server.register(app)
+app.add_typer(travel_app, name="travel")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

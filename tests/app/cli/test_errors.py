@@ -7,7 +7,7 @@ import pytest
 from tests.app.cli.conftest import assert_one_error_line, run_oncoregio
 from tests.helpers import free_port
 
-GROUPS = ("db", "schema", "load", "report", "scenario", "analysis", "map", "serve", "up")
+GROUPS = ("db", "schema", "load", "report", "scenario", "analysis", "map", "serve", "up", "travel")
 
 
 @pytest.fixture
