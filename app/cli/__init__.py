@@ -16,6 +16,7 @@ import typer
 
 from app.cli import analysis, data, database, maps, scenarios, server
 from app.cli.common import print_error
+from app.cli_token import token_app
 from app.routing.cli import travel_app
 
 __all__ = ["app", "main"]
@@ -31,6 +32,7 @@ app.add_typer(analysis.app, name="analysis")
 app.add_typer(maps.app, name="map")
 server.register(app)
 app.add_typer(travel_app, name="travel")
+app.add_typer(token_app, name="token")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

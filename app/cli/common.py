@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from neo4j import Driver
+from neo4j.exceptions import Neo4jError
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
@@ -52,9 +53,11 @@ class Connection:
 @contextmanager
 def connect() -> Iterator[Connection]:
     """The process's driver for the configured Neo4j, checked before any command uses it."""
+    from app.cli_token import quiet_driver_logs
     from app.db import create_driver, translate_errors
     from app.settings import get_settings
 
+    quiet_driver_logs()
     get_settings.cache_clear()
     settings = get_settings()
     driver = create_driver(settings)
@@ -62,6 +65,9 @@ def connect() -> Iterator[Connection]:
         with translate_errors():
             driver.verify_connectivity()
         yield Connection(driver, settings.neo4j_database, settings.neo4j_uri)
+    except Neo4jError as e:  # a write is one transaction: none of it was committed
+        raise CliError(f"aborted, nothing was written: {e.message or e} "
+                       f"({settings.neo4j_uri})", code=1) from e
     except DatabaseUnavailable as e:
         raise CliError(f"{e} at {settings.neo4j_uri}: start it with `oncoregio db start` or "
                        "point NEO4J_URI at a running server", code=EXIT_UNAVAILABLE) from e

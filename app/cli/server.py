@@ -47,8 +47,11 @@ def up(host: HostOpt = "127.0.0.1", port: PortOpt = 8000,
         inst = localdb.instance("dev")
         localdb.start(inst)
         print_connect(inst)
+    from app.cli_token import ensure_local_admin_token
+
     with connect() as c:
         install_schema(c)
+        ensure_local_admin_token(c.driver, c.database)
         if seed_loaded(c.driver, c.database) and not reload:
             out.print("seed data already loaded (use `oncoregio load` to reload or replace it)",
                       highlight=False)

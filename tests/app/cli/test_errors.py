@@ -7,7 +7,8 @@ import pytest
 from tests.app.cli.conftest import assert_one_error_line, run_oncoregio
 from tests.helpers import free_port
 
-GROUPS = ("db", "schema", "load", "report", "scenario", "analysis", "map", "serve", "up", "travel")
+GROUPS = ("db", "schema", "load", "report", "scenario", "analysis", "map", "serve", "up", "travel",
+          "token")
 
 
 @pytest.fixture
