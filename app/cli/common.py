@@ -28,9 +28,9 @@ __all__ = ["CliError", "Connection", "connect", "err", "error_line", "out", "pri
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-# exit codes: 1 unexpected, 2 invalid input (as click), 3 database unavailable
+# exit codes: 2 invalid input (as click), 1 anything else (database unavailable included)
 EXIT_INVALID = 2
-EXIT_UNAVAILABLE = 3
+EXIT_UNAVAILABLE = 1
 
 
 class CliError(Exception):

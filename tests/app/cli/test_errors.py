@@ -60,4 +60,4 @@ def test_invalid_input_fails_in_one_line(down, args, expected):
 def test_database_down_fails_in_one_line(down, args):
     run = run_oncoregio(*args, env=down)
     assert_one_error_line(run, "Neo4j is unreachable", down["NEO4J_URI"])
-    assert run.code == 3
+    assert run.code == 1
