@@ -128,7 +128,19 @@ def print_scenario(s: ScenarioPublic) -> None:
                     _f(h.share_within, ".1%"), "")
     figures.add_row("travel CO2 (kg/yr)", _f(h.co2_kg_baseline, ",.0f"), _f(h.co2_kg, ",.0f"),
                     _f(h.co2_kg_delta, "+,.0f"))
+    if s.headline_nearest is not None:
+        hn = s.headline_nearest
+        figures.add_row("mean travel if nearest (min)", _f(hn.mean_minutes_baseline),
+                        _f(hn.mean_minutes), _f(hn.mean_delta, "+.1f"))
+        figures.add_row("patients bypassing nearest", "", _f(h.bypass_share, ".1%"), "")
+    for o in s.outcomes:
+        figures.add_row(f"expected {o.outcome} (events/yr)", _f(o.baseline_events, ".2f"),
+                        _f(o.scenario_events, ".2f"), _f(o.delta_events, "+.2f"))
     out.print(figures)
+    scope = ("the whole country" if s.scope.national else ", ".join(s.scope.regions)
+             + ("" if s.scope.cross_border else " (closed)"))
+    out.print(f"scope: {scope}; allocation: {s.allocation_model}; demand: {s.demand_model}; "
+              f"baseline: {s.baseline_model}", highlight=False)
     out.print(f"patients/yr {_f(h.patients, ',.0f')}, of whom {_f(h.patients_worse, ',.0f')} "
               f"travel > {s.parameters.worse_threshold:g} min longer; regions without a "
               f"centre: {', '.join(s.regions_without_centre) or 'none'}", highlight=False)
@@ -148,5 +160,46 @@ def print_scenario(s: ScenarioPublic) -> None:
         out.print("stops: " + ", ".join(stops), highlight=False)
 
 
+def calibrate(
+    care_type: Annotated[str, typer.Argument(metavar="CARE_TYPE",
+                                             help="care type with imported flows")],
+    feature: Annotated[list[str] | None, typer.Option(
+        metavar="FEATURE", help="minutes, log_volume, same_region, network (repeat or separate "
+        "by commas; default all four)", show_default=False)] = None,
+    kind_constants: Annotated[bool, typer.Option(
+        "--kind-constants", help="also a constant per hospital kind")] = False,
+    name: Annotated[str | None, typer.Option(show_default=False)] = None,
+) -> None:
+    """Fit the patient-choice model on a care type's observed flows and store it."""
+    from app.repository.choice_models import save_choice_model
+    from app.repository.snapshot import read_snapshot
+    from app.services.calibrations import CalibrationCreate, run_calibration
+
+    try:
+        req = CalibrationCreate.model_validate(
+            {"care_type": care_type, "features": _ids(feature) or None,
+             "kind_constants": kind_constants, "name": name})
+    except ValidationError as e:
+        raise CliError("invalid calibration: " + "; ".join(
+            f"{'.'.join(map(str, p['loc'])) or 'request'}: {p['msg']}" for p in e.errors()),
+            code=EXIT_INVALID) from e
+    with connect() as c:
+        model = run_calibration(read_snapshot(c.driver, c.database), req)
+        save_choice_model(c.driver, c.database, model)
+    out.print(f"[bold]choice model {model.id}[/]: {escape(model.name)}", highlight=False)
+    if model.fit is not None:
+        table = Table(title=f"{model.fit.engine}, {model.fit.patients:,.0f} patients, "
+                            f"rho2 {_f(model.fit.rho2, '.3f')}", title_justify="left")
+        for column in ("feature", "coefficient", "std. error"):
+            table.add_column(column, justify="right" if column != "feature" else "left")
+        for f, b, se in zip(model.fit.features, model.fit.coefficients, model.fit.std_errors,
+                            strict=True):
+            table.add_row(f, _f(b, ".5f"), _f(se, ".5f"))
+        out.print(table)
+    out.print(f"use it with: oncoregio scenario {care_type} --allocation choice "
+              f"--choice-model {model.id} ...", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(scenario)
+    app.command()(calibrate)
