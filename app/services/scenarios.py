@@ -42,7 +42,7 @@ from analysis.coverage import reachable_providers
 from analysis.locate import InfeasibleScenario, max_covering, p_centre, p_median, set_covering
 from analysis.outcomes import expected_outcomes
 from analysis.scenario import CAR_CO2_KG_PER_KM, ScenarioEvaluation, evaluate_scenario
-from app.errors import InvalidInput
+from app.errors import InvalidInput, bounded_ids
 from app.repository.snapshot import Snapshot
 from app.schemas import (
     CHOICE_METHODS,
@@ -63,18 +63,9 @@ from app.services.numbers import figure
 
 __all__ = ["ScenarioCreate", "choice_features", "run_scenario", "today_volume"]
 
-#: At most this many offending ids are quoted in one error message (plus a count).
-MAX_QUOTED_IDS = 20
-
 VOLUME_NOTE = ("choice model: volume enters as ln(max(today's volume, 1)) (the provision volume, "
                "else the observed patients), held fixed in the scenario (no feedback of the "
                "scenario's volumes on attractiveness)")
-
-
-def _quote(ids: list[str]) -> str:
-    shown = ", ".join(ids[:MAX_QUOTED_IDS])
-    more = len(ids) - MAX_QUOTED_IDS
-    return shown + (f" and {more} more" if more > 0 else "")
 
 
 def _unknown(ids: list[str], known: dict[str, Any] | set[str]) -> list[str]:
@@ -102,12 +93,10 @@ def _validate(snap: Snapshot, req: ScenarioCreate) -> None:
         problems.append({"field": "choice_model", "unknown": [req.choice_model]})
     if problems:
         detail = "; ".join(
-            f"{p['field']}: unknown id(s) {_quote(p['unknown'])}"
+            f"{p['field']}: unknown id(s) {bounded_ids(p['unknown'])}"
             if p["unknown"] else f"{p['field']}: give at least one region (or leave it out "
                                  "for the whole country)" for p in problems)
-        raise InvalidInput(detail, errors=[{"field": p["field"],
-                                            "unknown": p["unknown"][:MAX_QUOTED_IDS],
-                                            "count": len(p["unknown"])} for p in problems])
+        raise InvalidInput(detail, errors=problems)  # InvalidInput bounds long id lists
     if req.choice_model is not None:
         model = snap.choice_models[req.choice_model]
         if model["care_type"] != req.care_type:
@@ -308,7 +297,7 @@ def run_scenario(snap: Snapshot, req: ScenarioCreate) -> ScenarioPublic:
     if not scope.cross_border:
         outside = [snap.hospital_ids[j] for j in keep if not scope.inside[j]]
         if outside:
-            raise InvalidInput(f"keep: {_quote(outside)} lie(s) outside the scope regions "
+            raise InvalidInput(f"keep: {bounded_ids(outside)} lie(s) outside the scope regions "
                                "and cross_border is false", errors=[{"field": "keep"}])
     fixed = [] if scope.national or not scope.cross_border else [
         j for j in current if not scope.inside[j] and j not in close]
