@@ -30,9 +30,8 @@ def _subtitle(s: ScenarioPublic) -> str:
     def f(x: Any, fmt: str) -> str:
         return "n/a" if x is None else format(x, fmt)
 
-    scope = "" if s.scope.national else f" · {', '.join(s.scope.regions)}"
-    allocation = " · patients choose" if s.allocation_model == "choice" else ""
-    return (f"{h.centres} centres{scope}{allocation} · mean travel {f(h.mean_minutes, '.1f')} "
+    allocation = " (choice)" if s.allocation_model == "choice" else ""
+    return (f"{h.centres} centres{allocation} · mean travel {f(h.mean_minutes, '.1f')} "
             f"min ({f(h.mean_delta, '+.1f')} vs today) · within {s.parameters.minutes:g} "
             f"min {f(h.share_within, '.0%')} · CO2 {f(h.co2_kg_delta, '+,.0f')} kg/yr")
 
