@@ -46,6 +46,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from app import geo
+from app.vocabulary import HospitalKind
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -62,16 +63,16 @@ Fmt = Literal["svg", "png"]
 
 #: Marker per hospital kind (``Hospital.kind``); other kinds fall back to a circle.
 KIND_MARKERS: Mapping[str, str] = {
-    "umc": "*",
-    "categorical": "D",
-    "topclinical": "s",
-    "general": "o",
+    HospitalKind.UMC: "*",
+    HospitalKind.CATEGORICAL: "D",
+    HospitalKind.TOPCLINICAL: "s",
+    HospitalKind.GENERAL: "o",
 }
-_KIND_LABELS = {
-    "umc": "UMC",
-    "categorical": "categorical",
-    "topclinical": "top-clinical",
-    "general": "general",
+_KIND_LABELS: Mapping[str, str] = {
+    HospitalKind.UMC: "UMC",
+    HospitalKind.CATEGORICAL: "categorical",
+    HospitalKind.TOPCLINICAL: "top-clinical",
+    HospitalKind.GENERAL: "general",
 }
 _MARKER_SIZE = {"*": 13.0, "D": 7.0, "s": 7.5, "o": 7.5}
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
+
+from app.vocabulary import Allocation, CandidateSet, Method, Solver
 
 T = TypeVar("T")
 
@@ -264,14 +266,10 @@ Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", m
 IdList = Annotated[list[Id], Field(max_length=5000)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
-Method = Literal["p_median", "max_covering", "set_covering", "p_centre", "p_median_choice",
-                 "max_covering_choice"]
-#: Methods that choose centres for patients who go to the nearest open centre.
-NEAREST_METHODS = ("p_median", "max_covering", "set_covering", "p_centre")
 #: Methods that choose centres for patients who choose by the logit model.
-CHOICE_METHODS = ("p_median_choice", "max_covering_choice")
-CandidateSet = Literal["all", "providers", "umc_topclinical"]
-Allocation = Literal["nearest", "choice"]
+CHOICE_METHODS: tuple[Method, ...] = (Method.P_MEDIAN_CHOICE, Method.MAX_COVERING_CHOICE)
+#: Methods that choose centres for patients who go to the nearest open centre.
+NEAREST_METHODS: tuple[Method, ...] = tuple(m for m in Method if m not in CHOICE_METHODS)
 
 
 class ScenarioCreate(BaseModel):
@@ -288,7 +286,7 @@ class ScenarioCreate(BaseModel):
 
     name: str | None = Field(default=None, max_length=200)
     care_type: Id
-    method: Method = "p_median"
+    method: Method = Method.P_MEDIAN
     centres: StrictInt | None = Field(
         default=None, ge=1, le=10000,
         description="k: centres to open in the scope (not for set_covering); providers "
@@ -300,8 +298,9 @@ class ScenarioCreate(BaseModel):
     candidates: IdList | None = Field(
         default=None, description="explicit candidate hospitals (overrides candidate_set)")
     candidate_set: CandidateSet = Field(
-        default="providers", description="providers: today's providers of the care type; "
-        "umc_topclinical: UMCs, categorical and top-clinical hospitals; all: every hospital")
+        default=CandidateSet.PROVIDERS,
+        description="providers: today's providers of the care type; umc_topclinical: UMCs, "
+                    "categorical and top-clinical hospitals; all: every hospital")
     min_volume: Finite | None = Field(default=None, ge=0, le=1e9,
                                       description="patients/year each open centre must get")
     apply_norm: bool = Field(default=False,
@@ -310,7 +309,7 @@ class ScenarioCreate(BaseModel):
         dict[Id, Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]],
         Field(max_length=5000)] | None = Field(
         default=None, description="patients/year per centre: one number or per hospital id")
-    solver: Literal["auto", "exact", "heuristic"] = "auto"
+    solver: Solver = Solver.AUTO
     time_limit: Finite = Field(default=60.0, gt=0, le=600)
     worse_threshold: Finite = Field(default=15.0, ge=0, le=600,
                                     description="extra minutes above which patients count as "
@@ -324,20 +323,21 @@ class ScenarioCreate(BaseModel):
         default=True, description="with a regional scope: today's providers outside it stay "
         "open and reachable for the scope's patients; false closes the scope")
     allocation: Allocation = Field(
-        default="nearest", description="how patients are allocated to open centres: the "
-        "nearest one, or a calibrated patient-choice (logit) model")
+        default=Allocation.NEAREST,
+        description="how patients are allocated to open centres: the nearest one, or a "
+                    "calibrated patient-choice (logit) model")
     choice_model: Id | None = Field(
         default=None, description="the stored choice model (POST /calibrations) for "
                                   "allocation 'choice'")
 
     @model_validator(mode="after")
     def _consistent(self) -> ScenarioCreate:
-        if self.method != "set_covering" and self.centres is None:
+        if self.method != Method.SET_COVERING and self.centres is None:
             raise ValueError(f"centres (k) is required for method {self.method}")
-        if self.method in CHOICE_METHODS and self.allocation != "choice":
+        if self.method in CHOICE_METHODS and self.allocation != Allocation.CHOICE:
             raise ValueError(f"method {self.method} optimises under patient choice: set "
                              "allocation to 'choice' and name a choice_model")
-        if self.allocation == "choice" and self.choice_model is None:
+        if self.allocation == Allocation.CHOICE and self.choice_model is None:
             raise ValueError("allocation 'choice' needs a choice_model (POST /calibrations "
                              "fits or stores one)")
         return self
@@ -484,12 +484,12 @@ class ScenarioPublic(BaseModel):
     id: str
     name: str
     care_type: str
-    method: str
+    method: Method
     created_at: str
     parameters: ScenarioCreate
     min_volume: float | None
     scope: ScenarioScope = Field(default_factory=ScenarioScope)
-    allocation_model: Allocation = "nearest"
+    allocation_model: Allocation = Allocation.NEAREST
     demand_model: str | None = None
     baseline_model: str | None = None
     choice_model: ChoiceModelRef | None = None
@@ -522,7 +522,7 @@ class ScenarioSummary(BaseModel):
     id: str
     name: str
     care_type: str
-    method: str
+    method: Method
     created_at: str
     headline: ScenarioHeadline
 
@@ -531,7 +531,7 @@ class CompareSide(BaseModel):
     id: str
     name: str
     care_type: str
-    method: str
+    method: Method
 
 
 class CompareValue(BaseModel):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.cli.common import CliError, connect, out
+
+if TYPE_CHECKING:  # app.plots imports matplotlib: only when a map is drawn
+    from app.plots import Fmt
 
 __all__ = ["app"]
 
@@ -20,7 +23,7 @@ ScenarioOpt = Annotated[str, typer.Option("--scenario", metavar="ID", help="scen
                                           show_default=False)]
 
 
-def _format(path: Path) -> Literal["svg", "png"]:
+def _format(path: Path) -> Fmt:
     fmt = path.suffix.lower().removeprefix(".")
     if fmt == "svg":
         return "svg"

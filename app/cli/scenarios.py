@@ -87,13 +87,13 @@ def scenario(
     from app.services.scenarios import run_scenario
 
     try:
-        req = ScenarioCreate(name=name, care_type=care_type, method=method.value,
+        req = ScenarioCreate(name=name, care_type=care_type, method=method,
                              centres=centres, minutes=minutes, keep=_ids(keep),
-                             close=_ids(close), candidate_set=candidates.value,
+                             close=_ids(close), candidate_set=candidates,
                              min_volume=min_volume, apply_norm=norm, capacity=capacity,
-                             solver=solver.value, time_limit=time_limit,
+                             solver=solver, time_limit=time_limit,
                              regions=_ids(region) or None, cross_border=cross_border,
-                             allocation=allocation.value, choice_model=choice_model)
+                             allocation=allocation, choice_model=choice_model)
     except ValidationError as e:
         raise _invalid(e) from e
     with connect() as c:

@@ -21,6 +21,7 @@ from app.repository.snapshot import Snapshot
 from app.schemas import Id
 from app.services.numbers import figure
 from app.services.scenarios import choice_features
+from app.vocabulary import Confidence
 
 __all__ = ["CalibrationCreate", "ChoiceModelPublic", "GivenParams", "run_calibration"]
 
@@ -59,7 +60,7 @@ class CalibrationCreate(BaseModel):
                                  "hospital kind (reference: general hospitals)")
     params: GivenParams | None = None
     source: str | None = Field(default=None, max_length=500)
-    confidence: Literal["found", "recalled", "modelled"] | None = None
+    confidence: Confidence | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> CalibrationCreate:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from app.plots import region_map, scenario_comparison_chart, scenario_map
+from app.plots import Fmt, region_map, scenario_comparison_chart, scenario_map
 from app.repository.snapshot import Snapshot
 from app.schemas import ScenarioPublic
+from app.vocabulary import Allocation
 
-__all__ = ["MEDIA_TYPES", "regions_picture", "scenario_chart_picture", "scenario_map_picture"]
+__all__ = ["MEDIA_TYPES", "Fmt", "regions_picture", "scenario_chart_picture",
+           "scenario_map_picture"]
 
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
-
-
-Fmt = Literal["svg", "png"]
 
 
 def regions_picture(snap: Snapshot, fmt: Fmt) -> bytes:
@@ -30,7 +29,7 @@ def _subtitle(s: ScenarioPublic) -> str:
     def f(x: Any, fmt: str) -> str:
         return "n/a" if x is None else format(x, fmt)
 
-    allocation = " (choice)" if s.allocation_model == "choice" else ""
+    allocation = " (choice)" if s.allocation_model == Allocation.CHOICE else ""
     return (f"{h.centres} centres{allocation} · mean travel {f(h.mean_minutes, '.1f')} "
             f"min ({f(h.mean_delta, '+.1f')} vs today) · within {s.parameters.minutes:g} "
             f"min {f(h.share_within, '.0%')} · CO2 {f(h.co2_kg_delta, '+,.0f')} kg/yr")

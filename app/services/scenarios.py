@@ -60,12 +60,15 @@ from app.schemas import (
     TravelFigures,
 )
 from app.services.numbers import figure
+from app.vocabulary import Allocation, CandidateSet, HospitalKind, Method, Solver
 
 __all__ = ["ScenarioCreate", "choice_features", "run_scenario", "today_volume"]
 
 VOLUME_NOTE = ("choice model: volume enters as ln(max(today's volume, 1)) (the provision volume, "
                "else the observed patients), held fixed in the scenario (no feedback of the "
                "scenario's volumes on attractiveness)")
+#: The hospital kinds of candidate set ``umc_topclinical``.
+_CENTRE_KINDS = frozenset({HospitalKind.UMC, HospitalKind.CATEGORICAL, HospitalKind.TOPCLINICAL})
 
 
 def _unknown(ids: list[str], known: dict[str, Any] | set[str]) -> list[str]:
@@ -190,11 +193,11 @@ def _candidates(snap: Snapshot, req: ScenarioCreate, scope: _Scope,
     index = snap.hospital_index
     if req.candidates is not None:
         cands = {index[h] for h in req.candidates}
-    elif req.candidate_set == "providers":
+    elif req.candidate_set == CandidateSet.PROVIDERS:
         cands = {j for j in current if scope.inside[j]}
-    elif req.candidate_set == "umc_topclinical":
+    elif req.candidate_set == CandidateSet.UMC_TOPCLINICAL:
         cands = {j for j, h in enumerate(snap.hospitals)
-                 if h["kind"] in ("umc", "categorical", "topclinical")}
+                 if h["kind"] in _CENTRE_KINDS}
     else:
         cands = set(range(len(snap.hospitals)))
     if not scope.cross_border:
@@ -223,11 +226,11 @@ def _locate_nearest(req: ScenarioCreate, C: NDArray, w: NDArray, *, k: int, keep
         "time_limit": req.time_limit, "seed": 0}
     kk = k + len(fixed_in_solve)
     try:
-        if req.method == "p_median":
+        if req.method == Method.P_MEDIAN:
             res = p_median(C, w, k=kk, **common)
-        elif req.method == "max_covering":
+        elif req.method == Method.MAX_COVERING:
             res = max_covering(C, w, k=kk, radius=req.minutes, **common)
-        elif req.method == "set_covering":
+        elif req.method == Method.SET_COVERING:
             res = set_covering(C, w, radius=req.minutes, **common)
         else:
             res = p_centre(C, w, k=kk, **common)
@@ -251,12 +254,12 @@ def _locate_choice(req: ScenarioCreate, C: NDArray, w: NDArray, V: NDArray,
                  axis=1, keepdims=True)
     with np.errstate(invalid="ignore"):
         E = np.where(np.isfinite(V), np.exp(V - np.where(np.isfinite(top), top, 0.0)), 0.0)
-    objective = "travel" if req.method == "p_median_choice" else "coverage"
+    objective = "travel" if req.method == Method.P_MEDIAN_CHOICE else "coverage"
     prob = ChoiceProblem(E, C, w, observed, objective, req.minutes)
     # a good start: the optimum for patients who go to the nearest centre
     starts = []
     try:
-        ref = p_median(C, w, k=k, keep=keep, close=close, candidates=cands, solver="heuristic",
+        ref = p_median(C, w, k=k, keep=keep, close=close, candidates=cands, solver=Solver.HEURISTIC,
                        time_limit=min(5.0, req.time_limit / 4), seed=0)
         starts.append([j for j in ref.open if j not in fixed])
     except (InfeasibleScenario, ValueError):
@@ -303,7 +306,7 @@ def run_scenario(snap: Snapshot, req: ScenarioCreate) -> ScenarioPublic:
         j for j in current if not scope.inside[j] and j not in close]
     candidates = _candidates(snap, req, scope, current)
     candidates = sorted((set(candidates) | set(keep)) - set(fixed))
-    if not candidates and req.method != "set_covering":
+    if not candidates and req.method != Method.SET_COVERING:
         raise InvalidInput(f"no candidate hospitals in the scope ({', '.join(scope.regions)}) "
                            f"for {req.care_type}: give candidates or candidate_set 'all'",
                            errors=[{"field": "candidates"}])
@@ -324,7 +327,7 @@ def run_scenario(snap: Snapshot, req: ScenarioCreate) -> ScenarioPublic:
     params: ChoiceParams | None = None
     V: NDArray | None = None
     model_ref: ChoiceModelRef | None = None
-    if req.allocation == "choice":
+    if req.allocation == Allocation.CHOICE:
         assert req.choice_model is not None  # validated by ScenarioCreate
         stored = snap.choice_models[req.choice_model]
         params = _params(stored)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app.api.deps import READER, DatabaseDep, DriverDep, Responses
 from app.repository.snapshot import read_snapshot
-from app.services.pictures import MEDIA_TYPES, regions_picture
+from app.services.pictures import MEDIA_TYPES, Fmt, regions_picture
 
 router = APIRouter(tags=["maps"], dependencies=[READER])
 IMAGE: Responses = {200: {"content": {"image/svg+xml": {}, "image/png": {}},
@@ -18,6 +16,6 @@ IMAGE: Responses = {200: {"content": {"image/svg+xml": {}, "image/png": {}},
 
 
 @router.get("/regions/map.{fmt}", response_class=Response, responses=IMAGE)
-def read_regions_map(fmt: Literal["svg", "png"], driver: DriverDep, db: DatabaseDep) -> Response:
+def read_regions_map(fmt: Fmt, driver: DriverDep, db: DatabaseDep) -> Response:
     """Hospitals and demand areas of the Netherlands, coloured by oncology region."""
     return Response(regions_picture(read_snapshot(driver, db), fmt), media_type=MEDIA_TYPES[fmt])

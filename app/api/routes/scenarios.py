@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -22,7 +22,7 @@ from app.repository import scenarios as repo
 from app.repository.snapshot import read_snapshot
 from app.schemas import Page, ScenarioComparison, ScenarioCreate, ScenarioPublic, ScenarioSummary
 from app.services.compare import compare_scenarios
-from app.services.pictures import MEDIA_TYPES, scenario_chart_picture, scenario_map_picture
+from app.services.pictures import MEDIA_TYPES, Fmt, scenario_chart_picture, scenario_map_picture
 from app.services.scenarios import run_scenario
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
@@ -83,7 +83,7 @@ def delete_scenario(scenario_id: IdPath, driver: DriverDep, db: DatabaseDep,
 
 @router.get("/{scenario_id}/map.{fmt}", response_class=Response, responses=IMAGE,
             dependencies=[READER])
-def read_scenario_map(scenario_id: IdPath, fmt: Literal["svg", "png"], driver: DriverDep,
+def read_scenario_map(scenario_id: IdPath, fmt: Fmt, driver: DriverDep,
                       db: DatabaseDep) -> Response:
     """Areas coloured by the centre they are allocated to; open centres sized by volume."""
     s = repo.get_scenario(driver, db, scenario_id)
@@ -93,7 +93,7 @@ def read_scenario_map(scenario_id: IdPath, fmt: Literal["svg", "png"], driver: D
 
 @router.get("/{scenario_id}/chart.{fmt}", response_class=Response, responses=IMAGE,
             dependencies=[READER])
-def read_scenario_chart(scenario_id: IdPath, fmt: Literal["svg", "png"], driver: DriverDep,
+def read_scenario_chart(scenario_id: IdPath, fmt: Fmt, driver: DriverDep,
                         db: DatabaseDep,
                         width: Annotated[int, Query(ge=200, le=4000)] = 1200) -> Response:
     """Travel-time distribution baseline versus scenario, and volume per centre vs the norm."""
