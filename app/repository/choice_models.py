@@ -7,8 +7,7 @@ import json
 from neo4j import Driver
 
 from app.db import translate_errors
-from app.errors import NotFound
-from app.repository.entities import read
+from app.repository.entities import delete_one, read, read_one
 from app.services.calibrations import ChoiceModelPublic
 
 __all__ = ["delete_choice_model", "get_choice_model", "list_choice_models",
@@ -68,22 +67,14 @@ def list_choice_models(driver: Driver, db: str, *, care_type: str | None, limit:
 
 
 def get_choice_model(driver: Driver, db: str, model_id: str) -> ChoiceModelPublic:
-    rows = read(driver, db, GET_CHOICE_MODEL, id=model_id)
-    if not rows:
-        raise NotFound("choice model", model_id)
-    return ChoiceModelPublic.model_validate_json(rows[0]["result"])
+    row = read_one(driver, db, GET_CHOICE_MODEL, "choice model", model_id)
+    return ChoiceModelPublic.model_validate_json(row["result"])
 
 
 def delete_choice_model(driver: Driver, db: str, model_id: str) -> None:
-    with translate_errors():
-        records, _, _ = driver.execute_query(DELETE_CHOICE_MODEL, id=model_id, database_=db)
-    if not records:
-        raise NotFound("choice model", model_id)
+    delete_one(driver, db, DELETE_CHOICE_MODEL, "choice model", model_id)
 
 
 def choice_model_owner(driver: Driver, db: str, model_id: str) -> str | None:
     """The token name that created the choice model (None for models from before roles)."""
-    rows = read(driver, db, CHOICE_MODEL_OWNER, id=model_id)
-    if not rows:
-        raise NotFound("choice model", model_id)
-    return rows[0]["created_by"]
+    return read_one(driver, db, CHOICE_MODEL_OWNER, "choice model", model_id)["created_by"]

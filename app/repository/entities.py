@@ -14,8 +14,9 @@ from neo4j import Driver
 from app.db import translate_errors
 from app.errors import NotFound
 
-__all__ = ["get_care_type", "get_hospital", "get_network", "get_region", "list_care_types",
-           "list_hospitals", "list_networks", "list_regions", "read"]
+__all__ = ["delete_one", "get_care_type", "get_hospital", "get_network", "get_region",
+           "list_care_types", "list_hospitals", "list_networks", "list_regions", "read",
+           "read_one"]
 
 
 def read(driver: Driver, database: str, query: LiteralString, **params: Any) -> list[dict]:
@@ -24,6 +25,25 @@ def read(driver: Driver, database: str, query: LiteralString, **params: Any) -> 
         records, _, _ = driver.execute_query(query, params, database_=database,
                                              routing_=neo4j.RoutingControl.READ)
     return [r.data() for r in records]
+
+
+def read_one(driver: Driver, database: str, query: LiteralString, what: str,
+             entity_id: str) -> dict:
+    """The record ``query`` returns for ``$id``; :class:`NotFound` (``what``) when none."""
+    rows = read(driver, database, query, id=entity_id)
+    if not rows:
+        raise NotFound(what, entity_id)
+    return rows[0]
+
+
+def delete_one(driver: Driver, database: str, query: LiteralString, what: str,
+               entity_id: str) -> None:
+    """Run the write ``query`` for ``$id``; :class:`NotFound` (``what``) when it returns no
+    record (nothing matched)."""
+    with translate_errors():
+        records, _, _ = driver.execute_query(query, id=entity_id, database_=database)
+    if not records:
+        raise NotFound(what, entity_id)
 
 
 LIST_REGIONS = """
@@ -143,10 +163,7 @@ def list_regions(driver: Driver, db: str, *, limit: int, offset: int) -> tuple[l
 
 
 def get_region(driver: Driver, db: str, region_id: str) -> dict:
-    rows = read(driver, db, GET_REGION, id=region_id)
-    if not rows:
-        raise NotFound("region", region_id)
-    return rows[0]["region"]
+    return read_one(driver, db, GET_REGION, "region", region_id)["region"]
 
 
 def list_hospitals(driver: Driver, db: str, *, region: str | None, kind: str | None,
@@ -158,10 +175,7 @@ def list_hospitals(driver: Driver, db: str, *, region: str | None, kind: str | N
 
 
 def get_hospital(driver: Driver, db: str, hospital_id: str) -> dict:
-    rows = read(driver, db, GET_HOSPITAL, id=hospital_id)
-    if not rows:
-        raise NotFound("hospital", hospital_id)
-    return rows[0]["hospital"]
+    return read_one(driver, db, GET_HOSPITAL, "hospital", hospital_id)["hospital"]
 
 
 def list_networks(driver: Driver, db: str, *, scope: str | None, limit: int,
@@ -171,10 +185,7 @@ def list_networks(driver: Driver, db: str, *, scope: str | None, limit: int,
 
 
 def get_network(driver: Driver, db: str, network_id: str) -> dict:
-    rows = read(driver, db, GET_NETWORK, id=network_id)
-    if not rows:
-        raise NotFound("network", network_id)
-    return rows[0]["network"]
+    return read_one(driver, db, GET_NETWORK, "network", network_id)["network"]
 
 
 def list_care_types(driver: Driver, db: str, *, level: str | None, limit: int,
@@ -184,7 +195,4 @@ def list_care_types(driver: Driver, db: str, *, level: str | None, limit: int,
 
 
 def get_care_type(driver: Driver, db: str, care_type_id: str) -> dict:
-    rows = read(driver, db, GET_CARE_TYPE, id=care_type_id)
-    if not rows:
-        raise NotFound("care type", care_type_id)
-    return rows[0]["care_type"]
+    return read_one(driver, db, GET_CARE_TYPE, "care type", care_type_id)["care_type"]

@@ -13,8 +13,7 @@ from typing import Any
 from neo4j import Driver
 
 from app.db import translate_errors
-from app.errors import NotFound
-from app.repository.entities import read
+from app.repository.entities import delete_one, read, read_one
 from app.schemas import ScenarioHeadline, ScenarioPublic, ScenarioSummary
 
 __all__ = ["HEADLINE_FIELDS", "delete_scenario", "get_scenario", "list_scenarios",
@@ -101,22 +100,14 @@ def list_scenarios(driver: Driver, db: str, *, care_type: str | None, limit: int
 
 
 def get_scenario(driver: Driver, db: str, scenario_id: str) -> ScenarioPublic:
-    rows = read(driver, db, GET_SCENARIO, id=scenario_id)
-    if not rows:
-        raise NotFound("scenario", scenario_id)
-    return ScenarioPublic.model_validate_json(rows[0]["result"])
+    row = read_one(driver, db, GET_SCENARIO, "scenario", scenario_id)
+    return ScenarioPublic.model_validate_json(row["result"])
 
 
 def delete_scenario(driver: Driver, db: str, scenario_id: str) -> None:
-    with translate_errors():
-        records, _, _ = driver.execute_query(DELETE_SCENARIO, id=scenario_id, database_=db)
-    if not records:
-        raise NotFound("scenario", scenario_id)
+    delete_one(driver, db, DELETE_SCENARIO, "scenario", scenario_id)
 
 
 def scenario_owner(driver: Driver, db: str, scenario_id: str) -> str | None:
     """The token name that created the scenario (None for scenarios from before roles)."""
-    rows = read(driver, db, SCENARIO_OWNER, id=scenario_id)
-    if not rows:
-        raise NotFound("scenario", scenario_id)
-    return rows[0]["created_by"]
+    return read_one(driver, db, SCENARIO_OWNER, "scenario", scenario_id)["created_by"]
