@@ -21,11 +21,11 @@ import csv
 import hashlib
 import io
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, LiteralString, TypeVar, cast
 
 from neo4j import Driver, ManagedTransaction
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
@@ -292,6 +292,15 @@ SPECS = {spec.name: spec for spec in FILES}
 LABEL_OF = {"regions.csv": "Region", "hospitals.csv": "Hospital", "networks.csv": "Network",
             "care_types.csv": "CareType", "areas.csv": "Area"}
 
+R = TypeVar("R", bound=Row)
+
+
+def _rows_of(rows: dict[str, list[Row]], name: str, model: type[R]) -> list[R]:
+    """The rows read from file ``name``, typed as its row model (which ``model`` must be)."""
+    if SPECS[name].model is not model:
+        raise TypeError(f"{name} holds {SPECS[name].model.__name__} rows, not {model.__name__}")
+    return cast("list[R]", rows.get(name, []))
+
 
 # --------------------------------------------------------------------------- errors
 @dataclass(frozen=True)
@@ -439,11 +448,12 @@ def _check_keys_and_refs(rows: dict[str, list[Row]], lines: dict[str, list[int]]
                                             f"unknown {target.removesuffix('.csv')} id "
                                             f"{value!r}"))
     if "regions.csv" in rows and "hospitals.csv" in rows:
-        with_hospital = {h.region for h in rows["hospitals.csv"]}  # type: ignore[attr-defined]
-        for region, line in zip(rows["regions.csv"], lines["regions.csv"], strict=True):
-            if region.id not in with_hospital:  # type: ignore[attr-defined]
+        with_hospital = {h.region for h in _rows_of(rows, "hospitals.csv", HospitalRow)}
+        regions = _rows_of(rows, "regions.csv", RegionRow)
+        for region, line in zip(regions, lines["regions.csv"], strict=True):
+            if region.id not in with_hospital:
                 problems.append(Problem("regions.csv", line, "id",
-                                        f"region {region.id!r} has no hospital"))  # type: ignore[attr-defined]
+                                        f"region {region.id!r} has no hospital"))
 
 
 # --------------------------------------------------------------------------- writing
@@ -665,18 +675,21 @@ def _write(tx: ManagedTransaction, data: Dataset, mode: LoadMode,
             tx.run(query, rows=batch).consume()
             done += 1
             report(done, name)
-    hospitals = data.rows.get("hospitals.csv", [])
-    if hospitals:
-        tx.run(SET_KIND_LABEL, labels=list(HOSPITAL_KIND_LABELS.values()),
-               rows=[{"id": h.id, "label": HOSPITAL_KIND_LABELS[h.kind]}  # type: ignore[attr-defined]
-                     for h in hospitals]).consume()
-    care_types = data.rows.get("care_types.csv", [])
-    if care_types:
-        tx.run(SET_LEVEL_LABEL, labels=list(CARE_LEVEL_LABELS.values()),
-               rows=[{"id": c.id, "label": CARE_LEVEL_LABELS[c.level]}  # type: ignore[attr-defined]
-                     for c in care_types]).consume()
+    _set_labels(tx, SET_KIND_LABEL, HOSPITAL_KIND_LABELS,
+                {h.id: h.kind for h in _rows_of(data.rows, "hospitals.csv", HospitalRow)})
+    _set_labels(tx, SET_LEVEL_LABEL, CARE_LEVEL_LABELS,
+                {c.id: c.level for c in _rows_of(data.rows, "care_types.csv", CareTypeRow)})
     tx.run(MERGE_DATASET, directory=str(data.directory), checksum=data.checksum, mode=mode.value,
            files=sorted(data.rows)).consume()
+
+
+def _set_labels(tx: ManagedTransaction, query: LiteralString, labels: Mapping[Any, LiteralString],
+                values: dict[str, Any]) -> None:
+    """Give each node (id -> vocabulary value) the secondary label of its value, removing the
+    other labels of ``labels``."""
+    if values:
+        tx.run(query, labels=list(labels.values()),
+               rows=[{"id": i, "label": labels[v]} for i, v in values.items()]).consume()
 
 
 def known_ids(driver: Driver, database: str) -> dict[str, set[str]]:
