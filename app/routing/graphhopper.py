@@ -246,6 +246,21 @@ def _failure_cause(log: Path) -> str | None:
     return causes[-1].strip() if causes else None
 
 
+def _spawn(graph: Graph, jar: Path, command: str, conf: Path,
+           log: Path) -> subprocess.Popen[bytes]:
+    """Start GraphHopper ``command`` (``import`` or ``server``) in its own session, output to
+    ``log``, and record its pid in the graph's pid file."""
+    java = shutil.which("java") or "java"
+    cmd = [java, f"-Xmx{heap()}", *JVM_OPTIONS, "-jar", str(jar), command, str(conf)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, cwd=graph.folder,
+                                start_new_session=True)
+    graph.pid_file.parent.mkdir(parents=True, exist_ok=True)
+    graph.pid_file.write_text(str(proc.pid))
+    return proc
+
+
 def import_graph(graph: Graph, *, progress: Callable[[str], None] | None = None,
                  timeout: float = 4 * 3600) -> dict:
     """Import ``graph.osm`` into ``graph.folder`` unless already there; return its marker.
@@ -264,15 +279,8 @@ def import_graph(graph: Graph, *, progress: Callable[[str], None] | None = None,
     shutil.rmtree(staging, ignore_errors=True)
     conf = write_config(graph, staging)
     log = graph.folder / "import.log"
-    java = shutil.which("java") or "java"
-    cmd = [java, f"-Xmx{heap()}", *JVM_OPTIONS, "-jar", str(jar), "import", str(conf)]
     started = time.monotonic()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, cwd=graph.folder,
-                                start_new_session=True)
-    graph.pid_file.parent.mkdir(parents=True, exist_ok=True)
-    graph.pid_file.write_text(str(proc.pid))
+    proc = _spawn(graph, jar, "import", conf, log)
     try:
         phase = ""
         while proc.poll() is None:
@@ -355,14 +363,7 @@ def start_server(graph: Graph, *, port: int | None = None, snap_radius_m: float 
     conf = write_config(graph, graph.graph_dir, port=port, admin_port=admin_port,
                         snap_radius_m=snap_radius_m)
     log = graph.folder / "server.log"
-    java = shutil.which("java") or "java"
-    cmd = [java, f"-Xmx{heap()}", *JVM_OPTIONS, "-jar", str(jar), "server", str(conf)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, cwd=graph.folder,
-                                start_new_session=True)
-    graph.pid_file.parent.mkdir(parents=True, exist_ok=True)
-    graph.pid_file.write_text(str(proc.pid))
+    proc = _spawn(graph, jar, "server", conf, log)
     server = Server(proc.pid, port, graph)
     deadline = time.monotonic() + timeout
     try:
