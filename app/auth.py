@@ -99,6 +99,11 @@ class TokenCache:
                 self._loaded_at = now
             return self._rows
 
+    def fresh(self) -> bool:
+        """Whether :meth:`principal` would answer without reading the database."""
+        loaded = self._loaded_at
+        return loaded is not None and self._clock() - loaded < self._ttl
+
     def principal(self, token: str) -> Principal | None:
         """The principal of ``token``, or None when no stored token matches."""
         digest = hash_token(token)

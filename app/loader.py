@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from analysis.travel import NL_LAT_RANGE, NL_LON_RANGE
 from app.db import translate_errors
+from app.repository.revision import bump_revision
 from app.resources import SEED_DIR
 from app.vocabulary import (
     CARE_LEVEL_LABELS,
@@ -459,7 +460,7 @@ def _check_keys_and_refs(rows: dict[str, list[Row]], lines: dict[str, list[int]]
 # --------------------------------------------------------------------------- writing
 DELETE_DATASET = """
 MATCH (n) WHERE n:Hospital OR n:Region OR n:Network OR n:CareType OR n:Area OR n:Scenario
-   OR n:Dataset OR n:ChoiceModel OR n:OutcomeBand
+   OR n:ChoiceModel OR n:OutcomeBand
 DETACH DELETE n
 """
 MERGE_REGIONS = """
@@ -615,7 +616,9 @@ CALL () { MATCH (n:Region) RETURN 'regions.csv' AS file, collect(n.id) AS ids
   UNION MATCH (n:Area) RETURN 'areas.csv' AS file, collect(n.id) AS ids }
 RETURN file, ids
 """
-SEED_LOADED = "MATCH (d:Dataset {id: 'current'}) RETURN count(d) > 0 AS loaded"
+SEED_LOADED = """
+MATCH (d:Dataset {id: 'current'}) WHERE d.checksum IS NOT NULL RETURN count(d) > 0 AS loaded
+"""
 
 # order matters: nodes before the relationships that need them
 WRITES: tuple[tuple[str, str], ...] = (
@@ -681,6 +684,7 @@ def _write(tx: ManagedTransaction, data: Dataset, mode: LoadMode,
                 {c.id: c.level for c in _rows_of(data.rows, "care_types.csv", CareTypeRow)})
     tx.run(MERGE_DATASET, directory=str(data.directory), checksum=data.checksum, mode=mode.value,
            files=sorted(data.rows)).consume()
+    bump_revision(tx, f"load ({mode.value}) of {data.directory}")
 
 
 def _set_labels(tx: ManagedTransaction, query: LiteralString, labels: Mapping[Any, LiteralString],

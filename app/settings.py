@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_000_000, ge=1)
     # how long a token lookup may be reused: a revoked token stops working within this time
     token_cache_seconds: float = Field(default=1.0, ge=0, le=60)
+    # how long the dataset revision may be taken as current without asking the database: a
+    # load from another process is seen within this time (the API's own writes at once)
+    revision_check_seconds: float = Field(default=0.5, ge=0, le=1)
+    # computed answers kept per process (LRU over all revisions); snapshots kept: the current
+    answer_cache_entries: int = Field(default=512, ge=0, le=100_000)
 
     @model_validator(mode="after")
     def _refuse_default_password(self) -> Settings:

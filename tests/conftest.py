@@ -92,8 +92,11 @@ def empty_db(driver: Driver) -> Driver:
 def make_settings(server: Server, **overrides):
     from app.settings import Settings
 
+    # revision_check_seconds 0: tests write to the database behind the app's back (fixtures,
+    # a second driver) and read at once; the staleness window has its own tests
     values = {"neo4j_uri": server.uri, "neo4j_user": server.user,
-                  "neo4j_password": server.password, "retry_after_seconds": 7}
+                  "neo4j_password": server.password, "retry_after_seconds": 7,
+                  "revision_check_seconds": 0}
     values.update(overrides)
     return Settings(_env_file=None, **values)
 

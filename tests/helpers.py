@@ -33,3 +33,11 @@ def minutes_matrix(areas, hospitals):
     a = (np.sin((lat2 - lat1) / 2) ** 2
          + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
     return 2 * 6371.0088 * np.arcsin(np.sqrt(a)) * 1.343 / 60.0 * 60.0
+
+
+def bump_revision(driver, what: str = "hand edit in a test") -> None:
+    """What someone who edits the graph by hand (Neo4j Browser) does afterwards, as the README
+    says: bump the dataset revision, so running APIs drop their cached answers."""
+    from app.repository.revision import BUMP_REVISION
+
+    driver.execute_query(BUMP_REVISION, what=what, database_="neo4j")

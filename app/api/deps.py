@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from neo4j import Driver
+from starlette.concurrency import run_in_threadpool
 
 from app.auth import Principal, Role, TokenCache, role_allows
 from app.errors import Forbidden, Unauthorized
@@ -18,15 +19,17 @@ __all__ = ["AdminDep", "AUTH_ERRORS", "DatabaseDep", "DriverDep", "ID_PATTERN", 
            "READER", "ReaderDep", "Responses", "SettingsDep", "check_owner", "token_cache"]
 
 
-def get_driver(request: Request) -> Driver:
+# ``async``: FastAPI runs a plain ``def`` dependency in the thread pool, a hop per request
+# for what is an attribute read
+async def get_driver(request: Request) -> Driver:
     return request.app.state.driver
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_database(request: Request) -> str:
+async def get_database(request: Request) -> str:
     return request.app.state.settings.neo4j_database
 
 
@@ -74,16 +77,19 @@ def token_cache(request: Request) -> TokenCache:
 
 
 def _require(role: Role):
-    def check(request: Request,
-              credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                     Depends(bearer)]) -> Principal:
+    async def check(request: Request,
+                    credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                           Depends(bearer)]) -> Principal:
         settings: Settings = request.app.state.settings
         if credentials is None:
             if role == "reader" and settings.reads_open:
                 return ANONYMOUS
             raise Unauthorized("a bearer token is needed (Authorization: Bearer <token>; "
                                "create one with `oncoregio token create`)")
-        principal = token_cache(request).principal(credentials.credentials)
+        cache = token_cache(request)
+        # the stored hashes are re-read (a database call) at most once per ttl: off the loop
+        principal = (cache.principal(credentials.credentials) if cache.fresh() else
+                     await run_in_threadpool(cache.principal, credentials.credentials))
         if principal is None:
             raise Unauthorized("the bearer token is not valid (unknown or revoked)")
         if not role_allows(principal.role, role):

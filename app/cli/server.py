@@ -13,22 +13,30 @@ __all__ = ["register"]
 
 HostOpt = Annotated[str, typer.Option(help="address to listen on")]
 PortOpt = Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")]
+WorkersOpt = Annotated[int, typer.Option(
+    min=1, max=64, help="worker processes; each has its own database driver and cache, kept "
+                        "consistent by the dataset revision (default: 1)")]
 
 
-def _serve(host: str, port: int) -> None:
+def _serve(host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
-    from app.main import create_app
+    if workers == 1:
+        from app.main import create_app
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    else:
+        # several processes need the app by import path: each worker builds its own
+        uvicorn.run("app.main:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="info")
 
 
-def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
+def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, workers: WorkersOpt = 1) -> None:
     """Run the HTTP API."""
-    _serve(host, port)
+    _serve(host, port, workers)
 
 
-def up(host: HostOpt = "127.0.0.1", port: PortOpt = 8000,
+def up(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, workers: WorkersOpt = 1,
        reload: Annotated[bool, typer.Option("--reload", help="reload the seed data")] = False
        ) -> None:
     """Start everything: local database (unless NEO4J_URI is set), schema, seed, API."""
@@ -60,7 +68,7 @@ def up(host: HostOpt = "127.0.0.1", port: PortOpt = 8000,
             store_flows(c)
     out.print(f"API on http://{host}:{port}/docs ; guide: :play http://127.0.0.1:{port}/guide "
               "in Neo4j Browser", highlight=False)
-    _serve(host, port)
+    _serve(host, port, workers)
 
 
 def register(app: typer.Typer) -> None:

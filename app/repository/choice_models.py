@@ -6,8 +6,9 @@ import json
 
 from neo4j import Driver
 
-from app.db import translate_errors
-from app.repository.entities import delete_one, read, read_one
+from app.errors import NotFound
+from app.repository.entities import read, read_one
+from app.repository.revision import write_and_bump
 from app.services.calibrations import ChoiceModelPublic
 
 __all__ = ["delete_choice_model", "get_choice_model", "list_choice_models",
@@ -45,16 +46,15 @@ def save_choice_model(driver: Driver, db: str, model: ChoiceModelPublic, *,
                       created_by: str | None = None) -> None:
     """Store ``model``; ``created_by`` is the name of the token that made it."""
     p = model.params
-    with translate_errors():
-        driver.execute_query(
-            CREATE_CHOICE_MODEL, id=model.id, name=model.name, care_type=model.care_type,
+    write_and_bump(
+            driver, db, "calibration stored", CREATE_CHOICE_MODEL, id=model.id, name=model.name,
+            care_type=model.care_type,
             origin=model.origin, params=json.dumps(p), result=model.model_dump_json(),
             source=model.source, confidence=model.confidence, created_at=model.created_at,
             beta_time=p["beta_time"], beta_volume=p.get("beta_volume", 0.0),
             beta_region=p.get("beta_region", 0.0), beta_network=p.get("beta_network", 0.0),
             rho2=model.fit.rho2 if model.fit else None,
-            patients=model.fit.patients if model.fit else None, created_by=created_by,
-            database_=db)
+            patients=model.fit.patients if model.fit else None, created_by=created_by)
 
 
 def list_choice_models(driver: Driver, db: str, *, care_type: str | None, limit: int,
@@ -72,7 +72,8 @@ def get_choice_model(driver: Driver, db: str, model_id: str) -> ChoiceModelPubli
 
 
 def delete_choice_model(driver: Driver, db: str, model_id: str) -> None:
-    delete_one(driver, db, DELETE_CHOICE_MODEL, "choice model", model_id)
+    if not write_and_bump(driver, db, "calibration deleted", DELETE_CHOICE_MODEL, id=model_id):
+        raise NotFound("choice model", model_id)
 
 
 def choice_model_owner(driver: Driver, db: str, model_id: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from neo4j import Driver, ManagedTransaction
 
 from app.db import translate_errors
+from app.repository.revision import bump_revision
 
 __all__ = ["replace_modelled_flows"]
 
@@ -26,6 +27,7 @@ def replace_modelled_flows(driver: Driver, db: str, rows: list[dict]) -> int:
         tx.run(DELETE_MODELLED).consume()
         for start in range(0, len(rows), 5000):
             tx.run(MERGE_FLOWS, rows=rows[start:start + 5000]).consume()
+        bump_revision(tx, "modelled referral flows")
 
     with translate_errors(), driver.session(database=db) as session:
         session.execute_write(work)

@@ -2,8 +2,9 @@
 
 One path for the data of every computed answer: read from Neo4j at request time → analysis →
 respond (or persist). All queries of one snapshot run in ONE read transaction, so a load that
-commits meanwhile can never give a mix of two datasets. Nothing is cached between requests, so
-a user's own data changes the answers at once.
+commits meanwhile can never give a mix of two datasets; the same transaction reads the dataset
+revision (:mod:`app.repository.revision`), so a snapshot knows exactly which data it holds.
+The API keeps one snapshot per revision (:mod:`app.services.cache`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from analysis.outcomes import OutcomeTable, tables_from_bands
 from analysis.travel import distance_matrix_km, matrix_from_pairs, travel_time_matrix
 from app.db import translate_errors
 from app.repository.outcomes import OUTCOME_BANDS
+from app.repository.revision import UNRECORDED, Revision, revision_in
 
 __all__ = ["Snapshot", "read_snapshot"]
 
@@ -101,6 +103,7 @@ class Snapshot:
     # (care type, outcome) -> volume -> outcome band table (care types without one: absent)
     outcome_tables: dict[tuple[str, str], OutcomeTable] = field(default_factory=dict)
     travel_km_pairs: list[tuple[str, str, float]] = field(default_factory=list)  # road km
+    revision: Revision = UNRECORDED  # the dataset revision read in the same transaction
 
     @cached_property
     def area_index(self) -> dict[str, int]:
@@ -229,6 +232,7 @@ def _read_all(tx: ManagedTransaction) -> Snapshot:
     def rows(query: Any) -> list[dict]:
         return [r.data() for r in tx.run(query)]
 
+    revision = revision_in(tx)
     regions = {r["id"]: r["name"] for r in rows(REGIONS)}
     columns = rows(AREAS)[0]
     areas = [dict(zip(AREA_FIELDS, values, strict=True))
@@ -253,7 +257,8 @@ def _read_all(tx: ManagedTransaction) -> Snapshot:
               for r in rows(CHOICE_MODELS)}
     bands = [r["band"] for r in tx.run(OUTCOME_BANDS, care_type=None)]
     return Snapshot(regions, areas, hospitals, networks, care_types, provision, travel,
-                    demand, flows, models, tables_from_bands(bands), travel_km_pairs=km)
+                    demand, flows, models, tables_from_bands(bands), travel_km_pairs=km,
+                    revision=revision)
 
 
 def read_snapshot(driver: Driver, db: str) -> Snapshot:

@@ -3,8 +3,9 @@ delete."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
+from app.api.caching import SnapshotDep, after_write
 from app.api.deps import (
     READER,
     DatabaseDep,
@@ -18,7 +19,6 @@ from app.api.deps import (
     check_owner,
 )
 from app.repository import choice_models as repo
-from app.repository.snapshot import read_snapshot
 from app.schemas import Page
 from app.services.calibrations import CalibrationCreate, ChoiceModelPublic, run_calibration
 
@@ -31,12 +31,14 @@ ERRORS: Responses = {404: {"description": "unknown choice model (problem+json)"}
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ChoiceModelPublic,
              responses=ERRORS)
-def create_calibration(body: CalibrationCreate, driver: DriverDep, db: DatabaseDep,
-                       response: Response, planner: PlannerDep) -> ChoiceModelPublic:
+def create_calibration(body: CalibrationCreate, request: Request, driver: DriverDep,
+                       db: DatabaseDep, response: Response, planner: PlannerDep,
+                       snap: SnapshotDep) -> ChoiceModelPublic:
     """Fit the patient-choice model on a care type's observed flows (maximum likelihood) or
     store given coefficients with their source; scenarios use it by id."""
-    model = run_calibration(read_snapshot(driver, db), body)
+    model = run_calibration(snap, body)
     repo.save_choice_model(driver, db, model, created_by=planner.name)
+    after_write(request)
     response.headers["Location"] = f"/calibrations/{model.id}"
     return model
 
@@ -59,7 +61,7 @@ def read_calibration(model_id: IdPath, driver: DriverDep, db: DatabaseDep) -> Ch
 
 
 @router.delete("/{model_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
-def delete_calibration(model_id: IdPath, driver: DriverDep, db: DatabaseDep,
+def delete_calibration(model_id: IdPath, request: Request, driver: DriverDep, db: DatabaseDep,
                        planner: PlannerDep) -> Response:
     """Delete a choice model (scenarios that used it keep a copy of its coefficients); a
     planner their own, an admin any."""
@@ -67,4 +69,5 @@ def delete_calibration(model_id: IdPath, driver: DriverDep, db: DatabaseDep,
         check_owner(planner, repo.choice_model_owner(driver, db, model_id),
                     f"choice model '{model_id}'")
     repo.delete_choice_model(driver, db, model_id)
+    after_write(request)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
+from app.api.caching import SnapshotDep
 from app.api.deps import (
     READER,
     DatabaseDep,
@@ -19,7 +20,6 @@ from app.api.deps import (
     check_owner,
 )
 from app.repository import scenarios as repo
-from app.repository.snapshot import read_snapshot
 from app.schemas import Page, ScenarioComparison, ScenarioCreate, ScenarioPublic, ScenarioSummary
 from app.services.compare import compare_scenarios
 from app.services.pictures import MEDIA_TYPES, Fmt, scenario_chart_picture, scenario_map_picture
@@ -37,9 +37,10 @@ IMAGE: Responses = {**ERRORS, 200: {"content": {"image/svg+xml": {}, "image/png"
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ScenarioPublic,
              responses=ERRORS)
 def create_scenario(body: ScenarioCreate, driver: DriverDep, db: DatabaseDep,
-                    response: Response, planner: PlannerDep) -> ScenarioPublic:
+                    response: Response, planner: PlannerDep,
+                    snap: SnapshotDep) -> ScenarioPublic:
     """Run a location-allocation scenario for a care type and store it in the graph."""
-    result = run_scenario(read_snapshot(driver, db), body)
+    result = run_scenario(snap, body)
     # the creator is stored with it: a planner may delete only their own
     repo.save_scenario(driver, db, result, created_by=planner.name)
     response.headers["Location"] = f"/scenarios/{result.id}"
@@ -84,10 +85,10 @@ def delete_scenario(scenario_id: IdPath, driver: DriverDep, db: DatabaseDep,
 @router.get("/{scenario_id}/map.{fmt}", response_class=Response, responses=IMAGE,
             dependencies=[READER])
 def read_scenario_map(scenario_id: IdPath, fmt: Fmt, driver: DriverDep,
-                      db: DatabaseDep) -> Response:
+                      db: DatabaseDep, snap: SnapshotDep) -> Response:
     """Areas coloured by the centre they are allocated to; open centres sized by volume."""
     s = repo.get_scenario(driver, db, scenario_id)
-    body = scenario_map_picture(s, read_snapshot(driver, db), fmt)
+    body = scenario_map_picture(s, snap, fmt)
     return Response(body, media_type=MEDIA_TYPES[fmt])
 
 

@@ -1,0 +1,248 @@
+"""HTTP load on the read endpoints with a real load generator (wrk), ratios to ``/health``.
+
+Loopback only, bounded in time (``--seconds`` per cell). Provisions its own Neo4j instance
+``bench`` (loopback ports 27687/27474 unless ``NEO4J_URI`` is set), loads the seed, starts the
+API (uvicorn, ``--workers`` processes) on a free loopback port, and measures:
+
+1. ``wrk`` at 1, 8 and 32 connections on ``/health`` (one database round trip: the baseline),
+   ``/regions/{id}/coverage``, ``/coverage``, ``/gaps`` and ``/hospitals``, warm cache:
+   p50, p99, req/s, and each as a ratio to ``/health`` in the same run; and the same
+   coverage request revalidated (``If-None-Match`` -> 304).
+2. The first request after a new revision (snapshot build + answer) against the uncached
+   path of before the cache (graph read, travel matrix, coverage, JSON: what every request
+   cost), timed in this process, median of ``--cold-repeats``.
+3. RSS of the API after the load, and after ``--scenarios`` scenario runs.
+
+    .venv/bin/python bench/bench_http.py [--seconds 10] [--workers 1] [--scenarios 1000]
+
+``wrk`` comes from Debian (``apt-get install wrk``): the script installs it when it runs as
+root with apt, as the CI scripts do with Chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app import localdb  # noqa: E402
+from app.auth import create_token  # noqa: E402
+from app.db import create_driver  # noqa: E402
+from app.loader import load_directory  # noqa: E402
+from app.repository.revision import BUMP_REVISION  # noqa: E402
+from app.repository.snapshot import read_snapshot  # noqa: E402
+from app.schema import apply_schema  # noqa: E402
+from app.schemas import RegionCoverage  # noqa: E402
+from app.services import coverage as svc  # noqa: E402
+from app.settings import Settings  # noqa: E402
+
+CONNECTIONS = (1, 8, 32)
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("[bench] installing wrk from Debian", file=sys.stderr)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+                       stdout=subprocess.DEVNULL)
+        found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    return found
+
+
+UNIT = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def _ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    if not m:
+        raise ValueError(f"cannot read a wrk latency: {text!r}")
+    return float(m.group(1)) * UNIT[m.group(2)]
+
+
+def wrk(binary: str, url: str, connections: int, seconds: float,
+        headers: dict[str, str] | None = None) -> dict:
+    threads = min(connections, 2)
+    cmd = [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
+           "--timeout", "10s"]
+    for k, v in (headers or {}).items():
+        cmd += ["-H", f"{k}: {v}"]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True,
+                         timeout=seconds + 30).stdout
+    p = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: (.*)$", out, re.M)
+    return {"p50": _ms(p["50"]), "p99": _ms(p["99"]), "rps": rps,
+            "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "socket_errors": errors.group(1) if errors else ""}
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (the uvicorn workers), MB."""
+    total = 0
+    pids = [pid] + [int(p) for p in subprocess.run(
+        ["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def get(url: str, headers: dict[str, str] | None = None, data: bytes | None = None
+        ) -> tuple[int, bytes]:
+    req = urllib.request.Request(url, headers=headers or {}, data=data)
+    with urllib.request.urlopen(req, timeout=120) as r:
+        return r.status, r.read()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=10.0, help="wrk duration per cell")
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--region", default="noord")
+    ap.add_argument("--cold-repeats", type=int, default=7)
+    ap.add_argument("--scenarios", type=int, default=1000, help="scenario runs for the RSS")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "http.md")
+    args = ap.parse_args()
+    binary = ensure_wrk()
+
+    if "NEO4J_URI" in os.environ:
+        settings = Settings()
+    else:
+        inst = localdb.instance("bench", bolt_port=27687, http_port=27474)
+        localdb.start(inst)
+        settings = Settings(neo4j_uri=inst.bolt_uri, neo4j_password=localdb.ensure_password())
+    driver = create_driver(settings)
+    db = settings.neo4j_database
+    apply_schema(driver, db)
+    load_directory(driver, db)
+    token = create_token(driver, db, name=f"bench-{os.getpid()}", role="planner")
+
+    env = {**os.environ, "NEO4J_URI": settings.neo4j_uri, "NEO4J_USER": settings.neo4j_user,
+           "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value()
+           if settings.neo4j_password else ""}
+    port = localdb_free_port()
+    server = subprocess.Popen([str(Path(sys.executable).parent / "oncoregio"), "serve",
+                               "--port", str(port), "--workers", str(args.workers)],
+                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    results: dict[tuple[str, int], dict] = {}
+    try:
+        for _ in range(300):
+            try:
+                get(base + "/health")
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise SystemExit("the API did not start")
+        coverage = f"/regions/{args.region}/coverage"
+        targets = ["/health", coverage, "/coverage", "/gaps", "/hospitals"]
+        for path in targets:  # warm: snapshot, answers, connection pools
+            for _ in range(3):
+                get(base + path)
+        _, _ = get(base + coverage)
+        etag = urllib.request.urlopen(base + coverage, timeout=30).headers["ETag"]
+        cells = [(path, path, None) for path in targets]
+        cells.append((f"{coverage} (If-None-Match: 304)", coverage, {"If-None-Match": etag}))
+        for name, path, headers in cells:
+            for c in CONNECTIONS:
+                r = results[(name, c)] = wrk(binary, base + path, c, args.seconds, headers)
+                print(f"{name:<48} c={c:<3} p50={r['p50']:8.2f} ms p99={r['p99']:8.2f} ms "
+                      f"{r['rps']:9.1f} req/s non2xx={r['non2xx']} {r['socket_errors']}",
+                      flush=True)
+        rss_after_load = rss_mb(server.pid)
+
+        # first request after a new revision vs the uncached path of before
+        cold, old = [], []
+        for _ in range(args.cold_repeats):
+            driver.execute_query(BUMP_REVISION, what="bench", database_=db)
+            time.sleep(1.1)  # past the staleness window
+            t = time.perf_counter()
+            get(base + coverage)
+            cold.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            snap = read_snapshot(driver, db)
+            RegionCoverage(**svc.region_coverage_rows(snap, args.region, 45.0)).model_dump_json()
+            old.append(time.perf_counter() - t)
+
+        # memory after many scenario runs (heuristic, bounded)
+        auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        started = time.monotonic()
+        runs = 0
+        ids = []
+        for i in range(args.scenarios):
+            body = json.dumps({"care_type": "pancreatic-resection", "centres": 5 + i % 20,
+                               "solver": "heuristic", "time_limit": 10}).encode()
+            status, text = get(base + "/scenarios", auth, body)
+            ids.append(json.loads(text)["id"])
+            runs += 1
+            if time.monotonic() - started > 1800:
+                break
+        scenario_seconds = time.monotonic() - started
+        rss_after_scenarios = rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    driver.execute_query("MATCH (s:Scenario) WHERE s.id IN $ids DETACH DELETE s", ids=ids,
+                         database_=db)
+    driver.execute_query("MATCH (t:ApiToken {name: $n}) DELETE t", n=f"bench-{os.getpid()}",
+                         database_=db)
+    driver.close()
+
+    load = os.getloadavg()
+    lines = ["| endpoint | connections | p50 ms | p99 ms | req/s | p50 / health p50 | "
+             "req/s / health req/s |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for (name, c), r in results.items():
+        h = results[("/health", c)]
+        lines.append(f"| `{name}` | {c} | {r['p50']:.2f} | {r['p99']:.2f} | {r['rps']:.0f} | "
+                     f"{r['p50'] / h['p50']:.2f} | {r['rps'] / h['rps']:.1f} |")
+    cold_ms, old_ms = statistics.median(cold) * 1e3, statistics.median(old) * 1e3
+    text = (f"# HTTP load (wrk, loopback, {os.cpu_count()} cores, {args.workers} worker(s))\n\n"
+            f"Command: `.venv/bin/python bench/bench_http.py --seconds {args.seconds:g} "
+            f"--workers {args.workers} --scenarios {args.scenarios}`\n\n"
+            f"Load average at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n\n"
+            + "\n".join(lines) +
+            f"\n\nFirst request after a new revision (snapshot build + answer), median of "
+            f"{len(cold)}: **{cold_ms:.0f} ms**; the uncached path every request took before "
+            f"(graph read + matrix + coverage + JSON, in-process): {old_ms:.0f} ms; ratio "
+            f"**{cold_ms / old_ms:.2f}**.\n\n"
+            f"RSS of the API after the load: {rss_after_load:.0f} MB; after {runs} scenario "
+            f"runs ({scenario_seconds:.0f} s): {rss_after_scenarios:.0f} MB.\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(text)
+    return 0
+
+
+def localdb_free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
