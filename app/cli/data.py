@@ -111,7 +111,23 @@ def report() -> None:
     out.print(care)
 
 
+def revision(bump: Annotated[bool, typer.Option(
+        "--bump", help="bump it: after editing the graph by hand (Neo4j Browser), so running "
+                       "APIs drop their cached answers")] = False) -> None:
+    """Print the dataset revision that cached answers and ETags are keyed on."""
+    from app.repository.revision import BUMP_REVISION, read_revision
+
+    with connect() as c:
+        if bump:
+            c.driver.execute_query(BUMP_REVISION, what="oncoregio revision --bump",
+                                   database_=c.database)
+        current = read_revision(c.driver, c.database)
+    out.print(f"dataset revision {current.number} ({current.tag})"
+              + (" - bumped" if bump else ""), highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(schema)
     app.command()(load)
     app.command()(report)
+    app.command()(revision)
