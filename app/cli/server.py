@@ -27,8 +27,10 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
         uvicorn.run(create_app(), host=host, port=port, log_level="info")
     else:
         # several processes need the app by import path: each worker builds its own
+        # a worker imports numpy, scipy and matplotlib before it can answer the supervisor's
+        # health check: on a loaded machine that takes longer than uvicorn's 5 s default
         uvicorn.run("app.main:create_app", factory=True, host=host, port=port,
-                    workers=workers, log_level="info")
+                    workers=workers, log_level="info", timeout_worker_healthcheck=60)
 
 
 def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, workers: WorkersOpt = 1) -> None:

@@ -190,4 +190,8 @@ def _derive(snap: Snapshot) -> None:
     requests (``cached_property`` has no lock: concurrent first uses would each build)."""
     for name in ("area_index", "hospital_index", "area_ids", "hospital_ids", "population",
                  "area_region", "providers", "minutes", "distance_km"):
-        getattr(snap, name)
+        value = getattr(snap, name)
+        if hasattr(value, "flags"):
+            # shared by every request from now on: a service that wrote into it would
+            # change other requests' answers, so writing raises instead
+            value.flags.writeable = False
