@@ -78,13 +78,15 @@ def _ms(text: str) -> float:
 def wrk(binary: str, url: str, connections: int, seconds: float,
         headers: dict[str, str] | None = None) -> dict:
     threads = min(connections, 2)
-    cmd = [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
+    cmd = [binary, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
            "--timeout", "10s"]
     for k, v in (headers or {}).items():
         cmd += ["-H", f"{k}: {v}"]
     out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True,
                          timeout=seconds + 30).stdout
-    p = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    p = dict(re.findall(r"^\s*(50|99)(?:\.0+)?%\s+(\S+)\s*$", out, re.M))
+    if "50" not in p or "99" not in p:
+        raise RuntimeError(f"cannot read wrk's latency distribution:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors: (.*)$", out, re.M)
