@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -195,9 +196,12 @@ def main() -> int:
         runs = 0
         ids = []
         for i in range(args.scenarios):
-            body = json.dumps({"care_type": "pancreatic-resection", "centres": 5 + i % 20,
+            body = json.dumps({"care_type": "pancreatic-resection", "centres": 3 + i % 10,
                                "solver": "heuristic", "time_limit": 10}).encode()
-            status, text = get(base + "/scenarios", auth, body)
+            try:
+                status, text = get(base + "/scenarios", auth, body)
+            except urllib.error.HTTPError as e:
+                raise SystemExit(f"scenario run {i} failed: {e.code} {e.read()[:500]!r}") from e
             ids.append(json.loads(text)["id"])
             runs += 1
             if time.monotonic() - started > 1800:
