@@ -12,6 +12,9 @@ API (uvicorn, ``--workers`` processes) on a free loopback port, and measures:
    path of before the cache (graph read, travel matrix, coverage, JSON: what every request
    cost), timed in this process, median of ``--cold-repeats``.
 3. RSS of the API after the load, and after ``--scenarios`` scenario runs.
+4. Encoding the ``/coverage`` answer (88 kB): FastAPI's default path (``jsonable_encoder`` +
+   ``json.dumps``), pydantic-core's ``to_json`` (what the cached routes use), and orjson over
+   ``model_dump()`` (when orjson is installed): median of 50, ratios to the default.
 
     .venv/bin/python bench/bench_http.py [--seconds 10] [--workers 1] [--scenarios 1000]
 
@@ -118,6 +121,38 @@ def get(url: str, headers: dict[str, str] | None = None, data: bytes | None = No
         return r.status, r.read()
 
 
+def encoders(repeats: int = 50) -> str:
+    """Median encode time of the /coverage answer by three encoders, as a markdown line."""
+    from fastapi.encoders import jsonable_encoder
+
+    from app.api.caching import json_bytes
+    from app.repository.snapshot import snapshot_from_folder
+    from app.schemas import CoverageMatrix
+
+    model = CoverageMatrix(**svc.coverage_matrix(snapshot_from_folder(), 45.0, None))
+
+    def median_ms(fn) -> float:
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        return statistics.median(times) * 1e3
+
+    default = median_ms(lambda: json.dumps(jsonable_encoder(model)).encode())
+    core = median_ms(lambda: json_bytes(model))
+    parts = [f"FastAPI default {default:.2f} ms", f"pydantic-core to_json {core:.2f} ms "
+             f"({default / core:.0f}x faster)"]
+    try:
+        import orjson
+
+        fast = median_ms(lambda: orjson.dumps(model.model_dump()))
+        parts.append(f"orjson(model_dump()) {fast:.2f} ms ({default / fast:.0f}x)")
+    except ImportError:
+        parts.append("orjson not installed")
+    return f"Encoding `/coverage` ({len(json_bytes(model)):,} bytes): " + "; ".join(parts) + "."
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=10.0, help="wrk duration per cell")
@@ -128,6 +163,8 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "http.md")
     args = ap.parse_args()
     binary = ensure_wrk()
+    encoding = encoders()
+    print(encoding)
 
     if "NEO4J_URI" in os.environ:
         settings = Settings()
@@ -235,7 +272,7 @@ def main() -> int:
             f"(graph read + matrix + coverage + JSON, in-process): {old_ms:.0f} ms; ratio "
             f"**{cold_ms / old_ms:.2f}**.\n\n"
             f"RSS of the API after the load: {rss_after_load:.0f} MB; after {runs} scenario "
-            f"runs ({scenario_seconds:.0f} s): {rss_after_scenarios:.0f} MB.\n")
+            f"runs ({scenario_seconds:.0f} s): {rss_after_scenarios:.0f} MB.\n\n{encoding}\n")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(text)
