@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from analysis.locate.benders import BENDERS_MAX_PAIRS, pmedian_benders
 from analysis.locate.candidates import Work
 from analysis.locate.exact import pmedian_exact_uncap
 from analysis.locate.heuristic import pmedian_heuristic
@@ -43,8 +44,10 @@ __all__ = [
     "BOUND_MARGIN",
     "BOUND_MIN_S",
     "BOUND_TIME_FACTOR",
+    "ENGINES",
     "SOLVERS",
     "KMedianSolution",
+    "exact_engine",
     "kmedian",
     "pick_solver",
 ]
@@ -55,6 +58,11 @@ __all__ = [
 AUTO_EXACT_MAX_PAIRS = 250_000
 
 SOLVERS = ("auto", "exact", "heuristic")
+
+#: Exact engines of the uncapacitated k-median: ``"benders"`` (radius-formulation cuts and
+#: branch and bound, :mod:`analysis.locate.benders`) and ``"lists"`` (restricted-list MILP,
+#: :mod:`analysis.locate.exact`).
+ENGINES = ("benders", "lists")
 
 # heuristic bound: the Lagrangian gets half as long as the search took (at least 0.02 s),
 # on list prefixes up to the incumbent's second-nearest centre plus this many entries
@@ -69,6 +77,19 @@ def pick_solver(prob: Problem, solver: str) -> str:
         return solver
     pairs = prob.active.size * prob.allowed.size
     return "exact" if pairs <= AUTO_EXACT_MAX_PAIRS else "heuristic"
+
+
+def exact_engine(n: int, m: int) -> str:
+    """The exact engine for ``n`` active areas x ``m`` allowed candidates (size only).
+
+    The Benders master has ``m + n`` variables whatever the number of pairs, but keeps
+    the rows sorted (about 12 bytes a pair): up to :data:`BENDERS_MAX_PAIRS` pairs it is
+    the engine, beyond that the restricted-list MILP (which only builds list prefixes).
+
+    >>> exact_engine(1522, 114), exact_engine(150_000, 1_000)
+    ('benders', 'lists')
+    """
+    return "benders" if n * m <= BENDERS_MAX_PAIRS else "lists"
 
 
 @dataclass(frozen=True)
@@ -151,7 +172,10 @@ def _uncapacitated_exact(
                                    "optimal", None)
         if lag.rho is not None:
             fixing = lagrangian_fixing(work, k, lag.value, lag.rho, found.cost)
-    exact = pmedian_exact_uncap(work, k, found.open_pos, deadline, fixing)
+    if exact_engine(work.n, work.m) == "benders":
+        exact = pmedian_benders(work, k, found.open_pos, deadline, fixing)
+    else:
+        exact = pmedian_exact_uncap(work, k, found.open_pos, deadline, fixing)
     objective = work.cost(exact.open_pos)
     if objective >= work.big * 0.5:
         raise InfeasibleScenario(

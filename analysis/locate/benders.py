@@ -1,0 +1,375 @@
+"""Exact uncapacitated p-median by Benders decomposition of the radius formulation.
+
+The radius (covering) formulation of García, Labbé and Marín describes an area's travel by
+the sorted distinct distances ``D_i^1 < D_i^2 < ...`` to the candidates and a variable per
+level saying "no open centre within ``D_i^h``". Projecting those variables out, as
+Durán-Mateluna, Alès and Elloumi do, leaves a master problem in the open flags ``y`` and one
+travel variable ``theta_i`` per (distinct) area, with the optimality cuts
+
+    theta_i + sum_j max(0, D - c_ij) y_j >= D        for every area i and level D.
+
+Every such cut is valid (if the nearest open centre is at ``d < D`` the sum is at least
+``D - d``; otherwise the right-hand side is at most ``D <= d``), and for a fractional ``y``
+the most violated one is found in linear time per area: ``D`` is the first level at which
+the open flags of the candidates within ``D`` add up to one.
+
+:func:`pmedian_benders` solves the LP relaxation by cut generation on a warm-started HiGHS
+LP (phase 1), fixes centres by the LP reduced costs against the incumbent, then solves the
+master MILP with the cuts found, adds the cuts of its solution and repeats until the
+master's bound meets the best solution (phase 2). The master has ``m + g`` variables
+however many (area, centre) pairs there are, which is what lets it scale with the
+structure (few distinct levels, few centres) instead of with ``n x m``.
+
+Examples
+--------
+>>> import time
+>>> import numpy as np
+>>> from analysis.locate.candidates import Work
+>>> from analysis.locate.problem import prepare
+>>> prob = prepare(np.array([[0., 10.], [10., 0.], [4., 6.]]), [1., 1., 5.], k=1)
+>>> sol = pmedian_benders(Work(prob), 1, np.array([1]), deadline=time.perf_counter() + 5)
+>>> sol.open_pos.tolist(), sol.bound, sol.status
+([0], 30.0, 'optimal')
+
+Notes
+-----
+Phase 1 separates at a point between the LP solution and a core point that moves towards
+it (in-out stabilisation, Ben-Ameur and Neto), which avoids the tailing of plain Kelley
+cutting planes; a round whose stabilised point yields no violated cut separates at the LP
+solution itself. Areas that cannot reach every candidate (infinite cost) get a covering
+row ``sum_{j reachable} y_j >= 1`` and cuts only up to their largest finite distance.
+
+References
+----------
+S. García, M. Labbé, A. Marín (2011). Solving large p-median problems with a radius
+formulation. INFORMS Journal on Computing 23(4), 546-556.
+
+C. Durán-Mateluna, Z. Alès, S. Elloumi (2023). An efficient Benders decomposition for the
+p-median problem. European Journal of Operational Research 308(1), 84-96 (arXiv
+2111.13405).
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+from numpy.typing import NDArray
+
+from analysis.locate.candidates import Work
+from analysis.locate.lagrangian import Fixing
+from analysis.locate.problem import InfeasibleScenario
+from analysis.locate.result import GAP_TOLERANCE
+
+__all__ = [
+    "BENDERS_MAX_PAIRS",
+    "LP_MAX_ROUNDS",
+    "STAB_ALPHA",
+    "BendersSolution",
+    "pmedian_benders",
+]
+
+#: (distinct areas) x (candidates) up to which the Benders path keeps the sorted rows it
+#: separates on (about 12 bytes per pair).
+BENDERS_MAX_PAIRS = 20_000_000
+
+LP_MAX_ROUNDS = 400  # cut rounds of phase 1 at most
+STAB_ALPHA = 0.5  # in-out stabilisation: separate at alpha * LP point + (1 - alpha) * core
+_VIOL = 1e-7  # relative violation that makes a cut worth adding
+
+
+@dataclass(frozen=True)
+class BendersSolution:
+    """Best open positions (working columns), the proven lower bound, the status
+    (``"optimal"`` or ``"time_limit"``) and what the run did: the root LP bound, branch
+    and bound nodes solved, cuts added and flags fixed by the LP reduced costs."""
+
+    open_pos: NDArray
+    bound: float
+    status: str
+    lp_bound: float
+    nodes: int
+    cuts: int
+    fixed: int
+
+
+class _Master:
+    """The Benders master on HiGHS: y (m open flags) then theta (g travel variables)."""
+
+    def __init__(self, m: int, weights: NDArray, theta_lb: NDArray, y_lb: NDArray,
+                 y_ub: NDArray, k: int):
+        self.m, self.g = m, weights.size
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("presolve", "off")  # warm starts: the basis survives new cuts
+        inf = highspy.kHighsInf
+        lo = np.concatenate([y_lb, theta_lb]).astype(np.float64)
+        hi = np.concatenate([y_ub, np.full(self.g, inf)]).astype(np.float64)
+        cost = np.concatenate([np.zeros(m), weights]).astype(np.float64)
+        h.addVars(m + self.g, lo, hi)
+        h.changeColsCost(m + self.g, np.arange(m + self.g, dtype=np.int32), cost)
+        h.addRow(float(k), float(k), m, np.arange(m, dtype=np.int32), np.ones(m))
+        self.h = h
+
+    def add_rows(self, lo: NDArray, starts: NDArray, index: NDArray, value: NDArray) -> None:
+        """Rows ``lo_r <= a_r x`` in CSR form (``starts`` of each row)."""
+        nr = lo.size
+        if not nr:
+            return
+        self.h.addRows(nr, lo.astype(np.float64), np.full(nr, highspy.kHighsInf),
+                       index.size, starts.astype(np.int32), index.astype(np.int32),
+                       value.astype(np.float64))
+
+    def solve(self, time_limit: float) -> tuple[str, NDArray | None, float]:
+        """Run the LP: (status, x, objective)."""
+        h = self.h
+        h.setOptionValue("time_limit", max(float(time_limit), 0.05))
+        h.run()
+        st = h.getModelStatus()
+        info = h.getInfo()
+        if st == highspy.HighsModelStatus.kOptimal:
+            status = "optimal"
+        elif st == highspy.HighsModelStatus.kInfeasible:
+            return "infeasible", None, np.inf
+        elif st == highspy.HighsModelStatus.kTimeLimit:
+            status = "time_limit"
+        else:
+            status = "error"
+        sol = h.getSolution()
+        x = np.asarray(sol.col_value, dtype=np.float64) if sol.value_valid else None
+        obj = float(info.objective_function_value) if x is not None else np.inf
+        return status, x, obj
+
+    def bounds(self, lo: NDArray, hi: NDArray) -> None:
+        """Set the bounds of the open flags (a node of the branch and bound)."""
+        idx = np.arange(self.m, dtype=np.int32)
+        self.h.changeColsBounds(self.m, idx, lo.astype(np.float64), hi.astype(np.float64))
+
+    def reduced_costs(self) -> NDArray:
+        """Reduced costs of the open flags at the last LP optimum."""
+        return np.asarray(self.h.getSolution().col_dual, dtype=np.float64)[:self.m]
+
+
+class _Areas:
+    """Distinct working rows sorted by cost, and the cuts they yield."""
+
+    def __init__(self, M: NDArray, w: NDArray, big: float):
+        Mu, inv = np.unique(M, axis=0, return_inverse=True)
+        self.weights = np.bincount(inv.ravel(), weights=w, minlength=Mu.shape[0])
+        self.order = np.argsort(Mu, axis=1, kind="stable").astype(np.int32)
+        self.srt = np.take_along_axis(Mu, self.order, axis=1)
+        self.g, self.m = Mu.shape
+        self.nfin = (self.srt < big * 0.5).sum(axis=1)
+        self.top = self.srt[np.arange(self.g), np.maximum(self.nfin - 1, 0)]
+
+    def levels(self, y: NDArray) -> NDArray:
+        """Per area, the first level D at which the flags within D add up to one."""
+        cum = np.cumsum(y[self.order], axis=1)
+        pos = np.argmax(cum >= 1.0 - 1e-9, axis=1)
+        never = cum[:, -1] < 1.0 - 1e-9
+        pos[never] = self.m - 1
+        pos = np.minimum(pos, np.maximum(self.nfin - 1, 0))
+        return self.srt[np.arange(self.g), pos]
+
+    def value(self, rows: NDArray, D: NDArray, y: NDArray) -> NDArray:
+        """Right-hand side of the cut at levels ``D`` minus its y-terms, at ``y``."""
+        gap = np.maximum(D[:, None] - self.srt[rows], 0.0)
+        return D - (gap * y[self.order[rows]]).sum(axis=1)
+
+    def cuts(self, rows: NDArray, D: NDArray) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+        """CSR rows ``theta_i + sum_j max(0, D - c_ij) y_j >= D`` for ``rows``."""
+        sub = self.srt[rows]
+        inside = sub < D[:, None]
+        q = inside.sum(axis=1)
+        starts = np.concatenate([[0], np.cumsum(q + 1)[:-1]])
+        index = np.empty(int(q.sum()) + rows.size, np.int64)
+        value = np.empty(index.size)
+        theta_at = starts + q
+        mask = np.ones(index.size, bool)
+        mask[theta_at] = False
+        index[mask] = self.order[rows][inside]
+        value[mask] = (D[:, None] - sub)[inside]
+        index[theta_at] = self.m + rows
+        value[theta_at] = 1.0
+        return D, starts, index, value
+
+
+def pmedian_benders(
+    work: Work, k: int, heur_open: NDArray, deadline: float, fixing: Fixing | None = None,
+) -> BendersSolution:
+    """Exact p-median on the working matrix by Benders cuts of the radius formulation.
+
+    Parameters
+    ----------
+    work : Work
+        The working matrix (active areas x allowed candidates).
+    k : int
+        Number of open centres.
+    heur_open : numpy.ndarray of int
+        Working columns of a feasible incumbent (e.g. the heuristic's).
+    deadline : float
+        :func:`time.perf_counter` value at which to stop with the best solution so far.
+    fixing : Fixing, optional
+        Centres the Lagrangian reduced costs fixed closed/open against ``heur_open``.
+
+    Returns
+    -------
+    BendersSolution
+        ``bound`` is a proven lower bound, never above the incumbent's cost.
+
+    Raises
+    ------
+    InfeasibleScenario
+        When no choice of k centres reaches every area.
+    """
+    cols = np.flatnonzero(~fixing.closed) if fixing is not None else np.arange(work.m)
+    forced = work.keep_mask.copy()
+    if fixing is not None:
+        forced |= fixing.opened
+    forced = forced[cols]
+    M = np.asarray(work.M if cols.size == work.m else work.M[:, cols], dtype=np.float64)
+    areas = _Areas(M, work.w, work.big)
+    m, g = areas.m, areas.g
+    if forced.sum() > k or m < k:
+        raise InfeasibleScenario(f"k={k} centres cannot be chosen among {m} candidates")
+    ub, best_open = work.cost(heur_open), np.asarray(heur_open)
+    feasible = ub < work.big * 0.5
+
+    def cost_of(y: NDArray) -> float:
+        return float(work.w @ M[:, np.flatnonzero(y > 0.5)].min(axis=1))
+
+    master = _Master(m, areas.weights, areas.srt[:, 0], forced.astype(float), np.ones(m), k)
+    short = np.flatnonzero(areas.nfin < m)  # areas that cannot reach every candidate
+    if short.size:
+        if (areas.nfin[short] == 0).any():
+            raise InfeasibleScenario("an area cannot reach any allowed hospital")
+        nf = areas.nfin[short]
+        inside = np.arange(m)[None, :] < nf[:, None]
+        master.add_rows(np.ones(short.size), np.concatenate([[0], np.cumsum(nf)[:-1]]),
+                        areas.order[short][inside], np.ones(int(nf.sum())))
+    n_cuts = 0
+    everyone = np.arange(g)
+    tol = _VIOL * max(abs(ub) if feasible else 1.0, 1e-9) / max(areas.weights.sum(), 1e-12)
+
+    def add_cuts(D: NDArray, y: NDArray, theta: NDArray) -> bool:
+        """Add the violated cuts at levels ``D`` for the point (y, theta)."""
+        nonlocal n_cuts
+        val = areas.value(everyone, D, y)
+        viol = np.flatnonzero(val > theta + tol * np.maximum(1.0, np.abs(val)))
+        if viol.size:
+            master.add_rows(*areas.cuts(viol, D[viol]))
+            n_cuts += viol.size
+        return bool(viol.size)
+
+    if feasible:
+        y_inc = np.zeros(m)
+        y_inc[np.searchsorted(cols, best_open)] = 1.0
+        add_cuts(areas.levels(y_inc), y_inc, np.full(g, -np.inf))
+
+    def closes(value: float) -> bool:
+        return ub - value <= GAP_TOLERANCE * abs(ub)
+
+    def node_lp(lo: NDArray, hi: NDArray, stabilise: bool
+                ) -> tuple[float, NDArray | None, bool]:
+        """LP bound of a node by cut generation: (bound, y, converged); bound inf when the
+        node is infeasible, y None when the time ran out before the first LP."""
+        master.bounds(lo, hi)
+        bound, y, core, rounds, converged = -np.inf, None, None, 0, False
+        while rounds < LP_MAX_ROUNDS and deadline - time.perf_counter() > 0.05:
+            status, x, obj = master.solve(deadline - time.perf_counter())
+            if status == "infeasible":
+                return np.inf, None, rounds
+            if status != "optimal" or x is None:
+                break
+            rounds += 1
+            y, theta = x[:m], x[m:]
+            bound = max(bound, obj)
+            if feasible and closes(bound):
+                break
+            added = False
+            if stabilise:
+                core = y.copy() if core is None else core
+                added = add_cuts(areas.levels(STAB_ALPHA * y + (1 - STAB_ALPHA) * core), y,
+                                 theta)
+                core = 0.5 * (core + y)
+            if not added and not add_cuts(areas.levels(y), y, theta):
+                converged = True
+                break
+        return bound, y, converged
+
+    # phase 1: the root LP relaxation (stabilised cut generation)
+    root_lo, root_hi = forced.astype(np.float64), np.ones(m)
+    lp_bound, y_root, root_done = node_lp(root_lo, root_hi, stabilise=True)
+    if lp_bound == np.inf:
+        raise InfeasibleScenario(
+            f"no choice of k={k} centres among the allowed hospitals can reach every area")
+    if y_root is None:
+        return BendersSolution(best_open, -np.inf, "time_limit", -np.inf, 0, n_cuts, 0)
+
+    # phase 2: branch and bound on the open flags, LP bounds by cut generation,
+    # reduced-cost fixing at every node, best bound first
+    n_fixed, nodes, counter = 0, 0, 0
+    heap: list[tuple[float, int, NDArray, NDArray, NDArray | None, bool]] = [
+        (lp_bound, 0, root_lo, root_hi, y_root, root_done)]
+    status = "time_limit"
+    while heap:
+        bound_here, _, lo, hi, y, done = heapq.heappop(heap)
+        if feasible and closes(bound_here):
+            continue
+        if y is None:  # a child: its own LP
+            if deadline - time.perf_counter() <= 0.05:
+                heapq.heappush(heap, (bound_here, -1, lo, hi, None, False))
+                break
+            value, y, done = node_lp(lo, hi, stabilise=False)
+            nodes += 1
+            if value == np.inf or (feasible and closes(value)):
+                continue
+            if y is None:
+                heapq.heappush(heap, (bound_here, -1, lo, hi, None, False))
+                break
+            bound_here = max(bound_here, value)
+        else:
+            master.bounds(lo, hi)
+            master.solve(deadline - time.perf_counter())
+        # incumbent from the LP point: its k largest flags
+        pick = np.argsort(-(y + 2.0 * lo), kind="stable")[:k]
+        y_round = np.zeros(m)
+        y_round[pick] = 1.0
+        c_round = cost_of(y_round)
+        if c_round < ub:
+            ub, best_open, feasible = c_round, cols[np.sort(pick)], c_round < work.big * 0.5
+            if feasible and closes(bound_here):
+                continue
+        frac = np.flatnonzero((y > 1e-6) & (y < 1 - 1e-6))
+        if not frac.size:
+            if not done:  # integral but cuts still violated: more cut rounds
+                counter += 1
+                heapq.heappush(heap, (bound_here, counter, lo, hi, None, False))
+            continue  # integral and converged: its cost is its bound (cut off above)
+        # reduced-cost fixing against the incumbent
+        if feasible:
+            rc = master.reduced_costs()
+            slack = 1e-7 * max(abs(ub), 1.0)
+            lo, hi = lo.copy(), hi.copy()
+            shut = (y < 1e-9) & (bound_here + rc > ub + slack) & (lo < 0.5)
+            force = (y > 1 - 1e-9) & (bound_here - rc > ub + slack)
+            hi[shut], lo[force] = 0.0, 1.0
+            n_fixed += int(shut.sum() + force.sum())
+        j = int(frac[np.argmin(np.abs(y[frac] - 0.5))])
+        for side in (1.0, 0.0):
+            clo, chi = lo.copy(), hi.copy()
+            clo[j] = chi[j] = side
+            if clo.sum() <= k and chi.sum() >= k:
+                counter += 1
+                heapq.heappush(heap, (bound_here, counter, clo, chi, None, False))
+    if not heap:
+        status, bound = "optimal", ub
+    else:
+        bound = min(ub, min(item[0] for item in heap))
+    if not feasible:
+        raise InfeasibleScenario(
+            f"no choice of k={k} centres among the allowed hospitals can reach every area")
+    return BendersSolution(best_open, bound, status, lp_bound, nodes, n_cuts, n_fixed)
