@@ -14,11 +14,13 @@ the most violated one is found in linear time per area: ``D`` is the first level
 the open flags of the candidates within ``D`` add up to one.
 
 :func:`pmedian_benders` solves the LP relaxation by cut generation on a warm-started HiGHS
-LP (phase 1), fixes centres by the LP reduced costs against the incumbent, then solves the
-master MILP with the cuts found, adds the cuts of its solution and repeats until the
-master's bound meets the best solution (phase 2). The master has ``m + g`` variables
-however many (area, centre) pairs there are, which is what lets it scale with the
-structure (few distinct levels, few centres) instead of with ``n x m``.
+LP (phase 1), then runs a branch and bound on the open flags (phase 2): at every node the
+LP bound by cut generation (the cuts are valid everywhere and stay in the master), an
+incumbent from the node's k largest flags, reduced-cost fixing against the incumbent, and
+a branch on the most fractional flag; nodes are taken best bound first, so the smallest
+bound of the open nodes is the proven bound when the time runs out. The master has
+``m + g`` variables however many (area, centre) pairs there are, which is what lets it
+scale with the structure (few centres, few distinct levels) instead of with ``n x m``.
 
 Examples
 --------
@@ -72,9 +74,11 @@ __all__ = [
     "pmedian_benders",
 ]
 
-#: (distinct areas) x (candidates) up to which the Benders path keeps the sorted rows it
-#: separates on (about 12 bytes per pair).
-BENDERS_MAX_PAIRS = 20_000_000
+#: areas x candidates up to which the exact uncapacitated p-median uses this engine; it
+#: keeps every row sorted (about 12 bytes a pair) and separates over all of them in each
+#: LP round, so beyond a few million pairs the restricted-list MILP, which builds only
+#: list prefixes, is used instead.
+BENDERS_MAX_PAIRS = 2_000_000
 
 LP_MAX_ROUNDS = 400  # cut rounds of phase 1 at most
 STAB_ALPHA = 0.5  # in-out stabilisation: separate at alpha * LP point + (1 - alpha) * core
@@ -281,7 +285,7 @@ def pmedian_benders(
         while rounds < LP_MAX_ROUNDS and deadline - time.perf_counter() > 0.05:
             status, x, obj = master.solve(deadline - time.perf_counter())
             if status == "infeasible":
-                return np.inf, None, rounds
+                return np.inf, None, False
             if status != "optimal" or x is None:
                 break
             rounds += 1

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from analysis.locate.benders import BENDERS_MAX_PAIRS, pmedian_benders
+from analysis.locate.benders import BENDERS_MAX_PAIRS, BendersSolution, pmedian_benders
 from analysis.locate.candidates import Work
-from analysis.locate.exact import pmedian_exact_uncap
+from analysis.locate.exact import ExactSolution, pmedian_exact_uncap
 from analysis.locate.heuristic import pmedian_heuristic
 from analysis.locate.lagrangian import lagrangian_fixing, pmedian_lagrangian
 from analysis.locate.milp import Pairs, assignment_milp, finite_pairs, y_bounds
@@ -52,10 +52,13 @@ __all__ = [
     "pick_solver",
 ]
 
-#: ``solver="auto"`` uses the exact MILP when (areas with demand) x (allowed candidates) is at
-#: most this many pairs, else the heuristic. 250,000 covers the Dutch instance (about
-#: 1,500 areas x 100 hospitals), which the exact solver proves optimal in seconds.
-AUTO_EXACT_MAX_PAIRS = 250_000
+#: ``solver="auto"`` uses the exact solver when (areas with demand) x (allowed candidates) is
+#: at most this many pairs, else the heuristic (decided from the size only, never from the
+#: clock). 1,000,000 covers postcode-level demand (about 4,000 areas x 114 hospitals) and
+#: shortest-path instances up to 1,000 x 1,000, which the Benders engine proves optimal in
+#: seconds (bench/results/exact_scale.md); at 15,000 x 300 its LP rounds no longer fit a
+#: minute, and the heuristic with its Lagrangian bound is the better answer.
+AUTO_EXACT_MAX_PAIRS = 1_000_000
 
 SOLVERS = ("auto", "exact", "heuristic")
 
@@ -161,7 +164,7 @@ def _uncapacitated_exact(
     t_search = time.perf_counter()
     found = pmedian_heuristic(work, k, rng, t_search + 0.25 * max(deadline - t_search, 0),
                               start_open=start)
-    fixing = None
+    fixing, lag_bound = None, -np.inf
     if found.cost < work.big * 0.5:
         # Lagrangian bound: may prove the heuristic optimal, else fixes centres in/out
         lag = pmedian_lagrangian(
@@ -170,8 +173,10 @@ def _uncapacitated_exact(
         if found.cost - lag.value <= GAP_TOLERANCE * abs(found.cost):
             return KMedianSolution(prob.allowed[found.open_pos], found.cost, lag.value,
                                    "optimal", None)
+        lag_bound = lag.value
         if lag.rho is not None:
             fixing = lagrangian_fixing(work, k, lag.value, lag.rho, found.cost)
+    exact: BendersSolution | ExactSolution
     if exact_engine(work.n, work.m) == "benders":
         exact = pmedian_benders(work, k, found.open_pos, deadline, fixing)
     else:
@@ -182,8 +187,9 @@ def _uncapacitated_exact(
             f"no choice of k={k} centres among the allowed hospitals can reach every "
             "area" + (f" within {fmt(radius)} min" if np.isfinite(radius) else "")
         )
-    return KMedianSolution(prob.allowed[exact.open_pos], objective, exact.bound,
-                           exact.status, None)
+    # both are lower bounds of the same problem (the engine's when it stopped early)
+    bound = min(max(exact.bound, lag_bound), objective)
+    return KMedianSolution(prob.allowed[exact.open_pos], objective, bound, exact.status, None)
 
 
 def _uncapacitated_heuristic(
