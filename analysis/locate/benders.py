@@ -54,6 +54,8 @@ p-median problem. European Journal of Operational Research 308(1), 84-96 (arXiv
 from __future__ import annotations
 
 import heapq
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -100,14 +102,39 @@ class BendersSolution:
     fixed: int
 
 
+_banner_shown = False
+
+
+def _new_highs() -> highspy.Highs:
+    """A silent HiGHS instance. The first one a process makes prints HiGHS's banner on the
+    C-level standard output before any option can be set; that once, the descriptor is
+    pointed at the null device so that no caller's output (JSON on a CLI's stdout, say)
+    is polluted."""
+    global _banner_shown
+    if _banner_shown:
+        h = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _banner_shown = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 class _Master:
     """The Benders master on HiGHS: y (m open flags) then theta (g travel variables)."""
 
     def __init__(self, m: int, weights: NDArray, theta_lb: NDArray, y_lb: NDArray,
                  y_ub: NDArray, k: int):
         self.m, self.g = m, weights.size
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = _new_highs()
         h.setOptionValue("presolve", "off")  # warm starts: the basis survives new cuts
         inf = highspy.kHighsInf
         lo = np.concatenate([y_lb, theta_lb]).astype(np.float64)
@@ -130,7 +157,8 @@ class _Master:
     def solve(self, time_limit: float) -> tuple[str, NDArray | None, float]:
         """Run the LP: (status, x, objective)."""
         h = self.h
-        h.setOptionValue("time_limit", max(float(time_limit), 0.05))
+        # HiGHS's clock runs over all runs of one instance: the limit is on that total
+        h.setOptionValue("time_limit", h.getRunTime() + max(float(time_limit), 0.05))
         h.run()
         st = h.getModelStatus()
         info = h.getInfo()
