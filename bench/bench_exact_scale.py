@@ -1,0 +1,253 @@
+"""Benchmark of the exact p-median at scale (issue 17; not a test).
+
+Part "graph": random sparse connected graphs (a random spanning tree plus random extra
+edges, mean degree about 4, integer edge lengths 1-100), costs = all-pairs shortest paths
+(scipy.sparse.csgraph), every vertex a client (weight 1) and a candidate site, for n in
+``--ns`` and k in {5, 10, n/10, n/5, n/3}, ``--seeds`` seeds. Each instance is solved by
+``p_median(solver="exact")`` with the restricted-list engine ("current", the engine before
+this change) and with the Benders engine ("new"), one after the other in the same process,
+each capped at ``--cap`` seconds: times side by side (ratio), the gap when not proven.
+
+Part "postcode": 4,000 synthetic demand points over the Dutch area coordinates
+(graph/seed/areas.csv: areas drawn with probability proportional to population, moved by a
+normal offset of 2 km; demand = population share x 1,000 patients/yr; synthetic, modelled)
+x the 114 hospitals of graph/seed/hospitals.csv, minutes from analysis.travel, k in {5, 10,
+15, 25, 40}: both engines, and what ``solver="auto"`` picks.
+
+Part "scale": the synthetic clustered 1x / 10x / 100x instances of bench/bench_locate.py,
+heuristic only, each in its own process (bench_locate.py --scale-worker): time, RSS, gap,
+growth.
+
+Part "spopt": spopt PMedian + CBC (bench venv, bench_locate.py --spopt-worker) on a few
+graph instances with the same cap; CBC's time-limited answers are flagged through PuLP's
+``sol_status`` (PuLP reports "Optimal" for a CBC run stopped on time with an incumbent).
+
+Writes bench/results/exact_scale.md (``--out``). ``--quick``: n in {100, 200}, one seed,
+cap 20 s, 1x/10x only, one spopt instance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from bench_locate import loadavg, run_json
+from scipy import sparse
+from scipy.sparse.csgraph import shortest_path
+
+from analysis.locate import dispatch, p_median
+from analysis.locate.problem import prepare
+from analysis.travel import travel_time_matrix
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+
+
+def graph_instance(n: int, seed: int, degree: float = 4.0) -> np.ndarray:
+    """All-pairs shortest paths of a random connected graph with integer edge lengths."""
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(n)
+    # spanning tree: vertex perm[t] hangs below a random earlier one
+    u = perm[1:]
+    v = perm[(rng.random(n - 1) * np.arange(1, n)).astype(int)]
+    extra = int(n * (degree / 2 - 1))
+    a, b = rng.integers(0, n, extra), rng.integers(0, n, extra)
+    U, V = np.concatenate([u, a]), np.concatenate([v, b])
+    ok = U != V
+    L = rng.integers(1, 101, int(ok.sum())).astype(float)
+    G = sparse.coo_array((L, (U[ok], V[ok])), shape=(n, n)).tocsr()
+    return shortest_path(G, directed=False)
+
+
+def ks_for(n: int) -> list[int]:
+    return sorted({5, 10, n // 10, n // 5, n // 3})
+
+
+def postcode_instance(seed: int = 0, n: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+    A = list(csv.DictReader((ROOT / "graph/seed/areas.csv").open(encoding="utf-8")))
+    H = list(csv.DictReader((ROOT / "graph/seed/hospitals.csv").open(encoding="utf-8")))
+    lat = np.array([float(a["lat"]) for a in A])
+    lon = np.array([float(a["lon"]) for a in A])
+    pop = np.array([float(a["population"]) for a in A])
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(len(A), size=n, p=pop / pop.sum())
+    plat = lat[pick] + rng.normal(0, 2.0, n) / 111.0
+    plon = lon[pick] + rng.normal(0, 2.0, n) / (111.0 * np.cos(np.radians(plat)))
+    share = rng.lognormal(0.0, 0.5, n)
+    w = share / share.sum() * 1000.0
+    C = travel_time_matrix(plat, plon, np.array([float(h["lat"]) for h in H]),
+                           np.array([float(h["lon"]) for h in H]))
+    return np.asarray(C, dtype=np.float64), w
+
+
+def solve(C: np.ndarray, w: np.ndarray, k: int, engine: str, cap: float) -> dict:
+    dispatch.exact_engine = lambda n, m: engine  # the bench picks the engine
+    t0 = time.perf_counter()
+    r = p_median(C, w, k=k, solver="exact", time_limit=cap)
+    return {"t": time.perf_counter() - t0, "obj": r.objective, "gap": r.gap,
+            "status": r.status}
+
+
+def cell(d: dict) -> str:
+    s = f"{d['t']:.2f}"
+    return s if d["status"] == "optimal" else f"{s} ({d['status']}, gap {100 * d['gap']:.2f}%)"
+
+
+def compare(C, w, k, cap, label, lines, rows):
+    engine_rule = dispatch.exact_engine
+    try:
+        cur = solve(C, w, k, "lists", cap)
+        new = solve(C, w, k, "benders", cap)
+    finally:
+        dispatch.exact_engine = engine_rule
+    same = abs(cur["obj"] - new["obj"]) <= 1e-6 * max(abs(new["obj"]), 1.0)
+    both = cur["status"] == new["status"] == "optimal"
+    agree = "equal" if same else ("DIFFERENT" if both else f"{cur['obj']:.6g} vs {new['obj']:.6g}")
+    ratio = cur["t"] / max(new["t"], 1e-9)
+    lines.append(f"| {label} | {k} | {cell(cur)} | {cell(new)} | {ratio:.1f}x | "
+                 f"{new['obj']:.6g} | {agree} | {loadavg()} |")
+    rows.append((label, k, cur, new))
+    print(lines[-1], flush=True)
+
+
+def part_graph(args, lines):
+    lines += ["## 1. Graph instances (shortest paths on random sparse graphs)", "",
+              f"Cap {args.cap:g} s per solve. current = restricted-list MILP engine; new = "
+              "Benders engine (both after the same heuristic and Lagrangian steps). Times in "
+              "seconds; ratio = current / new (a floor when current hit the cap).", "",
+              "| n, seed | k | current (s) | new (s) | ratio | objective (new) | objectives | "
+              "load |", "|---|---|---|---|---|---|---|---|"]
+    rows: list = []
+    for n in args.ns:
+        for seed in range(args.seeds):
+            D = graph_instance(n, seed)
+            for k in ks_for(n):
+                compare(D, np.ones(n), k, args.cap, f"{n}, {seed}", lines, rows)
+    new_t = [r[3]["t"] for r in rows]
+    proven = sum(r[3]["status"] == "optimal" for r in rows)
+    under10 = sum(r[3]["status"] == "optimal" and r[3]["t"] <= 10 for r in rows)
+    cur_proven = sum(r[2]["status"] == "optimal" for r in rows)
+    lines += ["", f"new: {proven}/{len(rows)} proven optimal ({under10} within 10 s), "
+              f"median {np.median(new_t):.2f} s, max {max(new_t):.2f} s; current: "
+              f"{cur_proven}/{len(rows)} proven within the cap.", ""]
+
+
+def part_postcode(args, lines):
+    C, w = postcode_instance()
+    picked = dispatch.pick_solver(prepare(C, w, k=5), "auto")
+    lines += ["## 2. Postcode scale: 4,000 synthetic demand points x 114 hospitals", "",
+              f"Cap {args.cap:g} s. `solver=\"auto\"` picks **{picked}** here "
+              f"(AUTO_EXACT_MAX_PAIRS = {dispatch.AUTO_EXACT_MAX_PAIRS:,}).", "",
+              "| instance | k | current (s) | new (s) | ratio | objective (new) | objectives | "
+              "load |", "|---|---|---|---|---|---|---|---|"]
+    rows: list = []
+    for k in (5, 10, 15, 25, 40):
+        compare(C, w, k, args.cap, "4000 x 114", lines, rows)
+    lines.append("")
+
+
+def part_scale(args, lines):
+    lines += ["## 3. Scale: heuristic only (synthetic clustered, k=15, own process each)", "",
+              "| scale | n x m | time (s) | CPU (s) | objective | gap | peak RSS (MB) | load |",
+              "|---|---|---|---|---|---|---|---|"]
+    sizes = {1: (1500, 100), 10: (15000, 300), 100: (150000, 1000)}
+    got = []
+    for s in args.scales:
+        n, m = sizes[s]
+        out = run_json([sys.executable, str(HERE / "bench_locate.py"), "--scale-worker",
+                        str(n), str(m), "15", str(args.scale_time_limit), "0"],
+                       timeout=4 * args.scale_time_limit + 120)
+        if out is None:
+            lines.append(f"| {s}x | {n} x {m} | failed | | | | | {loadavg()} |")
+            continue
+        got.append((s, out))
+        lines.append(f"| {s}x | {n} x {m} | {out['solve_s']:.2f} | {out['cpu_s']:.2f} | "
+                     f"{out['objective']:.7g} | {100 * out['gap']:.2f}% | "
+                     f"{out['rss_mb']:.0f} | {loadavg()} |")
+        print(lines[-1], flush=True)
+    for (s0, a), (s1, b) in zip(got, got[1:], strict=False):
+        lines.append(f"\ngrowth {s0}x -> {s1}x: time {b['solve_s'] / a['solve_s']:.1f}x, "
+                     f"RSS {b['rss_mb'] / a['rss_mb']:.1f}x")
+    lines.append("")
+
+
+def part_spopt(args, lines):
+    lines += ["## 4. spopt + CBC on graph instances (same cap)", ""]
+    py = args.bench_python
+    if not Path(py).exists():
+        lines += [f"Not run: no bench venv at {py} (see bench/README.md).", ""]
+        return
+    lines += ["| n, seed | k | new (s) | spopt+CBC (s) | ratio | CBC status (sol_status) | "
+              "objectives | load |", "|---|---|---|---|---|---|---|---|"]
+    for n, k in args.spopt_instances:
+        D = graph_instance(n, 0)
+        w = np.ones(n)
+        new = solve(D, w, k, "benders", args.cap)
+        with tempfile.TemporaryDirectory() as tmp:
+            npz = os.path.join(tmp, "inst.npz")
+            np.savez(npz, C=D, w=w)
+            sp = run_json([py, str(HERE / "bench_locate.py"), "--spopt-worker", npz, "--k",
+                           str(k), "--spopt-time-limit", str(args.cap)],
+                          timeout=3 * args.cap + 120)
+        if sp is None:
+            lines.append(f"| {n}, 0 | {k} | {cell(new)} | failed or killed | | | | "
+                         f"{loadavg()} |")
+            continue
+        flag = ("proven optimal" if sp["sol_status"] == 1
+                else "**stopped by the time limit** (incumbent only)" if sp["sol_status"] == 2
+                else f"sol_status {sp['sol_status']}")
+        same = abs(sp["objective"] - new["obj"]) <= 1e-6 * max(abs(new["obj"]), 1.0)
+        agree = "equal" if same else f"{sp['objective']:.6g} vs {new['obj']:.6g}"
+        lines.append(f"| {n}, 0 | {k} | {cell(new)} | {sp['total_s']:.2f} | "
+                     f"{sp['total_s'] / max(new['t'], 1e-9):.1f}x | {sp['status']} "
+                     f"({sp['sol_status']}: {flag}) | "
+                     f"{agree} | "
+                     f"{loadavg()} |")
+        print(lines[-1], flush=True)
+    lines.append("")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--parts", default="graph,postcode,scale,spopt")
+    ap.add_argument("--ns", type=lambda s: [int(x) for x in s.split(",")],
+                    default=[100, 200, 400, 600, 800, 900])
+    ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--cap", type=float, default=60.0, help="seconds per solve")
+    ap.add_argument("--scales", type=lambda s: [int(x) for x in s.split(",")],
+                    default=[1, 10, 100])
+    ap.add_argument("--scale-time-limit", type=float, default=60.0)
+    ap.add_argument("--bench-python", default=str(ROOT / ".venv-bench/bin/python"))
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--out", default=str(ROOT / "bench/results/exact_scale.md"))
+    args = ap.parse_args(argv)
+    args.spopt_instances = [(100, 5), (200, 10), (400, 5)]
+    if args.quick:
+        args.ns, args.seeds, args.cap, args.scales = [100, 200], 1, 20.0, [1, 10]
+        args.spopt_instances = [(100, 5)]
+    cmd = "python bench/bench_exact_scale.py " + " ".join(
+        sys.argv[1:] if argv is None else argv)
+    lines = ["# Benchmark: exact p-median at scale (issue 17)", "",
+             f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
+             f"{platform.machine()}, {os.cpu_count()} cores (shared), Python "
+             f"{platform.python_version()}, numpy {np.__version__}; load average "
+             f"{loadavg()} at the start. Command: `{cmd.strip()}`", ""]
+    parts = args.parts.split(",")
+    for name, fn in (("graph", part_graph), ("postcode", part_postcode),
+                     ("scale", part_scale), ("spopt", part_spopt)):
+        if name in parts:
+            fn(args, lines)
+    lines.append(f"Load average at the end: {loadavg()}.")
+    Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
