@@ -180,6 +180,24 @@ class _Master:
         idx = np.arange(self.m, dtype=np.int32)
         self.h.changeColsBounds(self.m, idx, lo.astype(np.float64), hi.astype(np.float64))
 
+    def basis(self) -> tuple[list, list] | None:
+        """The current simplex basis (column and row statuses), None when not valid."""
+        b = self.h.getBasis()
+        return (list(b.col_status), list(b.row_status)) if b.valid else None
+
+    def warm(self, saved: tuple[list, list] | None) -> None:
+        """Start the next LP from a saved basis; rows added since are basic (their
+        slacks), which keeps the basis square."""
+        if saved is None:
+            return
+        cols, rows = saved
+        extra = self.h.getNumRow() - len(rows)
+        b = highspy.HighsBasis()
+        b.col_status = cols
+        b.row_status = rows + [highspy.HighsBasisStatus.kBasic] * extra
+        b.valid = True
+        self.h.setBasis(b)
+
     def reduced_costs(self) -> NDArray:
         """Reduced costs of the open flags at the last LP optimum."""
         return np.asarray(self.h.getSolution().col_dual, dtype=np.float64)[:self.m]
@@ -304,11 +322,13 @@ def pmedian_benders(
     def closes(value: float) -> bool:
         return ub - value <= GAP_TOLERANCE * abs(ub)
 
-    def node_lp(lo: NDArray, hi: NDArray, stabilise: bool
+    def node_lp(lo: NDArray, hi: NDArray, stabilise: bool, start: tuple | None = None,
                 ) -> tuple[float, NDArray | None, bool]:
         """LP bound of a node by cut generation: (bound, y, converged); bound inf when the
-        node is infeasible, y None when the time ran out before the first LP."""
+        node is infeasible, y None when the time ran out before the first LP. ``start``
+        is the parent's basis."""
         master.bounds(lo, hi)
+        master.warm(start)
         bound, y, core, rounds, converged = -np.inf, None, None, 0, False
         while rounds < LP_MAX_ROUNDS and deadline - time.perf_counter() > 0.05:
             status, x, obj = master.solve(deadline - time.perf_counter())
@@ -344,28 +364,31 @@ def pmedian_benders(
     # phase 2: branch and bound on the open flags, LP bounds by cut generation,
     # reduced-cost fixing at every node, best bound first
     n_fixed, nodes, counter = 0, 0, 0
-    heap: list[tuple[float, int, NDArray, NDArray, NDArray | None, bool]] = [
-        (lp_bound, 0, root_lo, root_hi, y_root, root_done)]
+    heap: list[tuple[float, int, NDArray, NDArray, NDArray | None, bool, tuple | None]] = [
+        (lp_bound, 0, root_lo, root_hi, y_root, root_done, master.basis())]
     status = "time_limit"
     while heap:
-        bound_here, _, lo, hi, y, done = heapq.heappop(heap)
+        bound_here, _, lo, hi, y, done, start = heapq.heappop(heap)
+        counter += 1
         if feasible and closes(bound_here):
             continue
         if y is None:  # a child: its own LP
             if deadline - time.perf_counter() <= 0.05:
-                heapq.heappush(heap, (bound_here, -1, lo, hi, None, False))
+                heapq.heappush(heap, (bound_here, counter, lo, hi, None, False, start))
                 break
-            value, y, done = node_lp(lo, hi, stabilise=False)
+            value, y, done = node_lp(lo, hi, stabilise=False, start=start)
             nodes += 1
             if value == np.inf or (feasible and closes(value)):
                 continue
             if y is None:
-                heapq.heappush(heap, (bound_here, -1, lo, hi, None, False))
+                heapq.heappush(heap, (bound_here, counter, lo, hi, None, False, start))
                 break
             bound_here = max(bound_here, value)
         else:
             master.bounds(lo, hi)
+            master.warm(start)
             master.solve(deadline - time.perf_counter())
+        here = master.basis()
         # incumbent from the LP point: its k largest flags
         pick = np.argsort(-(y + 2.0 * lo), kind="stable")[:k]
         y_round = np.zeros(m)
@@ -379,7 +402,7 @@ def pmedian_benders(
         if not frac.size:
             if not done:  # integral but cuts still violated: more cut rounds
                 counter += 1
-                heapq.heappush(heap, (bound_here, counter, lo, hi, None, False))
+                heapq.heappush(heap, (bound_here, counter, lo, hi, None, False, here))
             continue  # integral and converged: its cost is its bound (cut off above)
         # reduced-cost fixing against the incumbent
         if feasible:
@@ -396,7 +419,7 @@ def pmedian_benders(
             clo[j] = chi[j] = side
             if clo.sum() <= k and chi.sum() >= k:
                 counter += 1
-                heapq.heappush(heap, (bound_here, counter, clo, chi, None, False))
+                heapq.heappush(heap, (bound_here, counter, clo, chi, None, False, here))
     if not heap:
         status, bound = "optimal", ub
     else:
@@ -405,3 +428,4 @@ def pmedian_benders(
         raise InfeasibleScenario(
             f"no choice of k={k} centres among the allowed hospitals can reach every area")
     return BendersSolution(best_open, bound, status, lp_bound, nodes, n_cuts, n_fixed)
+

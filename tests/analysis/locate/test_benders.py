@@ -1,0 +1,144 @@
+"""The Benders engine of the exact p-median against brute force, the restricted-list engine
+and its own cut validity; keep/close/candidates and the time limit."""
+
+import dataclasses
+import time
+
+import numpy as np
+import pytest
+from scipy import sparse
+from scipy.sparse.csgraph import shortest_path
+
+from analysis.locate import InfeasibleScenario, dispatch, p_median
+from analysis.locate.benders import _Areas, pmedian_benders
+from analysis.locate.candidates import Work
+from analysis.locate.lagrangian import LagrangianBound
+from analysis.locate.problem import prepare
+from tests.analysis.locate.oracles import brute_pmedian, close, instance
+
+
+def graph_costs(n: int, seed: int, max_len: int = 5) -> np.ndarray:
+    """Shortest-path distances on a random connected graph with short integer edges (many
+    ties), every vertex a client and a candidate."""
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(n)
+    u, v = perm[1:], perm[(rng.random(n - 1) * np.arange(1, n)).astype(int)]
+    a, b = rng.integers(0, n, n), rng.integers(0, n, n)
+    U, V = np.concatenate([u, a]), np.concatenate([v, b])
+    ok = U != V
+    L = rng.integers(1, max_len + 1, int(ok.sum())).astype(float)
+    return shortest_path(sparse.coo_array((L, (U[ok], V[ok])), shape=(n, n)).tocsr(),
+                         directed=False)
+
+
+@pytest.fixture
+def no_lagrangian(monkeypatch):
+    """Switch the Lagrangian shortcut off, so that the Benders engine must prove it."""
+    monkeypatch.setattr(dispatch, "pmedian_lagrangian",
+                        lambda *a, **kw: LagrangianBound(-np.inf, None))
+
+
+@pytest.fixture
+def benders_only(monkeypatch):
+    monkeypatch.setattr(dispatch, "exact_engine", lambda n, m: "benders")
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_benders_matches_brute_force_on_graph_instances_with_ties(
+        seed, k, no_lagrangian, benders_only):
+    C = graph_costs(13, seed)
+    w = np.random.default_rng(seed).integers(1, 6, 13).astype(float)
+    r = p_median(C, w, k=k, solver="exact")
+    assert close(r.objective, brute_pmedian(C, w, k)) and r.status == "optimal"
+    assert r.bound <= r.objective * (1 + 1e-9) and r.gap <= 1e-6
+    assert len(r.open) == k
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_benders_matches_brute_force_on_random_instances(seed, no_lagrangian, benders_only):
+    C, w = instance(seed + 700, n=25, m=9, inf_share=0.15 if seed % 2 else 0.0)
+    k = 1 + seed % 4
+    best = brute_pmedian(C, w, k)
+    if not np.isfinite(best):
+        with pytest.raises(InfeasibleScenario):
+            p_median(C, w, k=k, solver="exact")
+        return
+    r = p_median(C, w, k=k, solver="exact")
+    assert close(r.objective, best) and r.status == "optimal"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_benders_respects_keep_close_and_candidates(seed, no_lagrangian, benders_only):
+    C = graph_costs(12, seed + 40)
+    w = np.ones(12)
+    k = 2 + seed % 3
+    keep, closed = [seed % 12], [(seed + 5) % 12, (seed + 7) % 12]
+    cand = [j for j in range(12) if j != (seed + 3) % 12]
+    allowed = [j for j in cand if j not in closed]
+    r = p_median(C, w, k=k, keep=keep, close=closed, candidates=cand, solver="exact")
+    assert set(keep) <= set(r.open) and set(r.open) <= set(allowed)
+    assert close(r.objective, brute_pmedian(C, w, k, keep=tuple(keep), allowed=allowed))
+    assert r.status == "optimal"
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("k", [3, 8, 20])
+def test_benders_objective_equals_list_engine_on_medium_instances(seed, k, monkeypatch):
+    C = graph_costs(120, seed + 90, max_len=20)
+    w = np.random.default_rng(seed).integers(1, 10, 120).astype(float)
+    monkeypatch.setattr(dispatch, "exact_engine", lambda n, m: "lists")
+    ref = p_median(C, w, k=k, solver="exact")
+    monkeypatch.setattr(dispatch, "exact_engine", lambda n, m: "benders")
+    r = p_median(C, w, k=k, solver="exact")
+    assert ref.status == r.status == "optimal"
+    assert close(r.objective, ref.objective)
+
+
+def test_benders_time_limit_returns_a_valid_solution_with_a_gap():
+    # uniform random costs: no structure, a hard p-median; a short limit stops the search
+    C = np.random.default_rng(3).random((250, 40))
+    w = np.ones(250)
+    r = p_median(C, w, k=4, solver="exact", time_limit=0.5)
+    assert r.status in ("time_limit", "optimal") and len(r.open) == 4
+    assert r.gap >= 0 and r.bound <= r.objective * (1 + 1e-12)
+    assert np.isclose(r.objective, C[:, list(r.open)].min(axis=1).sum())
+    assert r.runtime < 30  # stopped by its limit, not by solving (a sanity bound only)
+
+
+def test_benders_with_no_time_left_returns_the_incumbent():
+    C = graph_costs(30, 5)
+    work = Work(prepare(C, np.ones(30), k=3))
+    start = np.array([0, 1, 2])
+    sol = pmedian_benders(work, 3, start, deadline=time.perf_counter() - 1.0)
+    assert sol.status == "time_limit" and sol.open_pos.tolist() == [0, 1, 2]
+    assert sol.bound <= work.cost(start)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_radius_cuts_never_cut_off_a_true_solution(seed):
+    # every cut theta_i + sum_j max(0, D - c_ij) y_j >= D holds at theta = true distance,
+    # for any level D and any open set
+    rng = np.random.default_rng(seed)
+    C = graph_costs(20, seed, max_len=9)
+    areas = _Areas(C, np.ones(20), big=1e12)
+    for _ in range(20):
+        y = np.zeros(20)
+        y[rng.choice(20, size=rng.integers(1, 6), replace=False)] = 1.0
+        true = C[:, y > 0].min(axis=1)
+        uniq = np.unique(C, axis=0)  # the rows _Areas works on, in its order
+        d = uniq[:, y > 0].min(axis=1)
+        D = areas.srt[np.arange(areas.g), rng.integers(0, areas.m, areas.g)]
+        assert (areas.value(np.arange(areas.g), D, y) <= d + 1e-9).all()
+        # the level separated at an integral point gives the true distance exactly
+        tight = areas.levels(y)
+        assert np.allclose(areas.value(np.arange(areas.g), tight, y), d)
+        assert np.isclose(true.sum(), d @ areas.weights)
+
+
+def test_auto_is_exact_at_postcode_scale_and_heuristic_at_100x():
+    prob = prepare(np.ones((4, 3)), np.ones(4), k=1)
+    postcode = dataclasses.replace(prob, active=np.arange(4000), allowed=np.arange(114))
+    big = dataclasses.replace(prob, active=np.arange(150_000), allowed=np.arange(1000))
+    assert dispatch.pick_solver(postcode, "auto") == "exact"
+    assert dispatch.pick_solver(big, "auto") == "heuristic"
