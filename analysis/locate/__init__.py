@@ -11,7 +11,8 @@ Four classic models on an area x hospital cost matrix (travel minutes) and a dem
 Every model takes the same keyword-only options: hospitals that must stay open (``keep``),
 must close (``close``) or may be chosen at all (``candidates``), a minimum-volume norm per
 open centre (``min_volume``), a capacity per centre (``capacity``), the solver (``"exact"``
-MILP through :func:`scipy.optimize.milp` / HiGHS, ``"heuristic"`` greedy + vertex
+HiGHS: Benders cuts and branch and bound through highspy, MILPs through
+:func:`scipy.optimize.milp`; ``"heuristic"`` greedy + vertex
 substitution, or ``"auto"``), a ``time_limit`` and a ``seed``. Feasibility is checked before
 solving and :class:`InfeasibleScenario` quotes the numbers. Results are
 :class:`LocationResult` objects carrying the open centres, the allocation, volumes per
@@ -27,6 +28,8 @@ One topic per module:
 - :mod:`~analysis.locate.heuristic` -- greedy + fast vertex substitution
 - :mod:`~analysis.locate.lagrangian` -- Lagrangian bound and reduced-cost fixing
 - :mod:`~analysis.locate.milp` -- the shared MILP row builder and the assignment model
+- :mod:`~analysis.locate.benders` -- exact uncapacitated p-median (radius-formulation
+  Benders cuts, branch and bound on HiGHS)
 - :mod:`~analysis.locate.exact` -- exact uncapacitated p-median (restricted lists)
 - :mod:`~analysis.locate.transport` -- capacitated step (LP-priced swaps)
 - :mod:`~analysis.locate.dispatch` -- solver choice and the k-median engine

@@ -9,13 +9,21 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from numpy.typing import ArrayLike
 
 from analysis.locate.dispatch import kmedian, pick_solver
-from analysis.locate.problem import prepare
+from analysis.locate.problem import constrained, prepare
 from analysis.locate.result import LocationResult, build_result, replace_objective
 
-__all__ = ["p_median"]
+__all__ = ["CONSTRAINED_EXACT_NOTE", "p_median"]
+
+#: The note an exact p-median with a volume norm or capacities carries in its warnings.
+CONSTRAINED_EXACT_NOTE = (
+    "min_volume/capacity: solved by the assignment MILP with open flags (the Benders "
+    "engine of the uncapacitated p-median takes neither)"
+)
 
 
 def p_median(
@@ -90,7 +98,14 @@ def p_median(
     Exact solver, uncapacitated: the heuristic gives an incumbent and a Lagrangian bound; if
     the bound closes the gap the incumbent is proven optimal, otherwise reduced-cost fixing
     on the Lagrangian values closes centres that cannot appear (and opens centres that must
-    appear) in any solution cheaper than the incumbent. Then each area gets x only for its
+    appear) in any solution cheaper than the incumbent. Up to
+    :data:`~analysis.locate.benders.BENDERS_MAX_PAIRS` pairs the rest is the Benders
+    engine (:mod:`analysis.locate.benders`): the radius formulation [3]_ with its
+    assignment variables projected out into optimality cuts [4]_, the LP relaxation by
+    stabilised cut generation, then a branch and bound on the open flags with LP bounds,
+    reduced-cost fixing and rounding at every node; the reported bound is the smallest
+    bound of the open nodes (or the Lagrangian bound, if larger). Beyond that size each
+    area gets x only for its
     L nearest candidates plus
     an overflow variable priced at the next-nearest cost, a relaxation of the model above;
     when the optimum uses no overflow it is optimal for the full model, otherwise the
@@ -128,6 +143,9 @@ def p_median(
        location problems", Annals of Operations Research 150, 205-230, 2007.
     .. [3] S. Garcia, M. Labbe and A. Marin, "Solving large p-median problems with a
        radius formulation", INFORMS Journal on Computing 23(4), 546-556, 2011.
+    .. [4] C. Duran-Mateluna, Z. Ales and S. Elloumi, "An efficient Benders decomposition
+       for the p-median problem", European Journal of Operational Research 308(1),
+       84-96, 2023.
     """
     prob = prepare(C, w, k=k, radius=None, keep=keep, close=close, candidates=candidates,
                    min_volume=min_volume, capacity=capacity, time_limit=time_limit, seed=seed,
@@ -137,4 +155,6 @@ def p_median(
     sol = kmedian(prob, prob.k, used)
     res = build_result(prob, "p_median", sol.open_cols, objective=sol.objective,
                        bound=sol.bound, status=sol.status, solver=used, shares=sol.shares)
+    if used == "exact" and constrained(prob):
+        res = replace(res, warnings=res.warnings + (CONSTRAINED_EXACT_NOTE,))
     return replace_objective(res, sol.objective, sol.bound)

@@ -142,3 +142,14 @@ def test_auto_is_exact_at_postcode_scale_and_heuristic_at_100x():
     big = dataclasses.replace(prob, active=np.arange(150_000), allowed=np.arange(1000))
     assert dispatch.pick_solver(postcode, "auto") == "exact"
     assert dispatch.pick_solver(big, "auto") == "heuristic"
+
+
+def test_constrained_exact_says_which_engine_ran():
+    from analysis.locate.pmedian import CONSTRAINED_EXACT_NOTE
+
+    C, w = instance(11, n=12, m=5, zeros=False)
+    r = p_median(C, w, k=2, min_volume=5.0, solver="exact")
+    assert CONSTRAINED_EXACT_NOTE in r.warnings
+    assert close(r.objective, brute_pmedian(C, w, 2, minv=5.0))
+    plain = p_median(C, w, k=2, solver="exact")
+    assert CONSTRAINED_EXACT_NOTE not in plain.warnings
