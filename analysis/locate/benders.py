@@ -199,8 +199,11 @@ class _Master:
         self.h.setBasis(b)
 
     def reduced_costs(self) -> NDArray:
-        """Reduced costs of the open flags at the last LP optimum."""
-        return np.asarray(self.h.getSolution().col_dual, dtype=np.float64)[:self.m]
+        """Reduced costs of the open flags at the last LP optimum (zeros, which fix
+        nothing, when HiGHS holds no valid duals, e.g. after rows were added)."""
+        sol = self.h.getSolution()
+        rc = np.asarray(sol.col_dual, dtype=np.float64)
+        return rc[:self.m] if sol.dual_valid and rc.size >= self.m else np.zeros(self.m)
 
 
 class _Areas:
