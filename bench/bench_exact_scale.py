@@ -164,17 +164,17 @@ def part_scale(args, lines):
         out = run_json([sys.executable, str(HERE / "bench_locate.py"), "--scale-worker",
                         str(n), str(m), "15", str(args.scale_time_limit), "0"],
                        timeout=4 * args.scale_time_limit + 120)
-        if out is None:
+        if out is None or "error" in out:
             lines.append(f"| {s}x | {n} x {m} | failed | | | | | {loadavg()} |")
             continue
         got.append((s, out))
         lines.append(f"| {s}x | {n} x {m} | {out['solve_s']:.2f} | {out['cpu_s']:.2f} | "
                      f"{out['objective']:.7g} | {100 * out['gap']:.2f}% | "
-                     f"{out['rss_mb']:.0f} | {loadavg()} |")
+                     f"{out['rss_peak_mb']:.0f} | {loadavg()} |")
         print(lines[-1], flush=True)
     for (s0, a), (s1, b) in zip(got, got[1:], strict=False):
         lines.append(f"\ngrowth {s0}x -> {s1}x: time {b['solve_s'] / a['solve_s']:.1f}x, "
-                     f"RSS {b['rss_mb'] / a['rss_mb']:.1f}x")
+                     f"RSS {b['rss_peak_mb'] / a['rss_peak_mb']:.1f}x")
     lines.append("")
 
 
@@ -196,8 +196,9 @@ def part_spopt(args, lines):
             sp = run_json([py, str(HERE / "bench_locate.py"), "--spopt-worker", npz, "--k",
                            str(k), "--spopt-time-limit", str(args.cap)],
                           timeout=3 * args.cap + 120)
-        if sp is None:
-            lines.append(f"| {n}, 0 | {k} | {cell(new)} | failed or killed | | | | "
+        if sp is None or "error" in sp:
+            why = "no output" if sp is None else sp["error"]
+            lines.append(f"| {n}, 0 | {k} | {cell(new)} | failed: {why} | | | | "
                          f"{loadavg()} |")
             continue
         flag = ("proven optimal" if sp["sol_status"] == 1
@@ -244,6 +245,7 @@ def main(argv: list[str] | None = None) -> None:
                      ("scale", part_scale), ("spopt", part_spopt)):
         if name in parts:
             fn(args, lines)
+            Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")  # so far
     lines.append(f"Load average at the end: {loadavg()}.")
     Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
