@@ -87,6 +87,9 @@ _BASELINE_COLOUR = "#7f7f7f"
 _SCENARIO_COLOUR = "#1f77b4"
 _OUTLINE = "#222222"
 _FILL_ALPHA = 0.5
+_OUTSIDE_FILL = "#ececec"
+#: the label of the areas outside a regional scope in the dissolved cells (never a hospital id)
+_OUTSIDE = ("outside", "scope")
 
 _RC: Mapping[RcKeyType, Any] = {
     "svg.fonttype": "none",
@@ -221,6 +224,7 @@ def scenario_map(
     *,
     open_ids: Iterable[str],
     volumes: Mapping[str, float] | None = None,
+    scope: Iterable[str] | None = None,
     fmt: Fmt = "svg",
     title: str | None = None,
     subtitle: str | None = None,
@@ -235,7 +239,10 @@ def scenario_map(
     The areas allocated to a centre are drawn as one catchment polygon ``catchment-<id>`` (their
     Voronoi cells dissolved and clipped to the outline), unallocated ones as a red-hatched
     ``catchment-unallocated``; when every area has a ``region``, the region borders are drawn
-    dashed on top (``region-<id>``). Drawn in RD New metres with a scale bar and a north arrow.
+    dashed on top (``region-<id>``). With a regional ``scope``, the areas of other regions are
+    one neutral grey ``outside-scope`` polygon (not "not allocated": the scenario is not about
+    them), so the catchments lie inside the scope's regions. Drawn in RD New metres with a scale
+    bar and a north arrow.
 
     Parameters
     ----------
@@ -252,6 +259,10 @@ def scenario_map(
         Ids of the centres open in the scenario.
     volumes
         Hospital id → patients per year at that centre (defaults to 0 for open centres).
+    scope
+        Region ids the scenario is for (``None``: the whole country). Areas whose ``region``
+        is not among them are outside the scope: drawn neutral, never as "not allocated";
+        allocating one of them is an error.
     title, subtitle
         Figure title (default "Scenario") and a second line, e.g. the headline figures.
     links
@@ -262,20 +273,29 @@ def scenario_map(
     Raises
     ------
     ValueError
-        An area is allocated to a hospital that is unknown or not open, an open id is not a
-        known hospital, an id appears twice, or coordinates are missing.
+        An area is allocated to a hospital that is unknown or not open, or lies outside the
+        scope; an open id is not a known hospital, an id appears twice, or coordinates are
+        missing.
     """
     _check_output(fmt, width_px, height_px, dpi)
     _check_unique_ids(hospitals)
+    scope_set = None if scope is None else {str(r) for r in scope}
+
+    def in_scope(a: Mapping[str, Any]) -> bool:
+        return scope_set is None or str(a.get("region")) in scope_set
+
     by_id = {str(h["id"]): h for h in hospitals}
     open_list = sorted({str(i) for i in open_ids})
     unknown_open = [i for i in open_list if i not in by_id]
     if unknown_open:
         raise ValueError(f"open centres {unknown_open} are not among the hospitals given")
     area_ids = {str(a["id"]) for a in areas}
+    outside_ids = {str(a["id"]) for a in areas if not in_scope(a)}
     for area_id, hospital_id in allocation.items():
         if str(area_id) not in area_ids:
             raise ValueError(f"allocation names area {area_id!r}, which is not among the areas")
+        if str(area_id) in outside_ids:
+            raise ValueError(f"area {area_id!r} is allocated but lies outside the scope")
         if str(hospital_id) not in by_id:
             raise ValueError(f"area {area_id!r} is allocated to unknown hospital {hospital_id!r}")
         if str(hospital_id) not in open_list:
@@ -294,8 +314,9 @@ def scenario_map(
     xy_of = {str(h["id"]): xy for h, xy in zip(hospitals, hospital_xy, strict=True)}
     area_xy = geo.project_items(areas)
     outline = geo.outline_rd()
-    catchments = geo.dissolve_cells(area_xy, [alloc.get(str(a["id"])) for a in areas],
-                                    clip=outline)
+    catchments = geo.dissolve_cells(
+        area_xy, [alloc.get(str(a["id"])) if in_scope(a) else _OUTSIDE for a in areas],
+        clip=outline)
     has_regions = bool(areas) and all(a.get("region") is not None for a in areas)
     regions = (geo.dissolve_cells(area_xy, [str(a["region"]) for a in areas], clip=outline)
                if has_regions else {})
@@ -311,6 +332,9 @@ def scenario_map(
         if None in catchments:
             _add_polygon(ax, catchments[None], gid="catchment-unallocated", facecolor="white",
                          edgecolor=_UNALLOCATED, hatch="////", linewidth=0.0, zorder=1)
+        if _OUTSIDE in catchments:
+            _add_polygon(ax, catchments[_OUTSIDE], gid="outside-scope", facecolor=_OUTSIDE_FILL,
+                         edgecolor="none", linewidth=0.0, zorder=1)
         for rid in sorted(regions, key=str):
             _add_polygon(ax, regions[rid], gid=f"region-{rid}", facecolor="none",
                          edgecolor=_DARK, linewidth=0.9, linestyle=(0, (4, 2)), zorder=2)
@@ -318,7 +342,7 @@ def scenario_map(
                      linewidth=0.9, zorder=2.5)
         index = {str(a["id"]): i for i, a in enumerate(areas)}
         allocated = [a for a in areas if str(a["id"]) in alloc]
-        unallocated = [a for a in areas if str(a["id"]) not in alloc]
+        unallocated = [a for a in areas if str(a["id"]) not in alloc and in_scope(a)]
         if links and allocated:
             segments = [(area_xy[index[str(a["id"])]], xy_of[alloc[str(a["id"])]])
                         for a in allocated]
@@ -377,6 +401,9 @@ def scenario_map(
         if unallocated:
             handles.append(Line2D([], [], linestyle="none", marker="x", color=_UNALLOCATED,
                                   label=f"not allocated ({_plural(len(unallocated), 'area')})"))
+        if outside_ids:
+            handles.append(Patch(facecolor=_OUTSIDE_FILL, edgecolor="none",
+                                 label=f"outside scope ({_plural(len(outside_ids), 'area')})"))
         fig.legend(handles=handles, loc="outside right upper", frameon=False)
         fig.suptitle(title if title is not None else "Scenario")
         if subtitle:

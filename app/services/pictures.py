@@ -38,15 +38,16 @@ def _subtitle(s: ScenarioPublic) -> str:
 def scenario_map_picture(s: ScenarioPublic, snap: Snapshot, fmt: Fmt) -> bytes:
     """Areas and hospitals as stored now; allocations to ids no longer in the graph are left
     out (a scenario outlives a data reload)."""
-    areas = set(snap.area_ids)
+    scope = None if s.scope.national else set(s.scope.regions)
+    areas = {a["id"] for a in snap.areas if scope is None or a["region"] in scope}
     hospitals = set(snap.hospital_ids)
     open_ids = [c.hospital for c in s.centres if c.hospital in hospitals]
     allocation = {a: h for a, h in s.allocation.items() if a in areas and h in open_ids}
     volumes = {c.hospital: c.patients or 0.0 for c in s.centres if c.hospital in hospitals}
     # catchment areas show the allocation; spider lines to every centre would only clutter
     return scenario_map(snap.hospitals, snap.areas, allocation, open_ids=open_ids,
-                        volumes=volumes, fmt=fmt, title=s.name, subtitle=_subtitle(s),
-                        links=False)
+                        volumes=volumes, scope=scope, fmt=fmt, title=s.name,
+                        subtitle=_subtitle(s), links=False)
 
 
 def scenario_chart_picture(s: ScenarioPublic, fmt: Fmt, width: int = 1200) -> bytes:

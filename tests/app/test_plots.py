@@ -382,3 +382,33 @@ def test_scenario_map_catchments_hold_their_areas():
             assert catchments[allocation.get(a["id"])].contains(Point(p)), a["name"]
     assert shapely.union_all(list(catchments.values())).symmetric_difference(
         geo.outline_rd()).area < 1e-6 * geo.outline_rd().area
+
+
+def test_scenario_map_with_a_regional_scope_draws_other_regions_neutral():
+    """A scenario for noord and oost: zuid and west are outside its scope, not unallocated."""
+    scope = {"noord", "oost"}
+    allocation = {a: h for a, h in _allocation().items()
+                  if next(x for x in AREAS if x["id"] == a)["region"] in scope}
+    root = _parse_svg(plots.scenario_map(HOSPITALS, AREAS, allocation,
+                                         open_ids=["umcg", "mst", "mumc"], scope=sorted(scope)))
+    ids = _ids(root)
+    outside = [a for a in AREAS if a["region"] not in scope]
+    assert ids.count("outside-scope") == 1
+    assert "catchment-unallocated" not in ids and "areas-unallocated" not in ids
+    text = _texts(root)
+    assert f"outside scope ({len(outside)} areas)" in text and "not allocated" not in text
+
+
+def test_scenario_map_with_a_regional_scope_still_shows_unallocated_scope_areas():
+    allocation = {a["id"]: "umcg" for a in AREAS if a["region"] == "noord"}
+    allocation.pop("gm00")  # Groningen: in scope, left unallocated
+    root = _parse_svg(plots.scenario_map(HOSPITALS, AREAS, allocation, open_ids=["umcg"],
+                                         scope=["noord"]))
+    assert "catchment-unallocated" in _ids(root)
+    assert "not allocated (1 area)" in _texts(root)
+
+
+def test_scenario_map_rejects_an_allocation_outside_the_scope():
+    with pytest.raises(ValueError, match="outside the scope"):
+        plots.scenario_map(HOSPITALS, AREAS, {"gm12": "mumc"}, open_ids=["mumc"],
+                           scope=["noord"])
