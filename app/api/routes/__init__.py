@@ -8,6 +8,7 @@ from app.api.routes import (
     calibrations,
     coverage,
     entities,
+    exports,
     health,
     maps,
     scenarios,
@@ -19,6 +20,7 @@ router.include_router(browser.router)
 # fixed paths under /regions and /care-types before the {id} routes
 router.include_router(maps.router)
 router.include_router(coverage.router)
+router.include_router(exports.router)
 router.include_router(scenarios.router)
 router.include_router(calibrations.router)
 router.include_router(analysis.router)

@@ -1,0 +1,116 @@
+"""Files to hand on: a scenario's allocation and centres as CSV, the scenario as GeoJSON, its
+report as HTML or PDF, and the coverage matrix as CSV."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from app.api.deps import READER, DatabaseDep, DriverDep, IdPath, IdQuery, MinutesDep, Responses
+from app.errors import NotFound
+from app.repository import scenarios as repo
+from app.repository.dataset import dataset_revision
+from app.repository.entities import get_care_type
+from app.repository.snapshot import read_snapshot
+from app.services import coverage as coverage_svc
+from app.services.exports import allocation_csv, centres_csv, coverage_csv, scenario_geojson
+from app.services.scenario_report import build_report, report_html, report_pdf
+
+router = APIRouter(tags=["exports"], dependencies=[READER])
+
+CSV = "text/csv; charset=utf-8"
+GEOJSON = "application/geo+json"
+#: the report loads nothing: inline style and pictures only
+REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+              "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+UNAVAILABLE: Responses = {503: {"description": "database unavailable (problem+json, "
+                                               "Retry-After)"}}
+NOT_FOUND: Responses = {404: {"description": "unknown scenario (problem+json)"},
+                        422: {"description": "invalid id (problem+json)"}, **UNAVAILABLE}
+
+
+def _file(media: str, description: str) -> Responses:
+    return {200: {"content": {media: {"schema": {"type": "string"}}},
+                  "description": description}}
+
+
+def _download(body: str | bytes, media_type: str, filename: str) -> Response:
+    return Response(body, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/scenarios/{scenario_id}/allocation.csv", response_class=Response,
+            responses={**_file("text/csv", "area, its centre, patients, minutes today and in "
+                                           "the scenario; formula-leading text neutralised"),
+                       **NOT_FOUND})
+def read_scenario_allocation_csv(scenario_id: IdPath, driver: DriverDep,
+                                 db: DatabaseDep) -> Response:
+    """The allocation of a stored scenario per area, as CSV."""
+    s = repo.get_scenario(driver, db, scenario_id)
+    return _download(allocation_csv(s, read_snapshot(driver, db)), CSV,
+                     f"scenario-{s.id}-allocation.csv")
+
+
+@router.get("/scenarios/{scenario_id}/centres.csv", response_class=Response,
+            responses={**_file("text/csv", "open centres with volumes against the norm; "
+                                           "formula-leading text neutralised"), **NOT_FOUND})
+def read_scenario_centres_csv(scenario_id: IdPath, driver: DriverDep,
+                              db: DatabaseDep) -> Response:
+    """The open centres of a stored scenario with their volumes, as CSV."""
+    s = repo.get_scenario(driver, db, scenario_id)
+    return _download(centres_csv(s), CSV, f"scenario-{s.id}-centres.csv")
+
+
+@router.get("/scenarios/{scenario_id}/geojson", response_class=Response,
+            responses={200: {"content": {GEOJSON: {"schema": {
+                "type": "object", "required": ["type", "features"],
+                "properties": {"type": {"const": "FeatureCollection"},
+                               "features": {"type": "array", "items": {"type": "object"}}}}}},
+                "description": "RFC 7946 FeatureCollection (WGS84 lon, lat): one Point per area "
+                               "of the scope with its allocation, one per open centre"},
+                **NOT_FOUND})
+def read_scenario_geojson(scenario_id: IdPath, driver: DriverDep, db: DatabaseDep) -> Response:
+    """A stored scenario as GeoJSON: areas with their allocation and the open centres."""
+    s = repo.get_scenario(driver, db, scenario_id)
+    body = json.dumps(scenario_geojson(s, read_snapshot(driver, db)), ensure_ascii=False,
+                      allow_nan=False)
+    return _download(body.encode("utf-8"), GEOJSON, f"scenario-{s.id}.geojson")
+
+
+@router.get("/scenarios/{scenario_id}/report.{fmt}", response_class=Response,
+            responses={200: {"content": {"text/html": {"schema": {"type": "string"}},
+                                         "application/pdf": {"schema": {"type": "string",
+                                                                        "format": "binary"}}},
+                             "description": "the scenario report: self-contained HTML "
+                                            "(inline SVG, no external resources) or PDF"},
+                       **NOT_FOUND})
+def read_scenario_report(scenario_id: IdPath, fmt: Literal["html", "pdf"], driver: DriverDep,
+                         db: DatabaseDep) -> Response:
+    """A report to send on: question, parameters, headline vs today, map, chart, centres,
+    regions affected, sources and modelled values, software version and dataset revision."""
+    s = repo.get_scenario(driver, db, scenario_id)
+    snap = read_snapshot(driver, db)
+    try:
+        care_type = get_care_type(driver, db, s.care_type)
+    except NotFound:
+        care_type = None  # the scenario outlived its care type: report without its sources
+    report = build_report(s, snap, care_type, dataset_revision(driver, db))
+    if fmt == "pdf":
+        return _download(report_pdf(report, snap), "application/pdf",
+                         f"scenario-{s.id}-report.pdf")
+    return Response(report_html(report), media_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": REPORT_CSP})
+
+
+@router.get("/coverage.csv", response_class=Response,
+            responses={**_file("text/csv", "region x care type coverage, one row per pair"),
+                       404: {"description": "unknown care type (problem+json)"},
+                       422: {"description": "invalid parameter (problem+json)"}, **UNAVAILABLE})
+def read_coverage_csv(driver: DriverDep, db: DatabaseDep, care_type: IdQuery = None,
+                      minutes: MinutesDep = 45.0) -> Response:
+    """The region x care type coverage matrix (as ``GET /coverage``), as CSV."""
+    matrix = coverage_svc.coverage_matrix(read_snapshot(driver, db), minutes, care_type)
+    return _download(coverage_csv(matrix), CSV, "coverage.csv")
