@@ -12,11 +12,14 @@ from app.api.routes import (
     health,
     maps,
     scenarios,
+    workbench,
 )
 
 router = APIRouter()
 router.include_router(health.router)
 router.include_router(browser.router)
+router.include_router(workbench.root)
+router.include_router(workbench.router)
 # fixed paths under /regions and /care-types before the {id} routes
 router.include_router(maps.router)
 router.include_router(coverage.router)

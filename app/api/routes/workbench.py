@@ -1,0 +1,183 @@
+"""The planner's workbench: server-rendered pages under ``/app`` (Jinja2, no CDN, no inline
+script). Read-only views work without JavaScript. Running and deleting a scenario go through
+the JSON API (``POST /scenarios``, ``DELETE /scenarios/{id}``) from the page's own script, with
+the planner's token from ``sessionStorage`` in the ``Authorization`` header: no form endpoint,
+so no cookie and no CSRF surface (a cross-site page can neither send JSON without a CORS
+preflight nor read the token).
+
+Reads follow the API's read setting: with reads closed a page answers 401 with the token box,
+and the script fetches the same page again with the token.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
+
+from app.api.deps import ID_PATTERN, DatabaseDep, DriverDep, IdPath, bearer, require_reader
+from app.errors import NotFound, Unauthorized
+from app.repository import scenarios as repo
+from app.repository.snapshot import Snapshot, read_snapshot
+from app.schemas import ScenarioPublic
+from app.services import coverage as coverage_svc
+from app.services.compare import compare_scenarios
+from app.services.pictures import regions_picture, scenario_chart_picture, scenario_map_picture
+from app.services.scenario_report import (
+    METHODS,
+    format_figure,
+    headline_rows,
+    software_version,
+)
+from app.templating import STATIC_DIR, environment
+
+router = APIRouter(prefix="/app", include_in_schema=False)
+root = APIRouter(include_in_schema=False)
+
+#: scripts and styles from this origin only; inline style attributes are needed by the
+#: inline SVG pictures (matplotlib writes style="..."), never inline script
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+            "frame-ancestors 'none'")
+STATIC = {"workbench.js": "text/javascript; charset=utf-8",
+          "workbench.css": "text/css; charset=utf-8"}
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+MinutesQuery = Annotated[float, Query(gt=0, le=600)]
+
+
+def _svg(data: bytes) -> str:
+    text = data.decode("utf-8")
+    return text[text.find("<svg"):]
+
+
+def _page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    html = environment().get_template(template).render(version=software_version(), **context)
+    return HTMLResponse(html, status_code=status_code, headers={
+        "Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-store"})
+
+
+def _reader(request: Request, credentials: Credentials) -> HTMLResponse | None:
+    """None when reading is allowed; else the page asking for a token (401)."""
+    try:
+        require_reader(request, credentials)
+    except Unauthorized as e:
+        return _page("needs_token.html", 401, title="Token needed", detail=str(e))
+    return None
+
+
+def _not_found(e: NotFound) -> HTMLResponse:
+    return _page("error.html", 404, title="Not found", detail=str(e))
+
+
+@root.get("/")
+def read_root() -> RedirectResponse:
+    """The API's root leads a person to the workbench."""
+    return RedirectResponse("/app", status_code=307)
+
+
+@router.get("/static/{name}")
+def read_static(name: str) -> Response:
+    """The page's own script and style sheet (a fixed list: no path from the request)."""
+    if name not in STATIC:
+        return _page("error.html", 404, title="Not found", detail=f"no file {name!r}")
+    return Response((STATIC_DIR / name).read_bytes(), media_type=STATIC[name],
+                    headers={"Cache-Control": "no-cache"})
+
+
+@router.get("", response_class=HTMLResponse)
+def read_overview(request: Request, credentials: Credentials, driver: DriverDep,
+                  db: DatabaseDep, minutes: MinutesQuery = 45.0) -> HTMLResponse:
+    """The regions map and the coverage table region x care type, gaps marked."""
+    if (refusal := _reader(request, credentials)) is not None:
+        return refusal
+    snap = read_snapshot(driver, db)
+    matrix = coverage_svc.coverage_matrix(snap, minutes, None)
+    cells = {(r["region"], r["care_type"]): r for r in matrix["data"]}
+    care_types = sorted(snap.care_types.values(), key=lambda c: (c["level"], c["id"]))
+    return _page("overview.html", title="Regions and coverage", snap=snap, minutes=minutes,
+                 cells=cells, care_types=care_types, national=matrix["national"],
+                 travel_model=matrix["travel_model"],
+                 regions=sorted(snap.regions.items()), map_svg=_svg(regions_picture(snap, "svg")))
+
+
+@router.get("/care-types/{care_type_id}", response_class=HTMLResponse)
+def read_care_type_page(care_type_id: IdPath, request: Request, credentials: Credentials,
+                        driver: DriverDep, db: DatabaseDep) -> HTMLResponse:
+    """A care type's concentration: providers and volumes against the norm."""
+    if (refusal := _reader(request, credentials)) is not None:
+        return refusal
+    snap = read_snapshot(driver, db)
+    try:
+        conc = coverage_svc.care_type_concentration(snap, care_type_id)
+    except NotFound as e:
+        return _not_found(e)
+    names = {h["id"]: h for h in snap.hospitals}
+    return _page("care_type.html", title=f"Concentration: {conc['name']}", c=conc,
+                 hospitals=names, regions=snap.regions)
+
+
+def _form_choices(snap: Snapshot) -> dict[str, Any]:
+    return {"care_types": sorted(snap.care_types.values(), key=lambda c: c["name"]),
+            "regions": sorted(snap.regions.items(), key=lambda kv: kv[1]),
+            "hospitals": sorted(snap.hospitals, key=lambda h: h["name"]),
+            "choice_models": sorted(snap.choice_models.values(), key=lambda m: m["id"]),
+            "methods": METHODS}
+
+
+@router.get("/scenarios", response_class=HTMLResponse)
+def read_scenarios_page(request: Request, credentials: Credentials, driver: DriverDep,
+                        db: DatabaseDep) -> HTMLResponse:
+    """The scenario form and the list of stored scenarios (with a comparison picker)."""
+    if (refusal := _reader(request, credentials)) is not None:
+        return refusal
+    snap = read_snapshot(driver, db)
+    stored, count = repo.list_scenarios(driver, db, care_type=None, limit=200, offset=0)
+    return _page("scenarios.html", title="Scenarios", stored=stored, count=count,
+                 selected=request.query_params.get("care_type"), **_form_choices(snap))
+
+
+def _scenario_view(s: ScenarioPublic, snap: Snapshot) -> dict[str, Any]:
+    return {"s": s, "headline": headline_rows(s),
+            "map_svg": _svg(scenario_map_picture(s, snap, "svg")),
+            "region_names": snap.regions}
+
+
+@router.get("/scenarios/{scenario_id}", response_class=HTMLResponse)
+def read_scenario_page(scenario_id: IdPath, request: Request, credentials: Credentials,
+                       driver: DriverDep, db: DatabaseDep) -> HTMLResponse:
+    """One scenario: map, headline beside today's, centres against the norm, regions without
+    a centre, chart, exports."""
+    if (refusal := _reader(request, credentials)) is not None:
+        return refusal
+    try:
+        s = repo.get_scenario(driver, db, scenario_id)
+    except NotFound as e:
+        return _not_found(e)
+    snap = read_snapshot(driver, db)
+    return _page("scenario.html", title=s.name, chart_svg=_svg(scenario_chart_picture(s, "svg")),
+                 **_scenario_view(s, snap))
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def read_compare_page(request: Request, credentials: Credentials, driver: DriverDep,
+                      db: DatabaseDep,
+                      a: Annotated[str, Query(pattern=ID_PATTERN, max_length=100)],
+                      b: Annotated[str, Query(pattern=ID_PATTERN, max_length=100)]
+                      ) -> HTMLResponse:
+    """Two stored scenarios side by side: headline figures, maps and centres."""
+    if (refusal := _reader(request, credentials)) is not None:
+        return refusal
+    try:
+        sa, sb = repo.get_scenario(driver, db, a), repo.get_scenario(driver, db, b)
+    except NotFound as e:
+        return _not_found(e)
+    snap = read_snapshot(driver, db)
+    comparison = compare_scenarios(sa, sb)
+    rows = [(ra, rb) for ra, rb in zip(headline_rows(sa), headline_rows(sb), strict=False)
+            if ra.key == rb.key]
+    return _page("compare.html", title=f"Compare {sa.name} and {sb.name}",
+                 a=_scenario_view(sa, snap), b=_scenario_view(sb, snap), rows=rows,
+                 comparison=comparison,
+                 format_delta=lambda x, kind: format_figure(x, kind, signed=True))
