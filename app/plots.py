@@ -402,7 +402,7 @@ def scenario_map(
             handles.append(Line2D([], [], linestyle="none", marker="x", color=_UNALLOCATED,
                                   label=f"not allocated ({_plural(len(unallocated), 'area')})"))
         if outside_ids:
-            handles.append(Patch(facecolor=_OUTSIDE_FILL, edgecolor="none",
+            handles.append(Patch(facecolor=_OUTSIDE_FILL, edgecolor="#9a9a9a", linewidth=0.5,
                                  label=f"outside scope ({_plural(len(outside_ids), 'area')})"))
         fig.legend(handles=handles, loc="outside right upper", frameon=False)
         fig.suptitle(title if title is not None else "Scenario")

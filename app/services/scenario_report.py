@@ -207,16 +207,19 @@ def build_report(s: ScenarioPublic, snap: Snapshot, care_type: dict[str, Any] | 
     if ct.get("annual_cases") is not None:
         sources.append(("national cases per year", f"{ct['annual_cases']:,}; "
                         f"{ct.get('cases_source') or 'source not recorded'}", False))
-    for label, text in (("demand per area", s.demand_model), ("today's baseline",
-                                                             s.baseline_model)):
-        if text:
-            sources.append((label, text, "modelled" in text or "model" in text))
+    # demand is data only when imported; today's baseline only when it is the observed flows
+    if s.demand_model:
+        sources.append(("demand per area", s.demand_model,
+                        not s.demand_model.startswith("imported")))
+    if s.baseline_model:
+        sources.append(("today's baseline (who goes where)", s.baseline_model,
+                        not s.baseline_model.startswith("observed")))
     for note in s.notes:
         what, _, how = note.partition(": ")
         if what in ("travel", "patient-km", "CO2") and how:
             sources.append((what, how, what == "CO2" or "modelled" in how))
-    sources.append(("population and places", "the graph's Area nodes (each with its source; "
-                    "see the data report)", False))
+    sources.append(("population and places", "the graph's Area nodes, each with its source "
+                    "(their region may be modelled: see each area's confidence)", False))
     sources.append(("map outline", f"{outline.get('source')}; {outline.get('licence')}", False))
     other_notes = [n for n in s.notes
                    if n.partition(": ")[0] not in ("travel", "patient-km", "CO2", "demand",
@@ -322,6 +325,7 @@ def report_pdf(report: Report, snap: Snapshot) -> bytes:
                 "norm"], *[[c["name"], c["region"], c["status"], c["patients"],
                             c["baseline_patients"], c["mean_minutes"], c["norm"]]
                            for c in report.centres]],
+              [46 * mm, 34 * mm, 16 * mm, 20 * mm, 16 * mm, 18 * mm, width - 150 * mm],
               highlight=[i + 1 for i, c in enumerate(report.centres)
                          if c["norm"] == "below the norm"]),
     ]

@@ -10,10 +10,12 @@ from html.parser import HTMLParser
 
 import pytest
 
+from app.localdb import PROJECT_ROOT
 from app.services.exports import centres_csv
 from tests.helpers import seed_rows
 
 CARE = "pancreatic-resection"
+REPORTS = PROJECT_ROOT / "artifacts" / "reports"
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +131,8 @@ class _Refs(HTMLParser):
 def test_report_html_is_self_contained_and_holds_the_headline(seeded_client, scenario):
     r = seeded_client.get(f"/scenarios/{scenario['id']}/report.html")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    (REPORTS / "scenario-report.html").write_text(r.text, encoding="utf-8")
     assert "default-src 'none'" in r.headers["content-security-policy"]
     parser = _Refs()
     parser.feed(r.text)
@@ -149,6 +153,8 @@ def test_report_pdf_parses_and_holds_the_headline(seeded_client, scenario):
 
     r = seeded_client.get(f"/scenarios/{scenario['id']}/report.pdf")
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    REPORTS.mkdir(parents=True, exist_ok=True)  # kept for a person to look at (CI artefact)
+    (REPORTS / "scenario-report.pdf").write_bytes(r.content)
     pdf = PdfReader(io.BytesIO(r.content))
     assert 3 <= len(pdf.pages) <= 8
     text = "\n".join(p.extract_text() for p in pdf.pages)
