@@ -4,7 +4,6 @@ report as HTML or PDF, and the coverage matrix as CSV."""
 from __future__ import annotations
 
 import json
-from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -14,10 +13,10 @@ from app.errors import NotFound
 from app.repository import scenarios as repo
 from app.repository.dataset import dataset_revision
 from app.repository.entities import get_care_type
-from app.repository.snapshot import read_snapshot
+from app.repository.snapshot import Snapshot, read_snapshot
 from app.services import coverage as coverage_svc
 from app.services.exports import allocation_csv, centres_csv, coverage_csv, scenario_geojson
-from app.services.scenario_report import build_report, report_html, report_pdf
+from app.services.scenario_report import Report, build_report, report_html, report_pdf
 
 router = APIRouter(tags=["exports"], dependencies=[READER])
 
@@ -80,29 +79,40 @@ def read_scenario_geojson(scenario_id: IdPath, driver: DriverDep, db: DatabaseDe
     return _download(body.encode("utf-8"), GEOJSON, f"scenario-{s.id}.geojson")
 
 
-@router.get("/scenarios/{scenario_id}/report.{fmt}", response_class=Response,
-            responses={200: {"content": {"text/html": {"schema": {"type": "string"}},
-                                         "application/pdf": {"schema": {"type": "string",
-                                                                        "format": "binary"}}},
-                             "description": "the scenario report: self-contained HTML "
-                                            "(inline SVG, no external resources) or PDF"},
-                       **NOT_FOUND})
-def read_scenario_report(scenario_id: IdPath, fmt: Literal["html", "pdf"], driver: DriverDep,
-                         db: DatabaseDep) -> Response:
-    """A report to send on: question, parameters, headline vs today, map, chart, centres,
-    regions affected, sources and modelled values, software version and dataset revision."""
+def _report(scenario_id: str, driver: DriverDep, db: DatabaseDep) -> tuple[Report, Snapshot]:
     s = repo.get_scenario(driver, db, scenario_id)
     snap = read_snapshot(driver, db)
     try:
         care_type = get_care_type(driver, db, s.care_type)
     except NotFound:
         care_type = None  # the scenario outlived its care type: report without its sources
-    report = build_report(s, snap, care_type, dataset_revision(driver, db))
-    if fmt == "pdf":
-        return _download(report_pdf(report, snap), "application/pdf",
-                         f"scenario-{s.id}-report.pdf")
+    return build_report(s, snap, care_type, dataset_revision(driver, db)), snap
+
+
+@router.get("/scenarios/{scenario_id}/report.html", response_class=Response,
+            responses={**_file("text/html", "the scenario report as one HTML document that "
+                                            "loads nothing (inline style and SVG)"),
+                       **NOT_FOUND})
+def read_scenario_report_html(scenario_id: IdPath, driver: DriverDep,
+                              db: DatabaseDep) -> Response:
+    """A report to send on: question, parameters, headline vs today, map, chart, centres,
+    regions affected, sources and modelled values, software version and dataset revision."""
+    report, _ = _report(scenario_id, driver, db)
     return Response(report_html(report), media_type="text/html; charset=utf-8",
                     headers={"Content-Security-Policy": REPORT_CSP})
+
+
+@router.get("/scenarios/{scenario_id}/report.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {"schema": {
+                "type": "string", "format": "binary"}}},
+                "description": "the scenario report as an A4 PDF (text searchable)"},
+                **NOT_FOUND})
+def read_scenario_report_pdf(scenario_id: IdPath, driver: DriverDep,
+                             db: DatabaseDep) -> Response:
+    """The scenario report (as ``report.html``) as a PDF."""
+    report, snap = _report(scenario_id, driver, db)
+    return _download(report_pdf(report, snap), "application/pdf",
+                     f"scenario-{report.scenario.id}-report.pdf")
 
 
 @router.get("/coverage.csv", response_class=Response,
