@@ -1,25 +1,18 @@
-"""The dataset revision: which state of the graph an answer or a report was computed from."""
+"""The dataset revision as a report prints it: which state of the graph it was computed from."""
 
 from __future__ import annotations
 
 from neo4j import Driver
 
-from app.repository.entities import read
+from app.repository.revision import UNRECORDED, read_revision
 
 __all__ = ["dataset_revision"]
 
-DATASET_REVISION = """
-MATCH (d:Dataset)
-WHERE d.revision IS NOT NULL
-RETURN d.revision AS revision
-ORDER BY d.revision DESC
-LIMIT 1
-"""
-
 
 def dataset_revision(driver: Driver, db: str) -> str | None:
-    """The revision of the ``(:Dataset)`` node as text, or None when none is recorded."""
-    rows = read(driver, db, DATASET_REVISION)
-    if not rows or rows[0]["revision"] is None:
+    """``"<number> (tag <tag>)"`` of ``(:Dataset {id: 'current'})``, or None when no revision is
+    recorded (no Dataset node, or one from before revisions)."""
+    revision = read_revision(driver, db)
+    if revision == UNRECORDED:
         return None
-    return str(rows[0]["revision"])
+    return f"{revision.number} (tag {revision.tag})"

@@ -144,7 +144,7 @@ def test_report_html_is_self_contained_and_holds_the_headline(seeded_client, sce
     assert f"{100 * h['share_within']:.1f} %" in text
     for c in scenario["centres"]:
         assert c["name"] in text
-    assert "dataset revision:\nnot recorded" in text or "dataset revision: not recorded" in text
+    assert f"dataset revision:\n{_recorded_revision(seeded_client.app.state.driver)}" in text
     assert "modelled" in text and "Natural Earth" in text
 
 
@@ -162,7 +162,8 @@ def test_report_pdf_parses_and_holds_the_headline(seeded_client, scenario):
     for figure in (f"{h['mean_minutes']:.1f}", f"{h['mean_minutes_baseline']:.1f}",
                    f"{h['mean_delta']:+.1f}", f"{100 * h['share_within']:.1f} %"):
         assert figure in text, figure
-    assert scenario["name"] in text and "dataset revision: not recorded" in text
+    revision = _recorded_revision(seeded_client.app.state.driver)
+    assert scenario["name"] in text and f"dataset revision: {revision}" in " ".join(text.split())
     assert pdf.metadata.title == scenario["name"]
 
 
@@ -183,12 +184,21 @@ def test_exports_of_an_unknown_scenario_are_404(seeded_client, path):
     assert r.headers["content-type"] == "application/problem+json"
 
 
+def _recorded_revision(driver) -> str:
+    records, _, _ = driver.execute_query(
+        "MATCH (d:Dataset {id: 'current'}) RETURN d.revision AS n, d.revision_tag AS tag")
+    return f"{records[0]['n']} (tag {records[0]['tag']})"
+
+
 def test_dataset_revision_reads_the_dataset_node(seeded):
     from app.repository.dataset import dataset_revision
 
-    assert dataset_revision(seeded, "neo4j") is None  # the seed records no revision yet
-    seeded.execute_query("MATCH (d:Dataset {id: 'current'}) SET d.revision = 7")
+    assert dataset_revision(seeded, "neo4j") == _recorded_revision(seeded)  # the load bumped it
+    saved, _, _ = seeded.execute_query(
+        "MATCH (d:Dataset {id: 'current'}) WITH d, d.revision_tag AS tag "
+        "REMOVE d.revision_tag RETURN tag")
     try:
-        assert dataset_revision(seeded, "neo4j") == "7"
+        assert dataset_revision(seeded, "neo4j") is None  # a Dataset from before revisions
     finally:
-        seeded.execute_query("MATCH (d:Dataset {id: 'current'}) REMOVE d.revision")
+        seeded.execute_query("MATCH (d:Dataset {id: 'current'}) SET d.revision_tag = $tag",
+                             tag=saved[0]["tag"])

@@ -58,13 +58,22 @@ def _page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse
         "Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-store"})
 
 
-def _reader(request: Request, credentials: Credentials) -> HTMLResponse | None:
-    """None when reading is allowed; else the page asking for a token (401)."""
+async def page_reader(request: Request, credentials: Credentials) -> str | None:
+    """The API's reader check for a page: None when reading is allowed, else why not."""
     try:
-        require_reader(request, credentials)
+        await require_reader(request, credentials)
     except Unauthorized as e:
-        return _page("needs_token.html", 401, title="Token needed", detail=str(e))
+        return str(e)
     return None
+
+
+#: why the page may not be read, or None: a handler answers :func:`_refusal` when it is set
+Refused = Annotated[str | None, Depends(page_reader)]
+
+
+def _refusal(detail: str) -> HTMLResponse:
+    """The page asking for a token (401); the page's script loads it again with one."""
+    return _page("needs_token.html", 401, title="Token needed", detail=detail)
 
 
 def _not_found(e: NotFound) -> HTMLResponse:
@@ -87,11 +96,11 @@ def read_static(name: str) -> Response:
 
 
 @router.get("", response_class=HTMLResponse)
-def read_overview(request: Request, credentials: Credentials, driver: DriverDep,
+def read_overview(refused: Refused, driver: DriverDep,
                   db: DatabaseDep, minutes: MinutesQuery = 45.0) -> HTMLResponse:
     """The regions map and the coverage table region x care type, gaps marked."""
-    if (refusal := _reader(request, credentials)) is not None:
-        return refusal
+    if refused is not None:
+        return _refusal(refused)
     snap = read_snapshot(driver, db)
     matrix = coverage_svc.coverage_matrix(snap, minutes, None)
     cells = {(r["region"], r["care_type"]): r for r in matrix["data"]}
@@ -103,11 +112,11 @@ def read_overview(request: Request, credentials: Credentials, driver: DriverDep,
 
 
 @router.get("/care-types/{care_type_id}", response_class=HTMLResponse)
-def read_care_type_page(care_type_id: IdPath, request: Request, credentials: Credentials,
+def read_care_type_page(care_type_id: IdPath, refused: Refused,
                         driver: DriverDep, db: DatabaseDep) -> HTMLResponse:
     """A care type's concentration: providers and volumes against the norm."""
-    if (refusal := _reader(request, credentials)) is not None:
-        return refusal
+    if refused is not None:
+        return _refusal(refused)
     snap = read_snapshot(driver, db)
     try:
         conc = coverage_svc.care_type_concentration(snap, care_type_id)
@@ -127,11 +136,11 @@ def _form_choices(snap: Snapshot) -> dict[str, Any]:
 
 
 @router.get("/scenarios", response_class=HTMLResponse)
-def read_scenarios_page(request: Request, credentials: Credentials, driver: DriverDep,
+def read_scenarios_page(request: Request, refused: Refused, driver: DriverDep,
                         db: DatabaseDep) -> HTMLResponse:
     """The scenario form and the list of stored scenarios (with a comparison picker)."""
-    if (refusal := _reader(request, credentials)) is not None:
-        return refusal
+    if refused is not None:
+        return _refusal(refused)
     snap = read_snapshot(driver, db)
     stored, count = repo.list_scenarios(driver, db, care_type=None, limit=200, offset=0)
     return _page("scenarios.html", title="Scenarios", stored=stored, count=count,
@@ -145,12 +154,12 @@ def _scenario_view(s: ScenarioPublic, snap: Snapshot) -> dict[str, Any]:
 
 
 @router.get("/scenarios/{scenario_id}", response_class=HTMLResponse)
-def read_scenario_page(scenario_id: IdPath, request: Request, credentials: Credentials,
+def read_scenario_page(scenario_id: IdPath, refused: Refused,
                        driver: DriverDep, db: DatabaseDep) -> HTMLResponse:
     """One scenario: map, headline beside today's, centres against the norm, regions without
     a centre, chart, exports."""
-    if (refusal := _reader(request, credentials)) is not None:
-        return refusal
+    if refused is not None:
+        return _refusal(refused)
     try:
         s = repo.get_scenario(driver, db, scenario_id)
     except NotFound as e:
@@ -161,14 +170,14 @@ def read_scenario_page(scenario_id: IdPath, request: Request, credentials: Crede
 
 
 @router.get("/compare", response_class=HTMLResponse)
-def read_compare_page(request: Request, credentials: Credentials, driver: DriverDep,
+def read_compare_page(refused: Refused, driver: DriverDep,
                       db: DatabaseDep,
                       a: Annotated[str, Query(pattern=ID_PATTERN, max_length=100)],
                       b: Annotated[str, Query(pattern=ID_PATTERN, max_length=100)]
                       ) -> HTMLResponse:
     """Two stored scenarios side by side: headline figures, maps and centres."""
-    if (refusal := _reader(request, credentials)) is not None:
-        return refusal
+    if refused is not None:
+        return _refusal(refused)
     try:
         sa, sb = repo.get_scenario(driver, db, a), repo.get_scenario(driver, db, b)
     except NotFound as e:
