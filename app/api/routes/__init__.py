@@ -11,6 +11,7 @@ from app.api.routes import (
     health,
     maps,
     scenarios,
+    sweeps,
 )
 
 router = APIRouter()
@@ -20,6 +21,7 @@ router.include_router(browser.router)
 router.include_router(maps.router)
 router.include_router(coverage.router)
 router.include_router(scenarios.router)
+router.include_router(sweeps.router)
 router.include_router(calibrations.router)
 router.include_router(analysis.router)
 for sub in (entities.regions, entities.hospitals, entities.networks, entities.care_types):
