@@ -175,11 +175,12 @@ class DaskExecutor:
             index = {f.key: i for i, f in enumerate(futures)}
             left = max(0.001, deadline - time.monotonic())
             try:
-                for future in as_completed(futures, timeout=left):
-                    i = index[future.key]
-                    results[i] = future.result()
-                    if on_result is not None:
-                        on_result(i, results[i])
+                with client.as_current():  # as_completed looks up its client there
+                    for future in as_completed(futures, timeout=left):
+                        i = index[future.key]
+                        results[i] = future.result()
+                        if on_result is not None:
+                            on_result(i, results[i])
             except TimeoutError as e:
                 client.cancel(futures)
                 raise _timed_out(len(results), len(items), timeout) from e
