@@ -61,9 +61,9 @@ def is_problem(r, status: int) -> bool:
 
 
 def fill(path: str, scenario_id: str, model_id: str, sweep_id: str) -> str:
-    values = {"sweep_id": sweep_id, "region_id": REGION, "hospital_id": HOSPITAL, "network_id": NETWORK,
-              "care_type_id": CARE, "scenario_id": scenario_id, "a": scenario_id,
-              "b": scenario_id, "fmt": "svg", "model_id": model_id}
+    values = {"sweep_id": sweep_id, "region_id": REGION, "hospital_id": HOSPITAL,
+              "network_id": NETWORK, "care_type_id": CARE, "scenario_id": scenario_id,
+              "a": scenario_id, "b": scenario_id, "fmt": "svg", "model_id": model_id}
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 
