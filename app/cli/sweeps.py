@@ -94,12 +94,13 @@ def sweep(
 
     regions = [r.strip() for value in region or [] for r in value.split(",") if r.strip()]
     try:
-        req = SweepCreate(name=name, care_type=care_type, method=method.value, k_min=k_min,
-                          k_max=k_max, k_step=k_step, norms=_norms(norm), minutes=minutes,
-                          candidate_set=candidates.value, solver=solver.value,
-                          time_limit=time_limit, regions=regions or None,
-                          cross_border=cross_border, allocation=allocation.value,
-                          choice_model=choice_model, outcome=outcome)
+        req = SweepCreate.model_validate({
+            "name": name, "care_type": care_type, "method": method.value, "k_min": k_min,
+            "k_max": k_max, "k_step": k_step, "norms": _norms(norm), "minutes": minutes,
+            "candidate_set": candidates.value, "solver": solver.value,
+            "time_limit": time_limit, "regions": regions or None,
+            "cross_border": cross_border, "allocation": allocation.value,
+            "choice_model": choice_model, "outcome": outcome})
     except ValidationError as e:
         raise _invalid(e) from e
     settings = get_settings()
