@@ -560,9 +560,6 @@ class ScenarioComparison(BaseModel):
 
 
 # --------------------------------------------------------------------------- sweeps
-#: Methods a sweep can run: every method with a k (set covering chooses its own k).
-SweepMethod = Literal["p_median", "max_covering", "p_centre", "p_median_choice",
-                      "max_covering_choice"]
 Norm = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
 
 
@@ -582,7 +579,8 @@ class SweepCreate(BaseModel):
 
     name: str | None = Field(default=None, max_length=200)
     care_type: Id
-    method: SweepMethod = "p_median"
+    method: Method = Field(default=Method.P_MEDIAN,
+                           description="any method with a k (not set_covering)")
     k_min: StrictInt = Field(ge=1, le=10000, description="fewest centres to open")
     k_max: StrictInt = Field(ge=1, le=10000, description="most centres to open")
     k_step: StrictInt = Field(default=1, ge=1, le=10000)
@@ -595,13 +593,13 @@ class SweepCreate(BaseModel):
     close: IdList = Field(default_factory=list, description="hospitals that must close")
     candidates: IdList | None = Field(
         default=None, description="explicit candidate hospitals (overrides candidate_set)")
-    candidate_set: CandidateSet = "providers"
+    candidate_set: CandidateSet = CandidateSet.PROVIDERS
     regions: IdList | None = Field(default=None, max_length=100,
                                    description="scope (default: the whole country)")
     cross_border: bool = True
-    allocation: Allocation = "nearest"
+    allocation: Allocation = Allocation.NEAREST
     choice_model: Id | None = None
-    solver: Literal["auto", "exact", "heuristic"] = "auto"
+    solver: Solver = Solver.AUTO
     time_limit: Finite = Field(default=30.0, gt=0, le=600, description="seconds per run")
     outcome: Id | None = Field(
         default=None, description="the outcome whose expected events are the second "
@@ -609,14 +607,17 @@ class SweepCreate(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> SweepCreate:
+        if self.method == Method.SET_COVERING:
+            raise ValueError("method set_covering chooses its own number of centres: a sweep "
+                             "over k needs p_median, max_covering, p_centre or a choice method")
         if self.k_max < self.k_min:
             raise ValueError(f"k_max ({self.k_max}) is below k_min ({self.k_min})")
         if len(set(self.norms)) != len(self.norms):
             raise ValueError("norms: each norm once")
-        if self.method in CHOICE_METHODS and self.allocation != "choice":
+        if self.method in CHOICE_METHODS and self.allocation != Allocation.CHOICE:
             raise ValueError(f"method {self.method} optimises under patient choice: set "
                              "allocation to 'choice' and name a choice_model")
-        if self.allocation == "choice" and self.choice_model is None:
+        if self.allocation == Allocation.CHOICE and self.choice_model is None:
             raise ValueError("allocation 'choice' needs a choice_model")
         return self
 

@@ -14,8 +14,7 @@ from typing import Any
 from neo4j import Driver
 
 from app.db import translate_errors
-from app.errors import NotFound
-from app.repository.entities import read
+from app.repository.entities import delete_one, read, read_one
 from app.schemas import SweepPublic, SweepSummary
 
 __all__ = ["delete_sweep", "get_sweep", "list_sweeps", "save_sweep", "sweep_owner"]
@@ -89,22 +88,14 @@ def list_sweeps(driver: Driver, db: str, *, care_type: str | None, limit: int,
 
 
 def get_sweep(driver: Driver, db: str, sweep_id: str) -> SweepPublic:
-    rows = read(driver, db, GET_SWEEP, id=sweep_id)
-    if not rows:
-        raise NotFound("sweep", sweep_id)
-    return SweepPublic.model_validate_json(rows[0]["result"])
+    return SweepPublic.model_validate_json(
+        read_one(driver, db, GET_SWEEP, "sweep", sweep_id)["result"])
 
 
 def delete_sweep(driver: Driver, db: str, sweep_id: str) -> None:
-    with translate_errors():
-        records, _, _ = driver.execute_query(DELETE_SWEEP, id=sweep_id, database_=db)
-    if not records:
-        raise NotFound("sweep", sweep_id)
+    delete_one(driver, db, DELETE_SWEEP, "sweep", sweep_id)
 
 
 def sweep_owner(driver: Driver, db: str, sweep_id: str) -> str | None:
     """The token name that created the sweep."""
-    rows = read(driver, db, SWEEP_OWNER, id=sweep_id)
-    if not rows:
-        raise NotFound("sweep", sweep_id)
-    return rows[0]["created_by"]
+    return read_one(driver, db, SWEEP_OWNER, "sweep", sweep_id)["created_by"]

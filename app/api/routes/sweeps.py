@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
+from app.api.caching import SnapshotDep
 from app.api.deps import (
     READER,
     DatabaseDep,
@@ -21,7 +22,6 @@ from app.api.deps import (
 )
 from app.executors import executor_for
 from app.repository import sweeps as repo
-from app.repository.snapshot import read_snapshot
 from app.schemas import Page, SweepCreate, SweepPublic, SweepSummary
 from app.services.pictures import MEDIA_TYPES, sweep_chart_picture
 from app.services.sweeps import combinations_csv, losses_csv, plan_sweep, run_sweep
@@ -41,9 +41,8 @@ CSV: Responses = {**ERRORS, 200: {"content": {"text/csv": {}}, "description": "t
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SweepPublic,
              responses=ERRORS)
 def create_sweep(body: SweepCreate, driver: DriverDep, db: DatabaseDep, settings: SettingsDep,
-                 response: Response, planner: PlannerDep) -> SweepPublic:
+                 response: Response, planner: PlannerDep, snap: SnapshotDep) -> SweepPublic:
     """Run a scenario for every k and norm of a sweep, mark the Pareto-efficient plans, store."""
-    snap = read_snapshot(driver, db)
     plan = plan_sweep(snap, body, max_combinations=settings.sweep_max_combinations)
     executor = executor_for(dask_scheduler=settings.dask_scheduler,
                             workers=settings.sweep_workers, tasks=len(plan.scenarios),
