@@ -10,6 +10,7 @@ run-by-name entry point, is not re-exported: it would shadow the module of the s
 - :mod:`analysis.scenario` -- baseline versus scenario: travel, norms, regions, CO2
 - :mod:`analysis.network` -- referral flows, communities, centrality, single points of failure
 - :mod:`analysis.outcomes` -- expected events from volume -> outcome band tables
+- :mod:`analysis.tradeoff` -- Pareto-efficient plans of a sweep, providers losing a care type
 """
 
 from analysis.concentration import (
@@ -71,6 +72,7 @@ from analysis.scenario import (
     evaluate_scenario,
     travel_stats,
 )
+from analysis.tradeoff import pareto_efficient, provider_losses
 from analysis.travel import (
     CIRCUITY,
     NL_LAT_RANGE,
@@ -99,4 +101,6 @@ __all__ = [
     # analysis.outcomes
     "CentreOutcome", "ExpectedOutcomes", "OutcomeTable", "expected_events", "expected_outcomes",
     "tables_from_bands",
+    # analysis.tradeoff
+    "pareto_efficient", "provider_losses",
 ]

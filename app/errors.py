@@ -16,8 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.db import DatabaseUnavailable
 
-__all__ = ["Forbidden", "InvalidInput", "MAX_LISTED_IDS", "NotFound", "ProblemResponse",
-           "Unauthorized", "bounded_ids", "install_error_handlers", "problem"]
+__all__ = ["ComputeUnavailable", "Forbidden", "InvalidInput", "MAX_LISTED_IDS", "NotFound",
+           "ProblemResponse", "Unauthorized", "bounded_ids", "install_error_handlers", "problem"]
 
 PROBLEM_JSON = "application/problem+json"
 #: an error lists at most this many offending ids, then how many there were in all
@@ -63,6 +63,11 @@ def _bounded_error(error: dict[str, Any]) -> dict[str, Any]:
     if isinstance(ids, list) and len(ids) > MAX_LISTED_IDS:
         return {**error, "unknown": ids[:MAX_LISTED_IDS], "unknown_count": len(ids)}
     return error
+
+
+class ComputeUnavailable(RuntimeError):
+    """The compute backend (a configured Dask scheduler) cannot be reached, or a run hit its
+    wall-clock limit: 503, nothing stored."""
 
 
 class Unauthorized(PermissionError):
@@ -125,6 +130,10 @@ def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
     async def _unavailable(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
         return problem(503, f"{exc}; retry in {retry_after} s",
                        headers={"Retry-After": str(retry_after)})
+
+    @app.exception_handler(ComputeUnavailable)
+    async def _compute(request: Request, exc: ComputeUnavailable) -> JSONResponse:
+        return problem(503, str(exc), headers={"Retry-After": str(retry_after)})
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> JSONResponse:

@@ -57,6 +57,7 @@ __all__ = [
     "scenario_comparison_chart",
     "scale_bar_km",
     "scenario_map",
+    "tradeoff_chart",
 ]
 
 Fmt = Literal["svg", "png"]
@@ -713,3 +714,66 @@ def _weighted_distribution(name: str, minutes: Any, weights: Any) -> _Distributi
     if w.sum() <= 0:
         raise ValueError(f"{name}: the weights sum to {w.sum():g}; nothing to plot")
     return _Distribution(name, m, w)
+
+
+# --------------------------------------------------------------------------- trade-off sweeps
+def tradeoff_chart(
+    series: Sequence[tuple[str, Sequence[tuple[int, float, float, bool]]]],
+    *,
+    x_label: str,
+    y_label: str,
+    fmt: Fmt = "svg",
+    title: str | None = None,
+    subtitle: str | None = None,
+    width_px: int = 1000,
+    height_px: int = 640,
+    dpi: int = 100,
+) -> bytes:
+    """A sweep's trade-off curve: one line per norm through its plans, each point labelled by
+    k, the Pareto-efficient plans ringed.
+
+    ``series`` is ``[(norm label, [(k, x, y, pareto), ...]), ...]``; points whose ``x`` or
+    ``y`` is not finite are left out. Each norm's line has ``gid="norm-<i>"`` (legend: the
+    norm label), each point a text ``k=<k>``, the efficient plans one ``gid="pareto"``
+    collection. Dotted lines at ``x = 0`` and ``y = 0`` mark today.
+    """
+    _check_output(fmt, width_px, height_px, dpi)
+    colours = _palette(max(len(series), 1))
+
+    def draw(fig: Figure) -> None:
+        ax = fig.subplots()
+        efficient: list[tuple[float, float]] = []
+        drawn = 0
+        for i, (label, points) in enumerate(series):
+            pts = sorted((p for p in points if math.isfinite(p[1]) and math.isfinite(p[2])),
+                         key=lambda p: p[0])
+            if not pts:
+                continue
+            drawn += 1
+            xs = [p[1] for p in pts]
+            ys = [p[2] for p in pts]
+            ax.plot(xs, ys, marker="o", markersize=4.5, linewidth=1.6, color=colours[i],
+                    label=label, gid=f"norm-{i}")
+            for k, x, y, pareto in pts:
+                ax.annotate(f"k={k}", (x, y), xytext=(4, 4), textcoords="offset points",
+                            fontsize=7, color=colours[i])
+                if pareto:
+                    efficient.append((x, y))
+        if efficient:
+            arr = np.array(efficient)
+            ax.scatter(arr[:, 0], arr[:, 1], s=110, facecolors="none", edgecolors=_DARK,
+                       linewidths=1.4, zorder=3, label="Pareto-efficient", gid="pareto")
+        ax.axhline(0.0, color=_BASELINE_COLOUR, linestyle=":", linewidth=1.0)
+        ax.axvline(0.0, color=_BASELINE_COLOUR, linestyle=":", linewidth=1.0, label="today")
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        ax.grid(True, linewidth=0.4, alpha=0.5)
+        if drawn:
+            ax.legend(loc="best", frameon=False)
+        else:
+            ax.text(0.5, 0.5, "no feasible plan", transform=ax.transAxes, ha="center",
+                    va="center")
+        ax.set_title(subtitle or "")
+        fig.suptitle(title if title is not None else "Trade-off sweep")
+
+    return _render(draw, fmt=fmt, width_px=width_px, height_px=height_px, dpi=dpi)

@@ -557,3 +557,170 @@ class ScenarioComparison(BaseModel):
     only_in_a: list[str]
     only_in_b: list[str]
     notes: list[str]
+
+
+# --------------------------------------------------------------------------- sweeps
+Norm = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+
+
+def _no_norm() -> list[float | None]:
+    return [None]
+
+
+class SweepCreate(BaseModel):
+    """A trade-off sweep: one scenario per k in ``k_min..k_max`` (step ``k_step``) and per norm
+    in ``norms`` (``null`` = no volume norm), everything else as in a scenario."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "name": "Pancreas: 5 to 15 centres, no norm / 20 / 40",
+        "care_type": "pancreatic-resection", "method": "p_median", "k_min": 5, "k_max": 15,
+        "k_step": 1, "norms": [None, 20, 40], "candidate_set": "all", "solver": "auto",
+        "time_limit": 30}]})
+
+    name: str | None = Field(default=None, max_length=200)
+    care_type: Id
+    method: Method = Field(default=Method.P_MEDIAN,
+                           description="any method with a k (not set_covering)")
+    k_min: StrictInt = Field(ge=1, le=10000, description="fewest centres to open")
+    k_max: StrictInt = Field(ge=1, le=10000, description="most centres to open")
+    k_step: StrictInt = Field(default=1, ge=1, le=10000)
+    norms: list[Norm | None] = Field(
+        default_factory=_no_norm, min_length=1, max_length=50,
+        description="minimum volumes (patients/year per open centre) to sweep; null: none")
+    minutes: Finite = Field(default=45.0, gt=0, le=600,
+                            description="travel threshold T: coverage radius and 'within T'")
+    keep: IdList = Field(default_factory=list, description="hospitals that must stay open")
+    close: IdList = Field(default_factory=list, description="hospitals that must close")
+    candidates: IdList | None = Field(
+        default=None, description="explicit candidate hospitals (overrides candidate_set)")
+    candidate_set: CandidateSet = CandidateSet.PROVIDERS
+    regions: IdList | None = Field(default=None, max_length=100,
+                                   description="scope (default: the whole country)")
+    cross_border: bool = True
+    allocation: Allocation = Allocation.NEAREST
+    choice_model: Id | None = None
+    solver: Solver = Solver.AUTO
+    time_limit: Finite = Field(default=30.0, gt=0, le=600, description="seconds per run")
+    outcome: Id | None = Field(
+        default=None, description="the outcome whose expected events are the second "
+        "criterion (default: the first of the care type's outcome tables)")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SweepCreate:
+        if self.method == Method.SET_COVERING:
+            raise ValueError("method set_covering chooses its own number of centres: a sweep "
+                             "over k needs p_median, max_covering, p_centre or a choice method")
+        if self.k_max < self.k_min:
+            raise ValueError(f"k_max ({self.k_max}) is below k_min ({self.k_min})")
+        if len(set(self.norms)) != len(self.norms):
+            raise ValueError("norms: each norm once")
+        if self.method in CHOICE_METHODS and self.allocation != Allocation.CHOICE:
+            raise ValueError(f"method {self.method} optimises under patient choice: set "
+                             "allocation to 'choice' and name a choice_model")
+        if self.allocation == Allocation.CHOICE and self.choice_model is None:
+            raise ValueError("allocation 'choice' needs a choice_model")
+        return self
+
+    @property
+    def ks(self) -> list[int]:
+        return list(range(self.k_min, self.k_max + 1, self.k_step))
+
+    @property
+    def combinations(self) -> int:
+        return len(self.ks) * len(self.norms)
+
+
+class SweepRun(BaseModel):
+    """One combination of a sweep and its headline figures (``None``: not computed or not
+    defined, e.g. expected events of a care type without an outcome table)."""
+
+    k: int
+    norm: float | None
+    feasible: bool
+    error: str | None = None
+    status: str | None = None
+    solver: str | None = None
+    gap: float | None = None
+    runtime_s: float | None = None
+    objective: float | None = None
+    mean_minutes: float | None = None
+    mean_delta: float | None = Field(default=None, description="extra mean travel vs today")
+    p90_minutes: float | None = None
+    share_within: float | None = None
+    centres_below_norm: int | None = None
+    regions_without_centre: int | None = None
+    patient_km: float | None = None
+    co2_kg: float | None = None
+    co2_kg_delta: float | None = None
+    expected_events: float | None = Field(
+        default=None, description="expected events/year of the sweep's outcome")
+    events_avoided: float | None = Field(
+        default=None, description="today's expected events minus this plan's")
+    outcomes: dict[str, float | None] = Field(
+        default_factory=dict, description="outcome -> expected events/year in this plan")
+    centres: list[str] = Field(default_factory=list, description="centres open in the scope")
+    closing: list[str] = Field(default_factory=list,
+                               description="today's providers in the scope that lose it")
+    pareto: bool = False
+
+
+class SweepPlanRef(BaseModel):
+    k: int
+    norm: float | None
+
+
+class SweepLoss(BaseModel):
+    """A provider of today and the plans (k, norm) in which it loses the care type."""
+
+    hospital: str
+    name: str
+    region: str
+    baseline_patients: float | None
+    loses_in: list[SweepPlanRef]
+    keeps_in_all: bool
+
+
+class SweepBaseline(BaseModel):
+    mean_minutes: float | None
+    p90_minutes: float | None
+    share_within: float | None
+    co2_kg: float | None
+    expected_events: float | None
+    providers: int
+
+
+class SweepPublic(BaseModel):
+    """A computed (and stored) sweep: every combination's headline, the Pareto-efficient
+    ones marked, and who loses the care type in each."""
+
+    id: str
+    name: str
+    care_type: str
+    method: str
+    created_at: str
+    parameters: SweepCreate
+    combinations: int
+    executor: str
+    wall_s: float | None
+    outcome: str | None = Field(description="the outcome of expected_events; null when the "
+                                            "care type has no sourced outcome table")
+    outcome_source: str | None = None
+    outcome_caveat: str | None = None
+    pareto_criteria: list[str] = Field(
+        description="what the Pareto front minimises, e.g. mean_minutes and expected_events")
+    baseline: SweepBaseline
+    runs: list[SweepRun]
+    losses: list[SweepLoss]
+    notes: list[str]
+
+
+class SweepSummary(BaseModel):
+    id: str
+    name: str
+    care_type: str
+    method: str
+    created_at: str
+    combinations: int
+    feasible: int
+    pareto: int
+    outcome: str | None

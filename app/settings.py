@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.localdb import PROJECT_ROOT
@@ -48,6 +48,17 @@ class Settings(BaseSettings):
     revision_check_seconds: float = Field(default=0.5, ge=0, le=1)
     # computed answers kept per process (LRU over all revisions); snapshots kept: the current
     answer_cache_entries: int = Field(default=512, ge=0, le=100_000)
+    # sweeps (see app.executors): a Dask scheduler address (tcp://host:8786) sends their
+    # scenarios to that cluster; unset, they run on a local pool of ``sweep_workers`` processes
+    # (default: the machine's CPUs). An unreachable scheduler is a 503, never a silent fall-back.
+    dask_scheduler: str | None = Field(
+        default=None, validation_alias=AliasChoices("ONCOREGIO_DASK_SCHEDULER",
+                                                    "dask_scheduler"))
+    dask_connect_timeout: float = Field(default=5.0, gt=0, le=120)
+    sweep_workers: int | None = Field(default=None, ge=1, le=1024)
+    # the most combinations (k x norms) one sweep may have, and its wall-clock limit
+    sweep_max_combinations: int = Field(default=200, ge=1, le=10_000)
+    sweep_time_limit: float = Field(default=3600.0, gt=0, le=86_400)
 
     @model_validator(mode="after")
     def _refuse_default_password(self) -> Settings:

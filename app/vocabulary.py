@@ -24,6 +24,7 @@ __all__ = [
     "MemberRole",
     "Method",
     "NetworkScope",
+    "ParetoCriterion",
     "Solver",
 ]
 
@@ -110,6 +111,15 @@ class CandidateSet(StrEnum):
     ALL = "all"
     PROVIDERS = "providers"
     UMC_TOPCLINICAL = "umc_topclinical"
+
+
+class ParetoCriterion(StrEnum):
+    """What a sweep's Pareto front minimises (``SweepPublic.pareto_criteria``): mean travel and
+    expected events where the care type has an outcome table, else centres below the norm."""
+
+    MEAN_MINUTES = "mean_minutes"
+    EXPECTED_EVENTS = "expected_events"
+    CENTRES_BELOW_NORM = "centres_below_norm"
 
 
 # Secondary Neo4j labels, so Neo4j Browser (GRASS styles by label) colours nodes by kind and

@@ -8,6 +8,7 @@ CREATE CONSTRAINT network_id IF NOT EXISTS FOR (n:Network) REQUIRE n.id IS UNIQU
 CREATE CONSTRAINT care_type_id IF NOT EXISTS FOR (n:CareType) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT area_id IF NOT EXISTS FOR (n:Area) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT scenario_id IF NOT EXISTS FOR (n:Scenario) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT sweep_id IF NOT EXISTS FOR (n:Sweep) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT dataset_id IF NOT EXISTS FOR (n:Dataset) REQUIRE n.id IS UNIQUE;
 
 // Filters used by the API (GET /hospitals?kind=..., care types by level, scenarios by care type).
@@ -15,6 +16,9 @@ CREATE INDEX hospital_kind IF NOT EXISTS FOR (n:Hospital) ON (n.kind);
 CREATE INDEX care_type_level IF NOT EXISTS FOR (n:CareType) ON (n.level);
 CREATE INDEX scenario_care_type IF NOT EXISTS FOR (n:Scenario) ON (n.care_type);
 CREATE INDEX scenario_created IF NOT EXISTS FOR (n:Scenario) ON (n.created_at);
+// Trade-off sweeps (POST /sweeps), listed newest first and by care type.
+CREATE INDEX sweep_care_type IF NOT EXISTS FOR (n:Sweep) ON (n.care_type);
+CREATE INDEX sweep_created IF NOT EXISTS FOR (n:Sweep) ON (n.created_at);
 CREATE INDEX network_scope IF NOT EXISTS FOR (n:Network) ON (n.scope);
 // Travel times imported from a matrix are stored on (Area)-[:TRAVEL]->(Hospital).
 CREATE INDEX travel_source IF NOT EXISTS FOR ()-[t:TRAVEL]-() ON (t.source);

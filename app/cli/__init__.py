@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import typer
 
-from app.cli import analysis, data, database, maps, scenarios, server
+from app.cli import analysis, data, database, maps, scenarios, server, sweeps
 from app.cli.common import print_error
 from app.cli_token import token_app
 from app.routing.cli import travel_app
@@ -28,6 +28,7 @@ app = typer.Typer(name="oncoregio", help="Local database, schema, data, API, sce
 app.add_typer(database.app, name="db")
 data.register(app)
 scenarios.register(app)
+sweeps.register(app)
 app.add_typer(analysis.app, name="analysis")
 app.add_typer(maps.app, name="map")
 server.register(app)

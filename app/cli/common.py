@@ -18,7 +18,7 @@ from rich.markup import escape
 from typer.exceptions import TyperException
 
 from app.db import DatabaseUnavailable
-from app.errors import InvalidInput, NotFound
+from app.errors import ComputeUnavailable, InvalidInput, NotFound
 from app.loader import LoadError
 from app.localdb import LocalDbError
 
@@ -98,7 +98,7 @@ def error_line(e: BaseException) -> tuple[str, list[str], int]:
     if isinstance(e, LoadError):
         return (f"{len(e.problems)} problem(s) in the data; nothing was written",
                 [str(p) for p in e.problems], EXIT_INVALID)
-    if isinstance(e, DatabaseUnavailable):
+    if isinstance(e, DatabaseUnavailable | ComputeUnavailable):
         return str(e), [], EXIT_UNAVAILABLE
     if isinstance(e, ValidationError):
         return _validation_line(e), [], EXIT_INVALID

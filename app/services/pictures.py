@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.plots import Fmt, region_map, scenario_comparison_chart, scenario_map
+from app.plots import Fmt, region_map, scenario_comparison_chart, scenario_map, tradeoff_chart
 from app.repository.snapshot import Snapshot
-from app.schemas import ScenarioPublic
+from app.schemas import ScenarioPublic, SweepPublic
 from app.vocabulary import Allocation
 
 __all__ = ["MEDIA_TYPES", "Fmt", "regions_picture", "scenario_chart_picture",
-           "scenario_map_picture"]
+           "scenario_map_picture", "sweep_chart_picture"]
 
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
@@ -59,3 +59,38 @@ def scenario_chart_picture(s: ScenarioPublic, fmt: Fmt, width: int = 1200) -> by
     volumes = {c.name: c.patients or 0.0 for c in s.centres}
     return scenario_comparison_chart(base, weights, scen, weights, volumes, s.min_volume,
                                      fmt=fmt, title=s.name, width_px=width)
+
+
+def sweep_chart_picture(s: SweepPublic, fmt: Fmt, width: int = 1000) -> bytes:
+    """Extra mean travel against expected events avoided per plan, one line per norm; without
+    an outcome table the second axis is the sweep's other Pareto criterion, as the chart says."""
+    if "expected_events" in s.pareto_criteria:
+        y_label = f"expected {s.outcome} avoided per year (today minus plan)"
+
+        def y(r: Any) -> Any:
+            return r.events_avoided
+        subtitle = (f"{s.outcome}: observational volume-outcome association, not a causal "
+                    "effect; case mix not adjusted")
+    elif "centres_below_norm" in s.pareto_criteria:
+        y_label = "centres below the norm"
+
+        def y(r: Any) -> Any:
+            return r.centres_below_norm
+        subtitle = f"no sourced outcome table for {s.care_type}: centres below the norm instead"
+    else:
+        y_label = "regions without a centre"
+
+        def y(r: Any) -> Any:
+            return r.regions_without_centre
+        subtitle = f"no sourced outcome table for {s.care_type}: regions without a centre instead"
+    nan = float("nan")
+    series = []
+    for norm in s.parameters.norms:
+        label = "no norm" if norm is None else f"norm {norm:g} / year"
+        points = [(r.k, nan if r.mean_delta is None else r.mean_delta,
+                   nan if y(r) is None else float(y(r)), r.pareto)
+                  for r in s.runs if r.feasible and r.norm == norm]
+        series.append((label, points))
+    return tradeoff_chart(series, x_label="extra mean travel vs today (minutes, one way)",
+                          y_label=y_label, fmt=fmt, title=s.name, subtitle=subtitle,
+                          width_px=width, height_px=max(200, int(width * 0.64)))

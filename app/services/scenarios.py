@@ -62,7 +62,8 @@ from app.schemas import (
 from app.services.numbers import figure
 from app.vocabulary import Allocation, CandidateSet, HospitalKind, Method, Solver
 
-__all__ = ["ScenarioCreate", "choice_features", "run_scenario", "today_volume"]
+__all__ = ["ScenarioCreate", "choice_features", "run_scenario", "scenario_candidates",
+           "today_volume"]
 
 VOLUME_NOTE = ("choice model: volume enters as ln(max(today's volume, 1)) (the provision volume, "
                "else the observed patients), held fixed in the scenario (no feedback of the "
@@ -205,6 +206,44 @@ def _candidates(snap: Snapshot, req: ScenarioCreate, scope: _Scope,
     return sorted(cands)
 
 
+def _current(snap: Snapshot, care_type: str, F: NDArray | None) -> list[int]:
+    """Today's providers: the provision rows and every hospital with observed patients."""
+    index = snap.hospital_index
+    observed_hospitals = set() if F is None else set(np.flatnonzero(F.sum(axis=0) > 0).tolist())
+    return sorted({index[h] for h in snap.providers.get(care_type, set())} | observed_hospitals)
+
+
+def _open_choices(snap: Snapshot, req: ScenarioCreate, scope: _Scope, current: list[int]
+                  ) -> tuple[list[int], list[int], list[int], list[int]]:
+    """keep, close, fixed (outside providers that stay open) and candidate columns."""
+    index = snap.hospital_index
+    close = sorted(index[h] for h in req.close)
+    keep = sorted(index[h] for h in req.keep)
+    if not scope.cross_border:
+        outside = [snap.hospital_ids[j] for j in keep if not scope.inside[j]]
+        if outside:
+            raise InvalidInput(f"keep: {bounded_ids(outside)} lie(s) outside the scope regions "
+                               "and cross_border is false", errors=[{"field": "keep"}])
+    fixed = [] if scope.national or not scope.cross_border else [
+        j for j in current if not scope.inside[j] and j not in close]
+    candidates = _candidates(snap, req, scope, current)
+    candidates = sorted((set(candidates) | set(keep)) - set(fixed))
+    return keep, close, fixed, candidates
+
+
+def scenario_candidates(snap: Snapshot, req: ScenarioCreate) -> tuple[list[str], list[str]]:
+    """Validate ``req`` against the graph (unknown ids: :class:`InvalidInput`) and return the
+    hospitals that may be opened (candidates less those forced closed) and today's providers
+    in the scope, as :func:`run_scenario` would compute them."""
+    _validate(snap, req)
+    scope = _scope(snap, req)
+    current = _current(snap, req.care_type, snap.flow_matrix(req.care_type))
+    _, close, _, candidates = _open_choices(snap, req, scope, current)
+    ids = snap.hospital_ids
+    return ([ids[j] for j in candidates if j not in set(close)],
+            [ids[j] for j in current if scope.inside[j]])
+
+
 def _locate_nearest(req: ScenarioCreate, C: NDArray, w: NDArray, *, k: int, keep: list[int],
                     close: list[int], candidates: list[int], fixed: list[int],
                     min_volume: float | None, capacity: Any) -> _Plan:
@@ -292,20 +331,8 @@ def run_scenario(snap: Snapshot, req: ScenarioCreate) -> ScenarioPublic:
     w = w_all[rows]
     C = snap.minutes[rows]
     F = snap.flow_matrix(req.care_type)
-    observed_hospitals = set() if F is None else set(np.flatnonzero(F.sum(axis=0) > 0).tolist())
-    current = sorted({index[h] for h in snap.providers.get(req.care_type, set())}
-                     | observed_hospitals)
-    close = sorted(index[h] for h in req.close)
-    keep = sorted(index[h] for h in req.keep)
-    if not scope.cross_border:
-        outside = [snap.hospital_ids[j] for j in keep if not scope.inside[j]]
-        if outside:
-            raise InvalidInput(f"keep: {bounded_ids(outside)} lie(s) outside the scope regions "
-                               "and cross_border is false", errors=[{"field": "keep"}])
-    fixed = [] if scope.national or not scope.cross_border else [
-        j for j in current if not scope.inside[j] and j not in close]
-    candidates = _candidates(snap, req, scope, current)
-    candidates = sorted((set(candidates) | set(keep)) - set(fixed))
+    current = _current(snap, req.care_type, F)
+    keep, close, fixed, candidates = _open_choices(snap, req, scope, current)
     if not candidates and req.method != Method.SET_COVERING:
         raise InvalidInput(f"no candidate hospitals in the scope ({', '.join(scope.regions)}) "
                            f"for {req.care_type}: give candidates or candidate_set 'all'",

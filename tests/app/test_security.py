@@ -26,11 +26,14 @@ CARE_TYPES = {c["id"] for c in seed_rows("care_types.csv")}
 ROLE = {("get", "/health"): None, ("get", "/guide"): None, ("get", "/style.grass"): None,
         ("post", "/scenarios"): "planner", ("delete", "/scenarios/{scenario_id}"): "planner",
         ("post", "/calibrations"): "planner", ("delete", "/calibrations/{model_id}"): "planner",
-        ("post", "/analysis/flows"): "admin"}
+        ("post", "/analysis/flows"): "admin", ("post", "/sweeps"): "planner",
+        ("delete", "/sweeps/{sweep_id}"): "planner"}
 GIVEN = {"care_type": CARE, "method": "given", "name": "security test",
          "params": {"beta_time": -0.05}, "source": "made up for a role test",
          "confidence": "modelled"}
-BODIES = {"/scenarios": {"care_type": CARE, "centres": 3}, "/calibrations": GIVEN}
+SWEEP = {"care_type": CARE, "k_min": 3, "k_max": 3, "solver": "heuristic", "time_limit": 2}
+BODIES = {"/scenarios": {"care_type": CARE, "centres": 3}, "/calibrations": GIVEN,
+          "/sweeps": SWEEP}
 LEVEL = {"reader": 0, "planner": 1, "admin": 2}
 
 
@@ -57,10 +60,10 @@ def is_problem(r, status: int) -> bool:
             and body["status"] == status and body["detail"])
 
 
-def fill(path: str, scenario_id: str, model_id: str) -> str:
-    values = {"region_id": REGION, "hospital_id": HOSPITAL, "network_id": NETWORK,
-              "care_type_id": CARE, "scenario_id": scenario_id, "a": scenario_id,
-              "b": scenario_id, "fmt": "svg", "model_id": model_id}
+def fill(path: str, scenario_id: str, model_id: str, sweep_id: str) -> str:
+    values = {"sweep_id": sweep_id, "region_id": REGION, "hospital_id": HOSPITAL,
+              "network_id": NETWORK, "care_type_id": CARE, "scenario_id": scenario_id,
+              "a": scenario_id, "b": scenario_id, "fmt": "svg", "model_id": model_id}
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 
@@ -75,13 +78,16 @@ def test_every_operation_checks_its_role(app_closed):
     model = client.post("/calibrations", json=GIVEN, headers=bearer(tokens["sec-planner"]))
     assert model.status_code == 201, model.text
     mid = model.json()["id"]
+    sweep = client.post("/sweeps", json=SWEEP, headers=bearer(tokens["sec-planner"]))
+    assert sweep.status_code == 201, sweep.text
+    wid = sweep.json()["id"]
     ops = [(m, p) for p, item in spec["paths"].items() for m in item]
     assert len(ops) >= 20
     for method, path in ops:
         need = ROLE.get((method, path), "reader" if method == "get" else "missing")
         assert need != "missing", f"{method} {path} has no role in the table"
         documented = set(spec["paths"][path][method]["responses"])
-        url = fill(path, sid, mid)
+        url = fill(path, sid, mid, wid)
         if need is None:
             assert client.request(method, url).status_code == 200, url
             assert "security" not in spec["paths"][path][method]

@@ -32,7 +32,10 @@ MIN_CASES = 2000
 WALL_CLOCK_S = 12 * 60
 PER_OPERATION = {"positive": 70, "negative": 50}
 # running a scenario costs seconds: fewer cases, the cheap solver and a short time limit
-COSTLY = {("POST", "/scenarios"): 0.5, ("POST", "/analysis/flows"): 0.2}
+COSTLY = {("POST", "/scenarios"): 0.5, ("POST", "/analysis/flows"): 0.2,
+          ("POST", "/sweeps"): 0.3}
+# a sweep runs a scenario per combination: at most this many, one after the other
+FUZZ_SWEEP_COMBINATIONS = 3
 REPORT_DIR = PROJECT_ROOT / "artifacts" / "schemathesis"
 
 
@@ -62,7 +65,8 @@ class LoopbackServer:
 
 
 def bounded_scenario(case: Any) -> None:
-    """Keep a positive scenario request cheap; the fields stay as generated otherwise."""
+    """Keep a positive scenario or sweep request cheap (a sweep also by the combination cap
+    of the app's settings); the fields stay as generated otherwise."""
     if isinstance(case.body, dict):
         case.body["solver"] = "heuristic"
         case.body["time_limit"] = 1.0
@@ -83,7 +87,8 @@ def test_schemathesis_finds_no_server_errors_or_undocumented_answers(seeded, neo
 
     checks = [not_a_server_error, status_code_conformance, content_type_conformance,
               response_schema_conformance]
-    app = create_app(make_settings(neo4j_server, open_reads=False))
+    app = create_app(make_settings(neo4j_server, open_reads=False, sweep_workers=1,
+                                   sweep_max_combinations=FUZZ_SWEEP_COMBINATIONS))
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {admin_token(seeded, 'fuzz-admin')}"
     started = time.monotonic()
@@ -103,7 +108,7 @@ def test_schemathesis_finds_no_server_errors_or_undocumented_answers(seeded, neo
             if time.monotonic() - started > WALL_CLOCK_S:
                 out_of_time.append(label)
                 return
-            if label == "POST /scenarios" and positive:
+            if label in ("POST /scenarios", "POST /sweeps") and positive:
                 bounded_scenario(case)
             response = case.call(base_url=base, session=session, timeout=60)
             cases[label] += 1

@@ -12,6 +12,7 @@ from app.api.routes import (
     health,
     maps,
     scenarios,
+    sweeps,
     workbench,
 )
 
@@ -25,6 +26,7 @@ router.include_router(maps.router)
 router.include_router(coverage.router)
 router.include_router(exports.router)
 router.include_router(scenarios.router)
+router.include_router(sweeps.router)
 router.include_router(calibrations.router)
 router.include_router(analysis.router)
 for sub in (entities.regions, entities.hospitals, entities.networks, entities.care_types):

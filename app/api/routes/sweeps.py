@@ -1,0 +1,98 @@
+"""Trade-off sweeps: run (k x norms), store, list, read, delete, draw, export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.api.caching import SnapshotDep
+from app.api.deps import (
+    READER,
+    DatabaseDep,
+    DriverDep,
+    IdPath,
+    IdQuery,
+    LimitDep,
+    OffsetDep,
+    PlannerDep,
+    Responses,
+    SettingsDep,
+    check_owner,
+)
+from app.executors import executor_for
+from app.repository import sweeps as repo
+from app.schemas import Page, SweepCreate, SweepPublic, SweepSummary
+from app.services.pictures import MEDIA_TYPES, sweep_chart_picture
+from app.services.sweeps import combinations_csv, losses_csv, plan_sweep, run_sweep
+
+router = APIRouter(prefix="/sweeps", tags=["sweeps"])
+ERRORS: Responses = {
+    404: {"description": "unknown sweep (problem+json)"},
+    422: {"description": "invalid request: too many combinations (the bound is named), k "
+                         "outside 1..candidates, unknown ids (problem+json)"},
+    503: {"description": "database unavailable, Dask scheduler unreachable or the sweep's "
+                         "wall-clock limit reached (problem+json, Retry-After)"}}
+IMAGE: Responses = {**ERRORS, 200: {"content": {"image/svg+xml": {}, "image/png": {}},
+                                    "description": "the rendered chart"}}
+CSV: Responses = {**ERRORS, 200: {"content": {"text/csv": {}}, "description": "the table"}}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=SweepPublic,
+             responses=ERRORS)
+def create_sweep(body: SweepCreate, driver: DriverDep, db: DatabaseDep, settings: SettingsDep,
+                 response: Response, planner: PlannerDep, snap: SnapshotDep) -> SweepPublic:
+    """Run a scenario for every k and norm of a sweep, mark the Pareto-efficient plans, store."""
+    plan = plan_sweep(snap, body, max_combinations=settings.sweep_max_combinations)
+    executor = executor_for(dask_scheduler=settings.dask_scheduler,
+                            workers=settings.sweep_workers, tasks=len(plan.scenarios),
+                            connect_timeout=settings.dask_connect_timeout)
+    result = run_sweep(snap, plan, executor, timeout=settings.sweep_time_limit)
+    repo.save_sweep(driver, db, result, created_by=planner.name)
+    response.headers["Location"] = f"/sweeps/{result.id}"
+    return result
+
+
+@router.get("", response_model=Page[SweepSummary], responses=ERRORS, dependencies=[READER])
+def list_sweeps(driver: DriverDep, db: DatabaseDep, care_type: IdQuery = None,
+                limit: LimitDep = 100, offset: OffsetDep = 0) -> Page[SweepSummary]:
+    """List stored sweeps, newest first."""
+    data, count = repo.list_sweeps(driver, db, care_type=care_type, limit=limit, offset=offset)
+    return Page(data=data, count=count)
+
+
+@router.get("/{sweep_id}", response_model=SweepPublic, responses=ERRORS, dependencies=[READER])
+def read_sweep(sweep_id: IdPath, driver: DriverDep, db: DatabaseDep) -> SweepPublic:
+    """One stored sweep: every combination, the Pareto marks, who loses the care type."""
+    return repo.get_sweep(driver, db, sweep_id)
+
+
+@router.delete("/{sweep_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
+def delete_sweep(sweep_id: IdPath, driver: DriverDep, db: DatabaseDep,
+                 planner: PlannerDep) -> Response:
+    """Delete a stored sweep (a planner their own, an admin any)."""
+    if planner.role != "admin":
+        check_owner(planner, repo.sweep_owner(driver, db, sweep_id), f"sweep '{sweep_id}'")
+    repo.delete_sweep(driver, db, sweep_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{sweep_id}/chart.{fmt}", response_class=Response, responses=IMAGE,
+            dependencies=[READER])
+def read_sweep_chart(sweep_id: IdPath, fmt: Literal["svg", "png"], driver: DriverDep,
+                     db: DatabaseDep,
+                     width: Annotated[int, Query(ge=320, le=4000)] = 1000) -> Response:
+    """The trade-off curve: extra travel against expected events avoided, labelled by k."""
+    body = sweep_chart_picture(repo.get_sweep(driver, db, sweep_id), fmt, width)
+    return Response(body, media_type=MEDIA_TYPES[fmt])
+
+
+@router.get("/{sweep_id}/table.csv", response_class=Response, responses=CSV,
+            dependencies=[READER])
+def read_sweep_table(sweep_id: IdPath, driver: DriverDep, db: DatabaseDep,
+                     table: Literal["combinations", "losses"] = "combinations") -> Response:
+    """The sweep as CSV: one row per combination, or per provider losing the care type."""
+    s = repo.get_sweep(driver, db, sweep_id)
+    text = combinations_csv(s) if table == "combinations" else losses_csv(s)
+    return Response(text, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="sweep-{s.id}-{table}.csv"'})

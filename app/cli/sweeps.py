@@ -1,0 +1,169 @@
+"""``oncoregio sweep``: run a trade-off sweep (k x norms) with a progress bar, store it, print
+the table."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from app.cli.common import EXIT_INVALID, CliError, connect, out
+from app.schemas import SweepPublic
+from app.vocabulary import Allocation, CandidateSet, Method, Solver
+
+__all__ = ["print_sweep", "register", "sweep"]
+
+# SweepCreate field -> the option that sets it, so a validation error names the option
+OPTION_OF = {"care_type": "CARE_TYPE", "method": "--method", "k_min": "--k-min",
+             "k_max": "--k-max", "k_step": "--k-step", "norms": "--norm",
+             "minutes": "--minutes", "candidate_set": "--candidates", "solver": "--solver",
+             "time_limit": "--time-limit", "name": "--name", "regions": "--region",
+             "cross_border": "--cross-border", "allocation": "--allocation",
+             "choice_model": "--choice-model", "outcome": "--outcome"}
+
+
+def _norms(values: list[str] | None) -> list[float | None]:
+    out_: list[float | None] = []
+    for value in values or ["none"]:
+        for v in value.split(","):
+            v = v.strip().lower()
+            if not v:
+                continue
+            if v in ("none", "null", "-"):
+                out_.append(None)
+                continue
+            try:
+                out_.append(float(v))
+            except ValueError as e:
+                raise CliError(f"--norm: {v!r} is neither a number nor 'none'",
+                               code=EXIT_INVALID) from e
+    return out_
+
+
+def _invalid(e: ValidationError) -> CliError:
+    parts = []
+    for problem in e.errors():
+        message = problem["msg"].removeprefix("Value error, ")
+        field = (str(problem["loc"][0]) if problem["loc"] else
+                 next((f for f in OPTION_OF if message.startswith(f"{f} ")), ""))
+        parts.append(f"{OPTION_OF.get(field, field)}: {message}" if field else message)
+    return CliError("invalid sweep: " + "; ".join(parts), code=EXIT_INVALID)
+
+
+def sweep(
+    care_type: Annotated[str, typer.Argument(metavar="CARE_TYPE",
+                                             help="care type id, e.g. pancreatic-resection")],
+    k_min: Annotated[int, typer.Option("--k-min", help="fewest centres")],
+    k_max: Annotated[int, typer.Option("--k-max", help="most centres")],
+    k_step: Annotated[int, typer.Option("--k-step")] = 1,
+    norm: Annotated[list[str] | None, typer.Option(
+        metavar="NORM", help="minimum volume per centre, or 'none' (repeat or separate by "
+        "commas; default: none)", show_default=False)] = None,
+    method: Annotated[Method, typer.Option(help="location model (not set_covering)")
+                      ] = Method.P_MEDIAN,
+    minutes: Annotated[float, typer.Option(help="travel threshold T")] = 45.0,
+    candidates: Annotated[CandidateSet, typer.Option(
+        help="which hospitals may become a centre")] = CandidateSet.PROVIDERS,
+    solver: Annotated[Solver, typer.Option()] = Solver.AUTO,
+    time_limit: Annotated[float, typer.Option(help="seconds per run")] = 30.0,
+    name: Annotated[str | None, typer.Option(show_default=False)] = None,
+    region: Annotated[list[str] | None, typer.Option(
+        metavar="REGION", help="scope: region whose patients count (repeat or separate by "
+        "commas; default the whole country)", show_default=False)] = None,
+    cross_border: Annotated[bool, typer.Option("--cross-border/--no-cross-border")] = True,
+    allocation: Annotated[Allocation, typer.Option()] = Allocation.NEAREST,
+    choice_model: Annotated[str | None, typer.Option(metavar="ID", show_default=False)
+                            ] = None,
+    outcome: Annotated[str | None, typer.Option(
+        help="outcome table for expected events (default: the care type's first)",
+        show_default=False)] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run",
+                                          help="compute and print, do not store")] = False,
+) -> None:
+    """Run a scenario for every k and norm, mark the Pareto-efficient plans, store, print."""
+    from app.executors import executor_for
+    from app.repository.snapshot import read_snapshot
+    from app.repository.sweeps import save_sweep
+    from app.schemas import SweepCreate
+    from app.services.sweeps import plan_sweep, run_sweep
+    from app.settings import get_settings
+
+    regions = [r.strip() for value in region or [] for r in value.split(",") if r.strip()]
+    try:
+        req = SweepCreate.model_validate({
+            "name": name, "care_type": care_type, "method": method.value, "k_min": k_min,
+            "k_max": k_max, "k_step": k_step, "norms": _norms(norm), "minutes": minutes,
+            "candidate_set": candidates.value, "solver": solver.value,
+            "time_limit": time_limit, "regions": regions or None,
+            "cross_border": cross_border, "allocation": allocation.value,
+            "choice_model": choice_model, "outcome": outcome})
+    except ValidationError as e:
+        raise _invalid(e) from e
+    settings = get_settings()
+    with connect() as c:
+        snap = read_snapshot(c.driver, c.database)
+        plan = plan_sweep(snap, req, max_combinations=settings.sweep_max_combinations)
+        executor = executor_for(dask_scheduler=settings.dask_scheduler,
+                                workers=settings.sweep_workers, tasks=len(plan.scenarios),
+                                connect_timeout=settings.dask_connect_timeout)
+        with Progress(TextColumn("[bold]sweep[/] {task.description}"), BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), console=out,
+                      transient=True) as progress:
+            task = progress.add_task(executor.description, total=len(plan.scenarios))
+            result = run_sweep(snap, plan, executor, timeout=settings.sweep_time_limit,
+                               on_result=lambda _i, _r: progress.advance(task))
+        if not dry_run:
+            save_sweep(c.driver, c.database, result)
+    print_sweep(result)
+
+
+def _f(x: float | None, fmt: str = ".1f") -> str:
+    return "-" if x is None else format(x, fmt)
+
+
+def print_sweep(s: SweepPublic) -> None:
+    """The combinations and the loss table on stdout."""
+    out.print(f"[bold]sweep {s.id}[/]: {escape(s.name)}", highlight=False)
+    out.print(f"{s.combinations} combinations on {escape(s.executor)} in "
+              f"{_f(s.wall_s, '.1f')} s; Pareto front over {', '.join(s.pareto_criteria)}",
+              highlight=False)
+    b = s.baseline
+    out.print(f"today: {b.providers} providers, mean travel {_f(b.mean_minutes)} min"
+              + (f", expected {s.outcome} {_f(b.expected_events, '.2f')}/yr"
+                 if s.outcome else ""), highlight=False)
+    table = Table(title="Combinations (* Pareto-efficient)", title_justify="left")
+    for column in ("k", "norm", "mean min", "+min", "p90", "within T", "below norm",
+                   "regions w/o", "CO2 kg", "events", "avoided", ""):
+        table.add_column(column, justify="right")
+    for r in s.runs:
+        norm = "none" if r.norm is None else f"{r.norm:g}"
+        if not r.feasible:
+            table.add_row(str(r.k), norm, "[red]infeasible[/]", *[""] * 9)
+            continue
+        table.add_row(str(r.k), norm, _f(r.mean_minutes), _f(r.mean_delta, "+.1f"),
+                      _f(r.p90_minutes), _f(r.share_within, ".0%"),
+                      _f(r.centres_below_norm, "d"), _f(r.regions_without_centre, "d"),
+                      _f(r.co2_kg, ",.0f"), _f(r.expected_events, ".2f"),
+                      _f(r.events_avoided, "+.2f"), "*" if r.pareto else "")
+    out.print(table)
+    losing = [x for x in s.losses if x.loses_in]
+    if losing:
+        loss = Table(title="Hospitals losing the care type", title_justify="left")
+        loss.add_column("hospital")
+        loss.add_column("today", justify="right")
+        loss.add_column("loses it at")
+        for x in losing:
+            at = ", ".join(f"k={p.k}" + ("" if p.norm is None else f"/{p.norm:g}")
+                           for p in x.loses_in)
+            loss.add_row(escape(x.name), _f(x.baseline_patients, ",.0f"), at)
+        out.print(loss)
+    for note in s.notes:
+        out.print(f"note: {escape(note)}", highlight=False, style="dim")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(sweep)

@@ -1,0 +1,200 @@
+"""Where the scenarios of a sweep run: in this process, on a bounded local pool of worker
+processes, or on a Dask cluster.
+
+One small interface, :class:`Executor`: ``run(fn, shared, items)`` calls ``fn(shared, item)``
+for every item and returns the results in the order of ``items``. ``shared`` (the graph
+snapshot) is shipped to each worker once, not once per item. ``fn`` must be a module-level
+function (it is pickled by reference), and so must everything it returns.
+
+* :class:`SequentialExecutor` -- in the calling process, one item after the other.
+* :class:`LocalPoolExecutor` -- a ``concurrent.futures.ProcessPoolExecutor`` of at most
+  ``workers`` processes (``spawn``, safe to start from a threaded server), made for one run and
+  shut down after it.
+* :class:`DaskExecutor` -- the scheduler at ``ONCOREGIO_DASK_SCHEDULER`` (``tcp://host:port``)
+  through a ``dask.distributed.Client``; the workers need oncoregio installed. A scheduler
+  that cannot be reached within the connect timeout raises :class:`ComputeUnavailable`
+  naming the address (an HTTP 503): a sweep never falls back silently to the local pool,
+  so a result always ran where the settings say.
+
+Every run is bounded: at most ``len(items)`` tasks, and a wall-clock ``timeout`` after which
+pending tasks are cancelled and :class:`ComputeTimeout` is raised (nothing is stored).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any, Protocol, TypeVar
+
+from app.errors import ComputeUnavailable
+
+__all__ = ["ComputeTimeout", "ComputeUnavailable", "DaskExecutor", "Executor",
+           "LocalPoolExecutor", "SequentialExecutor", "default_workers", "executor_for"]
+
+S = TypeVar("S")
+T = TypeVar("T")
+R = TypeVar("R")
+
+OnResult = Callable[[int, Any], None]
+
+
+class ComputeTimeout(ComputeUnavailable):
+    """The run did not finish within its wall-clock limit; nothing was kept."""
+
+
+class Executor(Protocol):
+    """Runs ``fn(shared, item)`` for every item; results in the order of ``items``."""
+
+    #: where the work ran, recorded with the result ("local pool of 2 processes", ...)
+    description: str
+
+    def run(self, fn: Callable[[S, T], R], shared: S, items: Sequence[T], *,
+            timeout: float, on_result: OnResult | None = None) -> list[R]: ...
+
+
+def default_workers() -> int:
+    """The machine's usable CPUs (the process's affinity where the OS tells it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _timed_out(done: int, total: int, timeout: float) -> ComputeTimeout:
+    return ComputeTimeout(f"the sweep did not finish within its wall-clock limit of "
+                          f"{timeout:g} s ({done} of {total} runs done); nothing was stored: "
+                          "run fewer combinations or a shorter time_limit")
+
+
+class SequentialExecutor:
+    """In the calling process; the limit is checked between items (each item bounds itself,
+    e.g. by a solver time limit)."""
+
+    description = "sequential (in the API or CLI process)"
+
+    def run(self, fn: Callable[[S, T], R], shared: S, items: Sequence[T], *,
+            timeout: float, on_result: OnResult | None = None) -> list[R]:
+        deadline = time.monotonic() + timeout
+        out: list[R] = []
+        for i, item in enumerate(items):
+            if time.monotonic() > deadline:
+                raise _timed_out(i, len(items), timeout)
+            out.append(fn(shared, item))
+            if on_result is not None:
+                on_result(i, out[-1])
+        return out
+
+
+# the worker processes' copy of ``shared``, set once by the pool initializer
+_SHARED: Any = None
+
+
+def _set_shared(shared: Any) -> None:
+    global _SHARED
+    _SHARED = shared
+
+
+def _call_with_shared(fn: Callable[[Any, Any], Any], item: Any) -> Any:
+    return fn(_SHARED, item)
+
+
+class LocalPoolExecutor:
+    """A process pool of at most ``workers`` processes, for one run."""
+
+    def __init__(self, workers: int) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, not {workers}")
+        self.workers = workers
+        self.description = f"local pool of {workers} worker process(es)"
+
+    def run(self, fn: Callable[[S, T], R], shared: S, items: Sequence[T], *,
+            timeout: float, on_result: OnResult | None = None) -> list[R]:
+        if not items:
+            return []
+        deadline = time.monotonic() + timeout
+        results: dict[int, R] = {}
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(items)),
+                                   mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_set_shared, initargs=(shared,))
+        try:
+            pending = {pool.submit(_call_with_shared, fn, item): i
+                       for i, item in enumerate(items)}
+            while pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _timed_out(len(results), len(items), timeout)
+                done, _ = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
+                for future in done:
+                    i = pending.pop(future)
+                    results[i] = future.result()
+                    if on_result is not None:
+                        on_result(i, results[i])
+        finally:
+            # pending tasks are dropped; a running one ends within its own time limit
+            pool.shutdown(wait=True, cancel_futures=True)
+        return [results[i] for i in range(len(items))]
+
+
+class DaskExecutor:
+    """The tasks on a dask.distributed cluster; ``shared`` is scattered to every worker once."""
+
+    def __init__(self, address: str, *, connect_timeout: float = 5.0) -> None:
+        self.address = address
+        self.connect_timeout = connect_timeout
+        self.description = f"Dask cluster at {address}"
+
+    def _client(self) -> Any:
+        from distributed import Client
+
+        try:
+            return Client(self.address, timeout=self.connect_timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as e:
+            raise ComputeUnavailable(
+                f"the Dask scheduler at {self.address} (ONCOREGIO_DASK_SCHEDULER) cannot be "
+                f"reached within {self.connect_timeout:g} s: {e}") from e
+
+    def run(self, fn: Callable[[S, T], R], shared: S, items: Sequence[T], *,
+            timeout: float, on_result: OnResult | None = None) -> list[R]:
+        from distributed import as_completed
+
+        if not items:
+            return []
+        deadline = time.monotonic() + timeout
+        results: dict[int, R] = {}
+        client = self._client()
+        try:
+            shared_future = client.scatter(shared, broadcast=True, hash=False)
+            run_id = uuid.uuid4().hex[:12]
+            futures = [client.submit(fn, shared_future, item, pure=False,
+                                     key=f"oncoregio-sweep-{run_id}-{i}")
+                       for i, item in enumerate(items)]
+            index = {f.key: i for i, f in enumerate(futures)}
+            left = max(0.001, deadline - time.monotonic())
+            try:
+                with client.as_current():  # as_completed looks up its client there
+                    for future in as_completed(futures, timeout=left):
+                        i = index[future.key]
+                        results[i] = future.result()
+                        if on_result is not None:
+                            on_result(i, results[i])
+            except TimeoutError as e:
+                client.cancel(futures)
+                raise _timed_out(len(results), len(items), timeout) from e
+        finally:
+            client.close(timeout=self.connect_timeout)
+        return [results[i] for i in range(len(items))]
+
+
+def executor_for(*, dask_scheduler: str | None, workers: int | None, tasks: int,
+                 connect_timeout: float = 5.0) -> Executor:
+    """The executor the settings ask for: the Dask cluster when a scheduler address is set;
+    else a local pool of ``workers`` (default: the machine's CPUs) processes, or this process
+    when one worker (or one task) is enough."""
+    if dask_scheduler:
+        return DaskExecutor(dask_scheduler, connect_timeout=connect_timeout)
+    n = min(workers or default_workers(), max(tasks, 1))
+    return SequentialExecutor() if n <= 1 else LocalPoolExecutor(n)

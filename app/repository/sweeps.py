@@ -1,0 +1,101 @@
+"""Persisted sweeps: a ``Sweep`` node with its result, linked to its care type and scope.
+
+The stored ``result`` is what :class:`app.schemas.SweepPublic` dumps (every combination's
+headline figures, the Pareto marks and the loss table). The combinations are not stored as
+``Scenario`` nodes: re-run one as a scenario for its full detail (map, per-area travel).
+``(Sweep)-[:PARETO {k, norm}]->(Hospital)`` links the centres of each Pareto-efficient plan, so
+Browser shows which hospitals the efficient plans keep.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from neo4j import Driver
+
+from app.db import translate_errors
+from app.repository.entities import delete_one, read, read_one
+from app.schemas import SweepPublic, SweepSummary
+
+__all__ = ["delete_sweep", "get_sweep", "list_sweeps", "save_sweep", "sweep_owner"]
+
+CREATE_SWEEP = """
+CREATE (s:Sweep {id: $id, name: $name, care_type: $care_type, method: $method,
+                 created_at: $created_at, parameters: $parameters, result: $result,
+                 combinations: $combinations, feasible: $feasible, pareto: $pareto,
+                 outcome: $outcome, executor: $executor, created_by: $created_by})
+WITH s
+OPTIONAL MATCH (c:CareType {id: $care_type})
+FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END | MERGE (s)-[:FOR]->(c))
+WITH s
+CALL (s) {
+  UNWIND $regions AS rid
+  MATCH (g:Region {id: rid})
+  MERGE (s)-[:SCOPE]->(g)
+}
+WITH s
+UNWIND $efficient AS plan
+UNWIND plan.centres AS hid
+MATCH (h:Hospital {id: hid})
+CREATE (s)-[:PARETO {k: plan.k, norm: plan.norm}]->(h)
+"""
+LIST_SWEEPS = """
+MATCH (s:Sweep)
+WHERE $care_type IS NULL OR s.care_type = $care_type
+WITH s ORDER BY s.created_at DESC, s.id
+WITH collect(s) AS matches
+UNWIND matches[$offset..$offset + $limit] AS s
+RETURN s {.id, .name, .care_type, .method, .created_at, .combinations, .feasible, .pareto,
+          .outcome} AS sweep, size(matches) AS total
+"""
+GET_SWEEP = "MATCH (s:Sweep {id: $id}) RETURN s.result AS result"
+SWEEP_OWNER = "MATCH (s:Sweep {id: $id}) RETURN s.created_by AS created_by"
+DELETE_SWEEP = """
+MATCH (s:Sweep {id: $id})
+WITH s, s.id AS id
+DETACH DELETE s
+RETURN id
+"""
+
+
+def save_sweep(driver: Driver, db: str, result: SweepPublic, *,
+               created_by: str | None = None) -> None:
+    """Store ``result`` in one statement; ``created_by`` is the name of the token."""
+    efficient = [{"k": r.k, "norm": r.norm, "centres": r.centres}
+                 for r in result.runs if r.pareto]
+    with translate_errors():
+        driver.execute_query(
+            CREATE_SWEEP, id=result.id, name=result.name, care_type=result.care_type,
+            method=result.method, created_at=result.created_at,
+            parameters=result.parameters.model_dump_json(), result=result.model_dump_json(),
+            combinations=result.combinations,
+            feasible=sum(1 for r in result.runs if r.feasible),
+            pareto=sum(1 for r in result.runs if r.pareto), outcome=result.outcome,
+            executor=result.executor, created_by=created_by,
+            regions=result.parameters.regions or [], efficient=efficient, database_=db)
+
+
+def list_sweeps(driver: Driver, db: str, *, care_type: str | None, limit: int,
+                offset: int) -> tuple[list[SweepSummary], int]:
+    rows = read(driver, db, LIST_SWEEPS, care_type=care_type, limit=limit, offset=offset)
+    if not rows:
+        return [], 0
+    data = []
+    for r in rows:
+        s: dict[str, Any] = r["sweep"]
+        data.append(SweepSummary.model_validate(s))
+    return data, rows[0]["total"]
+
+
+def get_sweep(driver: Driver, db: str, sweep_id: str) -> SweepPublic:
+    return SweepPublic.model_validate_json(
+        read_one(driver, db, GET_SWEEP, "sweep", sweep_id)["result"])
+
+
+def delete_sweep(driver: Driver, db: str, sweep_id: str) -> None:
+    delete_one(driver, db, DELETE_SWEEP, "sweep", sweep_id)
+
+
+def sweep_owner(driver: Driver, db: str, sweep_id: str) -> str | None:
+    """The token name that created the sweep."""
+    return read_one(driver, db, SWEEP_OWNER, "sweep", sweep_id)["created_by"]

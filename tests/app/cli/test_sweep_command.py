@@ -1,0 +1,54 @@
+"""``oncoregio sweep`` as a user runs it: the printed table equals run_sweep's result, the
+sweep is stored, bad input ends in one error line."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.executors import SequentialExecutor
+from app.repository.snapshot import read_snapshot
+from app.schemas import SweepCreate
+from app.services.sweeps import plan_sweep, run_sweep
+from tests.app.cli.conftest import assert_one_error_line
+
+
+def cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("┃│").split("│")]
+
+
+def test_sweep_prints_the_combinations_run_sweep_computes(seeded, oncoregio_db):
+    run = oncoregio_db("sweep", "pancreatic-resection", "--k-min", "3", "--k-max", "4",
+                       "--norm", "none,20", "--solver", "exact")
+    assert run.code == 0, run.stderr
+    snap = read_snapshot(seeded, "neo4j")
+    req = SweepCreate(care_type="pancreatic-resection", k_min=3, k_max=4, norms=[None, 20],
+                      solver="exact")
+    expected = run_sweep(snap, plan_sweep(snap, req, max_combinations=200),
+                         SequentialExecutor(), timeout=600)
+    rows = [cells(line) for line in run.stdout.splitlines()
+            if re.match(r"^\s*│\s*\d+\s*│", line)]
+    combos = [r for r in rows if r[1] in ("none", "20")]
+    assert [(int(r[0]), r[1]) for r in combos] == [
+        (e.k, "none" if e.norm is None else f"{e.norm:g}") for e in expected.runs]
+    for r, e in zip(combos, expected.runs, strict=True):
+        assert float(r[2]) == pytest.approx(e.mean_minutes, abs=0.05)
+        assert (r[-1] == "*") == e.pareto
+    sweep_id = re.search(r"^sweep (\w+):", run.stdout, re.M)
+    assert sweep_id is not None, run.stdout
+    records, _, _ = seeded.execute_query("MATCH (s:Sweep {id: $id}) RETURN s.combinations AS n",
+                                         id=sweep_id.group(1))
+    assert records[0]["n"] == 4
+    assert "Hospitals losing the care type" in run.stdout
+
+
+def test_sweep_with_bad_input_fails_in_one_line(seeded, oncoregio_db):
+    assert_one_error_line(oncoregio_db("sweep", "pancreatic-resection", "--k-min", "5",
+                                       "--k-max", "3"), "--k-max", "below k_min")
+    assert_one_error_line(oncoregio_db("sweep", "pancreatic-resection", "--k-min", "3",
+                                       "--k-max", "99"), "outside 1..15")
+    assert_one_error_line(oncoregio_db("sweep", "pancreatic-resection", "--k-min", "3",
+                                       "--k-max", "4", "--norm", "twenty"), "--norm", "twenty")
+    assert_one_error_line(oncoregio_db("sweep", "no-such-care", "--k-min", "3", "--k-max",
+                                       "4"), "care_type", "no-such-care")
