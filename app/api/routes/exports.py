@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app.api.caching import snapshot_cache
 from app.api.deps import READER, DatabaseDep, DriverDep, IdPath, IdQuery, MinutesDep, Responses
 from app.errors import NotFound
 from app.repository import scenarios as repo
 from app.repository.dataset import dataset_revision
 from app.repository.entities import get_care_type
-from app.repository.snapshot import Snapshot, read_snapshot
+from app.repository.snapshot import Snapshot
 from app.services import coverage as coverage_svc
 from app.services.exports import allocation_csv, centres_csv, coverage_csv, scenario_geojson
 from app.services.scenario_report import Report, build_report, report_html, report_pdf
@@ -45,11 +46,11 @@ def _download(body: str | bytes, media_type: str, filename: str) -> Response:
             responses={**_file("text/csv", "area, its centre, patients, minutes today and in "
                                            "the scenario; formula-leading text neutralised"),
                        **NOT_FOUND})
-def read_scenario_allocation_csv(scenario_id: IdPath, driver: DriverDep,
+def read_scenario_allocation_csv(request: Request, scenario_id: IdPath, driver: DriverDep,
                                  db: DatabaseDep) -> Response:
     """The allocation of a stored scenario per area, as CSV."""
     s = repo.get_scenario(driver, db, scenario_id)
-    return _download(allocation_csv(s, read_snapshot(driver, db)), CSV,
+    return _download(allocation_csv(s, snapshot_cache(request).snapshot()), CSV,
                      f"scenario-{s.id}-allocation.csv")
 
 
@@ -71,17 +72,19 @@ def read_scenario_centres_csv(scenario_id: IdPath, driver: DriverDep,
                 "description": "RFC 7946 FeatureCollection (WGS84 lon, lat): one Point per area "
                                "of the scope with its allocation, one per open centre"},
                 **NOT_FOUND})
-def read_scenario_geojson(scenario_id: IdPath, driver: DriverDep, db: DatabaseDep) -> Response:
+def read_scenario_geojson(request: Request, scenario_id: IdPath, driver: DriverDep,
+                          db: DatabaseDep) -> Response:
     """A stored scenario as GeoJSON: areas with their allocation and the open centres."""
     s = repo.get_scenario(driver, db, scenario_id)
-    body = json.dumps(scenario_geojson(s, read_snapshot(driver, db)), ensure_ascii=False,
+    body = json.dumps(scenario_geojson(s, snapshot_cache(request).snapshot()), ensure_ascii=False,
                       allow_nan=False)
     return _download(body.encode("utf-8"), GEOJSON, f"scenario-{s.id}.geojson")
 
 
-def _report(scenario_id: str, driver: DriverDep, db: DatabaseDep) -> tuple[Report, Snapshot]:
+def _report(request: Request, scenario_id: str, driver: DriverDep,
+            db: DatabaseDep) -> tuple[Report, Snapshot]:
     s = repo.get_scenario(driver, db, scenario_id)
-    snap = read_snapshot(driver, db)
+    snap = snapshot_cache(request).snapshot()
     try:
         care_type = get_care_type(driver, db, s.care_type)
     except NotFound:
@@ -93,11 +96,11 @@ def _report(scenario_id: str, driver: DriverDep, db: DatabaseDep) -> tuple[Repor
             responses={**_file("text/html", "the scenario report as one HTML document that "
                                             "loads nothing (inline style and SVG)"),
                        **NOT_FOUND})
-def read_scenario_report_html(scenario_id: IdPath, driver: DriverDep,
+def read_scenario_report_html(request: Request, scenario_id: IdPath, driver: DriverDep,
                               db: DatabaseDep) -> Response:
     """A report to send on: question, parameters, headline vs today, map, chart, centres,
     regions affected, sources and modelled values, software version and dataset revision."""
-    report, _ = _report(scenario_id, driver, db)
+    report, _ = _report(request, scenario_id, driver, db)
     return Response(report_html(report), media_type="text/html; charset=utf-8",
                     headers={"Content-Security-Policy": REPORT_CSP})
 
@@ -107,10 +110,10 @@ def read_scenario_report_html(scenario_id: IdPath, driver: DriverDep,
                 "type": "string", "format": "binary"}}},
                 "description": "the scenario report as an A4 PDF (text searchable)"},
                 **NOT_FOUND})
-def read_scenario_report_pdf(scenario_id: IdPath, driver: DriverDep,
+def read_scenario_report_pdf(request: Request, scenario_id: IdPath, driver: DriverDep,
                              db: DatabaseDep) -> Response:
     """The scenario report (as ``report.html``) as a PDF."""
-    report, snap = _report(scenario_id, driver, db)
+    report, snap = _report(request, scenario_id, driver, db)
     return _download(report_pdf(report, snap), "application/pdf",
                      f"scenario-{report.scenario.id}-report.pdf")
 
@@ -119,8 +122,8 @@ def read_scenario_report_pdf(scenario_id: IdPath, driver: DriverDep,
             responses={**_file("text/csv", "region x care type coverage, one row per pair"),
                        404: {"description": "unknown care type (problem+json)"},
                        422: {"description": "invalid parameter (problem+json)"}, **UNAVAILABLE})
-def read_coverage_csv(driver: DriverDep, db: DatabaseDep, care_type: IdQuery = None,
-                      minutes: MinutesDep = 45.0) -> Response:
+def read_coverage_csv(request: Request, driver: DriverDep, db: DatabaseDep,
+                      care_type: IdQuery = None, minutes: MinutesDep = 45.0) -> Response:
     """The region x care type coverage matrix (as ``GET /coverage``), as CSV."""
-    matrix = coverage_svc.coverage_matrix(read_snapshot(driver, db), minutes, care_type)
+    matrix = coverage_svc.coverage_matrix(snapshot_cache(request).snapshot(), minutes, care_type)
     return _download(coverage_csv(matrix), CSV, "coverage.csv")

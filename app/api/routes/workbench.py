@@ -17,10 +17,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
+from app.api.caching import snapshot_cache
 from app.api.deps import ID_PATTERN, DatabaseDep, DriverDep, IdPath, bearer, require_reader
 from app.errors import NotFound, Unauthorized
 from app.repository import scenarios as repo
-from app.repository.snapshot import Snapshot, read_snapshot
+from app.repository.snapshot import Snapshot
 from app.schemas import ScenarioPublic
 from app.services import coverage as coverage_svc
 from app.services.compare import compare_scenarios
@@ -96,12 +97,12 @@ def read_static(name: str) -> Response:
 
 
 @router.get("", response_class=HTMLResponse)
-def read_overview(refused: Refused, driver: DriverDep,
+def read_overview(request: Request, refused: Refused, driver: DriverDep,
                   db: DatabaseDep, minutes: MinutesQuery = 45.0) -> HTMLResponse:
     """The regions map and the coverage table region x care type, gaps marked."""
     if refused is not None:
         return _refusal(refused)
-    snap = read_snapshot(driver, db)
+    snap = snapshot_cache(request).snapshot()
     matrix = coverage_svc.coverage_matrix(snap, minutes, None)
     cells = {(r["region"], r["care_type"]): r for r in matrix["data"]}
     care_types = sorted(snap.care_types.values(), key=lambda c: (c["level"], c["id"]))
@@ -112,12 +113,12 @@ def read_overview(refused: Refused, driver: DriverDep,
 
 
 @router.get("/care-types/{care_type_id}", response_class=HTMLResponse)
-def read_care_type_page(care_type_id: IdPath, refused: Refused,
+def read_care_type_page(request: Request, care_type_id: IdPath, refused: Refused,
                         driver: DriverDep, db: DatabaseDep) -> HTMLResponse:
     """A care type's concentration: providers and volumes against the norm."""
     if refused is not None:
         return _refusal(refused)
-    snap = read_snapshot(driver, db)
+    snap = snapshot_cache(request).snapshot()
     try:
         conc = coverage_svc.care_type_concentration(snap, care_type_id)
     except NotFound as e:
@@ -141,7 +142,7 @@ def read_scenarios_page(request: Request, refused: Refused, driver: DriverDep,
     """The scenario form and the list of stored scenarios (with a comparison picker)."""
     if refused is not None:
         return _refusal(refused)
-    snap = read_snapshot(driver, db)
+    snap = snapshot_cache(request).snapshot()
     stored, count = repo.list_scenarios(driver, db, care_type=None, limit=200, offset=0)
     return _page("scenarios.html", title="Scenarios", stored=stored, count=count,
                  selected=request.query_params.get("care_type"), **_form_choices(snap))
@@ -154,7 +155,7 @@ def _scenario_view(s: ScenarioPublic, snap: Snapshot) -> dict[str, Any]:
 
 
 @router.get("/scenarios/{scenario_id}", response_class=HTMLResponse)
-def read_scenario_page(scenario_id: IdPath, refused: Refused,
+def read_scenario_page(request: Request, scenario_id: IdPath, refused: Refused,
                        driver: DriverDep, db: DatabaseDep) -> HTMLResponse:
     """One scenario: map, headline beside today's, centres against the norm, regions without
     a centre, chart, exports."""
@@ -164,13 +165,13 @@ def read_scenario_page(scenario_id: IdPath, refused: Refused,
         s = repo.get_scenario(driver, db, scenario_id)
     except NotFound as e:
         return _not_found(e)
-    snap = read_snapshot(driver, db)
+    snap = snapshot_cache(request).snapshot()
     return _page("scenario.html", title=s.name, chart_svg=_svg(scenario_chart_picture(s, "svg")),
                  **_scenario_view(s, snap))
 
 
 @router.get("/compare", response_class=HTMLResponse)
-def read_compare_page(refused: Refused, driver: DriverDep,
+def read_compare_page(request: Request, refused: Refused, driver: DriverDep,
                       db: DatabaseDep,
                       a: Annotated[str, Query(pattern=ID_PATTERN, max_length=100)],
                       b: Annotated[str, Query(pattern=ID_PATTERN, max_length=100)]
@@ -182,7 +183,7 @@ def read_compare_page(refused: Refused, driver: DriverDep,
         sa, sb = repo.get_scenario(driver, db, a), repo.get_scenario(driver, db, b)
     except NotFound as e:
         return _not_found(e)
-    snap = read_snapshot(driver, db)
+    snap = snapshot_cache(request).snapshot()
     comparison = compare_scenarios(sa, sb)
     rows = [(ra, rb) for ra, rb in zip(headline_rows(sa), headline_rows(sb), strict=False)
             if ra.key == rb.key]
