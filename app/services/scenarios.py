@@ -301,6 +301,8 @@ def _locate_nearest(req: ScenarioCreate, C: NDArray, w: NDArray, *, k: int, keep
             res = p_centre(C, w, k=kk, **common)
     except InfeasibleScenario as e:
         raise InvalidInput(f"infeasible scenario: {e}") from e
+    except NoSolutionInTime as e:  # quote the request's limit, not the solver's share of it
+        raise NoSolutionInTime(req.time_limit, e.what) from e
     open_ = tuple(sorted(set(res.open) | set(fixed)))
     assignment = res.assignment
     if set(open_) != set(res.open):
