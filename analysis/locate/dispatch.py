@@ -216,8 +216,10 @@ def _uncapacitated_exact(
             f"no choice of k={k} centres among the allowed hospitals can reach every "
             "area" + (f" within {fmt(radius)} min" if np.isfinite(radius) else "")
         )
-    # both are lower bounds of the same problem (the engine's when it stopped early)
-    bound = min(max(exact.bound, lag_bound), objective)
+    # lower bounds of the same problem (the engine's when it stopped early, the Lagrangian,
+    # and the trivial one, each area at its nearest candidate, if the time allowed no other)
+    trivial = float(work.w @ work.lists(k).cost[:, 0])
+    bound = min(max(exact.bound, lag_bound, trivial), objective)
     return KMedianSolution(prob.allowed[exact.open_pos], objective, bound, exact.status, None)
 
 
