@@ -156,7 +156,9 @@ def kmedian(
             prob, work, k, pairs, now + EXACT_HEURISTIC_SHARE * max(deadline - now, 0.0))
         exact = (_constrained_exact(prob, k, pairs, radius, deadline)
                  if time.perf_counter() < deadline else None)
-        return _best_constrained(prob, exact, heur)
+        # dropping norm and capacity relaxes: each area at its nearest candidate bounds it
+        trivial = float(work.w @ work.lists(k).cost[:, 0])
+        return _best_constrained(prob, exact, heur, trivial)
     found = _constrained_heuristic(prob, work, k, pairs, deadline)
     if found is not None:
         return found
@@ -170,7 +172,7 @@ def kmedian(
 
 
 def _best_constrained(prob: Problem, exact: KMedianSolution | None,
-                      heur: KMedianSolution | None) -> KMedianSolution:
+                      heur: KMedianSolution | None, trivial: float) -> KMedianSolution:
     """The MILP's answer when it is proven, else the better of MILP and heuristic, as
     ``"time_limit"`` (the exact solve was cut), with the better of their bounds."""
     if exact is not None and exact.status == "optimal":
@@ -179,7 +181,7 @@ def _best_constrained(prob: Problem, exact: KMedianSolution | None,
     if not found:
         raise NoSolutionInTime(prob.time_limit, "feasible solution")
     best = min(found, key=lambda s: s.objective)
-    bound = max(s.bound for s in found)
+    bound = max(trivial, *(s.bound for s in found))
     return KMedianSolution(best.open_cols, best.objective, min(bound, best.objective),
                            "time_limit", best.shares)
 
