@@ -34,6 +34,7 @@ from analysis.coverage import (
 from analysis.locate import (
     InfeasibleScenario,
     LocationResult,
+    NoSolutionInTime,
     max_covering,
     p_centre,
     p_median,
@@ -88,7 +89,8 @@ __all__ = [
     "CAR_CO2_KG_PER_KM", "CIRCUITY", "NL_LAT_RANGE", "NL_LON_RANGE", "SPEED_KMH",
     "TRIPS_PER_PATIENT",
     "AreaGap", "ArticulationPoints", "ConcentrationFigures", "CoverageFigures",
-    "HospitalDependence", "InfeasibleScenario", "LocationResult", "NodeCentrality",
+    "HospitalDependence", "InfeasibleScenario", "LocationResult", "NoSolutionInTime",
+    "NodeCentrality",
     "PartitionComparison", "ProviderVolume", "RegionCoverage", "ScenarioEvaluation",
     "TravelStats",
     "adjusted_rand_index", "articulation_points", "baseline_allocation", "centrality",

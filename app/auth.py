@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from neo4j import Driver
 
+from app.db import DatabaseUnavailable
 from app.repository import tokens as repo
 
 __all__ = ["ROLES", "Principal", "Role", "TokenCache", "create_token", "hash_token",
@@ -76,6 +77,10 @@ def create_token(driver: Driver, db: str, *, name: str, role: Role) -> str:
     return token
 
 
+#: how long a request waits for another one's re-read of the token hashes
+LOAD_WAIT_SECONDS = 5.0
+
+
 class TokenCache:
     """The stored token hashes, re-read at most every ``ttl`` seconds.
 
@@ -89,15 +94,32 @@ class TokenCache:
         self._load, self._ttl, self._clock = load, ttl, clock
         self._rows: list[dict[str, Any]] = []
         self._loaded_at: float | None = None
+        # a failed load (database down) is remembered for ``ttl`` too: requests do not queue
+        # up behind one another's retries, each answers 503 at once
+        self._error: Exception | None = None
+        self._failed_at = 0.0
         self._lock = threading.Lock()
 
     def _current(self) -> list[dict[str, Any]]:
-        with self._lock:
+        # while another request re-reads the hashes from a database that is slow to answer,
+        # wait a bounded time, then answer 503 instead of queueing behind it
+        if not self._lock.acquire(timeout=LOAD_WAIT_SECONDS):
+            raise DatabaseUnavailable("the token check is waiting for the database")
+        try:
             now = self._clock()
+            if self._error is not None and now - self._failed_at < self._ttl:
+                raise self._error.with_traceback(None)
             if self._loaded_at is None or now - self._loaded_at >= self._ttl:
-                self._rows = self._load()
+                try:
+                    self._rows = self._load()
+                except Exception as e:
+                    self._error, self._failed_at = e, self._clock()
+                    raise
+                self._error = None
                 self._loaded_at = now
             return self._rows
+        finally:
+            self._lock.release()
 
     def fresh(self) -> bool:
         """Whether :meth:`principal` would answer without reading the database."""

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import neo4j
 from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import DatabaseUnavailable as ServerDatabaseUnavailable
 
 from app.settings import Settings
 
@@ -47,6 +48,8 @@ def translate_errors() -> Iterator[None]:
                                   "(NEO4J_USER / NEO4J_PASSWORD)") from e
     except (ServiceUnavailable, SessionExpired, OSError) as e:
         raise DatabaseUnavailable("Neo4j is unreachable") from e
+    except ServerDatabaseUnavailable as e:  # the server runs, its database is (re)starting
+        raise DatabaseUnavailable("the Neo4j database is not available yet") from e
 
 
 SERVER_INFO = ("CALL dbms.components() YIELD name, versions, edition "

@@ -14,16 +14,22 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from analysis.locate import NoSolutionInTime
+from app.compute import PoolFull
 from app.db import DatabaseUnavailable
 
-__all__ = ["ComputeUnavailable", "Forbidden", "InvalidInput", "MAX_LISTED_IDS", "NotFound",
-           "ProblemResponse", "Unauthorized", "bounded_ids", "install_error_handlers", "problem"]
+__all__ = ["BUSY", "ComputeUnavailable", "Forbidden", "InvalidInput", "MAX_LISTED_IDS",
+           "NotFound", "ProblemResponse", "TIME_LIMIT", "TimeLimitReached", "Unauthorized",
+           "bounded_ids", "install_error_handlers", "problem"]
 
 PROBLEM_JSON = "application/problem+json"
 #: an error lists at most this many offending ids, then how many there were in all
 MAX_LISTED_IDS = 20
 #: and its detail text is cut at this many characters
 MAX_DETAIL_CHARS = 2000
+#: problem types (RFC 9457 ``type``) of the compute answers, documented in the OpenAPI
+TIME_LIMIT = "urn:oncoregio:problem:time-limit"
+BUSY = "urn:oncoregio:problem:busy"
 
 
 def bounded_ids(ids: list[Any], limit: int = MAX_LISTED_IDS) -> str:
@@ -68,6 +74,13 @@ def _bounded_error(error: dict[str, Any]) -> dict[str, Any]:
 class ComputeUnavailable(RuntimeError):
     """The compute backend (a configured Dask scheduler) cannot be reached, or a run hit its
     wall-clock limit: 503, nothing stored."""
+class TimeLimitReached(TimeoutError):
+    """A computation found no solution within its ``time_limit`` (422, type
+    :data:`TIME_LIMIT`): not infeasible, only not solved in time."""
+
+    def __init__(self, time_limit: float, detail: str) -> None:
+        super().__init__(detail)
+        self.time_limit = time_limit
 
 
 class Unauthorized(PermissionError):
@@ -90,10 +103,16 @@ class ProblemResponse(JSONResponse):
 
 
 def problem(status: int, detail: str, *, headers: dict[str, str] | None = None,
+            type_: str = "about:blank", title: str | None = None,
             **extra: Any) -> JSONResponse:
-    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status,
+    body = {"type": type_, "title": title or HTTPStatus(status).phrase, "status": status,
             "detail": detail, **extra}
     return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def _time_limit_problem(time_limit: float, detail: str) -> JSONResponse:
+    return problem(422, detail, type_=TIME_LIMIT, title="No solution within the time limit",
+                   time_limit=time_limit)
 
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
@@ -134,6 +153,19 @@ def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
     @app.exception_handler(ComputeUnavailable)
     async def _compute(request: Request, exc: ComputeUnavailable) -> JSONResponse:
         return problem(503, str(exc), headers={"Retry-After": str(retry_after)})
+    @app.exception_handler(PoolFull)
+    async def _busy(request: Request, exc: PoolFull) -> JSONResponse:
+        return problem(429, f"{exc}; retry in {exc.retry_after} s", type_=BUSY,
+                       title="Compute workers busy",
+                       headers={"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(TimeLimitReached)
+    async def _time_limit(request: Request, exc: TimeLimitReached) -> JSONResponse:
+        return _time_limit_problem(exc.time_limit, str(exc))
+
+    @app.exception_handler(NoSolutionInTime)
+    async def _no_solution(request: Request, exc: NoSolutionInTime) -> JSONResponse:
+        return _time_limit_problem(exc.time_limit, str(exc))
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> JSONResponse:

@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app.api.openapi import install_openapi
 from app.api.routes import router as api_router
+from app.compute import ComputePool
 from app.db import DatabaseUnavailable, create_driver, translate_errors
 from app.errors import install_error_handlers
 from app.middleware import RequestGuard, SecurityHeaders, TrustedHosts
@@ -22,6 +23,9 @@ from app.settings import Settings, get_settings
 __all__ = ["create_app"]
 
 log = logging.getLogger("oncoregio")
+
+#: modules the compute workers import once, in the forkserver they are forked from
+COMPUTE_PRELOAD = ("app.services.scenarios",)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -43,9 +47,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             lambda: read_revision(driver, db), lambda: read_snapshot(driver, db),
             staleness=settings.revision_check_seconds,
             max_answers=settings.answer_cache_entries)
+        # CPU-heavy work runs in worker processes that can be stopped (app/compute.py)
+        pool = ComputePool(settings.workers, settings.queue_size,
+                           retry_after=settings.retry_after_seconds, preload=COMPUTE_PRELOAD)
+        pool.start()
+        app.state.compute = pool
         try:
             yield
         finally:
+            pool.shutdown()
             driver.close()
 
     app = FastAPI(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Literal
 
@@ -59,6 +60,12 @@ class Settings(BaseSettings):
     # the most combinations (k x norms) one sweep may have, and its wall-clock limit
     sweep_max_combinations: int = Field(default=200, ge=1, le=10_000)
     sweep_time_limit: float = Field(default=3600.0, gt=0, le=86_400)
+    # bounded compute (app/compute.py): worker processes (default: the machine's CPUs), the
+    # jobs that may wait for one (default: twice the workers; beyond that 429), and how long
+    # after its time_limit a computation is stopped
+    compute_workers: int | None = Field(default=None, ge=1, le=256)
+    compute_queue_size: int | None = Field(default=None, ge=0, le=1024)
+    compute_grace_seconds: float = Field(default=1.5, gt=0, le=60)
 
     @model_validator(mode="after")
     def _refuse_default_password(self) -> Settings:
@@ -67,6 +74,16 @@ class Settings(BaseSettings):
             raise ValueError("NEO4J_PASSWORD is empty or a default; set a real password "
                              "outside local development")
         return self
+
+    @property
+    def workers(self) -> int:
+        """Worker processes of the compute pool."""
+        return self.compute_workers or os.cpu_count() or 1
+
+    @property
+    def queue_size(self) -> int:
+        """Jobs that may wait for a worker."""
+        return 2 * self.workers if self.compute_queue_size is None else self.compute_queue_size
 
     @property
     def reads_open(self) -> bool:

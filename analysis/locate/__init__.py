@@ -14,7 +14,8 @@ open centre (``min_volume``), a capacity per centre (``capacity``), the solver (
 HiGHS: Benders cuts and branch and bound through highspy, MILPs through
 :func:`scipy.optimize.milp`; ``"heuristic"`` greedy + vertex
 substitution, or ``"auto"``), a ``time_limit`` and a ``seed``. Feasibility is checked before
-solving and :class:`InfeasibleScenario` quotes the numbers. Results are
+solving and :class:`InfeasibleScenario` quotes the numbers; :class:`NoSolutionInTime` says
+that the time limit came before any solution (never a proof of infeasibility). Results are
 :class:`LocationResult` objects carrying the open centres, the allocation, volumes per
 centre, objective, a proven bound and the optimality gap.
 
@@ -49,7 +50,7 @@ from analysis.locate.covering import max_covering, set_covering
 from analysis.locate.dispatch import AUTO_EXACT_MAX_PAIRS, SOLVERS
 from analysis.locate.pcentre import p_centre
 from analysis.locate.pmedian import p_median
-from analysis.locate.problem import InfeasibleScenario
+from analysis.locate.problem import InfeasibleScenario, NoSolutionInTime
 from analysis.locate.result import GAP_TOLERANCE, LocationResult
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "SOLVERS",
     "InfeasibleScenario",
     "LocationResult",
+    "NoSolutionInTime",
     "locate",
     "max_covering",
     "p_centre",

@@ -25,6 +25,7 @@ from analysis.locate.dispatch import AUTO_EXACT_MAX_PAIRS, kmedian, pick_solver
 from analysis.locate.milp import Rows, assignment_milp, finite_pairs, y_bounds
 from analysis.locate.problem import (
     InfeasibleScenario,
+    NoSolutionInTime,
     Problem,
     constrained,
     fmt,
@@ -290,6 +291,7 @@ def set_covering(
                    min_volume=min_volume, capacity=capacity, time_limit=time_limit, seed=seed,
                    need_radius=True)
     used = pick_solver(prob, solver)
+    cut = False
     A = coverage_matrix(prob, prob.radius)
     check_coverable(prob, A, prob.radius)
     if constrained(prob):
@@ -302,6 +304,7 @@ def set_covering(
         model = Rows(mc)
         model.add_matrix(Au, 1.0, np.inf)
         out = model.solve(np.ones(mc), np.ones(mc), Bounds(ylb, yub), prob.remaining())
+        cut = out.x is None
         if out.x is None:
             used = "heuristic"
         else:
@@ -319,16 +322,22 @@ def set_covering(
             lp = model.solve(np.ones(mc), np.zeros(mc), Bounds(ylb, yub), prob.remaining())
             if lp.status == "optimal":
                 bound = max(bound, float(math.ceil(lp.objective - 1e-6)))
-        status = "heuristic"
+        # the exact solver fell back here because the time ran out
+        status = "time_limit" if solver != "heuristic" and cut else "heuristic"
     # stage 2: least travel among covers with kstar centres
     open_cols = prob.allowed[open_pos]
     if time.perf_counter() < prob.deadline - 0.1:
         try:
             start = open_pos if open_pos.size == kstar else None
-            open_cols = kmedian(with_k(prob, kstar), kstar, used, radius=prob.radius,
-                                start=start).open_cols
-        except InfeasibleScenario:  # pragma: no cover - stage 1 proves a cover exists
+            second = kmedian(with_k(prob, kstar), kstar, used, radius=prob.radius,
+                             start=start)
+            open_cols = second.open_cols
+            if second.status == "time_limit":
+                status = "time_limit"  # the least-travel choice among the covers was cut
+        except (InfeasibleScenario, NoSolutionInTime):  # pragma: no cover - a cover exists
             pass
+    else:
+        status = "time_limit"  # no time left for the least-travel choice
     res = build_result(prob, "set_covering", open_cols, objective=float(kstar), bound=bound,
                        status=status, solver=used)
     return replace_objective(res, float(kstar), float(bound))
@@ -350,18 +359,23 @@ def _set_covering_constrained(prob: Problem) -> LocationResult:
     if out.status == "infeasible":
         raise InfeasibleScenario(infeasible_message(prob, None, radius))
     if out.x is None:
-        raise InfeasibleScenario(f"no feasible cover found within {prob.time_limit} s")
+        raise NoSolutionInTime(prob.time_limit, "feasible cover")
     kstar = int(round(out.x[:mc].sum()))
     bound: float = math.ceil(out.bound - 1e-6)
     open_pos = np.flatnonzero(out.x[:mc] > 0.5)
     shares = PairShares(pairs.rows, pairs.cols, out.x[mc:])
+    status = out.status
     if time.perf_counter() < prob.deadline - 0.1:
         try:
             second = kmedian(with_k(prob, kstar), kstar, "exact", radius=radius)
             if second.shares is not None:
                 open_pos, shares = np.searchsorted(prob.allowed, second.open_cols), second.shares
-        except InfeasibleScenario:
-            pass
+            if second.status == "time_limit":
+                status = "time_limit"
+        except (InfeasibleScenario, NoSolutionInTime):
+            status = "time_limit"
+    else:
+        status = "time_limit"
     res = build_result(prob, "set_covering", prob.allowed[open_pos], objective=kstar,
-                       bound=bound, status=out.status, solver="exact", shares=shares)
+                       bound=bound, status=status, solver="exact", shares=shares)
     return replace_objective(res, float(kstar), float(bound))

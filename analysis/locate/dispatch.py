@@ -31,6 +31,7 @@ from analysis.locate.lagrangian import lagrangian_fixing, pmedian_lagrangian
 from analysis.locate.milp import Pairs, assignment_milp, finite_pairs, y_bounds
 from analysis.locate.problem import (
     InfeasibleScenario,
+    NoSolutionInTime,
     Problem,
     constrained,
     fmt,
@@ -45,6 +46,7 @@ __all__ = [
     "BOUND_MIN_S",
     "BOUND_TIME_FACTOR",
     "ENGINES",
+    "EXACT_HEURISTIC_SHARE",
     "SOLVERS",
     "KMedianSolution",
     "exact_engine",
@@ -70,6 +72,10 @@ ENGINES = ("benders", "lists")
 # heuristic bound: the Lagrangian gets half as long as the search took (at least 0.02 s),
 # on list prefixes up to the incumbent's second-nearest centre plus this many entries
 BOUND_TIME_FACTOR, BOUND_MIN_S, BOUND_MARGIN = 0.5, 0.02, 4
+
+#: with min_volume/capacity the exact solver first runs the LP-priced heuristic for at most
+#: this share of the time left (an incumbent in hand if HiGHS finds nothing in time)
+EXACT_HEURISTIC_SHARE = 0.3
 
 
 def pick_solver(prob: Problem, solver: str) -> str:
@@ -117,9 +123,15 @@ def kmedian(
     ``cost`` replaces the minutes (e.g. 0/1 for coverage); pairs with minutes above
     ``radius`` are forbidden. ``start`` (k positions in ``prob.allowed``, e.g. a cover
     found by the set-covering stage) seeds the uncapacitated heuristic, giving the
-    Lagrangian bound and reduced-cost fixing a feasible incumbent. With norm/capacity,
-    ``exact_only`` makes a time-limited MILP without solution an error instead of a
-    switch to the heuristic.
+    Lagrangian bound and reduced-cost fixing a feasible incumbent.
+
+    With norm/capacity the exact solver first runs the LP-priced heuristic (at most
+    :data:`EXACT_HEURISTIC_SHARE` of the time), then the MILP with the rest; when the MILP
+    is cut by the time limit the better of the two is returned with status
+    ``"time_limit"``. Nothing past ``deadline`` is started. Raises
+    :class:`InfeasibleScenario` only on proven infeasibility and :class:`NoSolutionInTime`
+    when the time ran out before any solution. ``exact_only`` is accepted for callers that
+    need the exact model's answer (the heuristic incumbent is still used as a fallback).
     """
     deadline = prob.deadline if deadline is None else deadline
     base = prob.C if cost is None else cost
@@ -135,24 +147,43 @@ def kmedian(
         # the heuristic could not reach everyone: let the MILP decide
         return _uncapacitated_exact(prob, work, k, radius, deadline, None)
     # min_volume / capacity: fractional assignment MILP or LP-priced swaps
+    if time.perf_counter() >= deadline:
+        raise NoSolutionInTime(prob.time_limit, "feasible solution")
     pairs = finite_pairs(prob, base)
     if solver == "exact":
-        found = _constrained_exact(prob, k, pairs, radius, deadline)
-        if found is not None:
-            return found
-        if exact_only:
-            raise InfeasibleScenario(
-                f"no feasible solution found within the time limit {prob.time_limit} s")
+        now = time.perf_counter()
+        heur = _constrained_heuristic(
+            prob, work, k, pairs, now + EXACT_HEURISTIC_SHARE * max(deadline - now, 0.0))
+        exact = (_constrained_exact(prob, k, pairs, radius, deadline)
+                 if time.perf_counter() < deadline else None)
+        # dropping norm and capacity relaxes: each area at its nearest candidate bounds it
+        trivial = float(work.w @ work.lists(k).cost[:, 0])
+        return _best_constrained(prob, exact, heur, trivial)
     found = _constrained_heuristic(prob, work, k, pairs, deadline)
     if found is not None:
         return found
-    # no feasible configuration found: the MILP decides (or raises), with more time
-    found = _constrained_exact(prob, k, pairs, radius, max(
-        deadline, time.perf_counter() + 0.5 * prob.time_limit))
-    if found is None:
-        raise InfeasibleScenario(
-            f"no feasible solution found within the time limit {prob.time_limit} s")
-    return found
+    # no feasible configuration found: the MILP decides (or proves infeasibility) in the
+    # time that is left
+    exact = (_constrained_exact(prob, k, pairs, radius, deadline)
+             if time.perf_counter() < deadline else None)
+    if exact is None:
+        raise NoSolutionInTime(prob.time_limit, "feasible solution")
+    return exact
+
+
+def _best_constrained(prob: Problem, exact: KMedianSolution | None,
+                      heur: KMedianSolution | None, trivial: float) -> KMedianSolution:
+    """The MILP's answer when it is proven, else the better of MILP and heuristic, as
+    ``"time_limit"`` (the exact solve was cut), with the better of their bounds."""
+    if exact is not None and exact.status == "optimal":
+        return exact
+    found = [s for s in (exact, heur) if s is not None]
+    if not found:
+        raise NoSolutionInTime(prob.time_limit, "feasible solution")
+    best = min(found, key=lambda s: s.objective)
+    bound = max(trivial, *(s.bound for s in found))
+    return KMedianSolution(best.open_cols, best.objective, min(bound, best.objective),
+                           "time_limit", best.shares)
 
 
 def _uncapacitated_exact(
@@ -187,8 +218,10 @@ def _uncapacitated_exact(
             f"no choice of k={k} centres among the allowed hospitals can reach every "
             "area" + (f" within {fmt(radius)} min" if np.isfinite(radius) else "")
         )
-    # both are lower bounds of the same problem (the engine's when it stopped early)
-    bound = min(max(exact.bound, lag_bound), objective)
+    # lower bounds of the same problem (the engine's when it stopped early, the Lagrangian,
+    # and the trivial one, each area at its nearest candidate, if the time allowed no other)
+    trivial = float(work.w @ work.lists(k).cost[:, 0])
+    bound = min(max(exact.bound, lag_bound, trivial), objective)
     return KMedianSolution(prob.allowed[exact.open_pos], objective, bound, exact.status, None)
 
 
@@ -252,8 +285,9 @@ def _constrained_heuristic(
     found = capacitated_heuristic(prob, work, transport, k, start.open_pos, deadline)
     if found is None:
         return None
-    lb = pmedian_lagrangian(work, k, work.cost(found.open_pos), found.open_pos, max(
-        deadline, time.perf_counter() + 0.05 * prob.time_limit)).value
+    now = time.perf_counter()
+    lb = pmedian_lagrangian(work, k, work.cost(found.open_pos), found.open_pos, min(
+        prob.deadline, max(deadline, now + BOUND_MIN_S))).value
     return KMedianSolution(prob.allowed[found.open_pos], found.value, min(lb, found.value),
                            "heuristic" if found.finished else "time_limit",
                            PairShares(pairs.rows, pairs.cols, found.shares))

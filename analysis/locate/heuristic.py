@@ -210,19 +210,23 @@ def pmedian_heuristic(
     start_open: NDArray | None = None,
 ) -> HeuristicSolution:
     """Multi-start local search; ``start_open`` (k working columns, e.g. a known feasible
-    cover) is searched first, before the greedy start and the random restarts."""
+    cover) is searched first, before the greedy start and the random restarts.
+
+    The number of starts depends on the instance only (:func:`n_starts`), never on the
+    clock: when ``deadline`` comes first the search stops and says so (``finished``
+    False), so that a result that was not cut is the same however loaded the machine is.
+    """
     t_start = time.perf_counter()
     lists = work.lists(k)
     keep_pos = np.flatnonzero(work.keep_mask)
     free = np.flatnonzero(~work.keep_mask)
     starts = n_starts(work, lists) if starts is None else starts
     best, best_cost, finished = None, np.inf, True
-    longest, started = 0.0, 0
+    started = 0
     first = -1 if start_open is not None else 0
     for start in range(first, starts):
-        t = time.perf_counter()
-        # a random restart only if, at the pace so far, it ends within half the budget
-        if start > 0 and (t - t_start) + longest > 0.5 * (deadline - t_start):
+        if started and time.perf_counter() > deadline:
+            finished = False  # starts left that the time did not allow
             break
         if start < 0:
             sol = np.sort(np.asarray(start_open, dtype=np.int64))
@@ -237,7 +241,6 @@ def pmedian_heuristic(
         c = work.cost(found.open_pos)
         if c < best_cost - 1e-12 * max(abs(c), 1.0):
             best, best_cost = found.open_pos, c
-        longest = max(longest, time.perf_counter() - t)
     assert best is not None
     _log.debug("p-median heuristic: %d start(s) in %.3f s, K=%d, objective %.9g", started,
                time.perf_counter() - t_start, lists.K, best_cost,

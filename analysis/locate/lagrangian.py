@@ -119,8 +119,10 @@ def pmedian_lagrangian(
 
     u = np.minimum(work.w * 0.5 * (d1 + d2), U)  # between nearest and second-nearest centre
     best, best_u = -np.inf, u
-    lam, stall, it, stall_limit = 2.0, 0, 0, 20
-    t_it = time.perf_counter()
+    # step halving after this many iterations without progress: from max_iter, not from
+    # the clock, so that a bound that was not cut by the deadline does not depend on load
+    lam, stall, it = 2.0, 0, 0
+    stall_limit = int(min(max(max_iter / 20, 5), 20))
     for it in range(1, max_iter + 1):
         if time.perf_counter() > deadline:
             it -= 1
@@ -136,10 +138,6 @@ def pmedian_lagrangian(
             stall += 1
             if stall >= stall_limit:
                 lam, stall = lam / 2.0, 0
-        if it == 1:  # halve the step sooner when the time allows few iterations
-            per_it = max(time.perf_counter() - t_it, 1e-9)
-            fit = min(max_iter, (deadline - time.perf_counter()) / per_it)
-            stall_limit = int(min(max(fit / 20, 5), 20))
         # subgradient: 1 - number of chosen columns with w_i c_ij < u_i
         hit = [row[ptr[j]:ptr[j + 1]][v[ptr[j]:ptr[j + 1]] < 0]
                for row, _, _, ptr, _, v in blocks for j in chosen]

@@ -18,7 +18,10 @@ Examples
 
 from __future__ import annotations
 
+import atexit
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -28,7 +31,22 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from analysis.locate.problem import Problem, row_chunks
 from analysis.locate.result import GAP_TOLERANCE
 
+#: HiGHS may pass its time limit (e.g. its set-up after a presolve cut short on a large
+#: norm model takes 10 s and more); a call still running this long after its limit is
+#: abandoned and counts as "time limit, no solution"
+MILP_OVERRUN_S = 0.25
+
+# abandoned HiGHS calls; joined at interpreter exit (HiGHS aborts the process when it is
+# torn down while it still runs)
+_abandoned: list[threading.Thread] = []
+
+
+def _join_abandoned() -> None:
+    for t in _abandoned:
+        t.join()
+
 __all__ = [
+    "MILP_OVERRUN_S",
     "MilpSolution",
     "Pairs",
     "Rows",
@@ -54,13 +72,40 @@ def run_milp(
     c: NDArray, A: sparse.sparray, lo: NDArray, hi: NDArray, integrality: NDArray,
     bounds: Bounds, time_limit: float,
 ) -> MilpSolution:
-    """``min c x`` s.t. ``lo <= A x <= hi``, the bounds and integrality, within the limit."""
+    """``min c x`` s.t. ``lo <= A x <= hi``, the bounds and integrality, within the limit.
+
+    HiGHS runs on a daemon thread (it releases the GIL). When it has not returned
+    :data:`MILP_OVERRUN_S` after ``time_limit``, the call is abandoned: the answer is
+    status ``"time_limit"`` without a solution, and the thread runs on until HiGHS stops
+    (a caller that must not wait for that runs the model in a process it can end, as the
+    API's compute pool does: a worker left with a running thread is replaced).
+    """
     cons = LinearConstraint(sparse.csr_array(A), lo, hi)
-    res = milp(
-        c, constraints=cons, integrality=integrality, bounds=bounds,
-        options={"time_limit": max(float(time_limit), 0.05), "mip_rel_gap": GAP_TOLERANCE,
-                 "disp": False},
-    )
+    limit = max(float(time_limit), 0.05)
+    box: dict[str, Any] = {}
+
+    def solve() -> None:
+        try:
+            box["res"] = milp(
+                c, constraints=cons, integrality=integrality, bounds=bounds,
+                options={"time_limit": limit, "mip_rel_gap": GAP_TOLERANCE, "disp": False},
+            )
+        except BaseException as e:  # noqa: BLE001 - handed to the caller below
+            box["error"] = e
+
+    worker = threading.Thread(target=solve, name="highs", daemon=True)
+    worker.start()
+    worker.join(limit + MILP_OVERRUN_S)
+    if worker.is_alive():
+        _abandoned[:] = [t for t in _abandoned if t.is_alive()]
+        if not _abandoned:
+            atexit.unregister(_join_abandoned)
+            atexit.register(_join_abandoned)
+        _abandoned.append(worker)
+        return MilpSolution("time_limit", None, np.inf, -np.inf)
+    if "error" in box:
+        raise box["error"]
+    res = box["res"]
     if res.status == 0:
         status = "optimal"
     elif res.status == 1:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 from scipy.optimize import Bounds
 
@@ -22,13 +22,19 @@ from analysis.locate.dispatch import kmedian, pick_solver
 from analysis.locate.milp import Pairs, Rows, assignment_milp, finite_pairs, y_bounds
 from analysis.locate.problem import (
     InfeasibleScenario,
+    NoSolutionInTime,
     Problem,
     constrained,
     infeasible_message,
     prepare,
     with_k,
 )
-from analysis.locate.result import LocationResult, build_result, replace_objective
+from analysis.locate.result import (
+    LocationResult,
+    PairShares,
+    build_result,
+    replace_objective,
+)
 
 __all__ = ["p_centre"]
 
@@ -44,6 +50,9 @@ class _CoverTest:
         self.constrained = constrained(prob)
         self.weights = prob.w[prob.active]
         self.cap = None if prob.capacity is None else prob.capacity[prob.allowed]
+        # the last cover the MILP found (radius, open positions, shares): the answer when
+        # the time runs out before the second stage
+        self.found: tuple[float, NDArray, PairShares] | None = None
 
     def covers(self, radius: float, exact: bool) -> bool | None:
         """True / False, or None when the MILP hit the time limit (unknown). ``exact``
@@ -72,6 +81,9 @@ class _CoverTest:
             return False
         if out.x is None:
             return None
+        if self.constrained:
+            self.found = (radius, np.flatnonzero(out.x[:mc] > 0.5),
+                          PairShares(rows, cols, out.x[mc:]))
         return True
 
 
@@ -183,12 +195,21 @@ def p_centre(
         status = "heuristic"
         bound = lo_val
     r_star = float(radii[hi])
-    # second stage: least total travel within r*
-    remaining_deadline = max(prob.deadline, time.perf_counter() + 1.0)
-    sol = kmedian(with_k(prob, k), k, used if not is_constrained else "exact", radius=r_star,
-                  deadline=remaining_deadline, exact_only=is_constrained)
-    res = build_result(prob, "p_centre", sol.open_cols, objective=0.0, bound=0.0,
-                       status=status, solver=used, shares=sol.shares)
+    # second stage: least total travel within r*, in the time that is left
+    try:
+        sol = kmedian(with_k(prob, k), k, used if not is_constrained else "exact",
+                      radius=r_star, exact_only=is_constrained)
+        open_cols, shares = sol.open_cols, sol.shares
+        if sol.status == "time_limit":
+            status = "time_limit"  # the least-travel choice among the covers was cut
+    except NoSolutionInTime:
+        if test.found is None or test.found[0] > r_star:
+            raise
+        # the cover found at r* is a solution; only its travel total was not minimised
+        open_cols, shares = prob.allowed[test.found[1]], test.found[2]
+        status = "time_limit"
+    res = build_result(prob, "p_centre", open_cols, objective=0.0, bound=0.0,
+                       status=status, solver=used, shares=shares)
     coo = res.assignment.tocoo()
     has = prob.w[coo.row] > 0
     obj = float(np.max(np.asarray(prob.C[coo.row[has], coo.col[has]], dtype=np.float64)))

@@ -122,8 +122,8 @@ def p_median(
     all of them up to 128 candidates, else max(64, 4 m / k)); an area whose
     second-nearest open centre lies beyond its list reads its full row instead, so the
     tables, hence the local optimum, are exact. Starts: the greedy one, then seeded random
-    ones (4 starts up to n*K = 4e6 list entries, 2 up to 4e7, else 1; a restart only if at
-    the pace so far it ends within half the budget); 80 % of ``time_limit`` is the search's
+    ones (4 starts up to n*K = 4e6 list entries, 2 up to 4e7, else 1; never fewer because
+    of the clock: a search cut by the time limit says so); 80 % of ``time_limit`` is the search's
     ceiling. Bound: a Lagrangian bound (assignment rows
     relaxed, projected subgradient on the candidate-list prefixes, float32 iterations for
     float32 input, the reported value re-evaluated in float64), time-boxed to half the

@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "CHUNK_ELEMENTS",
     "InfeasibleScenario",
+    "NoSolutionInTime",
     "Problem",
     "constrained",
     "fmt",
@@ -39,6 +40,20 @@ CHUNK_ELEMENTS = 1 << 22  # rows x columns processed at once (~32 MB float64)
 
 class InfeasibleScenario(ValueError):
     """The requested scenario has no feasible solution; the message quotes the numbers."""
+
+
+class NoSolutionInTime(RuntimeError):
+    """The time limit ran out before any solution was found (nothing proves the scenario
+    infeasible: a longer ``time_limit`` may find one)."""
+
+    def __init__(self, time_limit: float, what: str = "solution") -> None:
+        super().__init__(f"no {what} found within the time limit of {fmt(time_limit)} s "
+                         "(the scenario is not proven infeasible; a longer time_limit may "
+                         "find one)")
+        self.time_limit, self.what = time_limit, what
+
+    def __reduce__(self) -> tuple[type, tuple[float, str]]:  # pickles with its arguments
+        return type(self), (self.time_limit, self.what)
 
 
 @dataclass(frozen=True)

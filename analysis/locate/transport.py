@@ -34,10 +34,12 @@ __all__ = ["CapacitatedSolution", "Pricing", "Transport", "capacitated_heuristic
 @dataclass(frozen=True)
 class Pricing:
     """Cost of the best assignment to a fixed set of open centres (inf when none is
-    feasible) and the share of every pair (None when infeasible)."""
+    feasible, or when the LP was cut by the time limit: ``timed_out``) and the share of
+    every pair (None when infeasible)."""
 
     value: float
     shares: NDArray | None
+    timed_out: bool = False
 
 
 class Transport:
@@ -61,7 +63,8 @@ class Transport:
         self.cache: dict[bytes, Pricing] = {}
 
     def solve(self, open_pos: NDArray, time_limit: float) -> Pricing:
-        """Price the configuration ``open_pos`` (positions in ``prob.allowed``; cached)."""
+        """Price the configuration ``open_pos`` (positions in ``prob.allowed``; cached,
+        except an LP cut by the time limit, which proves nothing)."""
         key = np.sort(open_pos).tobytes()
         if key in self.cache:
             return self.cache[key]
@@ -82,6 +85,8 @@ class Transport:
                 x = np.zeros(self.pairs.rows.size)
                 x[np.flatnonzero(sel)] = out.x[self.mc:]
                 res = Pricing(out.objective, x)
+            elif out.status == "time_limit":
+                return Pricing(np.inf, None, timed_out=True)
             else:
                 res = Pricing(np.inf, None)
         self.cache[key] = res
@@ -118,7 +123,7 @@ def capacitated_heuristic(
     cur = np.sort(start)
     price = transport.solve(cur, prob.remaining())
     cur_val, cur_x = price.value, price.shares
-    finished = True
+    finished = not price.timed_out
     if cur_x is None:  # repair: try the most promising swaps until feasible
         profit, flat = _ranked_swaps(work, cur)
         for idx in flat[: 4 * moves_per_round]:
@@ -127,6 +132,7 @@ def capacitated_heuristic(
                 break
             cand = np.sort(np.append(np.delete(cur, r), j))
             price = transport.solve(cand, prob.remaining())
+            finished = finished and not price.timed_out
             if price.shares is not None:
                 cur, cur_val, cur_x = cand, price.value, price.shares
                 break
@@ -144,11 +150,14 @@ def capacitated_heuristic(
                 break
             cand = np.sort(np.append(np.delete(cur, r), j))
             price = transport.solve(cand, prob.remaining())
+            if price.timed_out:
+                finished = False
             if price.shares is not None and price.value < cur_val - 1e-9 * max(
                     abs(cur_val), 1.0):
                 cur, cur_val, cur_x, improved = cand, price.value, price.shares, True
                 break
             if time.perf_counter() > deadline:
+                finished = False
                 break
         if not improved:
             break

@@ -10,11 +10,13 @@ from neo4j import Driver
 from starlette.concurrency import run_in_threadpool
 
 from app.auth import Principal, Role, TokenCache, role_allows
+from app.compute import ComputePool
 from app.errors import Forbidden, Unauthorized
 from app.repository.tokens import token_hashes
 from app.settings import Settings
 
-__all__ = ["AdminDep", "AUTH_ERRORS", "DatabaseDep", "DriverDep", "ID_PATTERN", "IdPath",
+__all__ = ["AdminDep", "AUTH_ERRORS", "COMPUTE_ERRORS", "ComputeDep", "DatabaseDep",
+           "DriverDep", "ID_PATTERN", "IdPath",
            "IdQuery", "LimitDep", "MAX_OFFSET", "MinutesDep", "OffsetDep", "PlannerDep",
            "READER", "ReaderDep", "Responses", "SettingsDep", "check_owner", "token_cache"]
 
@@ -33,12 +35,28 @@ async def get_database(request: Request) -> str:
     return request.app.state.settings.neo4j_database
 
 
+def get_compute(request: Request) -> ComputePool:
+    return request.app.state.compute
+
+
 #: OpenAPI ``responses=`` of a route
 Responses = dict[int | str, dict[str, Any]]
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 DriverDep = Annotated[Driver, Depends(get_driver)]
 DatabaseDep = Annotated[str, Depends(get_database)]
+ComputeDep = Annotated[ComputePool, Depends(get_compute)]
+
+#: what a route that runs a computation in the compute pool can answer besides its own
+COMPUTE_ERRORS: Responses = {
+    422: {"description": "invalid or infeasible request (problem+json); or, with problem "
+                         "type `urn:oncoregio:problem:time-limit`, no solution was found "
+                         "within `time_limit` (not a proof of infeasibility: a longer "
+                         "time_limit may find one)"},
+    429: {"description": "every compute worker is busy and the queue is full (problem+json, "
+                         "type `urn:oncoregio:problem:busy`, Retry-After)",
+          "headers": {"Retry-After": {"description": "seconds to wait",
+                                      "schema": {"type": "integer"}}}}}
 
 # ----------------------------------------------------------------------------- paging, ids
 #: far beyond any list here and far inside Neo4j's 32-bit SKIP/LIMIT and list-slice range

@@ -19,6 +19,7 @@ open and lets the others choose by the logit model (:mod:`analysis.choice`).
 from __future__ import annotations
 
 import math
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,7 +40,14 @@ from analysis.choice import (
     nearest_shares,
 )
 from analysis.coverage import reachable_providers
-from analysis.locate import InfeasibleScenario, max_covering, p_centre, p_median, set_covering
+from analysis.locate import (
+    InfeasibleScenario,
+    NoSolutionInTime,
+    max_covering,
+    p_centre,
+    p_median,
+    set_covering,
+)
 from analysis.outcomes import expected_outcomes
 from analysis.scenario import CAR_CO2_KG_PER_KM, ScenarioEvaluation, evaluate_scenario
 from app.errors import InvalidInput, bounded_ids
@@ -62,8 +70,26 @@ from app.schemas import (
 from app.services.numbers import figure
 from app.vocabulary import Allocation, CandidateSet, HospitalKind, Method, Solver
 
-__all__ = ["ScenarioCreate", "choice_features", "run_scenario", "scenario_candidates",
-           "today_volume"]
+__all__ = ["EVALUATION_RESERVE_S", "NoSolutionInTime", "ScenarioCreate", "choice_features",
+           "run_scenario", "scenario_candidates", "solve_budget", "today_volume"]
+
+#: of a request's time_limit, the solver leaves this share (at most 1 s) for the
+#: evaluation and the storing that follow it, so that the whole request ends near time_limit
+EVALUATION_RESERVE_S, EVALUATION_RESERVE_SHARE = 1.0, 0.25
+
+
+def solve_budget(time_limit: float, deadline: float | None) -> float:
+    """Seconds the optimiser may use: up to ``deadline`` (a :func:`time.monotonic` value:
+    request start + time_limit) less the evaluation's reserve; the whole ``time_limit``
+    when there is no deadline. Raises :class:`NoSolutionInTime` when nothing is left."""
+    if deadline is None:
+        return time_limit
+    reserve = min(EVALUATION_RESERVE_S, EVALUATION_RESERVE_SHARE * time_limit)
+    budget = deadline - time.monotonic() - reserve
+    if budget < 0.05:
+        raise NoSolutionInTime(time_limit)
+    return min(budget, time_limit)
+
 
 VOLUME_NOTE = ("choice model: volume enters as ln(max(today's volume, 1)) (the provision volume, "
                "else the observed patients), held fixed in the scenario (no feedback of the "
@@ -246,7 +272,7 @@ def scenario_candidates(snap: Snapshot, req: ScenarioCreate) -> tuple[list[str],
 
 def _locate_nearest(req: ScenarioCreate, C: NDArray, w: NDArray, *, k: int, keep: list[int],
                     close: list[int], candidates: list[int], fixed: list[int],
-                    min_volume: float | None, capacity: Any) -> _Plan:
+                    min_volume: float | None, capacity: Any, budget: float) -> _Plan:
     warnings: list[str] = []
     constrained = bool(min_volume) or capacity is not None
     if fixed and constrained:
@@ -262,7 +288,7 @@ def _locate_nearest(req: ScenarioCreate, C: NDArray, w: NDArray, *, k: int, keep
         "keep": sorted(set(keep) | set(fixed_in_solve)), "close": close,
         "candidates": sorted(set(candidates) | set(fixed_in_solve) | set(keep)),
         "min_volume": min_volume, "capacity": capacity, "solver": req.solver,
-        "time_limit": req.time_limit, "seed": 0}
+        "time_limit": budget, "seed": 0}
     kk = k + len(fixed_in_solve)
     try:
         if req.method == Method.P_MEDIAN:
@@ -275,6 +301,8 @@ def _locate_nearest(req: ScenarioCreate, C: NDArray, w: NDArray, *, k: int, keep
             res = p_centre(C, w, k=kk, **common)
     except InfeasibleScenario as e:
         raise InvalidInput(f"infeasible scenario: {e}") from e
+    except NoSolutionInTime as e:  # quote the request's limit, not the solver's share of it
+        raise NoSolutionInTime(req.time_limit, e.what) from e
     open_ = tuple(sorted(set(res.open) | set(fixed)))
     assignment = res.assignment
     if set(open_) != set(res.open):
@@ -286,7 +314,8 @@ def _locate_nearest(req: ScenarioCreate, C: NDArray, w: NDArray, *, k: int, keep
 def _locate_choice(req: ScenarioCreate, C: NDArray, w: NDArray, V: NDArray,
                    observed: NDArray | None, *, k: int, keep: list[int], close: list[int],
                    candidates: list[int], fixed: list[int],
-                   min_volume: float | None) -> _Plan:
+                   min_volume: float | None, budget: float) -> _Plan:
+    started = time.monotonic()
     cands = sorted((set(candidates) | set(keep)) - set(close) - set(fixed))
     allowed = sorted(set(cands) | set(fixed))
     top = np.max(np.where(np.isin(np.arange(C.shape[1]), allowed)[None, :], V, -np.inf),
@@ -299,14 +328,14 @@ def _locate_choice(req: ScenarioCreate, C: NDArray, w: NDArray, V: NDArray,
     starts = []
     try:
         ref = p_median(C, w, k=k, keep=keep, close=close, candidates=cands, solver=Solver.HEURISTIC,
-                       time_limit=min(5.0, req.time_limit / 4), seed=0)
+                       time_limit=min(5.0, budget / 4), seed=0)
         starts.append([j for j in ref.open if j not in fixed])
-    except (InfeasibleScenario, ValueError):
+    except (InfeasibleScenario, NoSolutionInTime, ValueError):
         pass
     try:
         res = choice_location(prob, k=k, candidates=cands, keep=keep, fixed=fixed,
                               min_volume=min_volume, starts=starts, seed=0,
-                              time_limit=req.time_limit)
+                              time_limit=max(budget - (time.monotonic() - started), 0.05))
     except ValueError as e:
         raise InvalidInput(f"infeasible scenario: {e}") from e
     warnings = []
@@ -320,8 +349,16 @@ def _locate_choice(req: ScenarioCreate, C: NDArray, w: NDArray, V: NDArray,
 
 
 # --------------------------------------------------------------------------- the scenario
-def run_scenario(snap: Snapshot, req: ScenarioCreate) -> ScenarioPublic:
-    """Compute a scenario; returns the full typed result (with a new id)."""
+def run_scenario(snap: Snapshot, req: ScenarioCreate, *,
+                 deadline: float | None = None) -> ScenarioPublic:
+    """Compute a scenario; returns the full typed result (with a new id).
+
+    ``deadline`` (a :func:`time.monotonic` value, normally request start + ``time_limit``)
+    bounds the optimiser, which then leaves a short reserve for the evaluation (see
+    :func:`solve_budget`); without one the optimiser gets ``time_limit`` itself. A search
+    cut by the time answers with status ``time_limit``; :class:`NoSolutionInTime` when
+    no solution was found in time.
+    """
     _validate(snap, req)
     ct = snap.care_types[req.care_type]
     index = snap.hospital_index
@@ -396,11 +433,12 @@ def run_scenario(snap: Snapshot, req: ScenarioCreate) -> ScenarioPublic:
     if req.method in CHOICE_METHODS:
         assert V is not None
         plan = _locate_choice(req, C_alloc, w, V, observed, k=k, keep=keep, close=close,
-                              candidates=candidates, fixed=fixed, min_volume=min_volume)
+                              candidates=candidates, fixed=fixed, min_volume=min_volume,
+                              budget=solve_budget(req.time_limit, deadline))
     else:
         plan = _locate_nearest(req, C_alloc, w, k=k, keep=keep, close=close,
                                candidates=candidates, fixed=fixed, min_volume=min_volume,
-                               capacity=capacity)
+                               capacity=capacity, budget=solve_budget(req.time_limit, deadline))
     open_ = list(plan.open)
     if V is not None:
         P = choice_shares(V, open_)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+import anyio.to_thread
+from fastapi import APIRouter, Query, Request, Response, status
+from starlette.concurrency import run_in_threadpool
 
-from app.api.caching import SnapshotDep
+from app.api.caching import SnapshotDep, current_snapshot
 from app.api.deps import (
+    COMPUTE_ERRORS,
     READER,
+    ComputeDep,
     DatabaseDep,
     DriverDep,
     IdPath,
@@ -17,8 +23,12 @@ from app.api.deps import (
     OffsetDep,
     PlannerDep,
     Responses,
+    SettingsDep,
     check_owner,
 )
+from app.compute import JobCancelled, JobTimedOut
+from app.db import DatabaseUnavailable
+from app.errors import TimeLimitReached
 from app.repository import scenarios as repo
 from app.schemas import Page, ScenarioComparison, ScenarioCreate, ScenarioPublic, ScenarioSummary
 from app.services.compare import compare_scenarios
@@ -35,14 +45,41 @@ IMAGE: Responses = {**ERRORS, 200: {"content": {"image/svg+xml": {}, "image/png"
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ScenarioPublic,
-             responses=ERRORS)
-def create_scenario(body: ScenarioCreate, driver: DriverDep, db: DatabaseDep,
-                    response: Response, planner: PlannerDep,
-                    snap: SnapshotDep) -> ScenarioPublic:
-    """Run a location-allocation scenario for a care type and store it in the graph."""
-    result = run_scenario(snap, body)
+             responses={**ERRORS, **COMPUTE_ERRORS})
+async def create_scenario(body: ScenarioCreate, request: Request, driver: DriverDep,
+                          db: DatabaseDep, response: Response, planner: PlannerDep,
+                          compute: ComputeDep, settings: SettingsDep) -> Any:
+    """Run a location-allocation scenario for a care type and store it in the graph.
+
+    ``time_limit`` bounds the whole request: the optimiser stops at request start +
+    time_limit (less a short reserve for the evaluation) and answers its best solution with
+    status ``time_limit`` and the proven gap; a computation still running
+    ``COMPUTE_GRACE_SECONDS`` after the limit is stopped. No solution in time is a 422 of
+    type ``urn:oncoregio:problem:time-limit``. A client that disconnects stops its
+    computation and nothing is stored."""
+    deadline = time.monotonic() + body.time_limit
+    kill_at = deadline + settings.compute_grace_seconds
+    try:
+        # abandoned at the limit: the read ends in its thread, this request does not wait
+        snapshot = await asyncio.wait_for(
+            anyio.to_thread.run_sync(current_snapshot, request, abandon_on_cancel=True),
+            timeout=kill_at - time.monotonic())
+    except TimeoutError as e:
+        raise DatabaseUnavailable(f"Neo4j did not deliver the data within the time limit "
+                                  f"of {body.time_limit:g} s") from e
+    job = compute.submit(run_scenario, snapshot, body, deadline=deadline, kill_at=kill_at)
+    try:
+        result = await job.wait(request.is_disconnected)
+    except JobTimedOut as e:
+        raise TimeLimitReached(body.time_limit, (
+            f"no solution within the time limit of {body.time_limit:g} s: the computation "
+            f"was stopped {settings.compute_grace_seconds:g} s after it ({e})")) from e
+    except JobCancelled:
+        return Response(status_code=499)  # the client has gone: nobody reads this
+    if await request.is_disconnected():
+        return Response(status_code=499)  # computed, but not stored for nobody
     # the creator is stored with it: a planner may delete only their own
-    repo.save_scenario(driver, db, result, created_by=planner.name)
+    await run_in_threadpool(repo.save_scenario, driver, db, result, created_by=planner.name)
     response.headers["Location"] = f"/scenarios/{result.id}"
     return result
 
