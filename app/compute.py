@@ -178,6 +178,8 @@ class _Worker:
                                    name="oncoregio-compute")
         self.process.start()
         child.close()
+        self._close_lock = threading.Lock()
+        self._closed = False
 
     @property
     def pid(self) -> int:
@@ -185,10 +187,15 @@ class _Worker:
         return self.process.pid
 
     def kill(self) -> None:
+        """Kill the process and close the pipe; safe to call from several threads at once
+        (shutdown and the worker's slot thread both do when a running job is cancelled)."""
         if self.process.is_alive():
             self.process.kill()
         self.process.join(5)
-        self.conn.close()
+        with self._close_lock:
+            if not self._closed:
+                self._closed = True
+                self.conn.close()
 
     def stop(self) -> None:
         try:
