@@ -121,16 +121,19 @@ class TokenCache:
         finally:
             self._lock.release()
 
-    def fresh(self) -> bool:
-        """Whether :meth:`principal` would answer without reading the database."""
-        loaded = self._loaded_at
-        return loaded is not None and self._clock() - loaded < self._ttl
+    def fresh_rows(self) -> list[dict[str, Any]] | None:
+        """The stored hashes when they were read within ``ttl``, else None; no lock and no
+        database call, so an async caller can check a token on the event loop."""
+        loaded, rows = self._loaded_at, self._rows
+        return rows if loaded is not None and self._clock() - loaded < self._ttl else None
 
-    def principal(self, token: str) -> Principal | None:
-        """The principal of ``token``, or None when no stored token matches."""
+    def principal(self, token: str,
+                  rows: list[dict[str, Any]] | None = None) -> Principal | None:
+        """The principal of ``token``, or None when no stored token matches; ``rows`` from
+        :meth:`fresh_rows`, else read (at most once per ``ttl``)."""
         digest = hash_token(token)
         found: Principal | None = None
-        for row in self._current():
+        for row in self._current() if rows is None else rows:
             # no early exit: the time taken does not depend on which row matches
             if hmac.compare_digest(digest, str(row["hash"])) and row["role"] in ROLES:
                 found = Principal(name=row["name"], role=row["role"])

@@ -15,9 +15,7 @@ from app.compute import ComputePool
 from app.db import DatabaseUnavailable, create_driver, translate_errors
 from app.errors import install_error_handlers
 from app.middleware import RequestGuard, SecurityHeaders, TrustedHosts
-from app.repository.revision import read_revision
-from app.repository.snapshot import read_snapshot
-from app.services.cache import SnapshotCache
+from app.services.cache import database_cache
 from app.settings import Settings, get_settings
 
 __all__ = ["create_app"]
@@ -42,10 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.warning("Neo4j not reachable at %s at start-up: %s", settings.neo4j_uri, e)
         app.state.driver = driver
         app.state.settings = settings
-        db = settings.neo4j_database
-        app.state.snapshots = SnapshotCache(
-            lambda: read_revision(driver, db), lambda: read_snapshot(driver, db),
-            staleness=settings.revision_check_seconds,
+        app.state.snapshots = database_cache(
+            driver, settings.neo4j_database, staleness=settings.revision_check_seconds,
             max_answers=settings.answer_cache_entries)
         # CPU-heavy work runs in worker processes that can be stopped (app/compute.py)
         pool = ComputePool(settings.workers, settings.queue_size,

@@ -26,9 +26,9 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from app import __version__
-from app.repository.revision import Revision, read_revision
-from app.repository.snapshot import Snapshot, read_snapshot
-from app.services.cache import SnapshotCache
+from app.repository.revision import Revision
+from app.repository.snapshot import Snapshot
+from app.services.cache import SnapshotCache, database_cache
 
 __all__ = ["CACHE_CONTROL", "CACHED", "IfNoneMatch", "SnapshotDep", "after_write", "cached",
            "cached_snapshot_answer", "current_snapshot",
@@ -52,10 +52,8 @@ def snapshot_cache(request: Request) -> SnapshotCache:
     cache = getattr(state, "snapshots", None)
     if cache is None:
         settings = state.settings
-        driver, db = state.driver, settings.neo4j_database
-        cache = state.snapshots = SnapshotCache(
-            lambda: read_revision(driver, db), lambda: read_snapshot(driver, db),
-            staleness=settings.revision_check_seconds,
+        cache = state.snapshots = database_cache(
+            state.driver, settings.neo4j_database, staleness=settings.revision_check_seconds,
             max_answers=settings.answer_cache_entries)
     return cache
 

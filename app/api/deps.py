@@ -106,7 +106,8 @@ def _require(role: Role):
                                "create one with `oncoregio token create`)")
         cache = token_cache(request)
         # the stored hashes are re-read (a database call) at most once per ttl: off the loop
-        principal = (cache.principal(credentials.credentials) if cache.fresh() else
+        rows = cache.fresh_rows()
+        principal = (cache.principal(credentials.credentials, rows) if rows is not None else
                      await run_in_threadpool(cache.principal, credentials.credentials))
         if principal is None:
             raise Unauthorized("the bearer token is not valid (unknown or revoked)")

@@ -24,10 +24,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from app.repository.revision import Revision
-from app.repository.snapshot import Snapshot
+from neo4j import Driver
 
-__all__ = ["CacheStats", "SnapshotCache"]
+from app.repository.revision import Revision, read_revision
+from app.repository.snapshot import Snapshot, read_snapshot
+
+__all__ = ["CacheStats", "SnapshotCache", "database_cache"]
 
 
 @dataclass
@@ -189,6 +191,13 @@ class SnapshotCache:
     @property
     def answer_bytes(self) -> int:
         return self._answer_bytes
+
+
+def database_cache(driver: Driver, db: str, *, staleness: float,
+                   max_answers: int) -> SnapshotCache:
+    """The cache of one database: its revision and snapshot reads."""
+    return SnapshotCache(lambda: read_revision(driver, db), lambda: read_snapshot(driver, db),
+                         staleness=staleness, max_answers=max_answers)
 
 
 def _derive(snap: Snapshot) -> None:
