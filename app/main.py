@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.api.openapi import install_openapi
-from app.api.routes import router as api_router
+from app.api.routes import ROUTERS
 from app.compute import ComputePool
 from app.db import DatabaseUnavailable, create_driver, translate_errors
 from app.errors import install_error_handlers
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        allow_methods=["GET"], allow_headers=["pragma", "cache-control"])
     app.add_middleware(SecurityHeaders)
     app.add_middleware(TrustedHosts, hosts=settings.trusted_hosts)
-    app.include_router(api_router)
+    for router in ROUTERS:
+        app.include_router(router)
     install_openapi(app)
     return app

@@ -67,6 +67,48 @@ def test_the_revision_is_asked_once_per_window():
     assert reads["revision"] == 2
 
 
+def _wait_for(predicate, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def test_after_half_the_window_one_background_check_runs_and_callers_do_not_wait():
+    cache, clock, reads, state = make(staleness=0.5)
+    cache.revision()
+    state["rev"] = Revision(2, "b")
+    clock.now += 0.3  # past half the window, inside it
+    seen = [cache.fresh_revision() for _ in range(20)]
+    assert seen[0] == Revision(1, "a")  # the caller that starts the check does not wait
+    assert set(seen) <= {Revision(1, "a"), Revision(2, "b")}  # never None: nobody waits
+    _wait_for(lambda: cache.fresh_revision() == Revision(2, "b"))
+    assert reads["revision"] == 2  # one check for all twenty callers
+    assert cache.fresh_revision() == Revision(2, "b")  # learned without a caller asking
+    clock.now += 0.2  # 0.2 s after that check started: before its half window
+    assert cache.fresh_revision() == Revision(2, "b")
+    time.sleep(0.05)
+    assert reads["revision"] == 2
+
+
+def test_a_failed_background_check_is_reported_by_the_first_use_after_the_window():
+    cache, clock, reads, state = make(staleness=0.5)
+    cache.revision()
+    failures = {"n": 0}
+
+    def down() -> Revision:
+        failures["n"] += 1
+        raise ConnectionError("database down")
+
+    cache._read_revision = down  # the database goes away
+    clock.now += 0.3
+    assert cache.fresh_revision() == Revision(1, "a")  # still inside the window
+    _wait_for(lambda: failures["n"] == 1)
+    clock.now += 0.25  # the window has passed: nothing older is served
+    assert cache.fresh_revision() is None
+    with pytest.raises(ConnectionError):
+        cache.revision()
+
+
 def test_invalidate_makes_the_next_use_ask():
     cache, _, reads, state = make(staleness=60)
     cache.revision()

@@ -16,18 +16,15 @@ from app.api.routes import (
     workbench,
 )
 
+#: in matching order: fixed paths under /regions and /care-types before the {id} routes
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router, browser.router, workbench.root, workbench.router, maps.router,
+    coverage.router, exports.router, scenarios.router, sweeps.router, calibrations.router,
+    analysis.router, entities.regions, entities.hospitals, entities.networks,
+    entities.care_types)
+
+#: every route in one router (for tools that want one); the app includes ``ROUTERS`` one by
+#: one instead, as each level of nesting costs FastAPI's matcher time on every request
 router = APIRouter()
-router.include_router(health.router)
-router.include_router(browser.router)
-router.include_router(workbench.root)
-router.include_router(workbench.router)
-# fixed paths under /regions and /care-types before the {id} routes
-router.include_router(maps.router)
-router.include_router(coverage.router)
-router.include_router(exports.router)
-router.include_router(scenarios.router)
-router.include_router(sweeps.router)
-router.include_router(calibrations.router)
-router.include_router(analysis.router)
-for sub in (entities.regions, entities.hospitals, entities.networks, entities.care_types):
+for sub in ROUTERS:
     router.include_router(sub)
