@@ -36,8 +36,10 @@
     function show() {
       say("token-status", token() ? "A token is set for this browser session."
                                   : "No token set: you can read, not run or delete.");
-      var del = document.getElementById("delete-scenario");
-      if (del) { del.hidden = !token(); }
+      ["delete-scenario", "delete-sweep"].forEach(function (id) {
+        var del = document.getElementById(id);
+        if (del) { del.hidden = !token(); }
+      });
     }
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
@@ -99,49 +101,89 @@
     return body;
   }
 
+  // POST a JSON body; on 201 open the created thing's page, else say why not
+  function postAndOpen(form, url, body, button, what, pagePrefix) {
+    if (!token()) {
+      say("form-status", "Running a " + what + " needs a planner token: enter it above.", true);
+      document.getElementById("token-input").focus();
+      return;
+    }
+    button.disabled = true;
+    say("form-status", "Running the " + what + "…");
+    fetch(url, { method: "POST", body: JSON.stringify(body),
+                 headers: authHeaders({ "Content-Type": "application/json",
+                                        Accept: "application/json" }) })
+      .then(function (r) {
+        return r.json().catch(function () { return null; }).then(function (answer) {
+          if (r.status === 201 && answer && answer.id) {
+            say("form-status", "Done: opening the result.");
+            window.location.assign(pagePrefix + encodeURIComponent(answer.id));
+            return;
+          }
+          button.disabled = false;
+          say("form-status", "Not run: " + problemText(r, answer), true);
+        });
+      })
+      .catch(function (e) {
+        button.disabled = false;
+        say("form-status", "Not run: " + e, true);
+      });
+  }
+
   function setUpScenarioForm() {
     var form = document.getElementById("scenario-form");
     if (!form) { return; }
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      if (!token()) {
-        say("form-status", "Running a scenario needs a planner token: enter it above.", true);
-        document.getElementById("token-input").focus();
-        return;
-      }
-      var button = document.getElementById("run");
-      button.disabled = true;
-      say("form-status", "Running the scenario…");
-      fetch("/scenarios", { method: "POST", body: JSON.stringify(scenarioBody(form)),
-                            headers: authHeaders({ "Content-Type": "application/json",
-                                                   Accept: "application/json" }) })
-        .then(function (r) {
-          return r.json().catch(function () { return null; }).then(function (body) {
-            if (r.status === 201 && body && body.id) {
-              say("form-status", "Done: opening the result.");
-              window.location.assign("/app/scenarios/" + encodeURIComponent(body.id));
-              return;
-            }
-            button.disabled = false;
-            say("form-status", "Not run: " + problemText(r, body), true);
-          });
-        })
-        .catch(function (e) {
-          button.disabled = false;
-          say("form-status", "Not run: " + e, true);
-        });
+      postAndOpen(form, "/scenarios", scenarioBody(form), document.getElementById("run"),
+                  "scenario", "/app/scenarios/");
     });
   }
 
-  function setUpDelete() {
-    var button = document.getElementById("delete-scenario");
+  // "none, 20, 40" -> [null, 20, 40]; a word that is neither a number nor "none" is kept as
+  // text, so the API names it in its 422
+  function norms(text) {
+    return text.split(",").map(function (part) { return part.trim(); })
+      .filter(function (part) { return part !== ""; })
+      .map(function (part) {
+        if (part.toLowerCase() === "none") { return null; }
+        var n = Number(part);
+        return isNaN(n) ? part : n;
+      });
+  }
+
+  function sweepBody(form) {
+    var f = form.elements;
+    var body = { care_type: f.care_type.value, method: f.method.value,
+                 k_min: Number(f.k_min.value), k_max: Number(f.k_max.value),
+                 k_step: Number(f.k_step.value), norms: norms(f.norms.value),
+                 minutes: Number(f.minutes.value), time_limit: Number(f.time_limit.value) };
+    var regions = values(form, "regions");
+    if (regions.length) { body.regions = regions; }
+    if (f.name.value.trim()) { body.name = f.name.value.trim(); }
+    return body;
+  }
+
+  function setUpSweepForm() {
+    var form = document.getElementById("sweep-form");
+    if (!form) { return; }
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      postAndOpen(form, "/sweeps", sweepBody(form), document.getElementById("run-sweep"),
+                  "sweep", "/app/sweeps/");
+    });
+  }
+
+  // a delete button carries the id in data-<kind>; after a 204 the list page opens
+  function setUpDelete(buttonId, kind, apiPrefix, listPage) {
+    var button = document.getElementById(buttonId);
     if (!button) { return; }
     button.addEventListener("click", function () {
-      var id = button.dataset.scenario;
-      if (!window.confirm("Delete scenario " + id + "?")) { return; }
-      fetch("/scenarios/" + encodeURIComponent(id), { method: "DELETE", headers: authHeaders() })
+      var id = button.dataset[kind];
+      if (!window.confirm("Delete " + kind + " " + id + "?")) { return; }
+      fetch(apiPrefix + encodeURIComponent(id), { method: "DELETE", headers: authHeaders() })
         .then(function (r) {
-          if (r.status === 204) { window.location.assign("/app/scenarios"); return; }
+          if (r.status === 204) { window.location.assign(listPage); return; }
           return r.json().catch(function () { return null; }).then(function (body) {
             say("delete-status", "Not deleted: " + problemText(r, body), true);
           });
@@ -152,7 +194,9 @@
   function start() {
     setUpToken();
     setUpScenarioForm();
-    setUpDelete();
+    setUpSweepForm();
+    setUpDelete("delete-scenario", "scenario", "/scenarios/", "/app/scenarios");
+    setUpDelete("delete-sweep", "sweep", "/sweeps/", "/app/sweeps");
     if (document.body.dataset.needsToken) { reloadWithToken(); }
   }
 

@@ -209,3 +209,31 @@ def test_keyboard_only_reaches_the_form_in_order_and_runs_it(page, api):
     expect(page.locator('#headline tr[data-figure="centres"] td[data-col="scenario"]')
            ).to_have_text("3")
     _shot(page, "05-keyboard-result")
+
+
+def test_planner_runs_a_sweep_from_the_form_and_sees_the_api_plans(page, api):
+    from playwright.sync_api import expect
+
+    base, token = api
+    page.goto(f"{base}/app/sweeps")
+    _enter_token(page, token)
+    page.get_by_label("Care type", exact=True).select_option(CARE)
+    page.get_by_label("Fewest centres (k from)").fill("4")
+    page.get_by_label("Most centres (k to)").fill("6")
+    page.get_by_label("Volume norms", exact=False).fill("none, 20")
+    with page.expect_navigation(url="**/app/sweeps/*"):
+        page.get_by_role("button", name="Run sweep").click()
+    sweep_id = page.locator("#sweep-id").inner_text()
+    r = requests.get(f"{base}/sweeps/{sweep_id}", timeout=30)
+    assert r.status_code == 200, r.text
+    s = r.json()
+    assert {(x["k"], x["norm"]) for x in s["runs"]} == {
+        (k, n) for k in (4, 5, 6) for n in (None, 20)}
+    expect(page.locator("#runs tbody tr[data-plan]")).to_have_count(7)  # today + 6 plans
+    for x in s["runs"]:
+        norm = "none" if x["norm"] is None else f"{x['norm']:g}"
+        cell = page.locator(f'#runs tr[data-plan="{x["k"]}-{norm}"] td[data-col="mean_minutes"]')
+        expect(cell).to_have_text(f"{x['mean_minutes']:.1f}")
+    expect(page.locator("#runs tr.pareto")).to_have_count(sum(x["pareto"] for x in s["runs"]))
+    expect(page.locator("figure.chart svg")).to_be_attached()
+    _shot(page, "06-sweep")

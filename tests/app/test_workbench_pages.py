@@ -135,8 +135,53 @@ def test_compare_page_puts_two_scenarios_side_by_side(seeded_client, two_scenari
     assert a["name"] in r.text and b["name"] in r.text
 
 
+@pytest.fixture(scope="module")
+def sweep(seeded_client) -> dict:
+    r = seeded_client.post("/sweeps", json={"care_type": CARE, "k_min": 3, "k_max": 5,
+                                             "norms": [None, 20], "time_limit": 20})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_sweeps_page_labels_its_form_and_lists_the_stored_sweep(seeded_client, sweep):
+    r = seeded_client.get("/app/sweeps")
+    assert r.status_code == 200
+    page = _parse(r.text)
+    _same_origin_only(page)
+    assert "sweep-form" in page.ids and page.controls
+    for tag, ident, name in page.controls:
+        assert ident and ident in page.label_for, (tag, ident, name)
+    assert f'href="/app/sweeps/{sweep["id"]}"' in r.text
+    assert 'value="set_covering"' not in r.text  # a sweep over k cannot take it
+
+
+def _row(text: str, plan: str) -> str:
+    return text.split(f'data-plan="{plan}"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_sweep_page_shows_every_plan_the_api_stored(seeded_client, sweep):
+    r = seeded_client.get(f"/app/sweeps/{sweep['id']}")
+    assert r.status_code == 200
+    page = _parse(r.text)
+    _same_origin_only(page)
+    table = r.text.split('id="runs"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr data-plan=") == len(sweep["runs"]) == 6
+    for run in sweep["runs"]:
+        norm = "none" if run["norm"] is None else f"{run['norm']:g}"
+        row = _row(table, f"{run['k']}-{norm}")
+        assert f'data-col="mean_minutes">{run["mean_minutes"]:.1f}<' in row
+        assert f'data-col="mean_delta">{run["mean_delta"]:+.1f}<' in row
+        assert ("Pareto-efficient" in row) == run["pareto"]
+    losses = r.text.split('id="losses"', 1)[1].split("</table>", 1)[0]
+    assert losses.count("<tr data-hospital=") == len(sweep["losses"])
+    for path in ("table.csv", "table.csv?table=losses", "chart.png"):
+        assert f"/sweeps/{sweep['id']}/{path}" in page.refs
+    assert "<svg" in r.text.split('id="chart-heading"', 1)[1]
+
+
 def test_unknown_ids_give_a_404_page(seeded_client):
-    for path in ("/app/scenarios/nope", "/app/care-types/nope", "/app/compare?a=x&b=y"):
+    for path in ("/app/scenarios/nope", "/app/care-types/nope", "/app/compare?a=x&b=y",
+                 "/app/sweeps/nope"):
         r = seeded_client.get(path)
         assert r.status_code == 404 and r.headers["content-type"].startswith("text/html"), path
 

@@ -1,9 +1,9 @@
 """The planner's workbench: server-rendered pages under ``/app`` (Jinja2, no CDN, no inline
-script). Read-only views work without JavaScript. Running and deleting a scenario go through
-the JSON API (``POST /scenarios``, ``DELETE /scenarios/{id}``) from the page's own script, with
-the planner's token from ``sessionStorage`` in the ``Authorization`` header: no form endpoint,
-so no cookie and no CSRF surface (a cross-site page can neither send JSON without a CORS
-preflight nor read the token).
+script). Read-only views work without JavaScript. Running and deleting a scenario or a sweep go
+through the JSON API (``POST /scenarios``, ``POST /sweeps``, ``DELETE ...``) from the page's own
+script, with the planner's token from ``sessionStorage`` in the ``Authorization`` header: no
+form endpoint, so no cookie and no CSRF surface (a cross-site page can neither send JSON
+without a CORS preflight nor read the token).
 
 Reads follow the API's read setting: with reads closed a page answers 401 with the token box,
 and the script fetches the same page again with the token.
@@ -21,11 +21,17 @@ from app.api.caching import snapshot_cache
 from app.api.deps import ID_PATTERN, DatabaseDep, DriverDep, IdPath, bearer, require_reader
 from app.errors import NotFound, Unauthorized
 from app.repository import scenarios as repo
+from app.repository import sweeps as sweeps_repo
 from app.repository.snapshot import Snapshot
 from app.schemas import ScenarioPublic
 from app.services import coverage as coverage_svc
 from app.services.compare import compare_scenarios
-from app.services.pictures import regions_picture, scenario_chart_picture, scenario_map_picture
+from app.services.pictures import (
+    regions_picture,
+    scenario_chart_picture,
+    scenario_map_picture,
+    sweep_chart_picture,
+)
 from app.services.scenario_report import (
     METHODS,
     format_figure,
@@ -191,3 +197,34 @@ def read_compare_page(request: Request, refused: Refused, driver: DriverDep,
                  a=_scenario_view(sa, snap), b=_scenario_view(sb, snap), rows=rows,
                  comparison=comparison,
                  format_delta=lambda x, kind: format_figure(x, kind, signed=True))
+
+
+@router.get("/sweeps", response_class=HTMLResponse)
+def read_sweeps_page(request: Request, refused: Refused, driver: DriverDep,
+                     db: DatabaseDep) -> HTMLResponse:
+    """The sweep form (k range x norms) and the list of stored sweeps."""
+    if refused is not None:
+        return _refusal(refused)
+    snap = snapshot_cache(request).snapshot()
+    stored, count = sweeps_repo.list_sweeps(driver, db, care_type=None, limit=200, offset=0)
+    choices = _form_choices(snap)
+    choices["methods"] = {k: v for k, v in METHODS.items() if k != "set_covering"}
+    return _page("sweeps.html", title="Trade-off sweeps", stored=stored, count=count,
+                 selected=request.query_params.get("care_type"), **choices)
+
+
+@router.get("/sweeps/{sweep_id}", response_class=HTMLResponse)
+def read_sweep_page(request: Request, sweep_id: IdPath, refused: Refused, driver: DriverDep,
+                    db: DatabaseDep) -> HTMLResponse:
+    """One sweep: the trade-off chart, every combination (Pareto-efficient ones marked), and
+    which providers lose the care type at each k and norm."""
+    if refused is not None:
+        return _refusal(refused)
+    try:
+        s = sweeps_repo.get_sweep(driver, db, sweep_id)
+    except NotFound as e:
+        return _not_found(e)
+    snap = snapshot_cache(request).snapshot()
+    return _page("sweep.html", title=s.name, s=s, region_names=snap.regions,
+                 chart_svg=_svg(sweep_chart_picture(s, "svg")),
+                 norm_label=lambda n: "none" if n is None else f"{n:g}")
