@@ -635,14 +635,20 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+#: tab10's and tab20's greys (indices): grey means "closed, other or outside" on these maps,
+#: so a catchment or region never gets it
+_GREYS = {"tab10": {7}, "tab20": {14, 15}}
+
+
 def _palette(n: int) -> list[str]:
-    """``n`` distinct qualitative colours (tab10, then tab20, then a hue wheel)."""
-    if n <= 10:
+    """``n`` distinct qualitative colours, none of them grey (tab10, then tab20, then a hue
+    wheel)."""
+    if n <= 10 - len(_GREYS["tab10"]):
         cmap = mpl.colormaps["tab10"]
-        return [mpl.colors.to_hex(cmap(i)) for i in range(n)]
-    if n <= 20:
+        return [mpl.colors.to_hex(cmap(i)) for i in range(10) if i not in _GREYS["tab10"]][:n]
+    if n <= 20 - len(_GREYS["tab20"]):
         cmap = mpl.colormaps["tab20"]
-        order = [*range(0, 20, 2), *range(1, 20, 2)]
+        order = [i for i in (*range(0, 20, 2), *range(1, 20, 2)) if i not in _GREYS["tab20"]]
         return [mpl.colors.to_hex(cmap(i)) for i in order[:n]]
     colours = []
     for i in range(n):

@@ -412,3 +412,18 @@ def test_scenario_map_rejects_an_allocation_outside_the_scope():
     with pytest.raises(ValueError, match="outside the scope"):
         plots.scenario_map(HOSPITALS, AREAS, {"gm12": "mumc"}, open_ids=["mumc"],
                            scope=["noord"])
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 10, 12, 18, 19, 30])
+def test_palette_is_distinct_and_never_grey(n):
+    import colorsys
+
+    import matplotlib.colors as mcolors
+
+    colours = plots._palette(n)
+    assert len(colours) == n and len(set(colours)) == n
+    for c in colours:
+        r, g, b = mcolors.to_rgb(c)
+        _, _, saturation = colorsys.rgb_to_hls(r, g, b)
+        # grey is what "closed or other" and "outside the scope" are drawn in
+        assert saturation > 0.2, (n, c)
