@@ -45,6 +45,7 @@ __all__ = [
     "project_geometry",
     "project_items",
     "project_rd",
+    "unproject_geometry",
     "voronoi_cells",
 ]
 
@@ -55,12 +56,13 @@ OUTLINE_PATH = GRAPH_DIR / "maps" / "netherlands.geojson"
 _LOCAL = threading.local()  # pyproj transformers are not safe to share between threads
 
 
-def _transformer(source_crs: str) -> Transformer:
-    cache: dict[str, Transformer] = getattr(_LOCAL, "transformers", None) or {}
+def _transformer(source_crs: str, target_crs: str = RD_NEW) -> Transformer:
+    cache: dict[tuple[str, str], Transformer] = getattr(_LOCAL, "transformers", None) or {}
     _LOCAL.transformers = cache
-    if source_crs not in cache:
-        cache[source_crs] = Transformer.from_crs(source_crs, RD_NEW, always_xy=True)
-    return cache[source_crs]
+    key = (source_crs, target_crs)
+    if key not in cache:
+        cache[key] = Transformer.from_crs(source_crs, target_crs, always_xy=True)
+    return cache[key]
 
 
 def project_rd(lon: ArrayLike, lat: ArrayLike, *, source_crs: str = WGS84
@@ -142,6 +144,24 @@ def project_geometry(geometry: BaseGeometry, *, source_crs: str = WGS84) -> Base
     def transform(coords: NDArray[np.float64]) -> NDArray[np.float64]:
         x, y = project_rd(coords[:, 0], coords[:, 1], source_crs=source_crs)
         return np.column_stack([x, y])
+
+    return shapely.transform(geometry, transform)
+
+
+def unproject_geometry(geometry: BaseGeometry, *, decimals: int = 6) -> BaseGeometry:
+    """A shapely geometry in RD New metres, back to WGS84 lon/lat (rounded to ``decimals``:
+    6 is about 0.1 m).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> back = unproject_geometry(project_geometry(Point(5.387, 52.156)))
+    >>> round(back.x, 6), round(back.y, 6)
+    (5.387, 52.156)
+    """
+    def transform(coords: NDArray[np.float64]) -> NDArray[np.float64]:
+        lon, lat = _transformer(RD_NEW, WGS84).transform(coords[:, 0], coords[:, 1])
+        return np.round(np.column_stack([lon, lat]), decimals)
 
     return shapely.transform(geometry, transform)
 

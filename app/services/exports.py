@@ -80,16 +80,39 @@ def _point(lon: Any, lat: Any) -> dict[str, Any] | None:
     return {"type": "Point", "coordinates": [round(float(lon), 6), round(float(lat), 6)]}
 
 
-def scenario_geojson(s: ScenarioPublic, snap: Snapshot) -> dict[str, Any]:
-    """A FeatureCollection: one Point feature per area of the scope (``kind: "area"``, with its
-    centre, patients and travel) and one per open centre (``kind: "centre"``, with its volume).
-    A place no longer in the graph keeps its feature with ``geometry: null`` (RFC 7946 §3.2)."""
+def area_cells(snap: Snapshot) -> dict[str, dict[str, Any] | None]:
+    """Per area of the graph: its Voronoi cell among all areas' points (RD New metres),
+    clipped to the national outline, as a GeoJSON geometry in lon/lat (None: no coordinates).
+    A cell is a modelled area (the places nearer to the area's point than to any other's),
+    not the area's administrative boundary."""
+    from shapely.geometry import mapping
+
+    from app import geo
+
+    located = [a for a in snap.areas if a.get("lat") is not None and a.get("lon") is not None]
+    cells = geo.voronoi_cells(geo.project_items(located), clip=geo.outline_rd())
+    out: dict[str, dict[str, Any] | None] = {a["id"]: None for a in snap.areas}
+    for area, cell in zip(located, cells, strict=True):
+        out[area["id"]] = None if cell.is_empty else mapping(geo.unproject_geometry(cell))
+    return out
+
+
+def scenario_geojson(s: ScenarioPublic, snap: Snapshot, *,
+                     cells: bool = False) -> dict[str, Any]:
+    """A FeatureCollection: one feature per area of the scope (``kind: "area"``, with its
+    centre, patients and travel) and one Point per open centre (``kind: "centre"``, with its
+    volume). An area is its Point, or with ``cells`` its Voronoi cell (:func:`area_cells`,
+    a modelled area, which the collection says), so the allocation can be drawn as a
+    choropleth. A place no longer in the graph keeps its feature with ``geometry: null``
+    (RFC 7946 §3.2)."""
+    shapes = area_cells(snap) if cells else {}
     hospitals = {h["id"]: h for h in snap.hospitals}
     features: list[dict[str, Any]] = []
     for row in _area_rows(s, snap):
         props = {"kind": "area", **{k: row[k] for k in ALLOCATION_COLUMNS}}
+        geometry = shapes.get(row["area"]) if cells else _point(row["lon"], row["lat"])
         features.append({"type": "Feature", "id": f"area-{row['area']}",
-                         "geometry": _point(row["lon"], row["lat"]), "properties": props})
+                         "geometry": geometry, "properties": props})
     for c in s.centres:
         h = hospitals.get(c.hospital, {})
         props = {"kind": "centre", **c.model_dump(), "min_volume": s.min_volume}
@@ -98,4 +121,8 @@ def scenario_geojson(s: ScenarioPublic, snap: Snapshot) -> dict[str, Any]:
     return {"type": "FeatureCollection",
             "scenario": {"id": s.id, "name": s.name, "care_type": s.care_type,
                          "method": s.method, "created_at": s.created_at},
+            "area_geometry": (
+                "cells: each area's Voronoi cell among all areas' points, clipped to the "
+                "national outline (modelled, not the administrative boundary)" if cells else
+                "points: each area's coordinates"),
             "features": features}

@@ -100,6 +100,49 @@ def test_geojson_has_one_feature_per_area_and_per_open_centre(seeded_client, sce
         assert f["properties"]["centre"] == scenario["allocation"].get(f["properties"]["area"])
 
 
+def test_geojson_cells_are_the_areas_voronoi_cells(seeded_client, scenario):
+    """areas=cells: each area a polygon that holds its own point, and any place inside a cell
+    is nearer (RD metres) to that cell's area than to any other area (the Voronoi oracle)."""
+    import numpy as np
+    import shapely
+    from shapely.geometry import shape
+
+    from app import geo
+
+    r = seeded_client.get(f"/scenarios/{scenario['id']}/geojson", params={"areas": "cells"})
+    assert r.status_code == 200
+    doc = json.loads(r.content)
+    assert doc["area_geometry"].startswith("cells")
+    seed = {a["id"]: a for a in seed_rows("areas.csv")}
+    all_ids = sorted(seed)
+    all_xy = geo.project_items([seed[i] for i in all_ids])
+    areas = [f for f in doc["features"] if f["properties"]["kind"] == "area"]
+    assert len(areas) == len(scenario["area_minutes"]["areas"])
+    outline = geo.outline_lonlat()
+    rng = np.random.default_rng(7)
+    checked = 0
+    for f in areas[::25]:  # a spread sample of the scope's areas
+        area = seed[f["properties"]["area"]]
+        cell = shape(f["geometry"])
+        assert cell.geom_type in {"Polygon", "MultiPolygon"} and cell.is_valid
+        own = shapely.Point(float(area["lon"]), float(area["lat"]))
+        if outline.contains(own):
+            assert cell.buffer(1e-6).contains(own), area["id"]
+        cell_rd = geo.project_geometry(cell)
+        x0, y0, x1, y1 = cell_rd.bounds
+        for _ in range(200):  # bounded: a few random places inside the cell
+            x, y = rng.uniform(x0, x1), rng.uniform(y0, y1)
+            if not cell_rd.buffer(-50).contains(shapely.Point(x, y)):
+                continue  # near the edge, rounding could tip it to the neighbour
+            nearest = all_ids[int(np.argmin(np.hypot(all_xy[:, 0] - x, all_xy[:, 1] - y)))]
+            assert nearest == area["id"], (area["id"], nearest)
+            checked += 1
+            break
+    assert checked >= 20
+    assert seeded_client.get(f"/scenarios/{scenario['id']}/geojson",
+                             params={"areas": "polygons"}).status_code == 422
+
+
 def test_coverage_csv_matches_the_coverage_matrix(seeded_client):
     matrix = seeded_client.get("/coverage", params={"minutes": 60}).json()
     r = seeded_client.get("/coverage.csv", params={"minutes": 60})

@@ -4,8 +4,9 @@ report as HTML or PDF, and the coverage matrix as CSV."""
 from __future__ import annotations
 
 import json
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.api.caching import snapshot_cache
@@ -69,15 +70,21 @@ def read_scenario_centres_csv(scenario_id: IdPath, driver: DriverDep,
                 "type": "object", "required": ["type", "features"],
                 "properties": {"type": {"const": "FeatureCollection"},
                                "features": {"type": "array", "items": {"type": "object"}}}}}},
-                "description": "RFC 7946 FeatureCollection (WGS84 lon, lat): one Point per area "
-                               "of the scope with its allocation, one per open centre"},
+                "description": "RFC 7946 FeatureCollection (WGS84 lon, lat): one feature per "
+                               "area of the scope with its allocation (a Point, or with "
+                               "areas=cells its Voronoi cell), one Point per open centre"},
                 **NOT_FOUND})
 def read_scenario_geojson(request: Request, scenario_id: IdPath, driver: DriverDep,
-                          db: DatabaseDep) -> Response:
+                          db: DatabaseDep,
+                          areas: Annotated[Literal["points", "cells"], Query(
+                              description="areas as their points, or as their Voronoi cells "
+                                          "clipped to the national outline (modelled areas, "
+                                          "for a choropleth)")] = "points") -> Response:
     """A stored scenario as GeoJSON: areas with their allocation and the open centres."""
     s = repo.get_scenario(driver, db, scenario_id)
-    body = json.dumps(scenario_geojson(s, snapshot_cache(request).snapshot()), ensure_ascii=False,
-                      allow_nan=False)
+    body = json.dumps(scenario_geojson(s, snapshot_cache(request).snapshot(),
+                                       cells=areas == "cells"),
+                      ensure_ascii=False, allow_nan=False)
     return _download(body.encode("utf-8"), GEOJSON, f"scenario-{s.id}.geojson")
 
 
