@@ -497,6 +497,106 @@ def scenario_comparison_chart(
 
 
 # --------------------------------------------------------------------------- rendering
+def provider_survival_map(
+    hospitals: Sequence[Mapping[str, Any]],
+    areas: Sequence[Mapping[str, Any]],
+    keeps: Mapping[str, tuple[int, int]],
+    *,
+    fmt: Fmt = "svg",
+    title: str | None = None,
+    subtitle: str | None = None,
+    width_px: int = 960,
+    height_px: int = 900,
+    dpi: int = 100,
+) -> bytes:
+    """Map of a sweep: each of today's providers coloured by the share of the sweep's plans in
+    which it keeps the care type.
+
+    Today's providers are drawn on the national outline with the oncology region borders
+    (their areas' Voronoi cells dissolved, dashed), one SVG element ``provider-<id>`` each,
+    coloured on one sequential scale from "loses it in every plan" (light) to "keeps it in
+    every plan" (dark), the latter also labelled. Other hospitals are small grey points.
+
+    Parameters
+    ----------
+    hospitals
+        Dicts with ``id``, ``name``, ``lat``, ``lon``.
+    areas
+        Dicts with ``id``, ``lat``, ``lon`` and ``region`` (for the borders; optional).
+    keeps
+        Provider id -> (plans in which it keeps the care type, plans). Ids not among
+        ``hospitals`` are an error.
+
+    Raises
+    ------
+    ValueError
+        An unknown provider id, a count outside ``0..plans``, or ``plans`` below 1.
+    """
+    _check_output(fmt, width_px, height_px, dpi)
+    _check_unique_ids(hospitals)
+    by_id = {str(h["id"]): h for h in hospitals}
+    for hid, (kept, plans) in keeps.items():
+        if str(hid) not in by_id:
+            raise ValueError(f"provider {hid!r} is not among the hospitals given")
+        if plans < 1 or not 0 <= kept <= plans:
+            raise ValueError(f"provider {hid!r}: kept in {kept} of {plans} plans is impossible")
+    cmap = mpl.colormaps["viridis_r"]
+    hospital_xy = geo.project_items(hospitals)
+    area_xy = geo.project_items(areas)
+    outline = geo.outline_rd()
+    has_regions = bool(areas) and all(a.get("region") is not None for a in areas)
+    regions = (geo.dissolve_cells(area_xy, [str(a["region"]) for a in areas], clip=outline)
+               if has_regions else {})
+
+    def draw(fig: Figure) -> None:
+        ax = fig.add_subplot()
+        _setup_map_axes(ax)
+        for rid in sorted(regions, key=str):
+            _add_polygon(ax, regions[rid], gid=f"region-{rid}", facecolor="none",
+                         edgecolor=_DARK, linewidth=0.8, linestyle=(0, (4, 2)), zorder=2)
+        _add_polygon(ax, outline, gid="outline", facecolor="#fafafa", edgecolor=_OUTLINE,
+                     linewidth=0.9, zorder=1)
+        for h, (x, y) in zip(hospitals, hospital_xy, strict=True):
+            hid = str(h["id"])
+            if hid in keeps:
+                kept, plans = keeps[hid]
+                share = kept / plans
+                ax.plot([x], [y], linestyle="none", marker="o", markersize=9,
+                        markerfacecolor=mpl.colors.to_hex(cmap(0.1 + 0.9 * share)),
+                        markeredgecolor="black", markeredgewidth=0.8, zorder=4,
+                        gid=f"provider-{hid}")
+                if kept == plans:
+                    ax.annotate(str(h.get("name") or hid), (x, y), xytext=(6, 4),
+                                textcoords="offset points", fontsize=7, zorder=5)
+            else:
+                ax.plot([x], [y], linestyle="none", marker="o", markersize=3,
+                        markerfacecolor=_GREY, markeredgecolor="none", zorder=3,
+                        gid=f"hospital-{hid}")
+        _fit_map(ax, outline, hospital_xy)
+        _scale_bar(ax)
+        _north_arrow(ax)
+        handles: list[Any] = [
+            Line2D([], [], linestyle="none", marker="o", markersize=8,
+                   markerfacecolor=mpl.colors.to_hex(cmap(0.1 + 0.9 * share)),
+                   markeredgecolor="black", label=label)
+            for share, label in ((1.0, "keeps it in every plan (named)"),
+                                 (0.5, "keeps it in half the plans"),
+                                 (0.0, "loses it in every plan"))]
+        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=3,
+                              markerfacecolor=_GREY, markeredgecolor="none",
+                              label="not a provider today"))
+        if regions:
+            handles.append(Line2D([], [], color=_DARK, linewidth=0.8, linestyle=(0, (4, 2)),
+                                  label="oncology region border"))
+        fig.legend(handles=handles, title="Today's providers", loc="outside right upper",
+                   frameon=False)
+        fig.suptitle(title if title is not None else "Who keeps the care type")
+        if subtitle:
+            ax.set_title(subtitle, fontsize=9, color=_DARK)
+
+    return _render(draw, fmt=fmt, width_px=width_px, height_px=height_px, dpi=dpi)
+
+
 def _render(draw: Callable[[Figure], None], *, fmt: str, width_px: int, height_px: int,
             dpi: int) -> bytes:
     """Draw on a fresh figure of exactly ``width_px`` × ``height_px`` and encode it."""

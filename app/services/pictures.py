@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.plots import Fmt, region_map, scenario_comparison_chart, scenario_map, tradeoff_chart
+from app.errors import InvalidInput
+from app.plots import (
+    Fmt,
+    provider_survival_map,
+    region_map,
+    scenario_comparison_chart,
+    scenario_map,
+    tradeoff_chart,
+)
 from app.repository.snapshot import Snapshot
 from app.schemas import ScenarioPublic, SweepPublic
 from app.vocabulary import Allocation
 
 __all__ = ["MEDIA_TYPES", "Fmt", "regions_picture", "scenario_chart_picture",
-           "scenario_map_picture", "sweep_chart_picture"]
+           "scenario_map_picture", "sweep_chart_picture", "sweep_map_picture"]
 
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
@@ -94,3 +102,18 @@ def sweep_chart_picture(s: SweepPublic, fmt: Fmt, width: int = 1000) -> bytes:
     return tradeoff_chart(series, x_label="extra mean travel vs today (minutes, one way)",
                           y_label=y_label, fmt=fmt, title=s.name, subtitle=subtitle,
                           width_px=width, height_px=max(200, int(width * 0.64)))
+
+
+def sweep_map_picture(s: SweepPublic, snap: Snapshot, fmt: Fmt) -> bytes:
+    """Today's providers of the sweep's scope, by the share of its feasible plans in which
+    each keeps the care type; providers no longer in the graph are left out."""
+    plans = sum(r.feasible for r in s.runs)
+    if plans == 0:
+        raise InvalidInput(f"sweep '{s.id}' has no feasible plan to map")
+    known = set(snap.hospital_ids)
+    keeps = {loss.hospital: (plans - len(loss.loses_in), plans) for loss in s.losses
+             if loss.hospital in known}
+    return provider_survival_map(
+        snap.hospitals, snap.areas, keeps, fmt=fmt, title=s.name,
+        subtitle=f"{len(keeps)} providers today · {plans} feasible plans "
+                 f"(k {s.parameters.k_min}..{s.parameters.k_max})")

@@ -427,3 +427,38 @@ def test_palette_is_distinct_and_never_grey(n):
         _, _, saturation = colorsys.rgb_to_hls(r, g, b)
         # grey is what "closed or other" and "outside the scope" are drawn in
         assert saturation > 0.2, (n, c)
+
+
+# --------------------------------------------------------------------------- sweep map
+def _fill_of(root: ET.Element, gid: str) -> str:
+    group = next(e for e in root.iter() if e.get("id") == gid)
+    for e in group.iter():
+        style = e.get("style") or ""
+        for part in style.split(";"):
+            if part.strip().startswith("fill:"):
+                return part.split(":", 1)[1].strip()
+    raise AssertionError(f"no fill in {gid}")
+
+
+def test_provider_survival_map_colours_by_share_of_plans_kept():
+    import matplotlib as mpl
+
+    keeps = {"umcg": (6, 6), "mst": (3, 6), "mumc": (0, 6)}
+    root = _parse_svg(plots.provider_survival_map(HOSPITALS, AREAS, keeps, title="Sweep"))
+    ids = _ids(root)
+    assert sorted(i for i in ids if i.startswith("provider-")) == sorted(
+        f"provider-{h}" for h in keeps)
+    assert sorted(i for i in ids if i.startswith("hospital-")) == ["hospital-avl", "hospital-zgt"]
+    cmap = mpl.colormaps["viridis_r"]
+    for hid, (kept, plans) in keeps.items():
+        expected = mpl.colors.to_hex(cmap(0.1 + 0.9 * kept / plans))
+        assert _fill_of(root, f"provider-{hid}") == expected, hid
+    text = _texts(root)
+    assert "UMCG" in text and "MST Enschede" not in text  # only those keeping it everywhere
+    assert "outline" in ids and "region-noord" in ids
+
+
+@pytest.mark.parametrize("keeps", [{"nope": (1, 2)}, {"umcg": (3, 2)}, {"umcg": (0, 0)}])
+def test_provider_survival_map_refuses_impossible_counts(keeps):
+    with pytest.raises(ValueError):
+        plots.provider_survival_map(HOSPITALS, AREAS, keeps)

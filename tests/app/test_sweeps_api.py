@@ -121,6 +121,19 @@ def test_chart_draws_one_line_per_norm_labelled_by_k(client, sweep):
     assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_map_draws_each_provider_of_today_once(client, sweep):
+    r = client.get(f"/sweeps/{sweep['id']}/map.svg")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    ids = [e.get("id") for e in ET.fromstring(r.content).iter() if e.get("id")]
+    assert sorted(i for i in ids if i.startswith("provider-")) == sorted(
+        f"provider-{x['hospital']}" for x in sweep["losses"])
+    texts = "".join(ET.fromstring(r.content).itertext())
+    for x in sweep["losses"]:  # named exactly when kept in every feasible plan
+        assert (x["name"] in texts) == x["keeps_in_all"], x["name"]
+    png = client.get(f"/sweeps/{sweep['id']}/map.png")
+    assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_tables_as_csv(client, sweep):
     r = client.get(f"/sweeps/{sweep['id']}/table.csv")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")

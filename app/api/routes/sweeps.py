@@ -23,7 +23,7 @@ from app.api.deps import (
 from app.executors import executor_for
 from app.repository import sweeps as repo
 from app.schemas import Page, SweepCreate, SweepPublic, SweepSummary
-from app.services.pictures import MEDIA_TYPES, sweep_chart_picture
+from app.services.pictures import MEDIA_TYPES, sweep_chart_picture, sweep_map_picture
 from app.services.sweeps import combinations_csv, losses_csv, plan_sweep, run_sweep
 
 router = APIRouter(prefix="/sweeps", tags=["sweeps"])
@@ -84,6 +84,16 @@ def read_sweep_chart(sweep_id: IdPath, fmt: Literal["svg", "png"], driver: Drive
                      width: Annotated[int, Query(ge=320, le=4000)] = 1000) -> Response:
     """The trade-off curve: extra travel against expected events avoided, labelled by k."""
     body = sweep_chart_picture(repo.get_sweep(driver, db, sweep_id), fmt, width)
+    return Response(body, media_type=MEDIA_TYPES[fmt])
+
+
+@router.get("/{sweep_id}/map.{fmt}", response_class=Response, responses=IMAGE,
+            dependencies=[READER])
+def read_sweep_map(sweep_id: IdPath, fmt: Literal["svg", "png"], driver: DriverDep,
+                   db: DatabaseDep, snap: SnapshotDep) -> Response:
+    """Today's providers on the map, by the share of the sweep's plans in which each keeps
+    the care type (422 when no plan was feasible)."""
+    body = sweep_map_picture(repo.get_sweep(driver, db, sweep_id), snap, fmt)
     return Response(body, media_type=MEDIA_TYPES[fmt])
 
 

@@ -31,6 +31,7 @@ from app.services.pictures import (
     scenario_chart_picture,
     scenario_map_picture,
     sweep_chart_picture,
+    sweep_map_picture,
 )
 from app.services.scenario_report import (
     METHODS,
@@ -227,4 +228,6 @@ def read_sweep_page(request: Request, sweep_id: IdPath, refused: Refused, driver
     snap = snapshot_cache(request).snapshot()
     return _page("sweep.html", title=s.name, s=s, region_names=snap.regions,
                  chart_svg=_svg(sweep_chart_picture(s, "svg")),
+                 map_svg=(_svg(sweep_map_picture(s, snap, "svg"))
+                          if any(r.feasible for r in s.runs) else None),
                  norm_label=lambda n: "none" if n is None else f"{n:g}")
