@@ -163,15 +163,19 @@ def test_planner_runs_a_scenario_sees_the_api_figures_and_compares_two(page, api
     expect(page.get_by_text("A token is set for this browser session.")).to_be_visible()
     second = _run_from_form(page, 8)
     page.goto(f"{base}/app/scenarios")
-    page.get_by_label("Compare", exact=True).select_option(first)
-    page.get_by_label("with", exact=True).select_option(second)
+    page.locator(f"#pick-{first}").check()
+    page.locator(f"#pick-{second}").check()
     with page.expect_navigation(url="**/app/compare?*"):
-        page.get_by_role("button", name="Compare", exact=True).click()
-    s2 = _api_scenario(base, second)
+        page.get_by_role("button", name="Compare the selected scenarios").click()
+    from urllib.parse import parse_qs
+
+    order = parse_qs(urlsplit(page.url).query)["ids"]  # the list's order: A is the topmost
+    assert sorted(order) == sorted([first, second])
     row = page.locator('#comparison tr[data-figure="mean_minutes"]')
-    expect(row.locator('td[data-col="a"]')).to_have_text(f"{h['mean_minutes']:.1f}")
-    expect(row.locator('td[data-col="b"]')).to_have_text(
-        f"{s2['headline']['mean_minutes']:.1f}")
+    means = [_api_scenario(base, i)["headline"]["mean_minutes"] for i in order]
+    expect(row.locator('td[data-col="a"]')).to_have_text(f"{means[0]:.1f}")
+    expect(row.locator('td[data-col="b"]')).to_have_text(f"{means[1]:.1f}")
+    expect(row.locator('td[data-col="delta-b"]')).to_have_text(f"{means[1] - means[0]:+.1f}")
     expect(page.locator("figure.map svg #outline")).to_have_count(2)
     _shot(page, "03-compare")
 

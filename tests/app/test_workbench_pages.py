@@ -135,6 +135,40 @@ def test_compare_page_puts_two_scenarios_side_by_side(seeded_client, two_scenari
     assert a["name"] in r.text and b["name"] in r.text
 
 
+def test_compare_page_takes_up_to_six_with_changes_against_the_first(seeded_client,
+                                                                      two_scenarios):
+    r = seeded_client.post("/scenarios", json={"care_type": CARE, "centres": 10})
+    assert r.status_code == 201, r.text
+    third = r.json()
+    chosen = [*two_scenarios, third]
+    r = seeded_client.get("/app/compare", params=[("ids", s["id"]) for s in chosen])
+    assert r.status_code == 200
+    page = _parse(r.text)
+    _same_origin_only(page)
+    row = r.text.split('data-figure="mean_minutes"', 1)[1].split("</tr>", 1)[0]
+    first = chosen[0]["headline"]["mean_minutes"]
+    for letter, s in zip("abc", chosen, strict=True):
+        mean = s["headline"]["mean_minutes"]
+        assert f'data-col="{letter}">{mean:.1f}<' in row
+        if letter != "a":
+            assert f'data-col="delta-{letter}">{mean - first:+.1f}<' in row
+    assert {"map-A", "map-B", "map-C"} <= page.ids
+    centres = r.text.split('id="compare-centres"', 1)[1].split("</table>", 1)[0]
+    union = {c["hospital"] for s in chosen for c in s["centres"]}
+    assert centres.count("<tr><td>") == len(union)
+    for params in ([("ids", chosen[0]["id"])], [("ids", f"s{i}") for i in range(7)]):
+        assert seeded_client.get("/app/compare", params=params).status_code == 422
+
+
+def test_scenario_list_offers_each_stored_scenario_for_comparison(seeded_client,
+                                                                   two_scenarios):
+    r = seeded_client.get("/app/scenarios")
+    page = _parse(r.text)
+    for s in two_scenarios:
+        assert f"pick-{s['id']}" in page.ids and f"pick-{s['id']}" in page.label_for
+    assert "compare-selected" in page.ids
+
+
 @pytest.fixture(scope="module")
 def sweep(seeded_client) -> dict:
     r = seeded_client.post("/sweeps", json={"care_type": CARE, "k_min": 3, "k_max": 5,

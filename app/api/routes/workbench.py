@@ -177,26 +177,42 @@ def read_scenario_page(request: Request, scenario_id: IdPath, refused: Refused,
                  **_scenario_view(s, snap))
 
 
+#: the most scenarios one comparison page puts side by side
+MAX_COMPARED = 6
+IdParam = Annotated[str, Query(pattern=ID_PATTERN, max_length=100)]
+
+
 @router.get("/compare", response_class=HTMLResponse)
 def read_compare_page(request: Request, refused: Refused, driver: DriverDep,
-                      db: DatabaseDep,
-                      a: Annotated[str, Query(pattern=ID_PATTERN, max_length=100)],
-                      b: Annotated[str, Query(pattern=ID_PATTERN, max_length=100)]
+                      db: DatabaseDep, a: IdParam | None = None, b: IdParam | None = None,
+                      ids: Annotated[list[IdParam] | None, Query(max_length=50)] = None
                       ) -> HTMLResponse:
-    """Two stored scenarios side by side: headline figures, maps and centres."""
+    """Two to six stored scenarios side by side (``ids=...`` repeated, or ``a`` and ``b``):
+    headline figures with the change against the first, maps, and the centres of each."""
     if refused is not None:
         return _refusal(refused)
+    chosen = list(dict.fromkeys([*(ids or []), *(x for x in (a, b) if x)]))
+    if not 2 <= len(chosen) <= MAX_COMPARED:
+        return _page("error.html", 422, title="Pick scenarios to compare",
+                     detail=f"a comparison takes 2 to {MAX_COMPARED} different scenarios; "
+                            f"{len(chosen)} given")
     try:
-        sa, sb = repo.get_scenario(driver, db, a), repo.get_scenario(driver, db, b)
+        stored = [repo.get_scenario(driver, db, i) for i in chosen]
     except NotFound as e:
         return _not_found(e)
     snap = snapshot_cache(request).snapshot()
-    comparison = compare_scenarios(sa, sb)
-    rows = [(ra, rb) for ra, rb in zip(headline_rows(sa), headline_rows(sb), strict=False)
-            if ra.key == rb.key]
-    return _page("compare.html", title=f"Compare {sa.name} and {sb.name}",
-                 a=_scenario_view(sa, snap), b=_scenario_view(sb, snap), rows=rows,
-                 comparison=comparison,
+    first = stored[0]
+    notes = [n for other in stored[1:] for n in compare_scenarios(first, other)["notes"]]
+    by_key = [{r.key: r for r in headline_rows(x)} for x in stored]
+    rows = [(r, [keyed.get(r.key) for keyed in by_key]) for r in headline_rows(first)]
+    hospitals = sorted({c.hospital for x in stored for c in x.centres})
+    patients = [{c.hospital: c.patients for c in x.centres} for x in stored]
+    names = {c.hospital: c.name for x in stored for c in x.centres}
+    centres = [(names[h], [p[h] if h in p else "closed" for p in patients]) for h in hospitals]
+    letters = "ABCDEF"
+    return _page("compare.html", title="Compare " + ", ".join(x.name for x in stored),
+                 views=[(letters[i], _scenario_view(x, snap)) for i, x in enumerate(stored)],
+                 rows=rows, notes=list(dict.fromkeys(notes)), centres=centres,
                  format_delta=lambda x, kind: format_figure(x, kind, signed=True))
 
 
