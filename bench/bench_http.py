@@ -177,6 +177,7 @@ def main() -> int:
     apply_schema(driver, db)
     load_directory(driver, db)
     token = create_token(driver, db, name=f"bench-{os.getpid()}", role="planner")
+    reader = create_token(driver, db, name=f"bench-reader-{os.getpid()}", role="reader")
 
     env = {**os.environ, "NEO4J_URI": settings.neo4j_uri, "NEO4J_USER": settings.neo4j_user,
            "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value()
@@ -206,6 +207,9 @@ def main() -> int:
         etag = urllib.request.urlopen(base + coverage, timeout=30).headers["ETag"]
         cells = [(path, path, None) for path in targets]
         cells.append((f"{coverage} (If-None-Match: 304)", coverage, {"If-None-Match": etag}))
+        # a dashboard with a reader token: the token check on every request
+        cells.append((f"{coverage} (reader token)", coverage,
+                      {"Authorization": f"Bearer {reader}"}))
         for name, path, headers in cells:
             for c in CONNECTIONS:
                 r = results[(name, c)] = wrk(binary, base + path, c, args.seconds, headers)
