@@ -36,6 +36,7 @@ One topic per module:
 - :mod:`~analysis.locate.dispatch` -- solver choice and the k-median engine
 - :mod:`~analysis.locate.pmedian`, :mod:`~analysis.locate.covering`,
   :mod:`~analysis.locate.pcentre` -- the model families
+- :mod:`~analysis.locate.linked` -- the linked p-median (centres shared by care types)
 - :mod:`~analysis.locate.by_name` -- :func:`locate`, a model run by name
 
 Examples
@@ -48,6 +49,7 @@ Examples
 from analysis.locate.by_name import METHODS, locate
 from analysis.locate.covering import max_covering, set_covering
 from analysis.locate.dispatch import AUTO_EXACT_MAX_PAIRS, SOLVERS
+from analysis.locate.linked import LinkedResult, linked_p_median
 from analysis.locate.pcentre import p_centre
 from analysis.locate.pmedian import p_median
 from analysis.locate.problem import InfeasibleScenario, NoSolutionInTime
@@ -59,8 +61,10 @@ __all__ = [
     "METHODS",
     "SOLVERS",
     "InfeasibleScenario",
+    "LinkedResult",
     "LocationResult",
     "NoSolutionInTime",
+    "linked_p_median",
     "locate",
     "max_covering",
     "p_centre",
