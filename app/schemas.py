@@ -6,6 +6,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
 
+from analysis.locate.linked import LINKED_MAX_TYPES
 from app.vocabulary import Allocation, CandidateSet, Method, Solver
 
 T = TypeVar("T")
@@ -282,10 +283,23 @@ class ScenarioCreate(BaseModel):
         "name": "Noord: oesophagus in 2 of its centres, patients choose",
         "care_type": "oesophagectomy", "method": "p_median_choice", "centres": 2,
         "regions": ["noord"], "cross_border": True, "allocation": "choice",
-        "choice_model": "cm-1a2b3c4d5e6f", "apply_norm": True}]})
+        "choice_model": "cm-1a2b3c4d5e6f", "apply_norm": True}, {
+        "name": "Oesophagus and stomach in the same 8 centres, each with its norm",
+        "care_types": ["oesophagectomy", "gastrectomy"], "method": "p_median", "centres": 8,
+        "apply_norm": True, "solver": "exact"}]})
 
     name: str | None = Field(default=None, max_length=200)
-    care_type: Id
+    care_type: Id | None = Field(default=None, description="the care type (or care_types)")
+    care_types: list[Id] | None = Field(
+        default=None, min_length=2, max_length=LINKED_MAX_TYPES,
+        description="a linked plan: one set of open centres serves all these care types, "
+                    "each with its own demand, norm and allocation; the objective sums "
+                    "their patient travel (method p_median, nearest allocation). Give "
+                    "care_type or care_types, not both")
+    weights: list[Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]] | None = Field(
+        default=None, description="with care_types: the weight of each care type's patient "
+                                  "travel in the objective, in the order of care_types "
+                                  "(default 1 each)")
     method: Method = Method.P_MEDIAN
     centres: StrictInt | None = Field(
         default=None, ge=1, le=10000,
@@ -301,10 +315,15 @@ class ScenarioCreate(BaseModel):
         default=CandidateSet.PROVIDERS,
         description="providers: today's providers of the care type; umc_topclinical: UMCs, "
                     "categorical and top-clinical hospitals; all: every hospital")
-    min_volume: Finite | None = Field(default=None, ge=0, le=1e9,
-                                      description="patients/year each open centre must get")
+    min_volume: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)] | Annotated[
+        dict[Id, Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]],
+        Field(max_length=LINKED_MAX_TYPES)] | None = Field(
+        default=None, description="patients/year each open centre must get; with care_types "
+                                  "one number for every type or one per care type id")
     apply_norm: bool = Field(default=False,
-                             description="use the care type's minimum-volume norm as min_volume")
+                             description="use the care type's minimum-volume norm as min_volume "
+                                         "(with care_types: each type's own norm, where it "
+                                         "has one)")
     capacity: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)] | Annotated[
         dict[Id, Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]],
         Field(max_length=5000)] | None = Field(
@@ -330,8 +349,28 @@ class ScenarioCreate(BaseModel):
         default=None, description="the stored choice model (POST /calibrations) for "
                                   "allocation 'choice'")
 
+    @property
+    def linked_types(self) -> tuple[str, ...]:
+        """The care types of the plan: ``care_types``, or ``(care_type,)``."""
+        if self.care_types is not None:
+            return tuple(self.care_types)
+        assert self.care_type is not None  # validated: exactly one of the two
+        return (self.care_type,)
+
+    @property
+    def care_type_id(self) -> str:
+        """The care type's id, or the linked set's ids joined by '+'."""
+        return "+".join(self.linked_types)
+
     @model_validator(mode="after")
     def _consistent(self) -> ScenarioCreate:
+        if (self.care_type is None) == (self.care_types is None):
+            raise ValueError("give exactly one of care_type (one care type) and care_types "
+                             "(a linked set of 2.." f"{LINKED_MAX_TYPES})")
+        if self.care_types is not None:
+            self._linked_consistent(self.care_types)
+        elif self.weights is not None or isinstance(self.min_volume, dict):
+            raise ValueError("weights and a min_volume per care type need care_types")
         if self.method != Method.SET_COVERING and self.centres is None:
             raise ValueError(f"centres (k) is required for method {self.method}")
         if self.method in CHOICE_METHODS and self.allocation != Allocation.CHOICE:
@@ -341,6 +380,28 @@ class ScenarioCreate(BaseModel):
             raise ValueError("allocation 'choice' needs a choice_model (POST /calibrations "
                              "fits or stores one)")
         return self
+
+    def _linked_consistent(self, types: list[str]) -> None:
+        dupes = sorted({t for t in types if types.count(t) > 1})
+        if dupes:
+            raise ValueError(f"care_types: duplicate care type(s) {', '.join(dupes)} (of "
+                             f"{len(types)} given)")
+        if self.weights is not None and len(self.weights) != len(types):
+            raise ValueError(f"weights: {len(self.weights)} weights for {len(types)} "
+                             "care_types (one per care type, in the same order)")
+        if isinstance(self.min_volume, dict):
+            extra = sorted(set(self.min_volume) - set(types))
+            if extra:
+                raise ValueError(f"min_volume: {', '.join(extra)} not among care_types")
+        if self.method != Method.P_MEDIAN:
+            raise ValueError(f"care_types: a linked plan is a p_median (got method "
+                             f"{self.method})")
+        if self.allocation != Allocation.NEAREST:
+            raise ValueError("care_types: a linked plan allocates to the nearest open centre "
+                             "(allocation 'choice' takes one care type)")
+        if self.capacity is not None:
+            raise ValueError("capacity: not supported with care_types (a capacity shared by "
+                             "several care types is not defined)")
 
 
 class TravelFigures(BaseModel):
@@ -456,6 +517,8 @@ class ScenarioOutcome(BaseModel):
     table (an observational association, not a causal effect)."""
 
     outcome: str
+    care_type: str | None = Field(default=None, description="in a linked plan: the care "
+                                                            "type of the table")
     baseline_events: float | None
     scenario_events: float | None
     delta_events: float | None = Field(description="scenario minus baseline; negative = "
@@ -466,8 +529,35 @@ class ScenarioOutcome(BaseModel):
     centres: list[CentreOutcome]
 
 
+class ScenarioPart(BaseModel):
+    """One care type of a linked plan: its own demand, norm, allocation and figures over the
+    shared centres."""
+
+    care_type: str
+    weight: float
+    min_volume: float | None = Field(description="the norm applied in the optimisation "
+                                                 "(None: none)")
+    norm: float | None = Field(description="the norm the centres are checked against (the "
+                                           "applied one, else the care type's own)")
+    objective: float | None = Field(description="this type's patient-minutes per year "
+                                                "(unweighted)")
+    demand_model: str | None = None
+    baseline_model: str | None = None
+    headline: ScenarioHeadline
+    baseline: TravelFigures
+    scenario: TravelFigures
+    centres: list[ScenarioCentre]
+    closing: list[ClosingCentre]
+    regions_without_centre: list[str]
+    outcomes: list[ScenarioOutcome] = Field(default_factory=list)
+
+
 class ScenarioPublic(BaseModel):
-    """A computed (and stored) scenario: parameters, headline, centres, allocation."""
+    """A computed (and stored) scenario: parameters, headline, centres, allocation.
+
+    A linked plan (``care_types``) has ``care_type`` = the ids joined by '+'; its headline,
+    centres, travel and allocation are for all its patients together (objective: the
+    weighted sum), and ``linked`` holds the same figures per care type."""
 
     model_config = example(
         id="5297f2eeccf8", name="gastrectomy: p_median k=5", care_type="gastrectomy",
@@ -484,6 +574,8 @@ class ScenarioPublic(BaseModel):
     id: str
     name: str
     care_type: str
+    care_types: list[str] | None = Field(default=None, description="a linked plan's care "
+                                                                   "types")
     method: Method
     created_at: str
     parameters: ScenarioCreate
@@ -511,6 +603,8 @@ class ScenarioPublic(BaseModel):
     outcomes: list[ScenarioOutcome] = Field(
         default_factory=list, description="per outcome with a sourced volume table for the "
         "care type; empty when none was found (unknown, not zero)")
+    linked: list[ScenarioPart] | None = Field(
+        default=None, description="a linked plan: the figures per care type")
     notes: list[str]
 
 
@@ -522,6 +616,7 @@ class ScenarioSummary(BaseModel):
     id: str
     name: str
     care_type: str
+    care_types: list[str] | None = None
     method: Method
     created_at: str
     headline: ScenarioHeadline

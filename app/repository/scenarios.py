@@ -1,6 +1,8 @@
 """Persisted scenarios: ``Scenario`` nodes linked to the hospitals they keep and allocate to,
 the regions of their scope and the choice model they used.
 
+A linked plan has ``care_type`` = its ids joined by '+', the list in ``care_types`` and a
+``FOR`` link to each of its care types (a list filtered by one care type finds it).
 The stored ``result`` is what :class:`app.schemas.ScenarioPublic` dumps; every field of
 :class:`app.schemas.ScenarioHeadline` is also a property of the node (for Browser and lists),
 so adding a headline figure is one edit in the schema.
@@ -23,14 +25,18 @@ __all__ = ["HEADLINE_FIELDS", "delete_scenario", "get_scenario", "list_scenarios
 HEADLINE_FIELDS: tuple[str, ...] = tuple(ScenarioHeadline.model_fields)
 
 CREATE_SCENARIO = """
-CREATE (s:Scenario {id: $id, name: $name, care_type: $care_type, method: $method,
+CREATE (s:Scenario {id: $id, name: $name, care_type: $care_type, care_types: $care_types,
+                    method: $method,
                     created_at: $created_at, parameters: $parameters, result: $result,
                     allocation_model: $allocation_model, national: $national,
                     cross_border: $cross_border, created_by: $created_by})
 SET s += $headline
 WITH s
-OPTIONAL MATCH (c:CareType {id: $care_type})
-FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END | MERGE (s)-[:FOR]->(c))
+CALL (s) {
+  UNWIND $for_care_types AS cid
+  MATCH (c:CareType {id: cid})
+  MERGE (s)-[:FOR]->(c)
+}
 WITH s
 CALL (s) {
   UNWIND $regions AS rid
@@ -52,7 +58,7 @@ SET a.patients = centre.patients, a.mean_minutes = centre.mean_minutes,
 """
 LIST_SCENARIOS = """
 MATCH (s:Scenario)
-WHERE $care_type IS NULL OR s.care_type = $care_type
+WHERE $care_type IS NULL OR s.care_type = $care_type OR $care_type IN s.care_types
 WITH s ORDER BY s.created_at DESC, s.id
 WITH collect(s) AS matches
 UNWIND matches[$offset..$offset + $limit] AS s
@@ -75,6 +81,8 @@ def save_scenario(driver: Driver, db: str, result: ScenarioPublic, *,
     with translate_errors():
         driver.execute_query(
             CREATE_SCENARIO, id=result.id, name=result.name, care_type=result.care_type,
+            care_types=result.care_types,
+            for_care_types=result.care_types or [result.care_type],
             method=result.method, created_at=result.created_at,
             parameters=result.parameters.model_dump_json(), result=result.model_dump_json(),
             allocation_model=result.allocation_model, national=result.scope.national,
@@ -93,7 +101,8 @@ def list_scenarios(driver: Driver, db: str, *, care_type: str | None, limit: int
     for r in rows:
         s: dict[str, Any] = r["scenario"]
         data.append(ScenarioSummary(
-            id=s["id"], name=s["name"], care_type=s["care_type"], method=s["method"],
+            id=s["id"], name=s["name"], care_type=s["care_type"],
+            care_types=s.get("care_types"), method=s["method"],
             created_at=s["created_at"],
             headline=ScenarioHeadline.model_validate({f: s.get(f) for f in HEADLINE_FIELDS})))
     return data, rows[0]["total"]

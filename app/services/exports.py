@@ -52,9 +52,19 @@ def allocation_csv(s: ScenarioPublic, snap: Snapshot) -> str:
 
 
 def centres_csv(s: ScenarioPublic) -> str:
-    """Per open centre: status, patients per year today and in the scenario, against the norm."""
-    rows = [{**c.model_dump(), "min_volume": s.min_volume} for c in s.centres]
-    return to_csv(rows, CENTRE_COLUMNS)
+    """Per open centre: status, patients per year today and in the scenario, against the norm.
+
+    A linked plan has a leading ``care_type`` column: one row per centre and care type (its
+    patients, against its norm), then one per centre for all the plan's types together
+    (``care_type`` = the ids joined by '+', ``meets_norm`` = meets every type's norm)."""
+    if s.linked is None:
+        rows = [{**c.model_dump(), "min_volume": s.min_volume} for c in s.centres]
+        return to_csv(rows, CENTRE_COLUMNS)
+    rows = [{**c.model_dump(), "care_type": part.care_type, "min_volume": part.norm}
+            for part in s.linked for c in part.centres]
+    rows += [{**c.model_dump(), "care_type": s.care_type, "min_volume": None}
+             for c in s.centres]
+    return to_csv(rows, ("care_type", *CENTRE_COLUMNS))
 
 
 def coverage_csv(matrix: dict[str, Any]) -> str:
@@ -113,13 +123,22 @@ def scenario_geojson(s: ScenarioPublic, snap: Snapshot, *,
         geometry = shapes.get(row["area"]) if cells else _point(row["lon"], row["lat"])
         features.append({"type": "Feature", "id": f"area-{row['area']}",
                          "geometry": geometry, "properties": props})
+    per_type = {} if s.linked is None else {
+        part.care_type: {c.hospital: c for c in part.centres} for part in s.linked}
     for c in s.centres:
         h = hospitals.get(c.hospital, {})
         props = {"kind": "centre", **c.model_dump(), "min_volume": s.min_volume}
+        if s.linked is not None:  # a linked plan: the centre's figures per care type
+            props["care_types"] = {
+                t: {"patients": cs[c.hospital].patients, "meets_norm": cs[c.hospital].meets_norm,
+                    "min_volume": part.norm}
+                for part in s.linked for t, cs in [(part.care_type, per_type[part.care_type])]
+                if c.hospital in cs}
         features.append({"type": "Feature", "id": f"centre-{c.hospital}",
                          "geometry": _point(h.get("lon"), h.get("lat")), "properties": props})
     return {"type": "FeatureCollection",
             "scenario": {"id": s.id, "name": s.name, "care_type": s.care_type,
+                         **({} if s.care_types is None else {"care_types": s.care_types}),
                          "method": s.method, "created_at": s.created_at},
             "area_geometry": (
                 "cells: each area's Voronoi cell among all areas' points, clipped to the "

@@ -135,19 +135,28 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
+def _norm_text(s: ScenarioPublic) -> str:
+    if s.linked is not None:  # a linked plan: each care type's own
+        return "; ".join(f"{part.care_type}: " + ("none" if part.min_volume is None
+                                                   else f"{part.min_volume:g} patients / year")
+                         for part in s.linked)
+    return ("none" if s.min_volume is None else f"{s.min_volume:g} patients / year"
+            + (" (the care type's norm)" if s.parameters.apply_norm else ""))
+
+
 def _parameters(s: ScenarioPublic, region_names: dict[str, str]) -> list[tuple[str, str]]:
     p = s.parameters
     scope = ("the Netherlands" if s.scope.national
              else ", ".join(region_names.get(r, r) for r in s.scope.regions))
-    out = [("care type", p.care_type), ("method", METHODS.get(p.method, p.method)),
+    care = (p.care_type_id if s.linked is None else
+            ", ".join(p.linked_types) + " (linked: one set of centres for all of them)")
+    out = [("care type", care), ("method", METHODS.get(p.method, p.method)),
            ("centres (k)", "chosen by the method" if p.centres is None else str(p.centres)),
            ("travel threshold", f"{p.minutes:g} minutes"),
            ("scope", scope + ("" if s.scope.national else
                               (" (providers outside stay open)" if s.scope.cross_border
                                else " (closed: no patient leaves the scope)"))),
-           ("minimum volume per centre",
-            "none" if s.min_volume is None else f"{s.min_volume:g} patients / year"
-            + (" (the care type's norm)" if p.apply_norm else "")),
+           ("minimum volume per centre", _norm_text(s)),
            ("must stay open", ", ".join(p.keep) or "none"),
            ("must close", ", ".join(p.close) or "none"),
            ("candidates", ", ".join(p.candidates) if p.candidates else p.candidate_set),

@@ -104,8 +104,10 @@ def _unknown(ids: list[str], known: dict[str, Any] | set[str]) -> list[str]:
 
 def _validate(snap: Snapshot, req: ScenarioCreate) -> None:
     problems: list[dict[str, Any]] = []
-    if req.care_type not in snap.care_types:
-        problems.append({"field": "care_type", "unknown": [req.care_type]})
+    bad_types = _unknown(list(req.linked_types), snap.care_types)
+    if bad_types:
+        problems.append({"field": "care_type" if req.care_types is None else "care_types",
+                         "unknown": bad_types})
     index = snap.hospital_index
     for name in ("keep", "close", "candidates"):
         bad = _unknown(getattr(req, name) or [], index)
@@ -129,9 +131,9 @@ def _validate(snap: Snapshot, req: ScenarioCreate) -> None:
         raise InvalidInput(detail, errors=problems)  # InvalidInput bounds long id lists
     if req.choice_model is not None:
         model = snap.choice_models[req.choice_model]
-        if model["care_type"] != req.care_type:
+        if model["care_type"] != req.care_type_id:
             raise InvalidInput(f"choice_model: {req.choice_model} was fitted for care type "
-                               f"{model['care_type']}, not {req.care_type}",
+                               f"{model['care_type']}, not {req.care_type_id}",
                                errors=[{"field": "choice_model"}])
 
 
@@ -263,11 +265,16 @@ def scenario_candidates(snap: Snapshot, req: ScenarioCreate) -> tuple[list[str],
     in the scope, as :func:`run_scenario` would compute them."""
     _validate(snap, req)
     scope = _scope(snap, req)
-    current = _current(snap, req.care_type, snap.flow_matrix(req.care_type))
-    _, close, _, candidates = _open_choices(snap, req, scope, current)
+    cands: set[int] | None = None
+    today: set[int] = set()
+    for care_type in req.linked_types:  # a linked set: the candidates common to its types
+        current = _current(snap, care_type, snap.flow_matrix(care_type))
+        _, close, _, candidates = _open_choices(snap, req, scope, current)
+        mine = set(candidates) - set(close)
+        cands = mine if cands is None else cands & mine
+        today |= {j for j in current if scope.inside[j]}
     ids = snap.hospital_ids
-    return ([ids[j] for j in candidates if j not in set(close)],
-            [ids[j] for j in current if scope.inside[j]])
+    return [ids[j] for j in sorted(cands or ())], [ids[j] for j in sorted(today)]
 
 
 def _locate_nearest(req: ScenarioCreate, C: NDArray, w: NDArray, *, k: int, keep: list[int],
@@ -359,26 +366,31 @@ def run_scenario(snap: Snapshot, req: ScenarioCreate, *,
     cut by the time answers with status ``time_limit``; :class:`NoSolutionInTime` when
     no solution was found in time.
     """
+    if req.care_types is not None:  # a linked plan (imported here: it builds on this module)
+        from app.services.linked import run_linked_scenario
+        return run_linked_scenario(snap, req, deadline=deadline)
     _validate(snap, req)
-    ct = snap.care_types[req.care_type]
+    care_type = req.care_type_id
+    ct = snap.care_types[care_type]
     index = snap.hospital_index
     scope = _scope(snap, req)
     rows = scope.rows
-    w_all, demand_model = snap.demand_for(req.care_type)
+    w_all, demand_model = snap.demand_for(care_type)
     w = w_all[rows]
     C = snap.minutes[rows]
-    F = snap.flow_matrix(req.care_type)
-    current = _current(snap, req.care_type, F)
+    F = snap.flow_matrix(care_type)
+    current = _current(snap, care_type, F)
     keep, close, fixed, candidates = _open_choices(snap, req, scope, current)
     if not candidates and req.method != Method.SET_COVERING:
         raise InvalidInput(f"no candidate hospitals in the scope ({', '.join(scope.regions)}) "
-                           f"for {req.care_type}: give candidates or candidate_set 'all'",
+                           f"for {care_type}: give candidates or candidate_set 'all'",
                            errors=[{"field": "candidates"}])
 
+    assert not isinstance(req.min_volume, dict)  # per care type only with care_types
     min_volume = req.min_volume
     if req.apply_norm:
         if ct["min_volume"] is None:
-            raise InvalidInput(f"care type {req.care_type} has no minimum-volume norm; "
+            raise InvalidInput(f"care type {care_type} has no minimum-volume norm; "
                                "give min_volume instead of apply_norm")
         min_volume = float(ct["min_volume"])
     capacity: Any = req.capacity
@@ -395,7 +407,7 @@ def run_scenario(snap: Snapshot, req: ScenarioCreate, *,
         assert req.choice_model is not None  # validated by ScenarioCreate
         stored = snap.choice_models[req.choice_model]
         params = _params(stored)
-        V = params.utility(choice_features(snap, req.care_type).rows(rows))
+        V = params.utility(choice_features(snap, care_type).rows(rows))
         model_ref = ChoiceModelRef(id=stored["id"], name=stored.get("name"),
                                    origin=stored.get("origin"), params=stored["params"])
     V_today = V  # today patients may cross any border
@@ -552,14 +564,14 @@ def _result(snap: Snapshot, req: ScenarioCreate, scope: _Scope, rows: NDArray, p
                              baseline_patients=figure(ev.baseline_volume[j]))
                for j in current if j not in open_set and scope.inside[j]]
     area_ids = [snap.area_ids[i] for i in rows]
-    outcomes = _outcomes(snap, req.care_type, ev, current, plan, fixed, scope, notes)
+    outcomes = _outcomes(snap, req.care_type_id, ev, current, plan, fixed, scope, notes)
     main = np.argmax(shares, axis=1)
     has = shares.sum(axis=1) > 0
     return ScenarioPublic(
         id=uuid.uuid4().hex[:12],
-        name=req.name or (f"{req.care_type}: {req.method} k={req.centres}"
+        name=req.name or (f"{req.care_type_id}: {req.method} k={req.centres}"
                           + ("" if scope.national else f" ({', '.join(scope.regions)})")),
-        care_type=req.care_type, method=req.method,
+        care_type=req.care_type_id, care_types=req.care_types, method=req.method,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         parameters=req, min_volume=figure(norm),
         scope=ScenarioScope(national=scope.national,

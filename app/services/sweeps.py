@@ -121,7 +121,7 @@ class CombinationResult:
 
 def run_combination(snap: Snapshot, req: ScenarioCreate) -> CombinationResult:
     """One combination (module level: the executors pickle it by reference)."""
-    assert req.centres is not None
+    assert req.centres is not None and not isinstance(req.min_volume, dict)  # one type
     try:
         s = run_scenario(snap, req)
     except InvalidInput as e:
