@@ -16,7 +16,8 @@ from app.vocabulary import Allocation, CandidateSet, Method, Solver
 __all__ = ["print_scenario", "register", "scenario"]
 
 # ScenarioCreate field -> the option that sets it, so a validation error names the option
-OPTION_OF = {"care_type": "CARE_TYPE", "method": "--method", "centres": "-k/--centres",
+OPTION_OF = {"care_type": "CARE_TYPE", "care_types": "CARE_TYPE", "weights": "--weight",
+             "method": "--method", "centres": "-k/--centres",
              "minutes": "--minutes", "keep": "--keep", "close": "--close",
              "candidate_set": "--candidates", "min_volume": "--min-volume",
              "apply_norm": "--norm", "capacity": "--capacity", "solver": "--solver",
@@ -39,15 +40,20 @@ def _invalid(e: ValidationError) -> CliError:
         message = problem["msg"].removeprefix("Value error, ")
         # a whole-model check has no location: the field it names comes first in its message
         field = (str(problem["loc"][0]) if problem["loc"] else
-                 next((f for f in OPTION_OF if message.startswith(f"{f} ")), ""))
+                 next((f for f in OPTION_OF if message.startswith((f"{f} ", f"{f}: "))), ""))
+        message = message.removeprefix(f"{field}: ") if field else message
         parts.append(f"{OPTION_OF.get(field, field)}: {message}" if field else message)
     return CliError("invalid scenario: " + "; ".join(parts), code=EXIT_INVALID)
 
 
 def scenario(
-    care_type: Annotated[str, typer.Argument(metavar="CARE_TYPE",
-                                             help="care type id, e.g. pancreatic-resection")],
+    care_type: Annotated[list[str], typer.Argument(
+        metavar="CARE_TYPE...", help="care type id, e.g. pancreatic-resection; several (or "
+        "separated by commas) for a linked plan: one set of centres for all of them")],
     method: Annotated[Method, typer.Option(help="location model")] = Method.P_MEDIAN,
+    weight: Annotated[list[float] | None, typer.Option(
+        help="linked plan: weight of each care type's travel, in the order given (repeat)",
+        show_default=False)] = None,
     centres: Annotated[int | None, typer.Option(
         "-k", "--centres", help="centres to open (all methods but set_covering)",
         show_default=False)] = None,
@@ -86,8 +92,11 @@ def scenario(
     from app.schemas import ScenarioCreate
     from app.services.scenarios import run_scenario
 
+    types = _ids(care_type)
+    linked = {"care_types": types, "weights": weight or None} if len(types) > 1 else {
+        "care_type": types[0] if types else None}
     try:
-        req = ScenarioCreate(name=name, care_type=care_type, method=method,
+        req = ScenarioCreate(name=name, **linked, method=method,
                              centres=centres, minutes=minutes, keep=_ids(keep),
                              close=_ids(close), candidate_set=candidates,
                              min_volume=min_volume, apply_norm=norm, capacity=capacity,
@@ -134,8 +143,10 @@ def print_scenario(s: ScenarioPublic) -> None:
                         _f(hn.mean_minutes), _f(hn.mean_delta, "+.1f"))
         figures.add_row("patients bypassing nearest", "", _f(h.bypass_share, ".1%"), "")
     for o in s.outcomes:
-        figures.add_row(f"expected {o.outcome} (events/yr)", _f(o.baseline_events, ".2f"),
-                        _f(o.scenario_events, ".2f"), _f(o.delta_events, "+.2f"))
+        figures.add_row(f"expected {o.outcome} (events/yr)"
+                        + (f" · {o.care_type}" if o.care_type else ""),
+                        _f(o.baseline_events, ".2f"), _f(o.scenario_events, ".2f"),
+                        _f(o.delta_events, "+.2f"))
     out.print(figures)
     scope = ("the whole country" if s.scope.national else ", ".join(s.scope.regions)
              + ("" if s.scope.cross_border else " (closed)"))
@@ -158,6 +169,30 @@ def print_scenario(s: ScenarioPublic) -> None:
     if s.closing:
         stops = (f"{escape(c.name)} ({_f(c.baseline_patients, ',.0f')})" for c in s.closing)
         out.print("stops: " + ", ".join(stops), highlight=False)
+    if s.linked is not None:
+        _print_linked(s)
+
+
+def _print_linked(s: ScenarioPublic) -> None:
+    """A linked plan's figures per care type."""
+    assert s.linked is not None
+    table = Table(title="Per care type (linked plan)", title_justify="left")
+    table.add_column("care type")
+    for column in ("weight", "norm", "patients", "patient-min", "mean min", "p90 min",
+                   "within T", "below norm", "no centre", "CO2 kg/yr"):
+        table.add_column(column, justify="right")
+    for p in s.linked:
+        h = p.headline
+        table.add_row(p.care_type, f"{p.weight:g}", _f(p.norm, "g"), _f(h.patients, ",.0f"),
+                      _f(p.objective, ",.0f"), _f(h.mean_minutes), _f(h.p90_minutes),
+                      _f(h.share_within, ".1%"),
+                      "-" if h.centres_below_norm is None else str(h.centres_below_norm),
+                      str(h.regions_without_centre), _f(h.co2_kg, ",.0f"))
+    out.print(table)
+    for p in s.linked:
+        for o in p.outcomes:
+            out.print(f"{p.care_type}: expected {o.outcome} {_f(o.baseline_events, '.2f')} -> "
+                      f"{_f(o.scenario_events, '.2f')} events/yr", highlight=False)
 
 
 def calibrate(
