@@ -49,8 +49,13 @@ def main() -> None:
     parser.add_argument("--candidates", default="all")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--time-limit", type=float, default=300.0)
+    parser.add_argument("--modes", default="none,own",
+                        help="none: without norms; own: each type's own norm (apply_norm)")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench/results/linked.md")
+    parser.add_argument("--append", action="store_true",
+                        help="append this run's section to --out instead of replacing it")
     args = parser.parse_args()
+    modes = [m.strip() == "own" for m in args.modes.split(",")]
     pairs = [p.split(",") for p in (args.pair or ["oesophagectomy,gastrectomy",
                                                   "pancreatic-resection,liver-resection"])]
     snap = snapshot_from_folder()
@@ -59,7 +64,7 @@ def main() -> None:
               "time_limit": args.time_limit}
     rows = []
     for a, b in pairs:
-        for norm in (False, True):
+        for norm in modes:
             singles = {}
             for t in (a, b):
                 singles[t] = timed(snap, ScenarioCreate(care_type=t, apply_norm=norm,
@@ -80,9 +85,12 @@ def main() -> None:
         return f"{h.status}, gap {gap}, solver {h.runtime_s:.2f} s"
 
     lines = [
-        "# Linked plan benchmark (`bench/bench_linked.py`)", "",
-        f"Command: `nice -n 10 .venv/bin/python bench/bench_linked.py --k {args.k} "
-        f"--repeats {args.repeats} --time-limit {args.time_limit:g}`", "",
+        *([] if args.append else ["# Linked plan benchmark (`bench/bench_linked.py`)", ""]),
+        f"## Run: k = {args.k}, norms {args.modes}", "",
+        "Command: `nice -n 10 .venv/bin/python bench/bench_linked.py "
+        + " ".join(f"--pair {a},{b}" for a, b in pairs)
+        + f" --k {args.k} --modes {args.modes} --repeats {args.repeats} "
+        f"--time-limit {args.time_limit:g}" + (" --append" if args.append else "") + "`", "",
         f"Dutch seed instance ({len(snap.areas):,} areas x {len(snap.hospitals)} hospitals), "
         f"k = {args.k}, solver exact, candidates '{args.candidates}', the whole country; "
         f"median wall time of `run_scenario` over {args.repeats} runs (evaluation included, "
@@ -105,7 +113,10 @@ def main() -> None:
         "plus the per-type evaluation. With norms it is the MILP with shared open flags and "
         "one assignment block per care type (twice the assignment variables of one type), "
         "after the LP-priced swap heuristic.", ""]
-    args.out.write_text("\n".join(lines))
+    text = "\n".join(lines)
+    if args.append and args.out.exists():
+        text = args.out.read_text().rstrip("\n") + "\n\n" + text
+    args.out.write_text(text)
     print("\n".join(lines))
 
 

@@ -182,3 +182,19 @@ def test_linked_k_above_common_candidates_is_a_422_with_the_numbers(seeded_clien
     assert detail.startswith("centres:")
     assert f"k={common + 1} is outside 1..{common}" in detail
     assert f"pancreatic-resection {len(prov['pancreatic-resection'])}" in detail
+
+
+def test_linked_regional_scope_counts_the_scope_patients_only(seeded_client, oracle_data):
+    hospitals, demand, _, _ = oracle_data
+    areas = seed_rows("areas.csv")
+    inside = np.array([a["region"] == "noord" for a in areas])
+    r = _linked(seeded_client, care_types=UPPER_GI, centres=1, regions=["noord"],
+                cross_border=False, candidate_set="all")
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["scope"]["regions"] == ["noord"]
+    noord = {h["id"] for h in hospitals if h["region"] == "noord"}
+    assert len(body["centres"]) == 1 and body["centres"][0]["hospital"] in noord
+    for part in body["linked"]:
+        assert part["headline"]["patients"] == pytest.approx(
+            demand[part["care_type"]][inside].sum(), rel=1e-4)
