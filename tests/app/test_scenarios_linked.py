@@ -120,6 +120,8 @@ def test_linked_plan_is_stored_listed_read_exported_and_deleted(seeded_client, s
     assert set(centre["properties"]["care_types"]) == set(UPPER_GI)
     for fmt in ("report.html", "map.svg", "chart.svg"):
         assert seeded_client.get(f"/scenarios/{sid}/{fmt}").status_code == 200, fmt
+    page = seeded_client.get(f"/app/scenarios/{sid}")  # the workbench page
+    assert page.status_code == 200 and body["care_type"] in page.text
 
     assert seeded_client.delete(f"/scenarios/{sid}").status_code == 204
     assert seeded_client.get(f"/scenarios/{sid}").status_code == 404
