@@ -43,8 +43,9 @@ from analysis.locate.transport import Transport, capacitated_heuristic
 __all__ = [
     "AUTO_EXACT_MAX_PAIRS",
     "BOUND_MARGIN",
+    "BOUND_ITERATIONS",
     "BOUND_MIN_S",
-    "BOUND_TIME_FACTOR",
+    "BOUND_TARGET_GAP",
     "ENGINES",
     "EXACT_HEURISTIC_SHARE",
     "SOLVERS",
@@ -69,9 +70,11 @@ SOLVERS = ("auto", "exact", "heuristic")
 #: :mod:`analysis.locate.exact`).
 ENGINES = ("benders", "lists")
 
-# heuristic bound: the Lagrangian gets half as long as the search took (at least 0.02 s),
-# on list prefixes up to the incumbent's second-nearest centre plus this many entries
-BOUND_TIME_FACTOR, BOUND_MIN_S, BOUND_MARGIN = 0.5, 0.02, 4
+# heuristic bound: at most BOUND_ITERATIONS Lagrangian iterations (fewer once the gap is
+# at most BOUND_TARGET_GAP, never past the deadline), on list prefixes up to the
+# incumbent's second-nearest centre plus BOUND_MARGIN entries; BOUND_MIN_S: the least
+# time the LP-priced heuristic leaves its bound
+BOUND_ITERATIONS, BOUND_TARGET_GAP, BOUND_MIN_S, BOUND_MARGIN = 100, 1e-4, 0.02, 4
 
 #: with min_volume/capacity the exact solver first runs the LP-priced heuristic for at most
 #: this share of the time left (an incumbent in hand if HiGHS finds nothing in time)
@@ -234,13 +237,11 @@ def _uncapacitated_heuristic(
     t_search = time.perf_counter()
     found = pmedian_heuristic(work, k, rng, t_search + 0.8 * max(deadline - t_search, 0),
                               start_open=start)
-    # bound: time-boxed Lagrangian on list prefixes (as long as the search took, at
-    # least BOUND_MIN_S, never past the deadline), or the trivial bound if larger
-    now = time.perf_counter()
-    budget = min(max(deadline - now, 0.0),
-                 max(BOUND_MIN_S, BOUND_TIME_FACTOR * (now - t_search)))
-    bound = pmedian_lagrangian(work, k, found.cost, found.open_pos, now + budget,
-                               margin=BOUND_MARGIN).value
+    # bound: Lagrangian on list prefixes (an iteration count, stopped early by the
+    # deadline), or the trivial bound if larger
+    bound = pmedian_lagrangian(work, k, found.cost, found.open_pos, deadline,
+                               max_iter=BOUND_ITERATIONS, margin=BOUND_MARGIN,
+                               target_gap=BOUND_TARGET_GAP).value
     if found.cost >= work.big * 0.5:
         return None
     trivial = float(work.w @ work.lists(k).cost[:, 0])  # each area at its nearest candidate
