@@ -43,9 +43,9 @@ from analysis.locate.transport import Transport, capacitated_heuristic
 __all__ = [
     "AUTO_EXACT_MAX_PAIRS",
     "BOUND_MARGIN",
+    "BOUND_ENTRY_BUDGET",
     "BOUND_ITERATIONS",
     "BOUND_MIN_S",
-    "BOUND_TARGET_GAP",
     "ENGINES",
     "EXACT_HEURISTIC_SHARE",
     "SOLVERS",
@@ -70,11 +70,13 @@ SOLVERS = ("auto", "exact", "heuristic")
 #: :mod:`analysis.locate.exact`).
 ENGINES = ("benders", "lists")
 
-# heuristic bound: at most BOUND_ITERATIONS Lagrangian iterations (fewer once the gap is
-# at most BOUND_TARGET_GAP, never past the deadline), on list prefixes up to the
-# incumbent's second-nearest centre plus BOUND_MARGIN entries; BOUND_MIN_S: the least
-# time the LP-priced heuristic leaves its bound
-BOUND_ITERATIONS, BOUND_TARGET_GAP, BOUND_MIN_S, BOUND_MARGIN = 100, 1e-4, 0.02, 4
+# heuristic bound: Lagrangian iterations on list prefixes up to the incumbent's
+# second-nearest centre plus BOUND_MARGIN entries, as many as BOUND_ENTRY_BUDGET list
+# entries allow (between BOUND_ITERATIONS[0] and [1]; fewer once the bound proves the
+# incumbent optimal, never past the deadline); BOUND_MIN_S: the least time the LP-priced
+# heuristic leaves its bound
+BOUND_ITERATIONS, BOUND_ENTRY_BUDGET = (60, 200), 1_000_000_000
+BOUND_MIN_S, BOUND_MARGIN = 0.02, 4
 
 #: with min_volume/capacity the exact solver first runs the LP-priced heuristic for at most
 #: this share of the time left (an incumbent in hand if HiGHS finds nothing in time)
@@ -240,8 +242,9 @@ def _uncapacitated_heuristic(
     # bound: Lagrangian on list prefixes (an iteration count, stopped early by the
     # deadline), or the trivial bound if larger
     bound = pmedian_lagrangian(work, k, found.cost, found.open_pos, deadline,
-                               max_iter=BOUND_ITERATIONS, margin=BOUND_MARGIN,
-                               target_gap=BOUND_TARGET_GAP).value
+                               max_iter=BOUND_ITERATIONS[1], margin=BOUND_MARGIN,
+                               entry_budget=BOUND_ENTRY_BUDGET,
+                               min_iter=BOUND_ITERATIONS[0]).value
     if found.cost >= work.big * 0.5:
         return None
     trivial = float(work.w @ work.lists(k).cost[:, 0])  # each area at its nearest candidate
