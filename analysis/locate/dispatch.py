@@ -205,7 +205,8 @@ def _uncapacitated_exact(
         # Lagrangian bound: may prove the heuristic optimal, else fixes centres in/out
         lag = pmedian_lagrangian(
             work, k, found.cost, found.open_pos,
-            time.perf_counter() + 0.2 * max(deadline - time.perf_counter(), 0), max_iter=300)
+            time.perf_counter() + 0.2 * max(deadline - time.perf_counter(), 0), max_iter=300,
+            rule="plain")
         if found.cost - lag.value <= GAP_TOLERANCE * abs(found.cost):
             return KMedianSolution(prob.allowed[found.open_pos], found.cost, lag.value,
                                    "optimal", None)
@@ -291,7 +292,7 @@ def _constrained_heuristic(
         return None
     now = time.perf_counter()
     lb = pmedian_lagrangian(work, k, work.cost(found.open_pos), found.open_pos, min(
-        prob.deadline, max(deadline, now + BOUND_MIN_S))).value
+        prob.deadline, max(deadline, now + BOUND_MIN_S)), rule="plain").value
     return KMedianSolution(prob.allowed[found.open_pos], found.value, min(lb, found.value),
                            "heuristic" if found.finished else "time_limit",
                            PairShares(pairs.rows, pairs.cols, found.shares))

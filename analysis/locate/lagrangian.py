@@ -56,7 +56,7 @@ class LagrangianBound:
 def pmedian_lagrangian(
     work: Work, k: int, ub: float, open_pos: NDArray, deadline: float, max_iter: int = 400,
     *, margin: int | None = None, target_gap: float = GAP_TOLERANCE,
-    entry_budget: int | None = None, min_iter: int = 1,
+    entry_budget: int | None = None, min_iter: int = 1, rule: str = "deflected",
 ) -> LagrangianBound:
     """Lagrangian lower bound (relaxing the assignment rows) of the uncapacitated p-median.
 
@@ -75,16 +75,22 @@ def pmedian_lagrangian(
     ``entry_budget`` / (list entries), but at least ``min_iter`` (work bounded by the
     instance's size, never by the clock).
 
-    The direction is the subgradient ``g`` deflected by the previous direction ``d``
+    ``rule="plain"``: the direction is the subgradient ``g``, the step Polyak's,
+    ``lam (ub - L) / (g'g)``, ``lam`` from 2, halved after max_iter / 20 (5 to 20)
+    iterations without progress (a few hundred iterations close small instances well,
+    and it is what the exact solver's fixing uses). ``rule="deflected"`` (the default):
+    the direction is the subgradient ``g`` deflected by the previous direction ``d``
     when they point apart, ``g - gamma (d'g / d'd) d`` (Camerini, Fratta and Maffioli,
     gamma = :data:`DEFLECTION`), and the step is Polyak's, ``lam (ub - L) / (g' W g)``
     along ``W g`` with ``W`` the weights (a diagonal scaling: ``u_i`` is patients x
     minutes, so a heavy area moves in proportion to its weight), ``lam`` starting at
     :data:`STEP_START` and halved after :data:`STALL_ITERATIONS` iterations without
     progress, or when a value falls further below the best than the best is below
-    ``ub`` (the search then restarts from the best multipliers). On the 150,000 x 1,000 instance of bench/bench_locate.py this rule is
-    within 0.5 % of the incumbent after 50 iterations; the plain rule needed 70 with
-    the scaling and about 230 without it (lam from 2, 20 stalls).
+    ``ub`` (the search then restarts from the best multipliers). On the 150,000 x 1,000
+    instance of bench/bench_locate.py it is within 0.5 % of the incumbent after 50
+    iterations, where the plain rule needs about 230 (70 with the weight scaling alone);
+    on the unit-weight graph instances of bench/bench_exact_scale.py the plain rule
+    gets slightly higher values.
     """
     t0 = time.perf_counter()
     lists = work.lists(k)
@@ -143,7 +149,11 @@ def pmedian_lagrangian(
     best, best_u = -np.inf, u
     # the step schedule counts iterations, never the clock, so that a bound that was not
     # cut by the deadline does not depend on load
-    lam, stall, it = STEP_START, 0, 0
+    if rule not in ("plain", "deflected"):
+        raise ValueError(f"rule must be 'plain' or 'deflected', got {rule!r}")
+    deflected = rule == "deflected"
+    lam, stall, it = (STEP_START, 0, 0) if deflected else (2.0, 0, 0)
+    stall_limit = STALL_ITERATIONS if deflected else int(min(max(max_iter / 20, 5), 20))
     d: NDArray | None = None  # the previous direction
     for it in range(1, max_iter + 1):
         if time.perf_counter() > deadline:
@@ -158,22 +168,22 @@ def pmedian_lagrangian(
             stall = 0
         else:
             stall += 1
-            if stall >= STALL_ITERATIONS:
+            if stall >= stall_limit:
                 lam, stall = lam / 2.0, 0
-        if val < best - (ub - best):  # overshot (further below than the gap): back to
+        if deflected and val < best - (ub - best):  # overshot (further below than the gap): back to
             u, d, lam, stall = best_u, None, lam / 2.0, 0  # the best, half the step
             continue
         # subgradient: 1 - number of chosen columns with w_i c_ij < u_i
         hit = [b.row[b.ptr[j]:b.ptr[j + 1]][b.v[b.ptr[j]:b.ptr[j + 1]] < 0]
                for b in blocks for j in chosen]
         g = 1.0 - np.bincount(np.concatenate(hit), minlength=n)
-        if d is not None:  # deflected (Camerini, Fratta and Maffioli): less zig-zag
+        if deflected and d is not None:  # deflected (Camerini, Fratta and Maffioli): less zig-zag
             dg = float(d @ g)
             if dg < 0:
                 g -= DEFLECTION * dg / float(d @ d) * d
         g[(g > 0) & (u >= U)] = 0.0  # projected: u_i cannot grow past U_i
         d = g
-        wg = work.w * g
+        wg = work.w * g if deflected else g
         nrm = float(g @ wg)
         if nrm == 0 or lam < 1e-5 or ub - best <= target_gap * abs(ub):
             break

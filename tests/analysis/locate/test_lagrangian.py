@@ -63,13 +63,21 @@ def test_deflected_scaled_bound_stays_below_the_lp_and_the_optimum(seed, dtype, 
     opt = min(brute_cost(W, S) for S in combinations(range(8), k) if 5 in S)
     lp = _lp_bound(W, k, keep)
     sol = np.array([0, 1, 5])
-    for margin in (None, 0, 4):
-        lag = pmedian_lagrangian(W, k, brute_cost(W, sol), sol, time.perf_counter() + 60,
-                                 max_iter=300, margin=margin).value
-        assert lag <= lp * (1 + 1e-6) + 1e-6
-        assert lag <= opt * (1 + 1e-9)
     trivial = float(W.w @ np.asarray(W.M, float).min(axis=1))
-    assert lag > trivial
+    for rule in ("deflected", "plain"):
+        for margin in (None, 0, 4):
+            lag = pmedian_lagrangian(W, k, brute_cost(W, sol), sol, time.perf_counter() + 60,
+                                     max_iter=300, margin=margin, rule=rule).value
+            assert lag <= lp * (1 + 1e-6) + 1e-6
+            assert lag <= opt * (1 + 1e-9)
+        assert lag > trivial
+
+
+def test_unknown_rule_is_rejected():
+    C, w = list_instance(1, n=10, m=4)
+    W = work(C, w, 2)
+    with pytest.raises(ValueError, match="rule must be"):
+        pmedian_lagrangian(W, 2, 1.0, np.array([0, 1]), time.perf_counter() + 5, rule="x")
 
 
 def test_entry_budget_caps_the_iterations(caplog):
