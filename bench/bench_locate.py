@@ -304,7 +304,7 @@ def part_scale(args, lines: list[str]) -> None:
               f"Synthetic clustered instances (float32 cost matrix), k={args.scale_k}, "
               f"time limit {args.scale_time_limit:.0f} s per instance, each run in its own "
               "process. time = wall clock of `p_median(solver=\"heuristic\")`, split into "
-              "the search (candidate lists, starts, fast interchange) and the time-boxed "
+              "the search (candidate lists, starts, fast interchange) and the "
               "Lagrangian bound (both logged by analysis.locate at DEBUG level); the rest is "
               "input checks and the result. Peak traced = numpy/Python allocations during the "
               "solve (tracemalloc; the input matrix is allocated before); RSS = process peak. "

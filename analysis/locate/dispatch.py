@@ -75,7 +75,7 @@ ENGINES = ("benders", "lists")
 # entries allow (between BOUND_ITERATIONS[0] and [1]; fewer once the bound proves the
 # incumbent optimal, never past the deadline); BOUND_MIN_S: the least time the LP-priced
 # heuristic leaves its bound
-BOUND_ITERATIONS, BOUND_ENTRY_BUDGET = (60, 200), 1_000_000_000
+BOUND_ITERATIONS, BOUND_ENTRY_BUDGET = (80, 200), 300_000_000
 BOUND_MIN_S, BOUND_MARGIN = 0.02, 4
 
 #: with min_volume/capacity the exact solver first runs the LP-priced heuristic for at most

@@ -178,13 +178,13 @@ def pmedian_lagrangian(
                for b in blocks for j in chosen]
         g = 1.0 - np.bincount(np.concatenate(hit), minlength=n)
         if deflected and d is not None:  # deflected (Camerini, Fratta and Maffioli): less zig-zag
-            dg = float(d @ g)
+            dg = float((d * g).sum())  # not BLAS: tiny dots, threads would only spin
             if dg < 0:
-                g -= DEFLECTION * dg / float(d @ d) * d
+                g -= DEFLECTION * dg / float((d * d).sum()) * d
         g[(g > 0) & (u >= U)] = 0.0  # projected: u_i cannot grow past U_i
         d = g
         wg = work.w * g if deflected else g
-        nrm = float(g @ wg)
+        nrm = float((g * wg).sum())
         if nrm == 0 or lam < 1e-5 or ub - best <= target_gap * abs(ub):
             break
         u = np.minimum(u + lam * max(ub - val, 1e-9 * abs(ub)) / nrm * wg, U)
