@@ -234,7 +234,7 @@ def _uncapacitated_exact(
 def _uncapacitated_heuristic(
     prob: Problem, work: Work, k: int, deadline: float, start: NDArray | None,
 ) -> KMedianSolution | None:
-    """Multi-start search (80 % of the budget) and a time-boxed Lagrangian bound; None
+    """Multi-start search (80 % of the budget) and an iteration-bounded Lagrangian bound; None
     when the search could not reach every area."""
     rng = np.random.default_rng(prob.seed)
     t_search = time.perf_counter()
