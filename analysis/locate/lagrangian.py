@@ -170,14 +170,18 @@ def pmedian_lagrangian(
             stall += 1
             if stall >= stall_limit:
                 lam, stall = lam / 2.0, 0
-        if deflected and val < best - (ub - best):  # overshot (further below than the gap): back to
-            u, d, lam, stall = best_u, None, lam / 2.0, 0  # the best, half the step
+        if ub - best <= target_gap * abs(ub):
+            break
+        if deflected and val < best - (ub - best):
+            # overshot (further below the best than the best is below ub): back to the
+            # best multipliers with half the step
+            u, d, lam, stall = best_u, None, lam / 2.0, 0
             continue
         # subgradient: 1 - number of chosen columns with w_i c_ij < u_i
         hit = [b.row[b.ptr[j]:b.ptr[j + 1]][b.v[b.ptr[j]:b.ptr[j + 1]] < 0]
                for b in blocks for j in chosen]
         g = 1.0 - np.bincount(np.concatenate(hit), minlength=n)
-        if deflected and d is not None:  # deflected (Camerini, Fratta and Maffioli): less zig-zag
+        if deflected and d is not None:  # Camerini, Fratta and Maffioli: less zig-zag
             dg = float((d * g).sum())  # not BLAS: tiny dots, threads would only spin
             if dg < 0:
                 g -= DEFLECTION * dg / float((d * d).sum()) * d
@@ -185,7 +189,7 @@ def pmedian_lagrangian(
         d = g
         wg = work.w * g if deflected else g
         nrm = float((g * wg).sum())
-        if nrm == 0 or lam < 1e-5 or ub - best <= target_gap * abs(ub):
+        if nrm == 0 or lam < 1e-5:
             break
         u = np.minimum(u + lam * max(ub - val, 1e-9 * abs(ub)) / nrm * wg, U)
     # the reported bound: L at the best multipliers, in float64

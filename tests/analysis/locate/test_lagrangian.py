@@ -95,3 +95,16 @@ def test_entry_budget_caps_the_iterations(caplog):
         its = [r.locate_bound["iterations"] for r in caplog.records
                if hasattr(r, "locate_bound")]
         assert its == [expect]
+
+
+@pytest.mark.parametrize("rule", ["deflected", "plain"])
+def test_a_low_ub_stops_the_search_with_a_valid_bound(rule):
+    """ub below the optimum (e.g. a wrong incumbent): the search stops as soon as its
+    value reaches ub, and what it returns is still a valid bound of the optimum."""
+    C, w = list_instance(11, n=30, m=9)
+    k = 3
+    W = work(C, w, k)
+    opt = min(brute_cost(W, S) for S in combinations(range(9), k))
+    lag = pmedian_lagrangian(W, k, 0.5 * opt, np.array([0, 1, 2]), time.perf_counter() + 60,
+                             max_iter=300, rule=rule).value
+    assert lag <= opt * (1 + 1e-12)
