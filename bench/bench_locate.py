@@ -150,8 +150,48 @@ def scale_worker(n: int, m: int, k: int, time_limit: float, seed: int) -> None:
         "bound": r.bound, "gap": r.gap, "status": r.status, "input_mb": C.nbytes / 2**20,
         "peak_traced_mb": peak / 2**20, "rss_before_mb": rss_input,
         "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "loadavg": loadavg(),
+        "loadavg": loadavg(), "code": _code_dir(),
     }))
+
+
+def dutch_worker(k: int, repeats: int, time_limit: float, seed: int) -> None:
+    """Part 1 timings of whatever ``analysis`` is first on the path (the baseline); JSON."""
+    from analysis.locate import p_median
+
+    C, w, _ = dutch_instance()
+    p_median(C[:50, :10], w[:50], k=3, solver="exact")
+    out = {"code": _code_dir()}
+    for solver in ("exact", "heuristic"):
+        runs = []
+        for _ in range(repeats):
+            t0, c0 = time.perf_counter(), time.process_time()
+            r = p_median(C, w, k=k, solver=solver, time_limit=time_limit, seed=seed)
+            runs.append((time.perf_counter() - t0, time.process_time() - c0, r))
+        runs.sort(key=lambda x: x[0])
+        t, cpu, r = runs[len(runs) // 2]
+        out[solver] = {"t": t, "tmin": runs[0][0], "cpu": cpu, "objective": r.objective,
+                       "bound": r.bound, "gap": r.gap, "status": r.status}
+    print(json.dumps(out))
+
+
+def _code_dir() -> str:
+    import analysis
+
+    return str(Path(analysis.__file__).resolve().parent.parent)
+
+
+def baseline_env(ref: str, into: str) -> dict[str, str]:
+    """Environment whose ``analysis`` package is the one of git ``ref`` (extracted into
+    ``into``), to time the previous code in the same run."""
+    tar = subprocess.run(["git", "archive", ref, "analysis"], cwd=ROOT, capture_output=True,
+                         check=True).stdout
+    subprocess.run(["tar", "-x", "-C", into], input=tar, check=True)
+    return {**os.environ, "PYTHONPATH": into}
+
+
+def _git_commit(ref: str) -> str:
+    return subprocess.run(["git", "rev-parse", "--short", ref], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout.strip()
 
 
 def loadavg() -> str:
@@ -164,10 +204,10 @@ def loadavg() -> str:
 # ------------------------------------------------------------------------------- parts
 
 
-def run_json(cmd: list[str], timeout: float) -> dict | None:
+def run_json(cmd: list[str], timeout: float, env: dict[str, str] | None = None) -> dict | None:
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
-                             cwd=ROOT)
+                             cwd=ROOT, env=env)
     except subprocess.TimeoutExpired:
         return {"error": f"killed after {timeout:.0f} s"}
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
@@ -214,6 +254,24 @@ def part_dutch(args, lines: list[str]) -> None:
                                str(k), "--spopt-time-limit", str(args.spopt_time_limit)],
                               timeout=args.spopt_time_limit * 2 + 120)
         opt = res["exact"][3].objective if res["exact"][3].status == "optimal" else None
+        if args.baseline_env is not None:
+            base = run_json([sys.executable, __file__, "--dutch-worker", str(k),
+                             str(args.repeats), str(args.time_limit), str(args.seed)],
+                            timeout=args.time_limit * 2 * args.repeats + 120,
+                            env=args.baseline_env)
+            for solver in ("exact", "heuristic"):
+                if base is None or "error" in base:
+                    lines.append(f"| {k} | {solver} ({args.baseline}) | "
+                                 f"{base and base.get('error')} | - | - | - | - | - | - | - |")
+                    continue
+                b = base[solver]
+                t_new, cpu_new = res[solver][0], res[solver][2]
+                vs = "-" if opt is None else f"{b['objective'] / opt - 1:+.3%}"
+                lines.append(
+                    f"| {k} | {solver} ({args.baseline}) | {b['t']:.3f} ({b['tmin']:.3f}) | "
+                    f"{b['cpu']:.3f} | {b['objective']:.6f} | {vs} | {b['bound']:.6f} | "
+                    f"{b['gap']:.2e} | {b['status']} | this change: {b['t'] / t_new:.2f}x "
+                    f"wall, {b['cpu'] / cpu_new:.2f}x CPU |")
         for solver, (t, tmin, cpu, r) in res.items():
             if sp and "error" not in sp:
                 ratio = sp["total_s"] / t
@@ -246,7 +304,7 @@ def part_scale(args, lines: list[str]) -> None:
               f"Synthetic clustered instances (float32 cost matrix), k={args.scale_k}, "
               f"time limit {args.scale_time_limit:.0f} s per instance, each run in its own "
               "process. time = wall clock of `p_median(solver=\"heuristic\")`, split into "
-              "the search (candidate lists, starts, fast interchange) and the time-boxed "
+              "the search (candidate lists, starts, fast interchange) and the "
               "Lagrangian bound (both logged by analysis.locate at DEBUG level); the rest is "
               "input checks and the result. Peak traced = numpy/Python allocations during the "
               "solve (tracemalloc; the input matrix is allocated before); RSS = process peak. "
@@ -255,25 +313,43 @@ def part_scale(args, lines: list[str]) -> None:
               "bound (s) / iterations | objective | status | gap (Lagrangian) | "
               "peak traced (MB) | peak RSS (MB) | load |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    outs = {}
-    for s in args.scales:
+    outs, bases = {}, {}
+    runs = [(s, "") for s in args.scales]
+    if args.baseline_env is not None:  # the previous code first, then this one, per scale
+        runs = [r for s in args.scales for r in ((s, args.baseline), (s, ""))]
+    for s, code in runs:
         n, m = sizes[s]
         out = run_json([sys.executable, __file__, "--scale-worker", str(n), str(m),
                         str(args.scale_k), str(args.scale_time_limit), str(args.seed)],
-                       timeout=args.scale_time_limit * 3 + 300)
+                       timeout=args.scale_time_limit * 3 + 300,
+                       env=args.baseline_env if code else None)
+        label = f"{s}x" + (f" ({code})" if code else "")
         if out is None or "error" in out:
-            lines.append(f"| {s}x | {n} x {m} | - | - | - | - | - | - | "
+            lines.append(f"| {label} | {n} x {m} | - | - | - | - | - | - | "
                          f"{out and out.get('error')} | - | - | - | - |")
         else:
-            outs[s] = out
+            (bases if code else outs)[s] = out
             lines.append(
-                f"| {s}x | {n} x {m} | {out['input_mb']:.0f} | {out['solve_s']:.2f} | "
+                f"| {label} | {n} x {m} | {out['input_mb']:.0f} | {out['solve_s']:.2f} | "
                 f"{out['cpu_s']:.2f} | {out['search_s']:.2f} / {out['starts']} | "
                 f"{out['bound_s']:.2f} / {out['bound_iter']} | {out['objective']:.1f} | "
                 f"{out['status']} | "
                 f"{out['gap']:.2%} | {out['peak_traced_mb']:.0f} | {out['rss_peak_mb']:.0f} | "
                 f"{out['loadavg']} |")
         print(lines[-1], flush=True)
+    if bases:
+        lines += ["", f"This change against {args.baseline} (same run; ratio > 1: "
+                  "this change is faster):", "",
+                  "| scale | time | CPU | objective | gap | peak RSS |",
+                  "|---|---|---|---|---|---|"]
+        for s in args.scales:
+            if s in bases and s in outs:
+                A, B = bases[s], outs[s]
+                lines.append(
+                    f"| {s}x | {A['solve_s'] / B['solve_s']:.2f}x | "
+                    f"{A['cpu_s'] / B['cpu_s']:.2f}x | "
+                    f"{B['objective'] / A['objective'] - 1:+.4%} | {A['gap']:.2%} -> "
+                    f"{B['gap']:.2%} | {A['rss_peak_mb']:.0f} -> {B['rss_peak_mb']:.0f} MB |")
     steps = [(a, b) for a, b in zip(args.scales, args.scales[1:], strict=False)
              if a in outs and b in outs]
     if steps:
@@ -308,7 +384,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", default=str(ROOT / "bench/results/locate.md"))
     ap.add_argument("--spopt-worker", metavar="NPZ")
     ap.add_argument("--scale-worker", nargs=5, metavar=("N", "M", "K", "TL", "SEED"))
+    ap.add_argument("--dutch-worker", nargs=4, metavar=("K", "REPEATS", "TL", "SEED"))
+    ap.add_argument("--baseline", metavar="GIT_REF",
+                    help="also time analysis/ of this git ref (e.g. main) in the same run")
     args = ap.parse_args(argv)
+    if args.dutch_worker:
+        k, reps, tl, seed = args.dutch_worker
+        dutch_worker(int(k), int(reps), float(tl), int(seed))
+        return
     if args.spopt_worker:
         spopt_worker(args.spopt_worker, args.k, args.spopt_time_limit)
         return
@@ -327,10 +410,17 @@ def main(argv: list[str] | None = None) -> None:
              + " ".join(["python", "bench/bench_locate.py"]
                         + (argv if argv is not None else sys.argv[1:]))
              + "`", ""]
-    if args.part in ("dutch", "all"):
-        part_dutch(args, lines)
-    if args.part in ("scale", "all"):
-        part_scale(args, lines)
+    with tempfile.TemporaryDirectory() as base_dir:
+        args.baseline_env = None if not args.baseline else baseline_env(args.baseline,
+                                                                         base_dir)
+        if args.baseline:
+            lines += [f"Baseline: rows marked ({args.baseline}) run `analysis/` of git "
+                      f"{args.baseline} (commit {_git_commit(args.baseline)}) in the same run, "
+                      "each in its own process.", ""]
+        if args.part in ("dutch", "all"):
+            part_dutch(args, lines)
+        if args.part in ("scale", "all"):
+            part_scale(args, lines)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")

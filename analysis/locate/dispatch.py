@@ -43,8 +43,9 @@ from analysis.locate.transport import Transport, capacitated_heuristic
 __all__ = [
     "AUTO_EXACT_MAX_PAIRS",
     "BOUND_MARGIN",
+    "BOUND_ENTRY_BUDGET",
+    "BOUND_ITERATIONS",
     "BOUND_MIN_S",
-    "BOUND_TIME_FACTOR",
     "ENGINES",
     "EXACT_HEURISTIC_SHARE",
     "SOLVERS",
@@ -69,9 +70,13 @@ SOLVERS = ("auto", "exact", "heuristic")
 #: :mod:`analysis.locate.exact`).
 ENGINES = ("benders", "lists")
 
-# heuristic bound: the Lagrangian gets half as long as the search took (at least 0.02 s),
-# on list prefixes up to the incumbent's second-nearest centre plus this many entries
-BOUND_TIME_FACTOR, BOUND_MIN_S, BOUND_MARGIN = 0.5, 0.02, 4
+# heuristic bound: Lagrangian iterations on list prefixes up to the incumbent's
+# second-nearest centre plus BOUND_MARGIN entries, as many as BOUND_ENTRY_BUDGET list
+# entries allow (between BOUND_ITERATIONS[0] and [1]; fewer once the bound proves the
+# incumbent optimal, never past the deadline); BOUND_MIN_S: the least time the LP-priced
+# heuristic leaves its bound
+BOUND_ITERATIONS, BOUND_ENTRY_BUDGET = (80, 200), 300_000_000
+BOUND_MIN_S, BOUND_MARGIN = 0.02, 4
 
 #: with min_volume/capacity the exact solver first runs the LP-priced heuristic for at most
 #: this share of the time left (an incumbent in hand if HiGHS finds nothing in time)
@@ -200,7 +205,8 @@ def _uncapacitated_exact(
         # Lagrangian bound: may prove the heuristic optimal, else fixes centres in/out
         lag = pmedian_lagrangian(
             work, k, found.cost, found.open_pos,
-            time.perf_counter() + 0.2 * max(deadline - time.perf_counter(), 0), max_iter=300)
+            time.perf_counter() + 0.2 * max(deadline - time.perf_counter(), 0), max_iter=300,
+            rule="plain")
         if found.cost - lag.value <= GAP_TOLERANCE * abs(found.cost):
             return KMedianSolution(prob.allowed[found.open_pos], found.cost, lag.value,
                                    "optimal", None)
@@ -228,19 +234,18 @@ def _uncapacitated_exact(
 def _uncapacitated_heuristic(
     prob: Problem, work: Work, k: int, deadline: float, start: NDArray | None,
 ) -> KMedianSolution | None:
-    """Multi-start search (80 % of the budget) and a time-boxed Lagrangian bound; None
+    """Multi-start search (80 % of the budget) and an iteration-bounded Lagrangian bound; None
     when the search could not reach every area."""
     rng = np.random.default_rng(prob.seed)
     t_search = time.perf_counter()
     found = pmedian_heuristic(work, k, rng, t_search + 0.8 * max(deadline - t_search, 0),
                               start_open=start)
-    # bound: time-boxed Lagrangian on list prefixes (as long as the search took, at
-    # least BOUND_MIN_S, never past the deadline), or the trivial bound if larger
-    now = time.perf_counter()
-    budget = min(max(deadline - now, 0.0),
-                 max(BOUND_MIN_S, BOUND_TIME_FACTOR * (now - t_search)))
-    bound = pmedian_lagrangian(work, k, found.cost, found.open_pos, now + budget,
-                               margin=BOUND_MARGIN).value
+    # bound: Lagrangian on list prefixes (an iteration count, stopped early by the
+    # deadline), or the trivial bound if larger
+    bound = pmedian_lagrangian(work, k, found.cost, found.open_pos, deadline,
+                               max_iter=BOUND_ITERATIONS[1], margin=BOUND_MARGIN,
+                               entry_budget=BOUND_ENTRY_BUDGET,
+                               min_iter=BOUND_ITERATIONS[0]).value
     if found.cost >= work.big * 0.5:
         return None
     trivial = float(work.w @ work.lists(k).cost[:, 0])  # each area at its nearest candidate
@@ -287,7 +292,7 @@ def _constrained_heuristic(
         return None
     now = time.perf_counter()
     lb = pmedian_lagrangian(work, k, work.cost(found.open_pos), found.open_pos, min(
-        prob.deadline, max(deadline, now + BOUND_MIN_S))).value
+        prob.deadline, max(deadline, now + BOUND_MIN_S)), rule="plain").value
     return KMedianSolution(prob.allowed[found.open_pos], found.value, min(lb, found.value),
                            "heuristic" if found.finished else "time_limit",
                            PairShares(pairs.rows, pairs.cols, found.shares))

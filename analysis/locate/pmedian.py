@@ -125,10 +125,11 @@ def p_median(
     ones (4 starts up to n*K = 4e6 list entries, 2 up to 4e7, else 1; never fewer because
     of the clock: a search cut by the time limit says so); 80 % of ``time_limit`` is the search's
     ceiling. Bound: a Lagrangian bound (assignment rows
-    relaxed, projected subgradient on the candidate-list prefixes, float32 iterations for
-    float32 input, the reported value re-evaluated in float64), time-boxed to half the
-    search time (at least 0.02 s), or the trivial bound (every area at its nearest
-    candidate) if larger; a weaker bound on large instances, always a valid one. The
+    relaxed, projected subgradient on the candidate-list prefixes with a weight-scaled,
+    deflected step, float32 iterations for float32 input, the reported value re-evaluated
+    in float64) for 80-200 iterations (3e8 list entries' worth: fewer on large instances,
+    never past the deadline; it stops when it proves the incumbent optimal), or the
+    trivial bound (every area at its nearest candidate) if larger; always a valid one. The
     split between search and bound time is logged at DEBUG level (logger
     ``analysis.locate`` and its submodules). With min_volume/capacity the
     swaps are ranked by the uncapacitated profit and each candidate configuration is priced

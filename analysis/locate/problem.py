@@ -208,10 +208,10 @@ def prepare(
     if n == 0 or m == 0:
         raise ValueError(f"cost matrix is empty (shape {costs.shape})")
     for s, e in row_chunks(n, m):  # chunked: no n x m temporaries
-        blk = costs[s:e]
-        if np.isnan(blk).any():
+        low = costs[s:e].min()  # one pass: a NaN makes the minimum NaN
+        if np.isnan(low):
             raise ValueError("cost matrix contains NaN; use np.inf for unreachable pairs")
-        if (blk < 0).any():
+        if low < 0:
             raise ValueError("cost matrix contains negative travel times")
     weights = np.asarray(w, dtype=np.float64)
     if weights.shape != (n,):
