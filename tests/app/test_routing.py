@@ -28,6 +28,7 @@ from app.loader import load_directory
 from app.repository.snapshot import read_snapshot
 from app.routing import graphhopper as gh
 from app.routing.build import Progress, build_matrix
+from app.routing.matrix import Leg, Place, route_columns
 from app.schema import apply_schema
 from app.services.coverage import region_coverage_rows
 from tests.conftest import wipe
@@ -258,3 +259,40 @@ def test_interrupted_build_resumes(driver, work, built):
     assert rows.keys() == built["rows"].keys()
     for pair, t in rows.items():
         assert t["minutes"] == pytest.approx(built["rows"][pair]["minutes"], rel=1e-9)
+
+
+def test_batched_via_routes_equal_single_routes(work):
+    """Oracle: one /route request per pair (the former method). Batches of 7 areas over 60
+    random places in the three towns: several batches per hospital, places sharing edges, and
+    town D's places without a route to A and B (batches split until single pairs). Tolerance:
+    6 ms and 1 m (a leg may differ by the rounding of an edge split at a neighbouring place)."""
+    rnd = np.random.default_rng(14)
+    towns = [(51.985, 4.950), (51.985, 5.205), (52.135, 5.500)]
+    span = ((GRID - 1) * 0.002, (GRID - 1) * 0.003)
+
+    def place(k: int, kind: str) -> Place:
+        lat0, lon0 = towns[int(rnd.integers(3))] if kind == "area" else towns[k]
+        return Place(f"{kind}{k}", round(lat0 + rnd.uniform(0, span[0]), 6),
+                     round(lon0 + rnd.uniform(0, span[1]), 6), kind)
+
+    areas = [place(k, "area") for k in range(60)] + [Place("aA", *A, "area")]
+    hospitals = [place(k, "hospital") for k in range(3)]
+    graph = gh.graph_for(work["path"], "car")
+    gh.import_graph(graph)
+    columns: dict[int, dict[str, list[Leg]]] = {1: {}, 7: {}}
+    with gh.running(graph, snap_radius_m=THRESHOLD_M) as server:
+        for batch, out in columns.items():
+            route_columns(server.port, "car", areas, hospitals, batch=batch, workers=2,
+                          on_column=lambda h, legs, out=out: out.__setitem__(h.id, legs))
+    no_route = 0
+    for h in hospitals:
+        for a, single, batched in zip(areas, columns[1][h.id], columns[7][h.id], strict=True):
+            if single.minutes is None:
+                no_route += 1
+                assert batched == Leg(None, None), (a.id, h.id)
+                continue
+            assert batched.minutes == pytest.approx(single.minutes, abs=1e-4), (a.id, h.id)
+            assert batched.km == pytest.approx(single.km, abs=1e-3), (a.id, h.id)
+    in_d = sum(1 for a in areas if a.lat > 52.1)
+    assert 0 < in_d < len(areas)
+    assert no_route == in_d * 2 + (len(areas) - in_d)  # D <-> A, B both ways are cut off
