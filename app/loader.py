@@ -12,7 +12,10 @@ Modes
 and the scenarios computed on it are removed, then the folder is loaded.
 ``update``: the folder holds any subset of the files (e.g. real volumes in ``provision.csv`` or
 an imported ``travel_times.csv``); rows are merged into the current dataset, references may point
-at ids already in the database.
+at ids already in the database. An area or hospital whose coordinates the update changes loses
+its imported travel pairs (``TRAVEL``): they were measured from the old position, so they fall
+back to the modelled travel, unless the same load's ``travel_times.csv`` gives them anew; the
+load report counts the pairs dropped.
 """
 
 from __future__ import annotations
@@ -545,6 +548,22 @@ MATCH (h:Hospital {id: r.hospital}), (c:CareType {id: r.care_type})
 MERGE (h)-[p:PROVIDES]->(c)
 SET p.volume = r.volume, p.year = r.year, p.source = r.source, p.confidence = r.confidence
 """
+# update mode, before the areas and hospitals are merged: imported travel pairs of a place whose
+# coordinates change are stale (the travel file of the same load is merged after, so it wins)
+DROP_MOVED_AREA_TRAVEL = """
+UNWIND $rows AS r
+MATCH (a:Area {id: r.id})-[t:TRAVEL]->(h:Hospital)
+WHERE a.lat <> r.lat OR a.lon <> r.lon
+DELETE t
+RETURN a.id AS area, h.id AS hospital
+"""
+DROP_MOVED_HOSPITAL_TRAVEL = """
+UNWIND $rows AS r
+MATCH (a:Area)-[t:TRAVEL]->(h:Hospital {id: r.id})
+WHERE h.lat <> r.lat OR h.lon <> r.lon
+DELETE t
+RETURN a.id AS area, h.id AS hospital
+"""
 MERGE_TRAVEL = """
 UNWIND $rows AS r
 MATCH (a:Area {id: r.area}), (h:Hospital {id: r.hospital})
@@ -645,6 +664,8 @@ class LoadSummary:
     rows: dict[str, int]
     seconds: float
     by_confidence: dict[str, int]
+    # imported travel pairs of moved areas/hospitals that this update dropped (not given anew)
+    stale_travel: int = 0
 
     def describe(self) -> str:
         total = sum(self.rows.values())
@@ -653,6 +674,10 @@ class LoadSummary:
         lines += [f"  {name:<24} {n:>6}" for name, n in self.rows.items()]
         shares = ", ".join(f"{k} {v / total:.0%}" for k, v in sorted(self.by_confidence.items()))
         lines.append(f"  confidence: {shares}")
+        if self.stale_travel:
+            lines.append(f"  dropped {self.stale_travel} imported travel pair(s) of moved areas "
+                         "or hospitals: they use the modelled travel until a new travel file "
+                         "is loaded (`oncoregio travel build`)")
         return "\n".join(lines)
 
 
@@ -661,11 +686,30 @@ def _batches(items: list[Any], size: int = BATCH) -> Iterable[list[Any]]:
         yield items[start:start + size]
 
 
+def _drop_moved_travel(tx: ManagedTransaction, data: Dataset) -> int:
+    """Delete the imported travel pairs of places this update moves; return how many of them
+    the load's own ``travel_times.csv`` does not give anew."""
+    places: tuple[tuple[LiteralString, list[AreaRow] | list[HospitalRow]], ...] = (
+        (DROP_MOVED_AREA_TRAVEL, _rows_of(data.rows, "areas.csv", AreaRow)),
+        (DROP_MOVED_HOSPITAL_TRAVEL, _rows_of(data.rows, "hospitals.csv", HospitalRow)))
+    dropped: set[tuple[str, str]] = set()
+    for query, located in places:
+        rows = [{"id": r.id, "lat": r.lat, "lon": r.lon} for r in located]
+        for batch in _batches(rows):
+            dropped |= {(rec["area"], rec["hospital"]) for rec in tx.run(query, rows=batch)}
+    fresh = {(r.area, r.hospital) for r in _rows_of(data.rows, "travel_times.csv", TravelRow)}
+    return len(dropped - fresh)
+
+
 def _write(tx: ManagedTransaction, data: Dataset, mode: LoadMode,
-           report: Callable[[int, str], None]) -> None:
-    """Unit of work for ``execute_write``: safe to run again on a retry."""
+           report: Callable[[int, str], None]) -> int:
+    """Unit of work for ``execute_write``: safe to run again on a retry. Returns the number of
+    stale travel pairs dropped (update mode)."""
+    stale = 0
     if mode == LoadMode.REPLACE:
         tx.run(DELETE_DATASET).consume()
+    else:
+        stale = _drop_moved_travel(tx, data)
     done = 0
     for name, query in WRITES:
         rows = [r.model_dump(mode="json") for r in data.rows.get(name, [])]
@@ -685,6 +729,7 @@ def _write(tx: ManagedTransaction, data: Dataset, mode: LoadMode,
     tx.run(MERGE_DATASET, directory=str(data.directory), checksum=data.checksum, mode=mode.value,
            files=sorted(data.rows)).consume()
     bump_revision(tx, f"load ({mode.value}) of {data.directory}")
+    return stale
 
 
 def _set_labels(tx: ManagedTransaction, query: LiteralString, labels: Mapping[Any, LiteralString],
@@ -724,13 +769,14 @@ def load_directory(driver: Driver, database: str, directory: Path | str | None =
             progress(done, total, label)
 
     with translate_errors(), driver.session(database=database) as session:
-        session.execute_write(_write, data, mode, report)
+        stale = session.execute_write(_write, data, mode, report)
     counts = {name: len(rows) for name, rows in data.rows.items()}
     confidence: dict[str, int] = {}
     for rows in data.rows.values():
         for r in rows:
             confidence[r.confidence] = confidence.get(r.confidence, 0) + 1
-    return LoadSummary(str(data.directory), mode, counts, time.monotonic() - started, confidence)
+    return LoadSummary(str(data.directory), mode, counts, time.monotonic() - started, confidence,
+                       stale)
 
 
 def seed_loaded(driver: Driver, database: str) -> bool:
