@@ -667,6 +667,14 @@ class LoadSummary:
     # imported travel pairs of moved areas/hospitals that this update dropped (not given anew)
     stale_travel: int = 0
 
+    def stale_note(self) -> str:
+        """What the update did to imported travel pairs of moved places ("" if nothing)."""
+        if not self.stale_travel:
+            return ""
+        return (f"dropped {self.stale_travel} imported travel pair(s) of moved areas or "
+                "hospitals: they use the modelled travel until a new travel file is loaded "
+                "(`oncoregio travel build`)")
+
     def describe(self) -> str:
         total = sum(self.rows.values())
         lines = [f"loaded {total} rows from {self.directory} ({self.mode}) in "
@@ -675,9 +683,7 @@ class LoadSummary:
         shares = ", ".join(f"{k} {v / total:.0%}" for k, v in sorted(self.by_confidence.items()))
         lines.append(f"  confidence: {shares}")
         if self.stale_travel:
-            lines.append(f"  dropped {self.stale_travel} imported travel pair(s) of moved areas "
-                         "or hospitals: they use the modelled travel until a new travel file "
-                         "is loaded (`oncoregio travel build`)")
+            lines.append(f"  {self.stale_note()}")
         return "\n".join(lines)
 
 

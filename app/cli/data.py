@@ -63,6 +63,8 @@ def print_load_summary(summary: LoadSummary) -> None:
     out.print(table)
     shares = ", ".join(f"{k} {v / total:.0%}" for k, v in sorted(summary.by_confidence.items()))
     out.print(f"confidence: {shares}", highlight=False)
+    if summary.stale_note():
+        out.print(summary.stale_note(), highlight=False)
 
 
 def load(directory: Annotated[Path | None, typer.Argument(
