@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     neo4j_connection_timeout: float = 3.0
     neo4j_acquisition_timeout: float = 5.0
     neo4j_max_retry_time: float = 3.0
+    # the API bounds each database call of a request in wall-clock time (also the server's
+    # transaction timeout: raise it for a dataset whose snapshot read takes longer); once a
+    # call finds Neo4j down every request answers 503 at once, and a probe every
+    # ``neo4j_probe_interval`` seconds finds when it is back (app.db.DatabaseGate)
+    neo4j_call_timeout: float = Field(default=15.0, gt=0, le=3600)
+    neo4j_probe_interval: float = Field(default=0.5, gt=0, le=60)
     retry_after_seconds: int = 10
     public_url: str = "http://127.0.0.1:8000"
     browser_origins: list[str] = ["http://127.0.0.1:7474", "http://localhost:7474",
