@@ -62,6 +62,11 @@ def translate_errors() -> Iterator[None]:
                                   "(NEO4J_USER / NEO4J_PASSWORD)") from e
     except (ServiceUnavailable, SessionExpired, OSError) as e:
         raise DatabaseUnavailable("Neo4j is unreachable") from e
+    except BufferError as e:
+        # the driver (6.x) can raise this on a connection broken while Neo4j restarts (seen
+        # in tests/app/test_fault_neo4j.py): the connection is unusable, the database
+        # unavailable for this call
+        raise DatabaseUnavailable("the connection to Neo4j broke") from e
     except ServerDatabaseUnavailable as e:  # the server runs, its database is (re)starting
         raise DatabaseUnavailable("the Neo4j database is not available yet") from e
 
@@ -103,7 +108,7 @@ def database_budget(seconds: float) -> Iterator[None]:
 
 #: the driver's errors that say "the database cannot be used right now" (the breaker opens)
 CONNECTIVITY_ERRORS: tuple[type[BaseException], ...] = (
-    ServiceUnavailable, SessionExpired, OSError, ServerDatabaseUnavailable)
+    ServiceUnavailable, SessionExpired, OSError, ServerDatabaseUnavailable, BufferError)
 #: the most database calls in flight at once (a call abandoned at its time limit still holds
 #: its slot until the driver gives up on it); beyond that a call waits, within its limit
 MAX_CALLS_IN_FLIGHT = 64

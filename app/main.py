@@ -27,7 +27,7 @@ __all__ = ["create_app"]
 log = logging.getLogger("oncoregio")
 
 #: modules the compute workers import once, in the forkserver they are forked from
-COMPUTE_PRELOAD = ("app.services.scenarios",)
+COMPUTE_PRELOAD = ("app.services.scenarios", "app.services.sweeps")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
