@@ -26,6 +26,8 @@ CARE = "pancreatic-resection"
 #: four exact runs: long enough on one worker to be watched while it runs
 SWEEP = {"care_type": CARE, "k_min": 3, "k_max": 4, "norms": [None, 20], "solver": "exact",
          "time_limit": 60}
+#: twelve runs: still running when its client gives up
+LONG_SWEEP = SWEEP | {"k_min": 3, "k_max": 6, "norms": [None, 10, 20]}
 SCENARIO = {"care_type": CARE, "method": "p_median", "centres": 5, "time_limit": 60}
 #: how long any one request of these tests may take (bounded loops)
 TIMEOUT = 120.0
@@ -75,12 +77,12 @@ def test_create_sweep_beyond_the_pool_answers_429_with_retry_after(serve, seeded
     first = threading.Thread(target=post, args=(names[0],))
     first.start()
     try:
-        wait_until(lambda: pool.stats().running == 1, "the first sweep runs", seconds=30)
+        wait_until(lambda: pool.stats().running == 1, "the first sweep runs", seconds=60)
         second = threading.Thread(target=post, args=(names[1],))
         second.start()
         # the second sweep's first run waits in the queue: the pool and its queue are full
         wait_until(lambda: pool.stats().queued >= 1 or names[1] in answers,
-                   "the second sweep queued a run", seconds=30)
+                   "the second sweep queued a run", seconds=60)
         if names[1] in answers or names[0] in answers:
             pytest.fail(f"a sweep ended before the pool was seen full: {answers}")
         third = client.post("/sweeps", json=SWEEP | {"name": "pool-refused"})
@@ -121,17 +123,15 @@ def test_create_sweep_disconnected_client_stops_its_runs_and_stores_nothing(
     live, client = serve
     pool = live.app.state.compute
     name = f"pool-gone-{uuid.uuid4().hex[:8]}"
-    sock = _raw_post(live.port, token, SWEEP | {"name": name})
-    busy = wait_until(lambda: pool.stats().busy_pids, "the sweep's first run started",
-                      seconds=30)
+    sock = _raw_post(live.port, token, LONG_SWEEP | {"name": name})
+    wait_until(lambda: pool.stats().busy_pids, "the sweep's first run started", seconds=60)
     sock.close()  # the client gives up
-    # its running run's worker is stopped and no further run is started
-    wait_until(lambda: busy[0] not in pool.stats().worker_pids,
-               "the worker of the abandoned sweep was replaced", seconds=10)
+    # its running run is stopped (its worker killed) and none of the others is started
     wait_until(lambda: pool.stats().running == 0 and pool.stats().queued == 0,
-               "no run of the abandoned sweep left", seconds=10)
-    time.sleep(1.0)
-    assert pool.stats().running == 0
+               "no run of the abandoned sweep left", seconds=30)
+    for _ in range(20):  # and none starts later (bounded: 2 s)
+        assert pool.stats().running == 0 and pool.stats().queued == 0
+        time.sleep(0.1)
     assert _stored_sweeps(seeded, name) == 0
     r = client.post("/scenarios", json=SCENARIO)  # the pool still works
     assert r.status_code == 201, r.text
