@@ -42,7 +42,7 @@ class Outcome:
 
 @pytest.mark.xfail(strict=False, reason=(
     "on the shared 2-core development machine (load average 10-12) the first successful "
-    "scenario write came 11.7 and 14.5 s after Neo4j was back (bound 5 s): the restarted "
+    "scenario write came 11.7 to 14.5 s after Neo4j was back (bound 5 s): the restarted "
     "server's first queries (the store's cold pages, query planning in a cold JVM) and the "
     "solve share two loaded cores. Everything else held in those runs: no request without an "
     "answer, only 503 with Retry-After while down, no 500, reads back within 5 s. "
