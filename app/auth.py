@@ -79,6 +79,9 @@ def create_token(driver: Driver, db: str, *, name: str, role: Role) -> str:
 
 #: how long a request waits for another one's re-read of the token hashes
 LOAD_WAIT_SECONDS = 5.0
+#: how long after its last good read the copy of the hashes is used while the database is
+#: unavailable
+STALE_SECONDS = 60.0
 
 
 class TokenCache:
@@ -87,11 +90,19 @@ class TokenCache:
     Reading all hashes (a handful of nodes) once a second instead of one lookup per request
     keeps reads free of an extra database round trip; a revoked token stops working within
     ``ttl``. The presented token's hash is compared with every stored hash in constant time.
+
+    While the database is unavailable the last good copy is used, for at most
+    ``ttl + stale`` seconds after it was read, instead of answering 503 to the token check.
+    That is safe: revoking a token is itself a database write, so no revocation can happen
+    during the outage, and a token revoked just before it (within ``ttl``, as always) gains
+    nothing from passing the check: every answer that needs the database is a 503 until it
+    is back, and then the hashes are read again (within ``ttl``) before anything else.
     """
 
     def __init__(self, load: Callable[[], list[dict[str, Any]]], ttl: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._load, self._ttl, self._clock = load, ttl, clock
+                 clock: Callable[[], float] = time.monotonic, *,
+                 stale: float = STALE_SECONDS) -> None:
+        self._load, self._ttl, self._clock, self._stale = load, ttl, clock, stale
         self._rows: list[dict[str, Any]] = []
         self._loaded_at: float | None = None
         # a failed load (database down) is remembered for ``ttl`` too: requests do not queue
@@ -104,22 +115,31 @@ class TokenCache:
         # while another request re-reads the hashes from a database that is slow to answer,
         # wait a bounded time, then answer 503 instead of queueing behind it
         if not self._lock.acquire(timeout=LOAD_WAIT_SECONDS):
-            raise DatabaseUnavailable("the token check is waiting for the database")
+            return self._last_good(DatabaseUnavailable(
+                "the token check is waiting for the database"))
         try:
             now = self._clock()
             if self._error is not None and now - self._failed_at < self._ttl:
-                raise self._error.with_traceback(None)
+                return self._last_good(self._error)
             if self._loaded_at is None or now - self._loaded_at >= self._ttl:
                 try:
-                    self._rows = self._load()
+                    rows = self._load()
                 except Exception as e:
                     self._error, self._failed_at = e, self._clock()
-                    raise
-                self._error = None
-                self._loaded_at = now
+                    return self._last_good(e)
+                self._rows, self._error, self._loaded_at = rows, None, now
             return self._rows
         finally:
             self._lock.release()
+
+    def _last_good(self, error: Exception) -> list[dict[str, Any]]:
+        """The last good copy while the database is unavailable (see the class notes), else
+        raise ``error``."""
+        loaded, rows = self._loaded_at, self._rows
+        if (isinstance(error, DatabaseUnavailable) and loaded is not None
+                and self._clock() - loaded < self._ttl + self._stale):
+            return rows
+        raise error.with_traceback(None)
 
     def fresh_rows(self) -> list[dict[str, Any]] | None:
         """The stored hashes when they were read within ``ttl``, else None; no lock and no

@@ -1,10 +1,21 @@
-"""The one Neo4j driver of a process, its creation and the project's database errors."""
+"""The one Neo4j driver of a process, its creation and the project's database errors.
+
+The API does not use the driver bare: :class:`GuardedDriver` bounds every database call of a
+request in wall-clock time and puts a circuit breaker (:class:`DatabaseGate`) in front of it,
+so that a database that is down, or up but not answering yet, costs a request a bounded wait
+once and then nothing until a single background probe finds it answering again.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, LiteralString, TypeVar, cast
 
 import neo4j
 from neo4j import Driver, GraphDatabase
@@ -13,7 +24,10 @@ from neo4j.exceptions import DatabaseUnavailable as ServerDatabaseUnavailable
 
 from app.settings import Settings
 
-__all__ = ["DatabaseUnavailable", "create_driver", "translate_errors", "server_info"]
+__all__ = ["DatabaseGate", "DatabaseUnavailable", "GuardedDriver", "create_driver",
+           "database_budget", "translate_errors", "server_info"]
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +62,11 @@ def translate_errors() -> Iterator[None]:
                                   "(NEO4J_USER / NEO4J_PASSWORD)") from e
     except (ServiceUnavailable, SessionExpired, OSError) as e:
         raise DatabaseUnavailable("Neo4j is unreachable") from e
+    except BufferError as e:
+        # the driver (6.x) can raise this on a connection broken while Neo4j restarts (seen
+        # in tests/app/test_fault_neo4j.py): the connection is unusable, the database
+        # unavailable for this call
+        raise DatabaseUnavailable("the connection to Neo4j broke") from e
     except ServerDatabaseUnavailable as e:  # the server runs, its database is (re)starting
         raise DatabaseUnavailable("the Neo4j database is not available yet") from e
 
@@ -63,3 +82,266 @@ def server_info(driver: Driver, database: str) -> dict:
                                              routing_=neo4j.RoutingControl.READ)
     row = records[0]
     return {"version": row["version"], "edition": row["edition"]}
+
+
+# ----------------------------------------------------------------------------- bounded calls
+class _Budget:
+    """Seconds a request may still wait on the database, over all its calls."""
+
+    def __init__(self, seconds: float) -> None:
+        self.remaining = seconds
+
+
+_budget: ContextVar[_Budget | None] = ContextVar("oncoregio_database_budget", default=None)
+
+
+@contextmanager
+def database_budget(seconds: float) -> Iterator[None]:
+    """Bound the database waits of everything run inside (one request, in the threads it
+    hands work to as well: they copy the context) to ``seconds`` in all."""
+    token = _budget.set(_Budget(seconds))
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+#: the driver's errors that say "the database cannot be used right now" (the breaker opens)
+CONNECTIVITY_ERRORS: tuple[type[BaseException], ...] = (
+    ServiceUnavailable, SessionExpired, OSError, ServerDatabaseUnavailable, BufferError)
+#: the most database calls in flight at once (a call abandoned at its time limit still holds
+#: its slot until the driver gives up on it); beyond that a call waits, within its limit
+MAX_CALLS_IN_FLIGHT = 64
+PROBES_IN_FLIGHT = 4
+PROBE = "RETURN 1 AS one"
+
+
+class DatabaseGate:
+    """A circuit breaker in front of the database.
+
+    Closed (the normal state), calls go through. The first call that finds the database
+    unreachable (or that passes its time limit) opens it: from then on every call fails at
+    once with :class:`DatabaseUnavailable` (a 503 with Retry-After) without touching the
+    driver, and a background thread probes: every ``interval`` seconds while probes fail at
+    once (connection refused). A server that is starting accepts a connection and a
+    transaction long before its database answers; such a probe waits, for at most
+    ``probe_timeout`` (its transaction timeout), and proceeds the moment the database is
+    available. Up to ``max_probes`` wait side by side, started ``probe_timeout /
+    max_probes`` apart, so one is always young enough not to time out just before the
+    database comes; one stuck on a connection that never answers is forgotten after
+    ``2 * probe_timeout``. The first probe that gets an answer closes the gate.
+
+    So while Neo4j is down or starting, requests neither each spend the driver's connection
+    and retry timeouts nor queue behind one another's, and the service is back about
+    ``interval`` after the database answers.
+    """
+
+    def __init__(self, probe: Callable[[], None], *, interval: float, probe_timeout: float,
+                 max_probes: int = 4, clock: Callable[[], float] = time.monotonic) -> None:
+        self._probe, self._interval, self._clock = probe, interval, clock
+        self._max_probes = max_probes
+        self._spacing = max(interval, probe_timeout / max_probes)
+        self._max_probe_age = 2 * probe_timeout
+        self._lock = threading.Lock()
+        self._reason: str | None = None  # None: closed
+        self._opened_at = 0.0
+        self._closed_at = -float("inf")
+        self._scheduler: threading.Thread | None = None
+        self._probes: list[tuple[float, threading.Thread]] = []
+        self._closing = threading.Event()
+        self.opened = 0  # how often it opened, for tests and logs
+
+    @property
+    def is_open(self) -> bool:
+        return self._reason is not None
+
+    def check(self) -> None:
+        """Raise :class:`DatabaseUnavailable` at once while the gate is open."""
+        reason = self._reason
+        if reason is not None:
+            raise DatabaseUnavailable(reason)
+
+    def trip(self, reason: str, *, call_started: float | None = None) -> None:
+        """Open the gate (a call found the database unusable) and start probing. A call
+        that started before the gate last closed says nothing new: it is ignored."""
+        with self._lock:
+            if self._closing.is_set():
+                return
+            if call_started is not None and call_started < self._closed_at:
+                return
+            if self._reason is None:
+                self._reason, self._opened_at = reason, self._clock()
+                self.opened += 1
+                log.warning("Neo4j unavailable (%s): answering 503 until a probe gets an "
+                            "answer", reason)
+            if self._scheduler is None or not self._scheduler.is_alive():
+                self._scheduler = threading.Thread(target=self._schedule, daemon=True,
+                                                   name="neo4j-probes")
+                self._scheduler.start()
+
+    def _schedule(self) -> None:
+        while not self._closing.wait(self._interval):
+            with self._lock:
+                if self._reason is None:
+                    return
+                now = self._clock()
+                # a probe stuck on a connection that never answers is forgotten after a while
+                self._probes = [(t, p) for t, p in self._probes
+                                if p.is_alive() and now - t < self._max_probe_age]
+                # one at a time while they fail fast (connection refused); one waiting for a
+                # database that is starting proceeds the moment it is available, unless its
+                # transaction timed out first: so a new one every ``spacing`` seconds
+                youngest = max((t for t, _ in self._probes), default=None)
+                if youngest is not None and (len(self._probes) >= self._max_probes
+                                             or now - youngest < self._spacing):
+                    continue
+                probe = threading.Thread(target=self._attempt, daemon=True, name="neo4j-probe")
+                self._probes.append((now, probe))
+            probe.start()
+
+    def _attempt(self) -> None:
+        try:
+            self._probe()
+        except Exception as e:  # still down: the scheduler starts another
+            log.debug("Neo4j probe: %r %s", e, getattr(e, "message", ""))
+            return
+        with self._lock:
+            if self._reason is not None:
+                log.warning("Neo4j answers again after %.1f s", self._clock() - self._opened_at)
+                self._reason, self._closed_at = None, self._clock()
+
+    def close(self) -> None:
+        """Stop probing (the app shuts down)."""
+        self._closing.set()
+
+
+class GuardedDriver:
+    """The API's view of the driver: the methods the app uses, each call bounded in time and
+    behind a :class:`DatabaseGate`.
+
+    ``execute_query`` and ``session(...).execute_read/execute_write`` run in a thread of their
+    own; the caller waits at most ``call_timeout`` seconds for it. The bound is also the
+    server-side transaction timeout, so a query that is merely slow is stopped by Neo4j too;
+    a call abandoned at the limit (a server that accepts a connection but does not answer:
+    the driver has no read timeout) ends in its thread when the driver gives up. A write
+    abandoned that way may still commit after its request answered 503.
+
+    Everything else (``verify_connectivity``, ``close``, attributes) goes to the real driver.
+    """
+
+    def __init__(self, driver: Driver, *, database: str, call_timeout: float,
+                 probe_interval: float,
+                 probe_queries: Sequence[LiteralString] = (PROBE,)) -> None:
+        self.driver, self._database, self._timeout = driver, database, call_timeout
+        self._probe_queries = tuple(probe_queries)
+        self._slots = threading.BoundedSemaphore(MAX_CALLS_IN_FLIGHT)
+        self.gate = DatabaseGate(self._probe, interval=probe_interval,
+                                 probe_timeout=call_timeout, max_probes=PROBES_IN_FLIGHT)
+
+    # ------------------------------------------------------------------ the bound
+    def bounded(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (a driver call) in its own thread and wait at most ``call_timeout``,
+        less what the request has waited already; refused while the gate is open, and a
+        connectivity failure or a time-out opens it."""
+        self.gate.check()
+        limit = self._timeout
+        budget = _budget.get()
+        # a call cut short by its request's budget says nothing about the database
+        timeout_trips = budget is None or budget.remaining >= limit
+        if budget is not None:
+            limit = min(limit, budget.remaining)
+            if limit <= 0:
+                raise DatabaseUnavailable(f"this request has waited {self._timeout:g} s "
+                                          "for Neo4j already")
+        started = time.monotonic()
+        try:
+            if not self._slots.acquire(timeout=limit):
+                raise DatabaseUnavailable(f"{MAX_CALLS_IN_FLIGHT} database calls are "
+                                          "waiting for Neo4j")
+            done = threading.Event()
+            box: dict[str, Any] = {}
+
+            def run() -> None:
+                try:
+                    box["value"] = work()
+                except BaseException as e:  # handed to the caller
+                    box["error"] = e
+                finally:
+                    self._slots.release()
+                    done.set()
+
+            threading.Thread(target=run, daemon=True, name="neo4j-call").start()
+            if not done.wait(max(0.0, started + limit - time.monotonic())):
+                reason = f"Neo4j did not answer within {limit:g} s"
+                if timeout_trips:
+                    self.gate.trip(reason, call_started=started)
+                raise DatabaseUnavailable(reason)
+            error = box.get("error")
+            if error is not None:
+                if isinstance(error, CONNECTIVITY_ERRORS):
+                    self.gate.trip("Neo4j is unreachable", call_started=started)
+                raise error
+            return cast(T, box["value"])
+        finally:
+            if budget is not None:
+                budget.remaining -= time.monotonic() - started
+
+    def _probe(self) -> None:
+        # the probe queries, auto-commit (no retries) on a session of their own: the first
+        # queries of a request (the revision, the token hashes) as they will be asked, so the
+        # gate closes when they are answered, and a server that has just started has planned
+        # them by then
+        with translate_errors(), self.driver.session(
+                database=self._database, default_access_mode=neo4j.READ_ACCESS) as session:
+            for query in self._probe_queries:
+                session.run(neo4j.Query(query, timeout=self._timeout)).consume()
+
+    # ------------------------------------------------------------------ the driver's API
+    def execute_query(self, query_: Any, parameters_: dict[str, Any] | None = None,
+                      *args: Any, **kwargs: Any) -> Any:
+        if isinstance(query_, str):
+            query_ = neo4j.Query(query_, timeout=self._timeout)  # type: ignore[arg-type]
+        return self.bounded(functools.partial(self.driver.execute_query, query_, parameters_,
+                                              *args, **kwargs))
+
+    def session(self, **config: Any) -> GuardedSession:
+        return GuardedSession(self, config)
+
+    def close(self) -> None:
+        self.gate.close()
+        self.driver.close()
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "driver":  # not set yet (a copy being made): no recursion
+            raise AttributeError(name)
+        return getattr(self.driver, name)
+
+
+class GuardedSession:
+    """``with driver.session(database=db) as s: s.execute_read(work)``, each unit of work
+    run in a session of its own, bounded like :meth:`GuardedDriver.execute_query`."""
+
+    def __init__(self, guarded: GuardedDriver, config: dict[str, Any]) -> None:
+        self._guarded, self._config = guarded, config
+
+    def __enter__(self) -> GuardedSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def _unit(self, method: str, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        timeout = getattr(work, "timeout", None) or self._guarded._timeout  # noqa: SLF001
+        unit = neo4j.unit_of_work(timeout=timeout)(functools.partial(work))
+
+        def run() -> T:
+            with self._guarded.driver.session(**self._config) as session:
+                return cast(T, getattr(session, method)(unit, *args, **kwargs))
+        return self._guarded.bounded(run)
+
+    def execute_read(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return self._unit("execute_read", work, *args, **kwargs)
+
+    def execute_write(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return self._unit("execute_write", work, *args, **kwargs)
+

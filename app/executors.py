@@ -10,6 +10,8 @@ function (it is pickled by reference), and so must everything it returns.
 * :class:`LocalPoolExecutor` -- a ``concurrent.futures.ProcessPoolExecutor`` of at most
   ``workers`` processes (``spawn``, safe to start from a threaded server), made for one run and
   shut down after it.
+* :class:`ComputePoolExecutor` -- the API's bounded compute pool (:mod:`app.compute`),
+  shared with scenario requests: what the API uses unless a Dask scheduler is set.
 * :class:`DaskExecutor` -- the scheduler at ``ONCOREGIO_DASK_SCHEDULER`` (``tcp://host:port``)
   through a ``dask.distributed.Client``; the workers need oncoregio installed. A scheduler
   that cannot be reached within the connect timeout raises :class:`ComputeUnavailable`
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -32,7 +35,8 @@ from typing import Any, Protocol, TypeVar
 
 from app.errors import ComputeUnavailable
 
-__all__ = ["ComputeTimeout", "ComputeUnavailable", "DaskExecutor", "Executor",
+__all__ = ["ComputePoolExecutor", "ComputeTimeout", "ComputeUnavailable", "DaskExecutor",
+           "Executor",
            "LocalPoolExecutor", "SequentialExecutor", "default_workers", "executor_for"]
 
 S = TypeVar("S")
@@ -186,6 +190,67 @@ class DaskExecutor:
                 raise _timed_out(len(results), len(items), timeout) from e
         finally:
             client.close(timeout=self.connect_timeout)
+        return [results[i] for i in range(len(items))]
+
+
+class ComputePoolExecutor:
+    """The items as jobs of the API's bounded :class:`~app.compute.ComputePool`, shared with
+    every scenario and calibration request, so concurrent sweeps never run more processes
+    than the pool has.
+
+    A sweep keeps at most ``pool.workers`` of its items submitted at a time, so one long
+    sweep leaves the queue to other requests. Its first item must find room at once, else
+    :class:`~app.compute.PoolFull` (429 with Retry-After, as for a scenario); a later item
+    that finds the pool full waits for room, within the sweep's wall-clock limit. Setting
+    ``cancel`` (the client went away) or passing the limit stops its jobs, running ones by
+    their worker being killed, and nothing is returned.
+    """
+
+    def __init__(self, pool: Any, *, cancel: threading.Event | None = None) -> None:
+        self.pool, self.cancel = pool, cancel or threading.Event()
+        self.description = f"compute pool of {pool.workers} worker process(es)"
+
+    def run(self, fn: Callable[[S, T], R], shared: S, items: Sequence[T], *,
+            timeout: float, on_result: OnResult | None = None) -> list[R]:
+        from app.compute import JobCancelled, JobTimedOut, PoolFull
+
+        if not items:
+            return []
+        deadline = time.monotonic() + timeout
+        results: dict[int, R] = {}
+        todo = list(enumerate(items))
+        running: dict[Any, tuple[Any, int]] = {}  # a job's future -> (job, item index)
+        try:
+            while todo or running:
+                if self.cancel.is_set():
+                    raise JobCancelled("the client went away; the sweep was stopped")
+                if time.monotonic() >= deadline:
+                    raise _timed_out(len(results), len(items), timeout)
+                while todo and len(running) < self.pool.workers:
+                    i, item = todo[0]
+                    try:
+                        job = self.pool.submit(fn, shared, item, kill_at=deadline)
+                    except PoolFull:
+                        if not results and not running:
+                            raise  # no room for this sweep at all: 429
+                        break  # room comes as jobs end (its own or others')
+                    todo.pop(0)
+                    running[job.future] = (job, i)
+                if not running:
+                    time.sleep(0.05)
+                    continue
+                done, _ = wait(list(running), timeout=0.05, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job, i = running.pop(future)
+                    try:
+                        results[i] = job.result()
+                    except JobTimedOut as e:  # stopped at the sweep's deadline
+                        raise _timed_out(len(results), len(items), timeout) from e
+                    if on_result is not None:
+                        on_result(i, results[i])
+        finally:
+            for job, _ in running.values():
+                job.cancel()
         return [results[i] for i in range(len(items))]
 
 

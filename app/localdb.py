@@ -16,6 +16,7 @@ Layout
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -388,7 +389,8 @@ def status(inst: Instance) -> dict:
 
 
 def start(inst: Instance, *, timeout: float = 180.0) -> dict:
-    """Start the instance in the background and wait until Bolt and HTTP answer.
+    """Start the instance in the background and wait until Bolt and HTTP answer and the
+    default database answers a query.
 
     A second start while it runs is a no-op. Raises :class:`LocalDbError` naming the cause.
     """
@@ -440,12 +442,32 @@ def _wait_ready(inst: Instance, pid: int, timeout: float,
                                f"{_log_tail(inst)}")
         if proc is None and _pid(inst) is None:
             raise LocalDbError(f"Neo4j (pid {pid}) stopped during start\n{_log_tail(inst)}")
-        if _discovery(inst) is not None and _bolt_open(inst.bolt_port):
+        if (_discovery(inst) is not None and _bolt_open(inst.bolt_port)
+                and _database_answers(inst)):
             return
         time.sleep(0.5)
     raise LocalDbError(f"Neo4j did not answer on {inst.bolt_uri} within {timeout:.0f} s "
                        f"(still running as pid {pid}; `oncoregio db stop` ends it)\n"
                        f"{_log_tail(inst)}")
+
+
+def _database_answers(inst: Instance, timeout: float = 5.0) -> bool:
+    """Whether the default database answers a query (over HTTP; the server opens its ports
+    seconds before its database is available). A refused password counts as an answer: the
+    server runs, and this check cannot tell more."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{inst.http_port}/db/neo4j/tx/commit",
+        data=b'{"statements": [{"statement": "RETURN 1"}]}', method="POST",
+        headers={"Content-Type": "application/json", "Accept": "application/json",
+                 "Authorization": "Basic " + base64.b64encode(
+                     f"neo4j:{ensure_password()}".encode()).decode()})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as r:
+            return not json.loads(r.read().decode()).get("errors")
+    except urllib.error.HTTPError as e:
+        return e.code in (401, 403)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
 
 
 def _bolt_open(port: int) -> bool:

@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import cast
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from neo4j import Driver
 
 from app.api.openapi import install_openapi
 from app.api.routes import ROUTERS
 from app.compute import ComputePool
-from app.db import DatabaseUnavailable, create_driver, translate_errors
+from app.db import DatabaseUnavailable, GuardedDriver, create_driver, translate_errors
 from app.errors import install_error_handlers
-from app.middleware import RequestGuard, SecurityHeaders, TrustedHosts
+from app.middleware import DatabaseBudget, RequestGuard, SecurityHeaders, TrustedHosts
+from app.repository.revision import READ_REVISION
+from app.repository.tokens import TOKEN_HASHES
 from app.services.cache import database_cache
 from app.settings import Settings, get_settings
 
@@ -23,7 +27,7 @@ __all__ = ["create_app"]
 log = logging.getLogger("oncoregio")
 
 #: modules the compute workers import once, in the forkserver they are forked from
-COMPUTE_PRELOAD = ("app.services.scenarios",)
+COMPUTE_PRELOAD = ("app.services.scenarios", "app.services.sweeps")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,12 +35,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        driver = create_driver(settings)
+        # every database call of a request is bounded and behind a circuit breaker (app.db)
+        guarded = GuardedDriver(create_driver(settings), database=settings.neo4j_database,
+                                call_timeout=settings.neo4j_call_timeout,
+                                probe_interval=settings.neo4j_probe_interval,
+                                probe_queries=(READ_REVISION, TOKEN_HASHES))
+        driver = cast(Driver, guarded)  # it serves the driver methods the repositories use
         try:
             with translate_errors():
-                driver.verify_connectivity()
+                guarded.bounded(guarded.driver.verify_connectivity)
         except DatabaseUnavailable as e:
-            # start anyway: /health answers 503 until the database comes (back)
+            # start anyway: requests answer 503 until the gate's probe finds the database
             log.warning("Neo4j not reachable at %s at start-up: %s", settings.neo4j_uri, e)
         app.state.driver = driver
         app.state.settings = settings
@@ -62,7 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app, retry_after=settings.retry_after_seconds)
-    # outermost last: TrustedHosts -> SecurityHeaders -> CORS -> RequestGuard -> routes
+    # outermost last: TrustedHosts -> SecurityHeaders -> CORS -> RequestGuard ->
+    # DatabaseBudget -> routes
+    app.add_middleware(DatabaseBudget, seconds=settings.neo4j_call_timeout)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     # Neo4j Browser (served on the database's HTTP port) fetches the guide and the style sheet
     app.add_middleware(CORSMiddleware, allow_origins=settings.browser_origins,

@@ -5,6 +5,8 @@
 - :class:`RequestGuard`: ``OPTIONS`` answers with the complete ``Allow``; request bodies are
   at most ``max_body_bytes`` (413), JSON only (415; this also stops the cross-site "simple"
   ``text/plain`` POST), valid UTF-8 (400) without lone surrogates (422).
+- :class:`DatabaseBudget`: a request waits on the database at most ``seconds`` in all, over
+  every database call it makes (:func:`app.db.database_budget`; then 503).
 
 All refusals are problem+json (:func:`app.errors.problem`).
 """
@@ -15,9 +17,11 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from app.db import database_budget
 from app.errors import allowed_methods, problem
 
-__all__ = ["RequestGuard", "SecurityHeaders", "TrustedHosts", "lone_surrogate_at"]
+__all__ = ["DatabaseBudget", "RequestGuard", "SecurityHeaders", "TrustedHosts",
+           "lone_surrogate_at"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -98,6 +102,20 @@ def lone_surrogate_at(value: Any, path: tuple[str | int, ...] = ()) -> tuple | N
         if found is not None:
             return found
     return None
+
+
+class DatabaseBudget:
+    """Give each HTTP request a database budget of ``seconds`` (all its calls together)."""
+
+    def __init__(self, app: ASGIApp, *, seconds: float) -> None:
+        self.app, self.seconds = app, seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with database_budget(self.seconds):
+            await self.app(scope, receive, send)
 
 
 class RequestGuard:

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     neo4j_connection_timeout: float = 3.0
     neo4j_acquisition_timeout: float = 5.0
     neo4j_max_retry_time: float = 3.0
+    # the API bounds the database calls of a request, all together, in wall-clock time (also
+    # each call's server-side transaction timeout: raise it for a dataset whose snapshot read
+    # takes longer); once a call finds Neo4j down every request answers 503 at once, and a
+    # probe every ``neo4j_probe_interval`` seconds finds when it is back (app.db.DatabaseGate)
+    neo4j_call_timeout: float = Field(default=15.0, gt=0, le=3600)
+    neo4j_probe_interval: float = Field(default=0.5, gt=0, le=60)
     retry_after_seconds: int = 10
     public_url: str = "http://127.0.0.1:8000"
     browser_origins: list[str] = ["http://127.0.0.1:7474", "http://localhost:7474",
@@ -50,8 +56,9 @@ class Settings(BaseSettings):
     # computed answers kept per process (LRU over all revisions); snapshots kept: the current
     answer_cache_entries: int = Field(default=512, ge=0, le=100_000)
     # sweeps (see app.executors): a Dask scheduler address (tcp://host:8786) sends their
-    # scenarios to that cluster; unset, they run on a local pool of ``sweep_workers`` processes
-    # (default: the machine's CPUs). An unreachable scheduler is a 503, never a silent fall-back.
+    # scenarios to that cluster; unset, the API runs them on its bounded compute pool (below)
+    # and the CLI on a local pool of ``sweep_workers`` processes (default: the machine's CPUs).
+    # An unreachable scheduler is a 503, never a silent fall-back.
     dask_scheduler: str | None = Field(
         default=None, validation_alias=AliasChoices("ONCOREGIO_DASK_SCHEDULER",
                                                     "dask_scheduler"))

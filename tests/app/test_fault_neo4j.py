@@ -41,10 +41,12 @@ class Outcome:
 
 
 @pytest.mark.xfail(strict=False, reason=(
-    "seen on a loaded 2-core machine: while Neo4j is starting, one request's token re-read "
-    "can spend over 20 s in the driver's connection attempts (Bolt handshake and HELLO "
-    "against a server that accepts but does not answer yet), so it passes the client's "
-    "timeout; the other requests no longer queue behind it (bounded wait, then 503)"))
+    "on the shared 2-core development machine (load average 10-12) the first successful "
+    "scenario write came 11.7 to 14.5 s after Neo4j was back (bound 5 s): the restarted "
+    "server's first queries (the store's cold pages, query planning in a cold JVM) and the "
+    "solve share two loaded cores. Everything else held in those runs: no request without an "
+    "answer, only 503 with Retry-After while down, no 500, reads back within 5 s. "
+    "Expected to pass on a machine that is not oversubscribed (CI)"))
 def test_neo4j_stop_start_only_503_then_back(seeded, neo4j_server) -> None:
     inst = neo4j_server.instance
     if neo4j_server.kind != "local" or inst is None:
@@ -80,7 +82,11 @@ def test_neo4j_stop_start_only_503_then_back(seeded, neo4j_server) -> None:
         for t in threads:
             t.start()
         try:
-            time.sleep(1.0)
+            # the stop comes once a read and a write have succeeded (on a loaded machine the
+            # first ones plan their queries for longer than a fixed second), bounded
+            wait_until(lambda: {o.what for o in list(outcomes) if o.status in (200, 201)}
+                       == {"read", "write"}, "a read and a write succeeded before the stop",
+                       seconds=60, step=0.05)
             down_from = time.monotonic()
             localdb.stop(inst)
             down_until_at_least = time.monotonic()

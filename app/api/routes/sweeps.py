@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import asyncio
+import functools
+import threading
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response, status
+import anyio.to_thread
+from fastapi import APIRouter, Query, Request, Response, status
+from starlette.concurrency import run_in_threadpool
 
 from app.api.caching import SnapshotDep
 from app.api.deps import (
+    COMPUTE_ERRORS,
     READER,
+    ComputeDep,
     DatabaseDep,
     DriverDep,
     IdPath,
@@ -20,7 +27,8 @@ from app.api.deps import (
     SettingsDep,
     check_owner,
 )
-from app.executors import executor_for
+from app.compute import JobCancelled
+from app.executors import ComputePoolExecutor, Executor, executor_for
 from app.repository import sweeps as repo
 from app.schemas import Page, SweepCreate, SweepPublic, SweepSummary
 from app.services.pictures import MEDIA_TYPES, sweep_chart_picture, sweep_map_picture
@@ -39,16 +47,40 @@ CSV: Responses = {**ERRORS, 200: {"content": {"text/csv": {}}, "description": "t
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SweepPublic,
-             responses=ERRORS)
-def create_sweep(body: SweepCreate, driver: DriverDep, db: DatabaseDep, settings: SettingsDep,
-                 response: Response, planner: PlannerDep, snap: SnapshotDep) -> SweepPublic:
-    """Run a scenario for every k and norm of a sweep, mark the Pareto-efficient plans, store."""
+             responses={**ERRORS, 429: COMPUTE_ERRORS[429]})
+async def create_sweep(body: SweepCreate, request: Request, driver: DriverDep,
+                       db: DatabaseDep, settings: SettingsDep, response: Response,
+                       planner: PlannerDep, snap: SnapshotDep, compute: ComputeDep) -> Any:
+    """Run a scenario for every k and norm of a sweep, mark the Pareto-efficient plans, store.
+
+    The runs are jobs of the API's bounded compute pool, shared with scenario requests: when
+    it has no room for the sweep's first run the answer is 429 with Retry-After; a client
+    that disconnects stops its runs and nothing is stored. With a Dask scheduler configured
+    the runs go to that cluster instead (bounded by the sweep's wall-clock limit)."""
     plan = plan_sweep(snap, body, max_combinations=settings.sweep_max_combinations)
-    executor = executor_for(dask_scheduler=settings.dask_scheduler,
-                            workers=settings.sweep_workers, tasks=len(plan.scenarios),
-                            connect_timeout=settings.dask_connect_timeout)
-    result = run_sweep(snap, plan, executor, timeout=settings.sweep_time_limit)
-    repo.save_sweep(driver, db, result, created_by=planner.name)
+    cancel = threading.Event()
+    executor: Executor
+    if settings.dask_scheduler:
+        executor = executor_for(dask_scheduler=settings.dask_scheduler,
+                                workers=settings.sweep_workers, tasks=len(plan.scenarios),
+                                connect_timeout=settings.dask_connect_timeout)
+    else:
+        executor = ComputePoolExecutor(compute, cancel=cancel)
+    work = asyncio.ensure_future(anyio.to_thread.run_sync(
+        functools.partial(run_sweep, snap, plan, executor, timeout=settings.sweep_time_limit)))
+    try:
+        while not work.done():
+            await asyncio.wait({work}, timeout=0.2)
+            if not work.done() and await request.is_disconnected():
+                cancel.set()  # its runs stop; the thread ends within a poll
+        result = work.result()
+    except JobCancelled:
+        return Response(status_code=499)  # the client has gone: nobody reads this
+    finally:
+        cancel.set()
+    if await request.is_disconnected():
+        return Response(status_code=499)  # computed, but not stored for nobody
+    await run_in_threadpool(repo.save_sweep, driver, db, result, created_by=planner.name)
     response.headers["Location"] = f"/sweeps/{result.id}"
     return result
 
