@@ -110,6 +110,7 @@ class TokenCache:
         self._error: Exception | None = None
         self._failed_at = 0.0
         self._lock = threading.Lock()
+        self._refreshing = False
 
     def _current(self) -> list[dict[str, Any]]:
         # while another request re-reads the hashes from a database that is slow to answer,
@@ -143,9 +144,39 @@ class TokenCache:
 
     def fresh_rows(self) -> list[dict[str, Any]] | None:
         """The stored hashes when they were read within ``ttl``, else None; no lock and no
-        database call, so an async caller can check a token on the event loop."""
+        database call, so an async caller can check a token on the event loop.
+
+        Refresh ahead: once half of ``ttl`` has passed, the first caller starts one
+        background re-read and callers keep the copy until ``ttl`` ends, so under steady
+        traffic no request waits for the re-read (nor queues behind one in the thread pool).
+        """
         loaded, rows = self._loaded_at, self._rows
-        return rows if loaded is not None and self._clock() - loaded < self._ttl else None
+        if loaded is None:
+            return None
+        age = self._clock() - loaded
+        if age >= self._ttl:
+            return None
+        if age >= self._ttl / 2 and not self._refreshing:
+            self._refreshing = True  # a race here costs at most one extra re-read
+            threading.Thread(target=self._refresh, name="token-reread", daemon=True).start()
+        return rows
+
+    def _refresh(self) -> None:
+        """The background re-read of :meth:`fresh_rows`; a failure is left to the first
+        check after ``ttl``, which reads (or falls back) itself."""
+        try:
+            if not self._lock.acquire(timeout=LOAD_WAIT_SECONDS):
+                return
+            try:
+                started = self._clock()
+                rows = self._load()
+                self._rows, self._error, self._loaded_at = rows, None, started
+            except Exception:  # noqa: BLE001 - reported by the next foreground check
+                pass
+            finally:
+                self._lock.release()
+        finally:
+            self._refreshing = False
 
     def principal(self, token: str,
                   rows: list[dict[str, Any]] | None = None) -> Principal | None:

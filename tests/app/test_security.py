@@ -198,6 +198,37 @@ def test_token_cache_reads_at_most_once_per_ttl_and_sees_revocation():
     assert cache.principal("tok") is None and len(loads) == 2
 
 
+def test_token_cache_rereads_ahead_in_the_background_and_never_serves_past_ttl():
+    import time
+
+    now = [0.0]
+    stored = [{"name": "a", "role": "reader", "hash": hashlib.sha256(b"tok").hexdigest()}]
+    loads = []
+
+    def load():
+        loads.append(now[0])
+        return list(stored)
+
+    cache = TokenCache(load, ttl=1.0, clock=lambda: now[0])
+    assert cache.principal("tok") is not None and len(loads) == 1
+    stored.clear()  # revoked in the database
+    now[0] = 0.4
+    assert cache.fresh_rows() and len(loads) == 1  # before half the ttl: no re-read
+    now[0] = 0.6
+    assert cache.fresh_rows() is not None  # the caller starting the re-read does not wait
+    deadline = time.monotonic() + 5
+    while len(loads) < 2 and time.monotonic() < deadline:  # bounded wait for the thread
+        time.sleep(0.005)
+    assert loads == [0.0, 0.6]
+    deadline = time.monotonic() + 5
+    while cache.fresh_rows() != [] and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert cache.fresh_rows() == []  # the revocation is seen without a foreground read
+    assert cache.principal("tok", cache.fresh_rows()) is None
+    now[0] = 1.7  # past the re-read's ttl: nothing stale is handed out
+    assert cache.fresh_rows() is None
+
+
 def test_cross_site_simple_post_is_refused(app_closed, seeded):
     client, tokens = app_closed
     before = seeded.execute_query("MATCH ()-[r:REFERS]->() RETURN count(r) AS n").records[0]["n"]
