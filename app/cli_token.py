@@ -54,8 +54,9 @@ def _connect() -> tuple[Driver, str]:
 
 
 def quiet_driver_logs() -> None:
-    """The driver logs each retry as a warning; a command says in one line what failed."""
-    logging.getLogger("neo4j").setLevel(logging.ERROR)
+    """The driver logs each retry as a warning, and a connection lost in a transaction as an
+    error; a command says in one line what failed."""
+    logging.getLogger("neo4j").setLevel(logging.CRITICAL)
 
 
 @token_app.command("create")

@@ -1,10 +1,21 @@
-"""Validate a data folder completely, then load it into Neo4j in one transaction.
+"""Validate a data folder completely, then load it into Neo4j atomically.
 
 The folder holds the CSV files documented in ``graph/seed/README.md``. Every file is read and
 validated (pydantic rows, headers, duplicate ids, references across files, bounds) before a
-single write; all errors are reported at once with file, line and field. The write runs in one
-transaction of batched ``UNWIND $rows ... MERGE`` statements, so a failure leaves the database as
-it was, and loading the same folder twice gives the same graph.
+single write; all errors are reported at once with file, line and field. Files are read as a
+stream: the big ones (one row per area or area pair, :data:`STREAMED`) are not kept in memory
+but read again, batch by batch, while writing.
+
+The write is atomic either way, and loading the same folder twice gives the same graph:
+
+- in one transaction of batched ``UNWIND $rows ... MERGE`` statements (an ``update`` load,
+  and a ``replace`` load of up to :data:`STAGED_ABOVE` rows), so a failure leaves the
+  database as it was;
+- staged (a larger ``replace`` load, which would not fit in one transaction's memory): the
+  same statements write the new dataset in batches under shadow labels no read query names,
+  then one transaction switches it in (see "staged loads" below). Readers see the old dataset
+  or the new one, never a mix; an interrupted load leaves only invisible nodes, which the
+  next load removes first.
 
 Modes
 -----
@@ -22,20 +33,20 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, LiteralString, TypeVar, cast
 
-from neo4j import Driver, ManagedTransaction
+from neo4j import Driver, ManagedTransaction, Session, Transaction
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from analysis.travel import NL_LAT_RANGE, NL_LON_RANGE
 from app.db import translate_errors
-from app.repository.revision import bump_revision
+from app.repository.revision import bump_revision, clear_switching, switching
 from app.resources import SEED_DIR
 from app.vocabulary import (
     CARE_LEVEL_LABELS,
@@ -297,6 +308,9 @@ LABEL_OF = {"regions.csv": "Region", "hospitals.csv": "Hospital", "networks.csv"
             "care_types.csv": "CareType", "areas.csv": "Area"}
 
 R = TypeVar("R", bound=Row)
+T = TypeVar("T")
+Digest = Any  # a hashlib object (its class is private)
+Tx = ManagedTransaction | Transaction
 
 
 def _rows_of(rows: dict[str, list[Row]], name: str, model: type[R]) -> list[R]:
@@ -332,26 +346,71 @@ class LoadError(ValueError):
 
 
 # --------------------------------------------------------------------------- reading
+#: files whose rows a staged load does not keep in memory: validated streaming, then read
+#: again batch by batch while writing (the big ones: one row per area or per area pair)
+STREAMED = frozenset({"areas.csv", "travel_times.csv", "demand.csv", "flows.csv"})
+
+
 @dataclass
 class Dataset:
     directory: Path
-    rows: dict[str, list[Row]]
+    rows: dict[str, list[Row]]  # kept rows (every file present, unless read with stream=True)
     checksum: str
     lines: dict[str, list[int]] = field(default_factory=dict)  # source line of each row
+    counts: dict[str, int] = field(default_factory=dict)  # rows per file present
+    digests: dict[str, str] = field(default_factory=dict)  # sha256 of each file read
+    confidence: dict[str, int] = field(default_factory=dict)  # rows per confidence value
+
+    @property
+    def files(self) -> list[str]:
+        """The files present, in load order."""
+        return [spec.name for spec in FILES if spec.name in self.counts]
+
+    def iter_rows(self, name: str) -> Iterator[Row]:
+        """The rows of file ``name``: kept ones, or the file read again (streamed files);
+        a file that changed since it was validated raises :class:`LoadError`."""
+        if name in self.rows:
+            yield from self.rows[name]
+            return
+        if name not in self.counts:
+            return
+        problems: list[Problem] = []
+        digest = hashlib.sha256()
+        for row, _ in _iter_file(self.directory / name, SPECS[name], problems, digest):
+            yield row
+        if problems or digest.hexdigest() != self.digests[name]:
+            raise LoadError([Problem(name, 0, "", "changed while it was being loaded; "
+                                                  "load it again")])
 
 
-def _read_file(path: Path, spec: FileSpec,
-               problems: list[Problem]) -> tuple[list[Row], list[int]]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        problems.append(Problem(spec.name, line, "", f"not UTF-8 (byte 0x{raw[e.start]:02x} "
-                                                     f"at offset {e.start})"))
-        return [], []
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+def _raw_lines(path: Path, name: str, problems: list[Problem],
+               digest: Digest) -> Iterator[str]:
+    """The file's lines decoded as UTF-8 (a leading BOM dropped), hashed as they are read;
+    stops at the first line that is not UTF-8, with a problem naming it."""
+    offset = 0
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, start=1):
+            digest.update(raw)
+            try:
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as e:
+                problems.append(Problem(name, number, "", f"not UTF-8 (byte 0x{raw[e.start]:02x}"
+                                                          f" at offset {offset + e.start})"))
+                return
+            offset += len(raw)
+            yield text
+
+
+def _iter_file(path: Path, spec: FileSpec, problems: list[Problem],
+               digest: Digest) -> Iterator[tuple[Row, int]]:
+    """Validated rows of one file with their line numbers, one at a time (bounded memory);
+    every invalid row or header adds a problem instead."""
+    text = _raw_lines(path, spec.name, problems, digest)
+    reader = csv.DictReader(text)
+    before = len(problems)
     header = reader.fieldnames or []
+    if len(problems) > before:  # the header line is not UTF-8
+        return
     expected = list(spec.model.model_fields)
     required = [n for n, f in spec.model.model_fields.items() if f.is_required()]
     missing = [c for c in required if c not in header]
@@ -362,9 +421,9 @@ def _read_file(path: Path, spec: FileSpec,
         problems.append(Problem(spec.name, 1, c,
                                 f"unknown column (expected: {', '.join(expected)})"))
     if missing or unknown:
-        return [], []
-    rows: list[Row] = []
-    lines: list[int] = []
+        for _ in text:
+            pass  # the checksum still covers the whole file
+        return
     for record in reader:
         line = reader.line_num
         if None in record:
@@ -374,29 +433,31 @@ def _read_file(path: Path, spec: FileSpec,
         values = {k: (v if v is not None and v.strip() != "" else None) for k, v in record.items()}
         values = {k: v for k, v in values.items() if v is not None}
         try:
-            rows.append(spec.model.model_validate(values))
-            lines.append(line)
+            yield spec.model.model_validate(values), line
         except ValidationError as e:
             for err in e.errors():
                 col = ".".join(str(p) for p in err["loc"]) or ""
                 got = record.get(col) if col else None
                 msg = err["msg"] + (f" (got {got!r})" if got not in (None, "") else "")
                 problems.append(Problem(spec.name, line, col, msg))
-    return rows, lines
 
 
 def read_directory(directory: Path | str | None = None, *, mode: LoadMode = LoadMode.REPLACE,
-                   known_ids: dict[str, set[str]] | None = None) -> Dataset:
+                   known_ids: dict[str, set[str]] | None = None,
+                   stream: bool = False) -> Dataset:
     """Read and validate every file of ``directory``; raise :class:`LoadError` listing all
     problems. ``known_ids`` (label file -> ids already in the database) resolves references
-    in ``update`` mode."""
+    in ``update`` mode. ``stream``: keep no rows of the :data:`STREAMED` files (only their
+    ids and keys, to check references and duplicates); :meth:`Dataset.iter_rows` reads them
+    again."""
     directory = Path(directory) if directory else SEED_DIR
     if not directory.is_dir():
         raise LoadError([Problem(str(directory), 0, "", "is not a folder")])
     problems: list[Problem] = []
-    rows: dict[str, list[Row]] = {}
-    lines: dict[str, list[int]] = {}
+    data = Dataset(directory, {}, "")
     broken: set[str] = set()  # unreadable files: references into them are not checked
+    ids: dict[str, set[str]] = {name: set((known_ids or {}).get(name, set()))
+                                for name in LABEL_OF}
     digest = hashlib.sha256()
     for spec in FILES:
         path = directory / spec.name
@@ -405,52 +466,67 @@ def read_directory(directory: Path | str | None = None, *, mode: LoadMode = Load
                 problems.append(Problem(spec.name, 0, "", f"required file is missing in "
                                                           f"{directory}"))
             continue
-        digest.update(spec.name.encode() + path.read_bytes())
+        keep = not (stream and spec.name in STREAMED)
+        rows: list[Row] = []
+        lines: list[int] = []
         before = len(problems)
-        rows[spec.name], lines[spec.name] = _read_file(path, spec, problems)
-        if not rows[spec.name] and len(problems) > before:
+        file_digest = hashlib.sha256()
+        seen: dict[tuple, int] = {}
+        n = 0
+        for row, line in _iter_file(path, spec, problems, file_digest):
+            n += 1
+            data.confidence[row.confidence] = data.confidence.get(row.confidence, 0) + 1
+            if keep:
+                rows.append(row)
+                lines.append(line)
+            _check_row(spec, row, line, seen, ids, broken, problems)
+        if spec.name in LABEL_OF:
+            ids[spec.name] |= {key[0] for key in seen}
+        digest.update(spec.name.encode() + bytes.fromhex(file_digest.hexdigest()))
+        data.digests[spec.name] = file_digest.hexdigest()
+        data.counts[spec.name] = n
+        if keep:
+            data.rows[spec.name], data.lines[spec.name] = rows, lines
+        if not n and len(problems) > before:
             broken.add(spec.name)
-        elif not rows[spec.name] and spec.required:
+        elif not n and spec.required:
             # replacing with an empty file would silently remove everything it holds
             problems.append(Problem(spec.name, 0, "", "required file has no data rows "
                                                       "(only a header)"))
             broken.add(spec.name)
-    if not rows:
+    if not data.counts:
         problems.append(Problem(str(directory), 0, "", "holds none of the data files "
                                                        f"({', '.join(SPECS)})"))
-    _check_keys_and_refs(rows, lines, problems, known_ids or {}, broken)
-    _check_outcome_bands(rows, lines, problems)
+    _check_regions_have_hospitals(data.rows, data.lines, problems)
+    _check_outcome_bands(data.rows, data.lines, problems)
     if problems:
         raise LoadError(problems)
-    return Dataset(directory, rows, digest.hexdigest(), lines)
+    data.checksum = digest.hexdigest()
+    return data
 
 
-def _check_keys_and_refs(rows: dict[str, list[Row]], lines: dict[str, list[int]],
-                         problems: list[Problem], known_ids: dict[str, set[str]],
-                         broken: set[str]) -> None:
-    ids: dict[str, set[str]] = {name: set(known_ids.get(name, set())) for name in LABEL_OF}
-    for spec in FILES:
-        seen: dict[tuple, int] = {}
-        for row, line in zip(rows.get(spec.name, []), lines.get(spec.name, []), strict=True):
-            key = tuple(getattr(row, k) for k in spec.key)
-            if key in seen:
-                problems.append(Problem(spec.name, line, ",".join(spec.key),
-                                        f"duplicate {'/'.join(map(str, key))} (first on line "
-                                        f"{seen[key]})"))
-            else:
-                seen[key] = line
-        if spec.name in LABEL_OF:
-            ids[spec.name] |= {k[0] for k in seen}
-    for spec in FILES:
-        for row, line in zip(rows.get(spec.name, []), lines.get(spec.name, []), strict=True):
-            for column, target in spec.refs.items():
-                if target in broken:
-                    continue
-                value = getattr(row, column)
-                if value not in ids[target]:
-                    problems.append(Problem(spec.name, line, column,
-                                            f"unknown {target.removesuffix('.csv')} id "
-                                            f"{value!r}"))
+def _check_row(spec: FileSpec, row: Row, line: int, seen: dict[tuple, int],
+               ids: dict[str, set[str]], broken: set[str], problems: list[Problem]) -> None:
+    """Duplicate keys within the file and references into the files read before it (every
+    reference points at a file earlier in :data:`FILES`)."""
+    key = tuple(getattr(row, k) for k in spec.key)
+    if key in seen:
+        problems.append(Problem(spec.name, line, ",".join(spec.key),
+                                f"duplicate {'/'.join(map(str, key))} (first on line "
+                                f"{seen[key]})"))
+    else:
+        seen[key] = line
+    for column, target in spec.refs.items():
+        if target in broken:
+            continue
+        value = getattr(row, column)
+        if value not in ids[target]:
+            problems.append(Problem(spec.name, line, column,
+                                    f"unknown {target.removesuffix('.csv')} id {value!r}"))
+
+
+def _check_regions_have_hospitals(rows: dict[str, list[Row]], lines: dict[str, list[int]],
+                                  problems: list[Problem]) -> None:
     if "regions.csv" in rows and "hospitals.csv" in rows:
         with_hospital = {h.region for h in _rows_of(rows, "hospitals.csv", HospitalRow)}
         regions = _rows_of(rows, "regions.csv", RegionRow)
@@ -640,7 +716,7 @@ MATCH (d:Dataset {id: 'current'}) WHERE d.checksum IS NOT NULL RETURN count(d) >
 """
 
 # order matters: nodes before the relationships that need them
-WRITES: tuple[tuple[str, str], ...] = (
+WRITES: tuple[tuple[str, LiteralString], ...] = (
     ("regions.csv", MERGE_REGIONS),
     ("hospitals.csv", MERGE_HOSPITALS),
     ("networks.csv", MERGE_NETWORKS),
@@ -687,12 +763,146 @@ class LoadSummary:
         return "\n".join(lines)
 
 
-def _batches(items: list[Any], size: int = BATCH) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+# ---- staged loads: a replace load too big for one transaction (issue 13)
+# The new dataset is written in batches of bounded size under shadow labels that no read
+# query names (so nothing reads it, not even through relationships: every read query starts
+# from, or ends at, a node of a real label); then ONE switch transaction retires the old
+# dataset's nodes (all their labels off, :Retired on), gives the staged nodes the real labels
+# (checked by the uniqueness constraints at commit), records the Dataset and bumps the
+# revision. Its size grows with the nodes, not with the relationships (the travel pairs).
+# Last the retired nodes are deleted in batches. A crash before the switch leaves only staged
+# nodes, after it only retired ones: both invisible, and removed by the next load.
+STAGED_LABELS: dict[LiteralString, LiteralString] = {
+    "Region": "StagedRegion", "Hospital": "StagedHospital", "Network": "StagedNetwork",
+    "CareType": "StagedCareType", "Area": "StagedArea", "OutcomeBand": "StagedOutcomeBand"}
+RETIRED: LiteralString = "Retired"
+#: labels whose nodes a replace load removes (the dataset, and what was computed on it)
+DATASET_LABELS: tuple[LiteralString, ...] = (
+    "Hospital", "Region", "Network", "CareType", "Area", "Scenario", "ChoiceModel",
+    "OutcomeBand")
+#: and every secondary label their nodes carry
+REPLACED_LABELS = (*DATASET_LABELS, *HOSPITAL_KIND_LABELS.values(), *CARE_LEVEL_LABELS.values())
+#: a replace load of more rows than this is staged (several transactions, see above)
+STAGED_ABOVE = 50_000
+#: nodes per transaction when deleting retired or staged nodes: an area has one outgoing
+#: relationship per travel pair (up to ~1,000), and deleting ~4 x 10^5 relationships in one
+#: transaction passes the local instance's 512 MiB transaction memory
+PURGE_ROWS = 50
 
 
-def _drop_moved_travel(tx: ManagedTransaction, data: Dataset) -> int:
+def _staged(query: LiteralString) -> LiteralString:
+    """The same statement on the shadow labels."""
+    for label, staged in STAGED_LABELS.items():
+        query = query.replace(":" + label + " ", ":" + staged + " ").replace(
+            ":" + label + ")", ":" + staged + ")")
+    return query
+
+
+STAGED_WRITES: tuple[tuple[str, LiteralString], ...] = tuple(
+    (name, _staged(query)) for name, query in WRITES)
+#: one statement per label (static labels, each node's own label scan): off with every label
+#: of the dataset, on with :Retired
+RETIRE_DATASET: tuple[LiteralString, ...] = tuple(
+    "MATCH (n:" + label + ") REMOVE n:" + ":".join(REPLACED_LABELS) + " SET n:Retired"
+    for label in DATASET_LABELS)
+PROMOTE_STAGED: tuple[LiteralString, ...] = tuple(
+    "MATCH (n:" + staged + ") REMOVE n:" + staged + " SET n:" + label
+    for label, staged in STAGED_LABELS.items())
+# first the outgoing relationships of every leftover node (each relationship is outgoing
+# from one node; an area has one per travel pair), then the nodes with what still points at
+# them (e.g. a sweep's PARETO links): a region's or a hospital's incoming relationships (one
+# per area) are gone by then, so no transaction grows with the areas
+_LEFTOVER_LABELS: tuple[LiteralString, ...] = (RETIRED, *STAGED_LABELS.values())
+PURGE_QUERIES: tuple[LiteralString, ...] = (
+    *("MATCH (n:" + label + ") CALL (n) { MATCH (n)-[r]->() DELETE r } "
+      "IN TRANSACTIONS OF $rows ROWS" for label in _LEFTOVER_LABELS),
+    *("MATCH (n:" + label + ") CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $rows ROWS"
+      for label in _LEFTOVER_LABELS))
+LEFTOVERS = """
+CALL () { MATCH (n:Retired) RETURN count(n) AS c
+  UNION ALL MATCH (n:StagedRegion) RETURN count(n) AS c
+  UNION ALL MATCH (n:StagedHospital) RETURN count(n) AS c
+  UNION ALL MATCH (n:StagedNetwork) RETURN count(n) AS c
+  UNION ALL MATCH (n:StagedCareType) RETURN count(n) AS c
+  UNION ALL MATCH (n:StagedArea) RETURN count(n) AS c
+  UNION ALL MATCH (n:StagedOutcomeBand) RETURN count(n) AS c }
+RETURN sum(c) AS nodes
+"""
+
+
+def purge_leftovers(driver: Driver, database: str) -> int:
+    """Delete what an interrupted staged load left (staged or retired nodes), in batches;
+    how many nodes there were. Invisible to every read query, so safe at any time outside a
+    load."""
+    with translate_errors(), driver.session(database=database) as session:
+        nodes = int(session.run(LEFTOVERS).single(strict=True)["nodes"])
+        if nodes:
+            for query in PURGE_QUERIES:
+                session.run(query, rows=PURGE_ROWS).consume()
+    clear_switching(driver, database)
+    return nodes
+
+
+def _run_batch(tx: ManagedTransaction, query: LiteralString, rows: list[dict]) -> None:
+    tx.run(query, rows=rows).consume()
+
+
+def _switch(tx: Tx, data: Dataset) -> None:
+    """The one transaction that makes the staged dataset the current one."""
+    for query in RETIRE_DATASET:
+        tx.run(query).consume()
+    for query in PROMOTE_STAGED:
+        tx.run(query).consume()
+    _finish(tx, data, LoadMode.REPLACE)
+
+
+def _commit_marked(driver: Driver, database: str, session: Session,
+                   work: Callable[..., T], *args: Any) -> T:
+    """``work(tx, *args)`` in one explicit transaction, committed while the switch is marked
+    for :func:`~app.repository.revision.read_consistent` (readers wait for the commit only,
+    not for the statements). Rolled back whole when anything fails; not retried."""
+    tx = session.begin_transaction()
+    try:
+        value = work(tx, *args)
+        with switching(driver, database):
+            tx.commit()
+    finally:
+        tx.close()  # a rollback unless committed
+    return value
+
+
+def _load_staged(driver: Driver, database: str, data: Dataset,
+                 report: Callable[[int, str], None]) -> None:
+    with translate_errors(), driver.session(database=database) as session:
+        try:
+            done = 0
+            for name, query in STAGED_WRITES:
+                for batch in _batches(data.iter_rows(name)):
+                    session.execute_write(_run_batch, query,
+                                          [r.model_dump(mode="json") for r in batch])
+                    done += 1
+                    report(done, name)
+            _commit_marked(driver, database, session, _switch, data)
+        except BaseException:
+            with suppress(Exception):  # the database may be gone: the next load cleans up
+                purge_leftovers(driver, database)
+            raise
+    purge_leftovers(driver, database)
+# ---- end staged loads
+
+
+def _batches(items: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _drop_moved_travel(tx: Tx, data: Dataset) -> int:
     """Delete the imported travel pairs of places this update moves; return how many of them
     the load's own ``travel_times.csv`` does not give anew."""
     places: tuple[tuple[LiteralString, list[AreaRow] | list[HospitalRow]], ...] = (
@@ -707,10 +917,10 @@ def _drop_moved_travel(tx: ManagedTransaction, data: Dataset) -> int:
     return len(dropped - fresh)
 
 
-def _write(tx: ManagedTransaction, data: Dataset, mode: LoadMode,
+def _write(tx: Tx, data: Dataset, mode: LoadMode,
            report: Callable[[int, str], None]) -> int:
-    """Unit of work for ``execute_write``: safe to run again on a retry. Returns the number of
-    stale travel pairs dropped (update mode)."""
+    """The one transaction of a small load. Returns the number of stale travel pairs dropped
+    (update mode)."""
     stale = 0
     if mode == LoadMode.REPLACE:
         tx.run(DELETE_DATASET).consume()
@@ -718,27 +928,32 @@ def _write(tx: ManagedTransaction, data: Dataset, mode: LoadMode,
         stale = _drop_moved_travel(tx, data)
     done = 0
     for name, query in WRITES:
-        rows = [r.model_dump(mode="json") for r in data.rows.get(name, [])]
-        if name in CLEAR_BEFORE and rows:
-            care_types = sorted({r["care_type"] for r in rows})
+        if name in CLEAR_BEFORE and data.counts.get(name):
+            care_types = sorted({cast(Any, r).care_type for r in data.iter_rows(name)})
             tx.run(CLEAR_BEFORE[name], care_types=care_types).consume()
             if name == "flows.csv":
                 tx.run(DELETE_STALE_CHOICE_MODELS, care_types=care_types).consume()
-        for batch in _batches(rows):
-            tx.run(query, rows=batch).consume()
+        for batch in _batches(data.iter_rows(name)):
+            tx.run(query, rows=[r.model_dump(mode="json") for r in batch]).consume()
             done += 1
             report(done, name)
+    _finish(tx, data, mode)
+    return stale
+
+
+def _finish(tx: Tx, data: Dataset, mode: LoadMode) -> None:
+    """Secondary labels, the Dataset node and the revision: the end of every load's
+    (last) transaction."""
     _set_labels(tx, SET_KIND_LABEL, HOSPITAL_KIND_LABELS,
                 {h.id: h.kind for h in _rows_of(data.rows, "hospitals.csv", HospitalRow)})
     _set_labels(tx, SET_LEVEL_LABEL, CARE_LEVEL_LABELS,
                 {c.id: c.level for c in _rows_of(data.rows, "care_types.csv", CareTypeRow)})
     tx.run(MERGE_DATASET, directory=str(data.directory), checksum=data.checksum, mode=mode.value,
-           files=sorted(data.rows)).consume()
+           files=sorted(data.counts)).consume()
     bump_revision(tx, f"load ({mode.value}) of {data.directory}")
-    return stale
 
 
-def _set_labels(tx: ManagedTransaction, query: LiteralString, labels: Mapping[Any, LiteralString],
+def _set_labels(tx: Tx, query: LiteralString, labels: Mapping[Any, LiteralString],
                 values: dict[str, Any]) -> None:
     """Give each node (id -> vocabulary value) the secondary label of its value, removing the
     other labels of ``labels``."""
@@ -755,11 +970,13 @@ def known_ids(driver: Driver, database: str) -> dict[str, set[str]]:
 
 def load_directory(driver: Driver, database: str, directory: Path | str | None = None, *,
                    mode: LoadMode | str = LoadMode.REPLACE,
-                   progress: Callable[[int, int, str], None] | None = None) -> LoadSummary:
-    """Validate ``directory`` fully, then write it in one transaction (see module doc).
+                   progress: Callable[[int, int, str], None] | None = None,
+                   staged_above: int = STAGED_ABOVE) -> LoadSummary:
+    """Validate ``directory`` fully, then write it (see module doc): in one transaction, or,
+    for a replace load of more than ``staged_above`` rows, staged in several.
 
     ``progress(done, total, file)`` is called after each written batch (``total`` batches in
-    all); on a driver retry the count starts again from zero.
+    all).
     """
     try:
         mode = LoadMode(mode)
@@ -767,22 +984,24 @@ def load_directory(driver: Driver, database: str, directory: Path | str | None =
         raise ValueError(f"mode must be one of {', '.join(LoadMode)}, not {mode!r}") from None
     started = time.monotonic()
     known = known_ids(driver, database) if mode == LoadMode.UPDATE else None
-    data = read_directory(directory, mode=mode, known_ids=known)
-    total = sum(max(1, -(-len(v) // BATCH)) if v else 0 for v in data.rows.values())
+    # an update is one transaction and needs its rows (moved places): streamed on replace only
+    data = read_directory(directory, mode=mode, known_ids=known,
+                          stream=mode == LoadMode.REPLACE)
+    total = sum(-(-n // BATCH) for n in data.counts.values())
 
     def report(done: int, label: str) -> None:
         if progress is not None:
             progress(done, total, label)
 
-    with translate_errors(), driver.session(database=database) as session:
-        stale = session.execute_write(_write, data, mode, report)
-    counts = {name: len(rows) for name, rows in data.rows.items()}
-    confidence: dict[str, int] = {}
-    for rows in data.rows.values():
-        for r in rows:
-            confidence[r.confidence] = confidence.get(r.confidence, 0) + 1
-    return LoadSummary(str(data.directory), mode, counts, time.monotonic() - started, confidence,
-                       stale)
+    purge_leftovers(driver, database)
+    stale = 0
+    if mode == LoadMode.REPLACE and sum(data.counts.values()) > staged_above:
+        _load_staged(driver, database, data, report)
+    else:
+        with translate_errors(), driver.session(database=database) as session:
+            stale = _commit_marked(driver, database, session, _write, data, mode, report)
+    return LoadSummary(str(data.directory), mode, dict(data.counts), time.monotonic() - started,
+                       dict(data.confidence), stale)
 
 
 def seed_loaded(driver: Driver, database: str) -> bool:

@@ -1,6 +1,13 @@
-"""Time loading the full seed into an empty database (wipe, then load; repeated).
+"""Time loading the full seed into an empty database (wipe, then load; repeated), and a large
+staged load against the seed in the same run.
 
     .venv/bin/python bench/bench_load.py [--repeat 5]
+    nice -n 10 .venv/bin/python bench/bench_load.py --large 200000 --pairs 1 --instance test
+
+``--large N``: a folder of N generated areas (``tests/large_dataset.py``) with ``--pairs``
+travel pairs per area, loaded staged (issue 13), against the seed loaded in one transaction
+in the same run: wall time, the client's peak RSS and the Neo4j server's, as ratios. It uses
+(and WIPES) the local instance ``--instance``.
 
 Uses the database of the settings (the local ``dev`` instance by default): it is WIPED.
 The baseline in the same run is one bare ``UNWIND $rows AS r CREATE (:Tmp {id: r.id})`` of as
@@ -10,23 +17,43 @@ many rows as the seed has, so the ratio shows what validation, MERGE and relatio
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
-from app.db import create_driver
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.large_dataset
+
+from app.db import create_driver  # noqa: E402
 from app.loader import load_directory, read_directory
 from app.schema import apply_schema
 from app.settings import get_settings
 
 WIPE = "MATCH (n) DETACH DELETE n"
+# in small transactions: a hospital or region of a large folder has ~10^5 relationships
+WIPE_BATCHED = ("MATCH (n) CALL (n) { MATCH (n)-[r]->() DELETE r } IN TRANSACTIONS OF 50 ROWS",
+                "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS")
 BARE = "UNWIND $rows AS r CREATE (:Tmp {id: r.id})"
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(epilog=LARGE_HELP)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--large", type=int, default=0, help="areas of the large folder")
+    ap.add_argument("--pairs", type=int, default=1, help="travel pairs per area")
+    ap.add_argument("--instance", default="dev", help="local instance of --large (WIPED)")
+    ap.add_argument("--one-transaction", action="store_true",
+                    help="also load the large folder in one transaction")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--folder", help=argparse.SUPPRESS)
+    ap.add_argument("--uri", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child:
+        return _child(args.child, args.folder or None, args.uri, os.environ["BENCH_PASSWORD"])
+    if args.large:
+        return large(args)
     settings = get_settings()
     db = settings.neo4j_database
     with create_driver(settings) as driver:
@@ -54,6 +81,128 @@ def main() -> int:
           f"load / baseline = {med(load) / med(bare):.1f}x")
     return 0
 
+
+# ---- --large: the issue-13 staged load of a large folder, against the seed in the same run
+LARGE_HELP = """Each phase runs in its own process (its peak RSS is the client's); the server's
+RSS is sampled every 0.2 s while it runs. Phases: the seed in one transaction (the baseline),
+the seed staged (is staging slower for the seed?), the large folder staged (replacing the
+seed), the large folder again (replacing itself: the purge of a large retired dataset), and
+with --one-transaction the large folder in one transaction (the path that failed on Neo4j's
+transaction memory limit)."""
+
+
+def _child(phase: str, folder: str | None, uri: str, password: str) -> int:
+    """One load in this process; prints its figures as JSON."""
+    import json
+    import resource
+
+    from neo4j import GraphDatabase
+
+    staged_above = {"seed": 10**12, "seed-staged": 0, "large": 0, "large-again": 0,
+                    "large-1tx": 10**12}[phase]
+    with GraphDatabase.driver(uri, auth=("neo4j", password)) as driver:
+        t = time.perf_counter()
+        error = None
+        try:
+            summary = load_directory(driver, "neo4j", folder, staged_above=staged_above)
+            rows = sum(summary.rows.values())
+        except Exception as e:  # noqa: BLE001 - the figure to report
+            error, rows = f"{type(e).__name__}: {str(e).splitlines()[0][:160]}", 0
+        seconds = time.perf_counter() - t
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "client_mb": rss_mb, "rows": rows, "error": error}))
+    return 0
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _phase(phase: str, folder: str | None, uri: str, password: str, server_pid: int) -> dict:
+    import json
+    import subprocess
+    import threading
+
+    peak = [_rss_mb(server_pid)]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.2):
+            peak[0] = max(peak[0], _rss_mb(server_pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    env = {**os.environ, "BENCH_PASSWORD": password}
+    p = subprocess.run([sys.executable, __file__, "--child", phase, "--folder", folder or "",
+                        "--uri", uri], env=env, capture_output=True, text=True, check=False,
+                       timeout=7200)
+    done.set()
+    sampler.join()
+    if p.returncode != 0:
+        raise SystemExit(f"{phase}: {p.stderr.strip().splitlines()[-1:]}")
+    return {**json.loads(p.stdout.strip().splitlines()[-1]), "server_mb": peak[0]}
+
+
+def wipe(driver: Any) -> None:
+    with driver.session(database="neo4j") as session:  # implicit: IN TRANSACTIONS
+        for query in WIPE_BATCHED:
+            session.run(query).consume()
+
+
+def large(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from neo4j import GraphDatabase
+
+    from app import localdb
+    from tests.large_dataset import make_large_dataset
+
+    inst = localdb.instance(args.instance)
+    pid = localdb.pid_from_file(inst.pid_file, localdb.ENTRY_POINT)
+    if pid is None:
+        raise SystemExit(f"the local {args.instance!r} instance does not run "
+                         f"(oncoregio db start --instance {args.instance})")
+    password = localdb.ensure_password()
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        folder = make_large_dataset(Path(tmp) / "large", areas=args.large,
+                                    pairs_per_area=args.pairs)
+        made = time.perf_counter() - t
+        phases = ["seed", "seed-staged", "large", "large-again"] + (
+            ["large-1tx"] if args.one_transaction else [])
+        results = {}
+        with GraphDatabase.driver(inst.bolt_uri, auth=("neo4j", password)) as driver:
+            for phase in phases:
+                if phase != "large-again":  # that one replaces the large dataset itself
+                    wipe(driver)
+                    apply_schema(driver, "neo4j")
+                if phase in ("large", "large-1tx"):  # a replace of the seed, as a user does
+                    load_directory(driver, "neo4j")
+                src = str(folder) if phase.startswith("large") else None
+                results[phase] = _phase(phase, src, inst.bolt_uri, password, pid)
+                print(phase, results[phase], flush=True)
+            wipe(driver)
+    base = results["seed"]
+    names = {"seed": "seed, one transaction (baseline)", "seed-staged": "seed, staged",
+             "large": f"{args.large:,} areas + {args.large * args.pairs:,} travel pairs, staged "
+                      "(replacing the seed)",
+             "large-again": "the same, staged, replacing itself (its purge deletes the old "
+                            "large dataset)",
+             "large-1tx": f"{args.large:,} areas + {args.large * args.pairs:,} pairs, one "
+                          "transaction"}
+    print(f"\nload average {os.getloadavg()[0]:.1f}; folder made in {made:.0f} s")
+    print("| load | rows | wall s | x seed | client peak RSS MB | x seed | server peak RSS MB "
+          "| x seed | outcome |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for phase, r in results.items():
+        print(f"| {names[phase]} | {r['rows']:,} | {r['seconds']:.1f} | "
+              f"{r['seconds'] / base['seconds']:.1f} | {r['client_mb']:.0f} | "
+              f"{r['client_mb'] / base['client_mb']:.2f} | {r['server_mb']:.0f} | "
+              f"{r['server_mb'] / base['server_mb']:.2f} | {r['error'] or 'loaded'} |")
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

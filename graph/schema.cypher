@@ -33,3 +33,12 @@ CREATE INDEX outcome_band_care_type IF NOT EXISTS FOR (n:OutcomeBand) ON (n.care
 // API bearer tokens: one per name, looked up by the SHA-256 of the presented token.
 CREATE CONSTRAINT api_token_name IF NOT EXISTS FOR (n:ApiToken) REQUIRE n.name IS UNIQUE;
 CREATE CONSTRAINT api_token_hash IF NOT EXISTS FOR (n:ApiToken) REQUIRE n.hash IS UNIQUE;
+// A staged load (app/loader.py) writes the new dataset under these shadow labels before one
+// transaction switches it in: unique ids there too (and the index its MATCH by id needs).
+CREATE CONSTRAINT staged_region_id IF NOT EXISTS FOR (n:StagedRegion) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT staged_hospital_id IF NOT EXISTS FOR (n:StagedHospital) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT staged_network_id IF NOT EXISTS FOR (n:StagedNetwork) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT staged_care_type_id IF NOT EXISTS FOR (n:StagedCareType) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT staged_area_id IF NOT EXISTS FOR (n:StagedArea) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT staged_outcome_band_id IF NOT EXISTS
+  FOR (n:StagedOutcomeBand) REQUIRE n.id IS UNIQUE;

@@ -31,9 +31,9 @@ def schema() -> None:
 
 
 def load_data(c: Connection, directory: Path | None, mode: LoadMode, *,
-              quiet: bool) -> LoadSummary:
+              quiet: bool, staged_above: int | None = None) -> LoadSummary:
     """Validate and load ``directory`` with a progress bar on stderr (none when ``quiet``)."""
-    from app.loader import load_directory
+    from app.loader import STAGED_ABOVE, load_directory
 
     columns = (TextColumn("[bold]load[/]"), BarColumn(), MofNCompleteColumn(),
                TextColumn("batches  {task.description}"), TimeElapsedColumn())
@@ -47,7 +47,9 @@ def load_data(c: Connection, directory: Path | None, mode: LoadMode, *,
         bar.update(task, completed=done, total=total, description=file)
 
     try:
-        return load_directory(c.driver, c.database, directory, mode=mode, progress=progress)
+        return load_directory(c.driver, c.database, directory, mode=mode, progress=progress,
+                              staged_above=STAGED_ABOVE if staged_above is None
+                              else staged_above)
     finally:
         bar.stop()
 
@@ -73,10 +75,14 @@ def load(directory: Annotated[Path | None, typer.Argument(
          mode: Annotated[LoadMode, typer.Option(
              help="replace the whole dataset, or merge the given files into it")
          ] = LoadMode.REPLACE,
-         quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False) -> None:
-    """Validate a data folder fully, then load it in one transaction (default: graph/seed)."""
+         quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
+         staged_above: Annotated[int | None, typer.Option(
+             help="a replace load of more rows is staged: written in batches, then switched "
+                  "in by one transaction (default 50,000)", min=0, show_default=False)
+         ] = None) -> None:
+    """Validate a data folder fully, then load it atomically (default: graph/seed)."""
     with connect() as c:
-        summary = load_data(c, directory, mode, quiet=quiet)
+        summary = load_data(c, directory, mode, quiet=quiet, staged_above=staged_above)
     print_load_summary(summary)
 
 

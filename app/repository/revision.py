@@ -5,20 +5,30 @@ times, calibrations, the modelled referral flows) bumps ``(:Dataset {id: 'curren
 ``revision`` **in the same transaction as the write**, and gives it a fresh random ``tag``.
 Caches key on the tag, not on the number: the number restarts when someone wipes the database
 by hand, the tag never repeats, so a cached answer can never be taken for another dataset's.
+
+Neo4j reads are *read committed*: a read transaction (even one statement) that runs while a
+large transaction is being applied can see part of it. A staged load (``app/loader.py``)
+marks the commit of a new dataset (a ``DatasetSwitch`` node, in its own small transaction
+before the commit) and clears the mark after it;
+:func:`read_consistent` runs a read that must see one dataset only, and runs it again when the
+mark was set or the tag changed while it read.
 """
 
 from __future__ import annotations
 
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, LiteralString
+from typing import Any, LiteralString, TypeVar
 
 import neo4j
-from neo4j import Driver, ManagedTransaction
+from neo4j import Driver, ManagedTransaction, Transaction
 
-from app.db import translate_errors
+from app.db import DatabaseUnavailable, translate_errors
 
 __all__ = ["BUMP_REVISION", "READ_REVISION", "Revision", "bump_revision", "read_revision",
-           "revision_in", "write_and_bump"]
+           "read_consistent", "revision_in", "switching", "write_and_bump"]
 
 BUMP_REVISION = """
 MERGE (d:Dataset {id: 'current'})
@@ -30,6 +40,25 @@ READ_REVISION = """
 OPTIONAL MATCH (d:Dataset {id: 'current'})
 RETURN d.revision AS number, d.revision_tag AS tag
 """
+
+# a mark older than this is left by a load that died (the switch itself takes seconds)
+SWITCH_STALE_SECONDS = 300
+# on a node of its own: the switch's transaction holds the Dataset node's lock until it commits
+MARK_SWITCHING = """
+MERGE (m:DatasetSwitch {id: 'current'})
+SET m.token = $token, m.since = datetime()
+"""
+CLEAR_SWITCHING = """
+MATCH (m:DatasetSwitch {id: 'current'}) WHERE $token IS NULL OR m.token = $token
+DELETE m
+"""
+READ_STATE = """
+OPTIONAL MATCH (d:Dataset {id: 'current'})
+OPTIONAL MATCH (m:DatasetSwitch {id: 'current'})
+RETURN d.revision_tag AS tag,
+       coalesce(m.since > datetime() - duration({seconds: $stale}), false) AS switching
+"""
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,7 +82,7 @@ def _revision(record: neo4j.Record | dict | None) -> Revision:
     return Revision(int(record["number"] or 0), str(record["tag"]))
 
 
-def bump_revision(tx: ManagedTransaction, what: str) -> Revision:
+def bump_revision(tx: ManagedTransaction | Transaction, what: str) -> Revision:
     """Bump the revision inside the caller's write transaction; ``what`` names the write."""
     return _revision(tx.run(BUMP_REVISION, what=what).single())
 
@@ -82,3 +111,55 @@ def write_and_bump(driver: Driver, db: str, what: str, query: LiteralString,
 
     with translate_errors(), driver.session(database=db) as session:
         return session.execute_write(work)
+
+
+class switching:  # noqa: N801 - used as a context manager, like contextlib's
+    """``with switching(driver, db):`` marks a dataset switch for :func:`read_consistent`
+    while the block (one write transaction) runs; the mark is cleared after it, also when it
+    fails."""
+
+    def __init__(self, driver: Driver, db: str) -> None:
+        self.driver, self.db, self.token = driver, db, uuid.uuid4().hex
+
+    def __enter__(self) -> switching:
+        with translate_errors():
+            self.driver.execute_query(MARK_SWITCHING, token=self.token, database_=self.db)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with translate_errors():
+            self.driver.execute_query(CLEAR_SWITCHING, token=self.token, database_=self.db)
+
+
+def clear_switching(driver: Driver, db: str) -> None:
+    """Remove a switch mark whatever made it (left by a load that died)."""
+    with translate_errors():
+        driver.execute_query(CLEAR_SWITCHING, token=None, database_=db)
+
+
+_AGAIN = object()
+
+
+def read_consistent(driver: Driver, db: str, work: Callable[[ManagedTransaction], T], *,
+                    seconds: float = 30.0) -> T:
+    """``work`` in a read transaction that saw no dataset switch: run again (for at most
+    ``seconds``, then :class:`DatabaseUnavailable`) while a switch is marked, or when the
+    revision tag changed between the start and the end of the read."""
+    def guarded(tx: ManagedTransaction) -> Any:
+        before = tx.run(READ_STATE, stale=SWITCH_STALE_SECONDS).single(strict=True).data()
+        if before["switching"]:
+            return _AGAIN
+        value = work(tx)
+        after = tx.run(READ_STATE, stale=SWITCH_STALE_SECONDS).single(strict=True).data()
+        return value if after == before else _AGAIN
+
+    deadline = time.monotonic() + seconds
+    for attempt in range(100_000):
+        with translate_errors(), driver.session(database=db) as session:
+            value = session.execute_read(guarded)
+        if value is not _AGAIN:
+            return value  # type: ignore[no-any-return]
+        if time.monotonic() > deadline:
+            break
+        time.sleep(min(0.5, 0.02 * (attempt + 1)))
+    raise DatabaseUnavailable("a new dataset is being switched in; try again shortly")

@@ -20,9 +20,8 @@ from numpy.typing import NDArray
 
 from analysis.outcomes import OutcomeTable, tables_from_bands
 from analysis.travel import distance_matrix_km, matrix_from_pairs, travel_time_matrix
-from app.db import translate_errors
 from app.repository.outcomes import OUTCOME_BANDS
-from app.repository.revision import UNRECORDED, Revision, revision_in
+from app.repository.revision import UNRECORDED, Revision, read_consistent, revision_in
 
 __all__ = ["Snapshot", "read_snapshot"]
 
@@ -263,9 +262,8 @@ def _read_all(tx: ManagedTransaction) -> Snapshot:
 
 def read_snapshot(driver: Driver, db: str) -> Snapshot:
     """Read the whole model (a few thousand rows for the Dutch instance) in one read
-    transaction."""
-    with translate_errors(), driver.session(database=db) as session:
-        return session.execute_read(_read_all)
+    transaction, which saw no dataset switch (:func:`~app.repository.revision.read_consistent`)."""
+    return read_consistent(driver, db, _read_all)
 
 
 def snapshot_from_folder(directory: Any = None) -> Snapshot:
