@@ -187,6 +187,7 @@ def test_sweeps_page_labels_its_form_and_lists_the_stored_sweep(seeded_client, s
         assert ident and ident in page.label_for, (tag, ident, name)
     assert f'href="/app/sweeps/{sweep["id"]}"' in r.text
     assert 'value="set_covering"' not in r.text  # a sweep over k cannot take it
+    assert 'value="p_median_choice"' not in r.text  # nor a choice model from this form
 
 
 def _row(text: str, plan: str) -> str:

@@ -225,7 +225,9 @@ def read_sweeps_page(request: Request, refused: Refused, driver: DriverDep,
     snap = snapshot_cache(request).snapshot()
     stored, count = sweeps_repo.list_sweeps(driver, db, care_type=None, limit=200, offset=0)
     choices = _form_choices(snap)
-    choices["methods"] = {k: v for k, v in METHODS.items() if k != "set_covering"}
+    # a sweep runs over k (not set covering), and this form has no choice model to name
+    choices["methods"] = {k: v for k, v in METHODS.items()
+                          if k in ("p_median", "max_covering", "p_centre")}
     return _page("sweeps.html", title="Trade-off sweeps", stored=stored, count=count,
                  selected=request.query_params.get("care_type"), **choices)
 
