@@ -24,6 +24,7 @@ from typing import Any, Literal
 from neo4j import Driver
 
 from app.db import DatabaseUnavailable
+from app.refresh import RefreshAhead
 from app.repository import tokens as repo
 
 __all__ = ["ROLES", "Principal", "Role", "TokenCache", "create_token", "hash_token",
@@ -110,7 +111,7 @@ class TokenCache:
         self._error: Exception | None = None
         self._failed_at = 0.0
         self._lock = threading.Lock()
-        self._refreshing = False
+        self._ahead = RefreshAhead(self._refresh, "token-reread")
 
     def _current(self) -> list[dict[str, Any]]:
         # while another request re-reads the hashes from a database that is slow to answer,
@@ -156,27 +157,21 @@ class TokenCache:
         age = self._clock() - loaded
         if age >= self._ttl:
             return None
-        if age >= self._ttl / 2 and not self._refreshing:
-            self._refreshing = True  # a race here costs at most one extra re-read
-            threading.Thread(target=self._refresh, name="token-reread", daemon=True).start()
+        if age >= self._ttl / 2:
+            self._ahead.start()
         return rows
 
     def _refresh(self) -> None:
         """The background re-read of :meth:`fresh_rows`; a failure is left to the first
         check after ``ttl``, which reads (or falls back) itself."""
+        if not self._lock.acquire(timeout=LOAD_WAIT_SECONDS):
+            return
         try:
-            if not self._lock.acquire(timeout=LOAD_WAIT_SECONDS):
-                return
-            try:
-                started = self._clock()
-                rows = self._load()
-                self._rows, self._error, self._loaded_at = rows, None, started
-            except Exception:  # noqa: BLE001 - reported by the next foreground check
-                pass
-            finally:
-                self._lock.release()
+            started = self._clock()
+            rows = self._load()
+            self._rows, self._error, self._loaded_at = rows, None, started
         finally:
-            self._refreshing = False
+            self._lock.release()
 
     def principal(self, token: str,
                   rows: list[dict[str, Any]] | None = None) -> Principal | None:

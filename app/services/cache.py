@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from neo4j import Driver
 
+from app.refresh import RefreshAhead
 from app.repository.revision import Revision, read_revision
 from app.repository.snapshot import Snapshot, read_snapshot
 
@@ -69,7 +70,7 @@ class SnapshotCache:
         self._build_lock = threading.Lock()    # one snapshot build at a time
         self._known: Revision | None = None
         self._checked_at = -float("inf")
-        self._refreshing = False
+        self._ahead = RefreshAhead(self._refresh, "revision-check")
         self._snapshot: Snapshot | None = None
         self._answers: OrderedDict[tuple[str, Hashable], bytes] = OrderedDict()
         self._answer_bytes = 0
@@ -93,25 +94,17 @@ class SnapshotCache:
             age = self._clock() - self._checked_at
             if age >= self._staleness:
                 return None
-            if age >= self._staleness / 2 and not self._refreshing:
-                self._refreshing = True
-                threading.Thread(target=self._refresh, name="revision-check",
-                                 daemon=True).start()
+            if age >= self._staleness / 2:
+                self._ahead.start()
             return known
 
     def _refresh(self) -> None:
         """The background check of :meth:`fresh_revision`; a failure is left to the next
         caller after the window, which asks the database itself and gets the error."""
-        try:
-            with self._check_lock:
-                started = self._clock()
-                revision = self._read_revision()
-                self._learn(revision, started)
-        except Exception:  # noqa: BLE001 - the request path reports database errors
-            pass
-        finally:
-            with self._lock:
-                self._refreshing = False
+        with self._check_lock:
+            started = self._clock()
+            revision = self._read_revision()
+            self._learn(revision, started)
 
     def revision(self) -> Revision:
         """The current revision, asking the database when the window has passed."""
