@@ -390,10 +390,12 @@ def main() -> int:
                + (f" --side {args.side}" if args.network == "grid" else "")
                + f" --workers {args.workers} --batch {args.batch}"
                + (f" --towns {args.towns}" if args.towns else ""))
+    niceness = os.nice(0)
+    prefix = f"nice -n {niceness} " if niceness else ""
     lines = [
         "# Routed travel matrix (GraphHopper) — bench/bench_routing.py",
         "",
-        f"Command: `nice -n 10 {command}` (JVM heap `-Xmx{gh.heap()}`, ONCOREGIO_GH_HEAP).",
+        f"Command: `{prefix}{command}` (JVM heap `-Xmx{gh.heap()}`, ONCOREGIO_GH_HEAP).",
         f"Machine: {platform.node()}, {os.cpu_count()} cores shared with other jobs, "
         f"load average {load_start[0]:.1f} at start, {load_matrix[0]:.1f} when the matrix "
         f"started and {load_end[0]:.1f} at the end; GraphHopper {gh.GRAPHHOPPER_VERSION}, "
@@ -420,8 +422,9 @@ def main() -> int:
         f"CPU time of the matrix: GraphHopper {server_cpu:.1f} s + this client "
         f"{client_cpu:.1f} s = {server_cpu + client_cpu:.1f} CPU-seconds, i.e. "
         f"{(server_cpu + client_cpu) / (os.cpu_count() or 1):.1f} s of wall time if the "
-        f"{os.cpu_count()} cores were ours alone (the wall time above is under `nice -n 10` "
-        "beside other engineers' jobs).",
+        f"{os.cpu_count()} cores were ours alone"
+        + (f" (the wall time above is under `nice -n {niceness}`, beside other jobs)."
+           if niceness else " (compare the load average above)."),
         "",
         f"Old vs new method, same server, same run, {cmp['pairs']:,} pairs "
         f"({args.compare[0]} areas x {args.compare[1]} hospitals): one `/route` per pair "
