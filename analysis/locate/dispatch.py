@@ -27,7 +27,11 @@ from analysis.locate.benders import BENDERS_MAX_PAIRS, BendersSolution, pmedian_
 from analysis.locate.candidates import Work
 from analysis.locate.exact import ExactSolution, pmedian_exact_uncap
 from analysis.locate.heuristic import pmedian_heuristic
-from analysis.locate.lagrangian import lagrangian_fixing, pmedian_lagrangian
+from analysis.locate.lagrangian import (
+    aggregated_lagrangian,
+    lagrangian_fixing,
+    pmedian_lagrangian,
+)
 from analysis.locate.milp import Pairs, assignment_milp, finite_pairs, y_bounds
 from analysis.locate.problem import (
     InfeasibleScenario,
@@ -241,11 +245,19 @@ def _uncapacitated_heuristic(
     found = pmedian_heuristic(work, k, rng, t_search + 0.8 * max(deadline - t_search, 0),
                               start_open=start)
     # bound: Lagrangian on list prefixes (an iteration count, stopped early by the
-    # deadline), or the trivial bound if larger
-    bound = pmedian_lagrangian(work, k, found.cost, found.open_pos, deadline,
-                               max_iter=BOUND_ITERATIONS[1], margin=BOUND_MARGIN,
-                               entry_budget=BOUND_ENTRY_BUDGET,
-                               min_iter=BOUND_ITERATIONS[0]).value
+    # deadline; on a large instance fitted on its aggregate and evaluated on the full
+    # one), or the trivial bound if larger
+    if found.aggregate is not None and found.aggregate_solution is not None:
+        inner = found.aggregate_solution
+        bound = aggregated_lagrangian(work, k, found.aggregate, inner.cost, inner.open_pos,
+                                      deadline, max_iter=BOUND_ITERATIONS[1],
+                                      margin=BOUND_MARGIN, entry_budget=BOUND_ENTRY_BUDGET,
+                                      min_iter=BOUND_ITERATIONS[0]).value
+    else:
+        bound = pmedian_lagrangian(work, k, found.cost, found.open_pos, deadline,
+                                   max_iter=BOUND_ITERATIONS[1], margin=BOUND_MARGIN,
+                                   entry_budget=BOUND_ENTRY_BUDGET,
+                                   min_iter=BOUND_ITERATIONS[0]).value
     if found.cost >= work.big * 0.5:
         return None
     trivial = float(work.w @ work.lists(k).cost[:, 0])  # each area at its nearest candidate

@@ -22,15 +22,21 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from analysis.locate.candidates import CandidateLists, Work, slabs
+from analysis.locate.problem import prepare
 
 __all__ = [
+    "AGGREGATE_DEPTH",
+    "AGGREGATE_MIN_ENTRIES",
     "RESTART_WORK",
+    "Aggregate",
     "HeuristicSolution",
     "LocalOptimum",
     "Swap",
+    "aggregate",
     "greedy",
     "local_search",
     "n_starts",
@@ -41,7 +47,52 @@ __all__ = [
 # multi-start: 4 starts up to n*K = 4e6 list entries, 2 up to 4e7, then the greedy start only
 RESTART_WORK = (4_000_000, 40_000_000)
 
+#: above AGGREGATE_MIN_ENTRIES list entries (n x K) the search starts from the local
+#: optimum of the aggregated instance: areas grouped by their AGGREGATE_DEPTH nearest
+#: candidates (see :func:`aggregate`)
+AGGREGATE_MIN_ENTRIES, AGGREGATE_DEPTH = RESTART_WORK[1], 3
+
 _log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """Areas grouped into one demand point per group: the groups' working matrix
+    (``work``: weighted mean rows, same columns as the full one), each area's group
+    (``group``) and each group's weight (``weight``)."""
+
+    work: Work
+    group: NDArray
+    weight: NDArray
+
+
+def aggregate(work: Work, lists: CandidateLists, depth: int = AGGREGATE_DEPTH) -> Aggregate:
+    """Group the areas that share their ``depth`` nearest candidates (in order).
+
+    A group's row is the weighted mean of its areas' rows, so a group served by one
+    centre costs exactly what its areas cost there; the aggregated objective of any open
+    set is at least the full one (an area may be nearer another open centre than its
+    group is). Areas with the same nearest candidates lie in the same cell of the
+    order-``depth`` Voronoi diagram of the candidates, small beside the cells of ``k``
+    open centres, so on large instances the aggregated local optimum is a close start.
+    The mean rows cost one sparse product (one read of the matrix).
+    """
+    depth = max(1, min(depth, lists.K))
+    while depth > 1 and float(work.m) ** depth >= 2.0 ** 62:  # the key must fit in int64
+        depth -= 1
+    code = np.zeros(work.n, np.int64)
+    for c in range(depth):
+        code = code * work.m + lists.idx[:, c]
+    _, group = np.unique(code, return_inverse=True)
+    group = group.ravel().astype(np.int64)
+    g = int(group.max()) + 1
+    weight = np.bincount(group, weights=work.w, minlength=g)
+    share = (work.w / weight[group]).astype(work.dt)
+    A = sp.csr_matrix((share, (group, np.arange(work.n))), shape=(g, work.n))
+    rows = np.asarray(A @ work.M)
+    keep_pos = np.flatnonzero(work.keep_mask)
+    prob = prepare(rows, weight, k=max(int(keep_pos.size), 1), keep=keep_pos)
+    return Aggregate(Work(prob), group, weight)
 
 
 def greedy(work: Work, lists: CandidateLists, k: int, start: NDArray) -> NDArray:
@@ -203,6 +254,8 @@ class HeuristicSolution:
     open_pos: NDArray
     cost: float
     finished: bool
+    aggregate: Aggregate | None = None
+    aggregate_solution: HeuristicSolution | None = None
 
 
 def pmedian_heuristic(
@@ -215,9 +268,26 @@ def pmedian_heuristic(
     The number of starts depends on the instance only (:func:`n_starts`), never on the
     clock: when ``deadline`` comes first the search stops and says so (``finished``
     False), so that a result that was not cut is the same however loaded the machine is.
+    Above :data:`AGGREGATE_MIN_ENTRIES` list entries (and without ``start_open``) the
+    multi-start search runs on the aggregated instance (:func:`aggregate`) and its best
+    local optimum is the one start of the search on the full instance; the aggregate and
+    its solution are returned with the result (the bound reuses them).
     """
     t_start = time.perf_counter()
     lists = work.lists(k)
+    if start_open is None and starts is None and work.n * lists.K > AGGREGATE_MIN_ENTRIES:
+        agg = aggregate(work, lists)
+        inner = pmedian_heuristic(agg.work, k, rng, deadline)
+        found = local_search(work, lists, inner.open_pos, deadline)
+        cost = work.cost(found.open_pos)
+        _log.debug("p-median heuristic: aggregated %d areas into %d, its objective %.9g, "
+                   "full %.9g in %.3f s, K=%d", work.n, agg.work.n, inner.cost, cost,
+                   time.perf_counter() - t_start, lists.K,
+                   extra={"locate_search": {"starts": 1, "K": lists.K, "objective": cost,
+                                            "groups": agg.work.n,
+                                            "seconds": time.perf_counter() - t_start}})
+        return HeuristicSolution(found.open_pos, cost, inner.finished and found.finished,
+                                 agg, inner)
     keep_pos = np.flatnonzero(work.keep_mask)
     free = np.flatnonzero(~work.keep_mask)
     starts = n_starts(work, lists) if starts is None else starts

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from analysis.locate.candidates import Work, prefix_len
+from analysis.locate.candidates import CandidateLists, Work, prefix_len
+from analysis.locate.heuristic import Aggregate
 from analysis.locate.result import GAP_TOLERANCE
 
 __all__ = [
@@ -31,7 +32,9 @@ __all__ = [
     "STEP_START",
     "Fixing",
     "LagrangianBound",
+    "aggregated_lagrangian",
     "lagrangian_fixing",
+    "lagrangian_value",
     "pmedian_lagrangian",
 ]
 
@@ -51,12 +54,14 @@ class LagrangianBound:
 
     value: float
     rho: NDArray | None
+    u: NDArray | None = None
 
 
 def pmedian_lagrangian(
     work: Work, k: int, ub: float, open_pos: NDArray, deadline: float, max_iter: int = 400,
     *, margin: int | None = None, target_gap: float = GAP_TOLERANCE,
     entry_budget: int | None = None, min_iter: int = 1, rule: str = "deflected",
+    u0: NDArray | None = None,
 ) -> LagrangianBound:
     """Lagrangian lower bound (relaxing the assignment rows) of the uncapacitated p-median.
 
@@ -145,7 +150,10 @@ def pmedian_lagrangian(
         sel = free[np.argpartition(fr, nfree - 1)[:nfree]] if nfree < free.size else free
         return np.concatenate([keep_pos, sel])
 
-    u = np.minimum(work.w * 0.5 * (d1 + d2), U)  # between nearest and second-nearest centre
+    if u0 is None:  # between nearest and second-nearest centre
+        u = np.minimum(work.w * 0.5 * (d1 + d2), U)
+    else:
+        u = np.minimum(np.asarray(u0, dtype=np.float64), U)
     best, best_u = -np.inf, u
     # the step schedule counts iterations, never the clock, so that a bound that was not
     # cut by the deadline does not depend on load
@@ -199,7 +207,88 @@ def pmedian_lagrangian(
                best, it, time.perf_counter() - t0, n_entries,
                extra={"locate_bound": {"value": best, "iterations": it, "entries": n_entries,
                                        "seconds": time.perf_counter() - t0}})
-    return LagrangianBound(best, rho if it else None)
+    return LagrangianBound(best, rho if it else None, best_u if it else None)
+
+
+def lagrangian_value(work: Work, k: int, u: NDArray) -> LagrangianBound:
+    """The Lagrangian value ``L(u)`` of the full instance at the multipliers ``u``, in
+    float64, read from candidate-list prefixes only.
+
+    ``L(u)`` is a lower bound of the p-median for every ``u`` (the relaxed assignment rows
+    are equalities, so ``u`` is free). The multipliers are first lowered to
+    ``u_i <= w_i rad_i`` (another ``u``, hence another valid bound), so that every column
+    outside area i's list has ``w_i c_ij >= u_i`` and contributes nothing: the value is
+    exact, whatever the list length. Per area only the prefix of its sorted list with
+    ``c_ij < u_i / w_i`` is read.
+
+    >>> import numpy as np
+    >>> from analysis.locate.problem import prepare
+    >>> W = Work(prepare(np.array([[0., 10.], [10., 0.], [4., 6.]]), [1., 1., 5.], k=1))
+    >>> lagrangian_value(W, 1, np.array([5., 5., 25.])).value  # 35 + rho_0 (-10); optimum 30
+    25.0
+    """
+    lists = work.lists(k)
+    u = np.minimum(np.asarray(u, dtype=np.float64), work.w * lists.rad)
+    rho = _list_rho(work, lists, u)
+    return LagrangianBound(float(u.sum() + rho[_chosen(work, k, rho)].sum()), rho, u)
+
+
+def _chosen(work: Work, k: int, rho: NDArray) -> NDArray:
+    """The Lagrangian subproblem's open set: kept columns plus the most negative others."""
+    keep_pos = np.flatnonzero(work.keep_mask)
+    free = np.flatnonzero(~work.keep_mask)
+    nfree = k - keep_pos.size
+    if nfree <= 0:
+        return keep_pos
+    fr = rho[free]
+    sel = free[np.argpartition(fr, nfree - 1)[:nfree]] if nfree < free.size else free
+    return np.concatenate([keep_pos, sel])
+
+
+def _list_rho(work: Work, lists: CandidateLists, u: NDArray) -> NDArray:
+    """rho_j(u) = sum_i min(0, w_i c_ij - u_i) over the list prefixes (float64); exact when
+    ``u_i <= w_i rad_i``."""
+    n = work.n
+    # a hair beyond u / w, so that rounding never drops an entry; min(0, .) is exact
+    t = prefix_len(lists, np.arange(n), u / work.w * (1.0 + 1e-12))
+    rho = np.zeros(work.m)
+    step = max(1, lists.step)
+    for s in range(0, n, step):
+        e = min(n, s + step)
+        ts = t[s:e]
+        tot = int(ts.sum())
+        if not tot:
+            continue
+        rows = np.repeat(np.arange(s, e), ts)
+        start = np.cumsum(ts) - ts
+        pos = np.arange(tot) - np.repeat(start, ts)
+        c = lists.cost[rows, pos].astype(np.float64)
+        v = np.minimum(work.w[rows] * c - u[rows], 0.0)
+        rho += np.bincount(lists.idx[rows, pos], weights=v, minlength=work.m)
+    return rho
+
+
+def aggregated_lagrangian(
+    work: Work, k: int, agg: Aggregate, agg_ub: float, agg_open: NDArray, deadline: float,
+    max_iter: int = 400, *, margin: int | None = None, entry_budget: int | None = None,
+    min_iter: int = 1,
+) -> LagrangianBound:
+    """Lagrangian bound of the full instance from multipliers fitted on its aggregate.
+
+    The subgradient search (:func:`pmedian_lagrangian`, with these options) runs on the
+    aggregated instance (``agg_ub``, ``agg_open``: its incumbent); a group's multiplier
+    per patient is then given to each of its areas, ``u_i = w_i U_g / W_g``, and the
+    bound is ``L(u)`` of the full instance (:func:`lagrangian_value`): valid whatever the
+    aggregation. It is at most the aggregated value (``min(0, c - v)`` is concave, so a
+    group's areas together reach at most what their mean row reaches); the difference is
+    small where the areas of a group have the same nearest centres.
+    """
+    inner = pmedian_lagrangian(agg.work, k, agg_ub, agg_open, deadline, max_iter,
+                               margin=margin, entry_budget=entry_budget, min_iter=min_iter)
+    if inner.u is None:
+        return LagrangianBound(-np.inf, None)
+    u = work.w * (inner.u / agg.weight)[agg.group]
+    return lagrangian_value(work, k, u)
 
 
 @dataclass
