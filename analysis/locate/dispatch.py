@@ -45,6 +45,7 @@ from analysis.locate.result import GAP_TOLERANCE, PairShares
 from analysis.locate.transport import Transport, capacitated_heuristic
 
 __all__ = [
+    "AGGREGATE_BOUND_ITERATIONS",
     "AUTO_EXACT_MAX_PAIRS",
     "BOUND_MARGIN",
     "BOUND_ENTRY_BUDGET",
@@ -81,6 +82,9 @@ ENGINES = ("benders", "lists")
 # heuristic leaves its bound
 BOUND_ITERATIONS, BOUND_ENTRY_BUDGET = (80, 200), 300_000_000
 BOUND_MIN_S, BOUND_MARGIN = 0.02, 4
+#: iterations of the bound on the aggregate when the search started from one
+#: (:func:`~analysis.locate.lagrangian.aggregated_lagrangian`)
+AGGREGATE_BOUND_ITERATIONS = 100
 
 #: with min_volume/capacity the exact solver first runs the LP-priced heuristic for at most
 #: this share of the time left (an incumbent in hand if HiGHS finds nothing in time)
@@ -247,12 +251,9 @@ def _uncapacitated_heuristic(
     # bound: Lagrangian on list prefixes (an iteration count, stopped early by the
     # deadline; on a large instance fitted on its aggregate and evaluated on the full
     # one), or the trivial bound if larger
-    if found.aggregate is not None and found.aggregate_solution is not None:
-        inner = found.aggregate_solution
-        bound = aggregated_lagrangian(work, k, found.aggregate, inner.cost, inner.open_pos,
-                                      deadline, max_iter=BOUND_ITERATIONS[1],
-                                      margin=BOUND_MARGIN, entry_budget=BOUND_ENTRY_BUDGET,
-                                      min_iter=BOUND_ITERATIONS[0]).value
+    if found.groups:
+        bound = aggregated_lagrangian(work, k, found.open_pos, deadline,
+                                      AGGREGATE_BOUND_ITERATIONS, margin=BOUND_MARGIN).value
     else:
         bound = pmedian_lagrangian(work, k, found.cost, found.open_pos, deadline,
                                    max_iter=BOUND_ITERATIONS[1], margin=BOUND_MARGIN,

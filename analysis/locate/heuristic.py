@@ -31,6 +31,7 @@ from analysis.locate.problem import prepare
 __all__ = [
     "AGGREGATE_DEPTH",
     "AGGREGATE_MIN_ENTRIES",
+    "AGGREGATE_STARTS",
     "RESTART_WORK",
     "Aggregate",
     "HeuristicSolution",
@@ -47,10 +48,10 @@ __all__ = [
 # multi-start: 4 starts up to n*K = 4e6 list entries, 2 up to 4e7, then the greedy start only
 RESTART_WORK = (4_000_000, 40_000_000)
 
-#: above AGGREGATE_MIN_ENTRIES list entries (n x K) the search starts from the local
-#: optimum of the aggregated instance: areas grouped by their AGGREGATE_DEPTH nearest
-#: candidates (see :func:`aggregate`)
-AGGREGATE_MIN_ENTRIES, AGGREGATE_DEPTH = RESTART_WORK[1], 3
+#: above AGGREGATE_MIN_ENTRIES list entries (n x K) the search starts from the best local
+#: optimum of AGGREGATE_STARTS starts on the aggregated instance: areas grouped by their
+#: AGGREGATE_DEPTH nearest candidates (see :func:`aggregate`)
+AGGREGATE_MIN_ENTRIES, AGGREGATE_DEPTH, AGGREGATE_STARTS = RESTART_WORK[1], 3, 2
 
 _log = logging.getLogger(__name__)
 
@@ -66,7 +67,8 @@ class Aggregate:
     weight: NDArray
 
 
-def aggregate(work: Work, lists: CandidateLists, depth: int = AGGREGATE_DEPTH) -> Aggregate:
+def aggregate(work: Work, lists: CandidateLists, depth: int = AGGREGATE_DEPTH,
+              extra: NDArray | None = None) -> Aggregate:
     """Group the areas that share their ``depth`` nearest candidates (in order).
 
     A group's row is the weighted mean of its areas' rows, so a group served by one
@@ -83,6 +85,11 @@ def aggregate(work: Work, lists: CandidateLists, depth: int = AGGREGATE_DEPTH) -
     code = np.zeros(work.n, np.int64)
     for c in range(depth):
         code = code * work.m + lists.idx[:, c]
+    if extra is not None:  # e.g. each area's nearest open centres: finer groups
+        _, code = np.unique(code, return_inverse=True)
+        for col in np.asarray(extra).reshape(work.n, -1).T:
+            code = code.ravel().astype(np.int64) * (int(col.max()) + 1) + col
+            _, code = np.unique(code, return_inverse=True)
     _, group = np.unique(code, return_inverse=True)
     group = group.ravel().astype(np.int64)
     g = int(group.max()) + 1
@@ -254,8 +261,7 @@ class HeuristicSolution:
     open_pos: NDArray
     cost: float
     finished: bool
-    aggregate: Aggregate | None = None
-    aggregate_solution: HeuristicSolution | None = None
+    groups: int = 0  # demand points of the aggregated instance it started from (0: none)
 
 
 def pmedian_heuristic(
@@ -268,16 +274,17 @@ def pmedian_heuristic(
     The number of starts depends on the instance only (:func:`n_starts`), never on the
     clock: when ``deadline`` comes first the search stops and says so (``finished``
     False), so that a result that was not cut is the same however loaded the machine is.
-    Above :data:`AGGREGATE_MIN_ENTRIES` list entries (and without ``start_open``) the
-    multi-start search runs on the aggregated instance (:func:`aggregate`) and its best
-    local optimum is the one start of the search on the full instance; the aggregate and
-    its solution are returned with the result (the bound reuses them).
+    Above :data:`AGGREGATE_MIN_ENTRIES` list entries (and without ``start_open`` or
+    ``starts``) the multi-start search (:data:`AGGREGATE_STARTS` starts) runs on the
+    aggregated instance (:func:`aggregate`) and its best local optimum is the one start
+    of the search on the full instance.
     """
     t_start = time.perf_counter()
     lists = work.lists(k)
     if start_open is None and starts is None and work.n * lists.K > AGGREGATE_MIN_ENTRIES:
         agg = aggregate(work, lists)
-        inner = pmedian_heuristic(agg.work, k, rng, deadline)
+        inner = pmedian_heuristic(agg.work, k, rng, deadline,
+                                  starts=min(AGGREGATE_STARTS, n_starts(agg.work, lists)))
         found = local_search(work, lists, inner.open_pos, deadline)
         cost = work.cost(found.open_pos)
         _log.debug("p-median heuristic: aggregated %d areas into %d, its objective %.9g, "
@@ -287,7 +294,7 @@ def pmedian_heuristic(
                                             "groups": agg.work.n,
                                             "seconds": time.perf_counter() - t_start}})
         return HeuristicSolution(found.open_pos, cost, inner.finished and found.finished,
-                                 agg, inner)
+                                 agg.work.n)
     keep_pos = np.flatnonzero(work.keep_mask)
     free = np.flatnonzero(~work.keep_mask)
     starts = n_starts(work, lists) if starts is None else starts

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analysis.locate.candidates import CandidateLists, Work, prefix_len
-from analysis.locate.heuristic import Aggregate
+from analysis.locate.heuristic import aggregate
 from analysis.locate.result import GAP_TOLERANCE
 
 __all__ = [
@@ -269,26 +269,37 @@ def _list_rho(work: Work, lists: CandidateLists, u: NDArray) -> NDArray:
 
 
 def aggregated_lagrangian(
-    work: Work, k: int, agg: Aggregate, agg_ub: float, agg_open: NDArray, deadline: float,
-    max_iter: int = 400, *, margin: int | None = None, entry_budget: int | None = None,
-    min_iter: int = 1,
+    work: Work, k: int, open_pos: NDArray, deadline: float, max_iter: int = 100, *,
+    margin: int | None = None,
 ) -> LagrangianBound:
-    """Lagrangian bound of the full instance from multipliers fitted on its aggregate.
+    """Lagrangian bound of the full instance from multipliers fitted on an aggregate.
 
-    The subgradient search (:func:`pmedian_lagrangian`, with these options) runs on the
-    aggregated instance (``agg_ub``, ``agg_open``: its incumbent); a group's multiplier
-    per patient is then given to each of its areas, ``u_i = w_i U_g / W_g``, and the
-    bound is ``L(u)`` of the full instance (:func:`lagrangian_value`): valid whatever the
-    aggregation. It is at most the aggregated value (``min(0, c - v)`` is concave, so a
-    group's areas together reach at most what their mean row reaches); the difference is
-    small where the areas of a group have the same nearest centres.
+    The areas are grouped by their nearest candidates and their nearest centre of
+    ``open_pos`` (the incumbent; :func:`~analysis.locate.heuristic.aggregate`), the
+    subgradient search (:func:`pmedian_lagrangian`, ``max_iter`` iterations, ``margin``)
+    runs on the groups, a group's multiplier per patient is given to each of its areas,
+    ``u_i = w_i U_g / W_g``, and the bound is ``L(u)`` of the full instance
+    (:func:`lagrangian_value`): valid whatever the grouping. It is at most the aggregated
+    value (``min(0, c - v)`` is concave, so a group's areas together reach at most what
+    their mean row reaches); the difference is small where the areas of a group have the
+    same nearest centres, hence the incumbent's nearest centre in the group key.
     """
-    inner = pmedian_lagrangian(agg.work, k, agg_ub, agg_open, deadline, max_iter,
-                               margin=margin, entry_budget=entry_budget, min_iter=min_iter)
+    t0 = time.perf_counter()
+    lists = work.lists(k)
+    agg = aggregate(work, lists, extra=work.nearest_two(np.asarray(open_pos)).p1)
+    inner = pmedian_lagrangian(agg.work, k, agg.work.cost(open_pos), open_pos, deadline,
+                               max_iter, margin=margin, min_iter=max_iter)
     if inner.u is None:
         return LagrangianBound(-np.inf, None)
     u = work.w * (inner.u / agg.weight)[agg.group]
-    return lagrangian_value(work, k, u)
+    out = lagrangian_value(work, k, u)
+    _log.debug("Lagrangian bound %.9g of the full instance from %d groups (%.9g on them, "
+               "%d iterations) in %.3f s", out.value, agg.work.n, inner.value, max_iter,
+               time.perf_counter() - t0,
+               extra={"locate_bound": {"value": out.value, "iterations": max_iter,
+                                       "groups": agg.work.n,
+                                       "seconds": time.perf_counter() - t0}})
+    return out
 
 
 @dataclass

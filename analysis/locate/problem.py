@@ -292,8 +292,10 @@ def prepare(
     # areas with demand that cannot reach any allowed candidate
     has_demand = weights > 0
     reach = np.zeros(n, bool)
+    every = allowed.size == m  # no column copy then (a gather of the whole matrix)
     for s, e in row_chunks(n, allowed.size):
-        reach[s:e] = np.isfinite(costs[s:e][:, allowed]).any(axis=1)
+        blk = costs[s:e] if every else costs[s:e][:, allowed]
+        reach[s:e] = np.isfinite(blk).any(axis=1)
     unreachable = np.flatnonzero(has_demand & ~reach).astype(np.int64)
     active = np.flatnonzero(has_demand & reach).astype(np.int64)
     if unreachable.size:
