@@ -283,8 +283,8 @@ def pmedian_heuristic(
     lists = work.lists(k)
     if start_open is None and starts is None and work.n * lists.K > AGGREGATE_MIN_ENTRIES:
         agg = aggregate(work, lists)
-        inner = pmedian_heuristic(agg.work, k, rng, deadline,
-                                  starts=min(AGGREGATE_STARTS, n_starts(agg.work, lists)))
+        starts = min(AGGREGATE_STARTS, n_starts(agg.work, agg.work.lists(k)))
+        inner = pmedian_heuristic(agg.work, k, rng, deadline, starts=starts)
         found = local_search(work, lists, inner.open_pos, deadline)
         cost = work.cost(found.open_pos)
         _log.debug("p-median heuristic: aggregated %d areas into %d, its objective %.9g, "

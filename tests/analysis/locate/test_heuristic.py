@@ -64,3 +64,58 @@ def test_restarts_shrink_with_instance_size():
     assert n_starts(W, W.lists(2)) == 4
     W.n = 10**7  # only the size matters (n x K list entries)
     assert n_starts(W, W.lists(2)) == 1
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_aggregate_groups_by_nearest_candidates_with_mean_rows(seed, short_lists):
+    """Groups = areas with the same 3 nearest candidates (in order), rows = weighted means,
+    weights = sums (by hand); for every open set the aggregated cost is at least the full
+    one and equal when each group has a single nearest open centre (brute force)."""
+    from itertools import combinations
+
+    from analysis.locate.heuristic import aggregate
+
+    C, w = list_instance(seed + 200, n=80, m=6)
+    W = work(C, w, 2)
+    agg = aggregate(W, W.lists(2))
+    M = np.asarray(W.M, float)
+    keys = [tuple(np.argsort(M[i], kind="stable")[:3]) for i in range(W.n)]
+    assert len(set(keys)) == agg.work.n
+    for g in range(agg.work.n):
+        members = np.flatnonzero(agg.group == g)
+        assert len({keys[i] for i in members}) == 1
+        assert agg.weight[g] == pytest.approx(W.w[members].sum())
+        mean = W.w[members] @ M[members] / W.w[members].sum()
+        np.testing.assert_allclose(np.asarray(agg.work.M[g], float), mean, rtol=1e-12)
+    for S in combinations(range(6), 2):
+        cols = np.array(S)
+        full, agg_cost = brute_cost(W, cols), brute_cost(agg.work, cols)
+        assert agg_cost >= full * (1 - 1e-12)
+        near = M[:, cols].argmin(axis=1)
+        if all(np.unique(near[agg.group == g]).size == 1 for g in range(agg.work.n)):
+            assert agg_cost == pytest.approx(full, rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_search_from_the_aggregate_ends_in_a_full_local_optimum(seed, short_lists,
+                                                                 monkeypatch):
+    """With the aggregated start forced on a small instance (threshold 0): the answer is
+    a true local optimum of the full instance (brute-force swap profits), with a kept
+    centre, and its bound (fitted on the aggregate) is below the brute-force optimum."""
+    from itertools import combinations
+
+    from analysis.locate import heuristic
+
+    monkeypatch.setattr(heuristic, "AGGREGATE_MIN_ENTRIES", 0)
+    C, w = list_instance(seed + 220, n=70, m=9, inf_share=0.1 if seed % 2 else 0.0)
+    k, keep = 3, ((5,) if seed >= 2 else ())
+    W = work(C, w, k, keep=keep)
+    found = heuristic.pmedian_heuristic(W, k, np.random.default_rng(0),
+                                        time.perf_counter() + 60)
+    assert found.groups > 0 and found.finished
+    assert brute_profit(W, found.open_pos).max() <= 1e-9 * found.cost
+    assert found.cost == pytest.approx(brute_cost(W, found.open_pos), rel=1e-12)
+    r = p_median(C, w, k=k, keep=list(keep), solver="heuristic", seed=0)
+    opt = min(brute_cost(W, S) for S in combinations(range(9), k) if set(keep) <= set(S))
+    assert r.objective == pytest.approx(found.cost, rel=1e-12)
+    assert r.bound <= opt * (1 + 1e-12) and r.bound <= r.objective

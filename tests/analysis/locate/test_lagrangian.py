@@ -6,7 +6,7 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from analysis.locate.lagrangian import pmedian_lagrangian
+from analysis.locate.lagrangian import aggregated_lagrangian, lagrangian_value, pmedian_lagrangian
 from tests.analysis.locate.oracles import brute_cost, list_instance, work
 
 
@@ -108,3 +108,88 @@ def test_a_low_ub_stops_the_search_with_a_valid_bound(rule):
     lag = pmedian_lagrangian(W, k, 0.5 * opt, np.array([0, 1, 2]), time.perf_counter() + 60,
                              max_iter=300, rule=rule).value
     assert lag <= opt * (1 + 1e-12)
+
+
+def _dense_value(W, k, u):
+    """L(u) from the whole working matrix (no lists): the hand formula."""
+    rho = np.minimum(W.w[:, None] * np.asarray(W.M, float) - u[:, None], 0.0).sum(axis=0)
+    keep = np.flatnonzero(W.keep_mask)
+    free = np.flatnonzero(~W.keep_mask)
+    chosen = np.concatenate([keep, free[np.argsort(rho[free])][:k - keep.size]])
+    return float(u.sum() + rho[chosen].sum())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lagrangian_value_is_the_dense_formula_and_a_valid_bound(seed, short_lists):
+    """Any multipliers (negative, far beyond the lists): the value is L at the returned
+    multipliers, which are the given ones lowered to w_i rad_i at most, computed from the
+    whole matrix by hand; it never exceeds the brute-force optimum."""
+    C, w = list_instance(seed + 120, n=30, m=9, inf_share=0.1 if seed % 2 else 0.0)
+    k, keep = 3, ((4,) if seed >= 2 else ())
+    W = work(C, w, k, keep=keep)
+    opt = min(brute_cost(W, S) for S in combinations(range(9), k) if set(keep) <= set(S))
+    rng = np.random.default_rng(seed)
+    M = np.asarray(W.M, float)
+    for scale in (0.5, 1.0, 3.0):
+        u = W.w * M.min(axis=1) * scale + rng.normal(0, 5, W.n)
+        lag = lagrangian_value(W, k, u)
+        rad = W.lists(k).rad
+        assert lag.u is not None and np.all(lag.u <= u) and np.all(lag.u <= W.w * rad)
+        np.testing.assert_array_equal(lag.u, np.minimum(u, W.w * rad))
+        assert lag.value == pytest.approx(_dense_value(W, k, lag.u), rel=1e-12, abs=1e-9)
+        assert lag.value <= opt * (1 + 1e-12)
+
+
+def _lp_duals(W, k):
+    """LP relaxation value and the duals of its assignment rows (scipy HiGHS)."""
+    from scipy.optimize import linprog
+    from scipy.sparse import lil_matrix
+
+    n, m = W.n, W.m
+    nv = m + n * m
+    c = np.concatenate([np.zeros(m), (W.w[:, None] * np.asarray(W.M, float)).ravel()])
+    A_eq = lil_matrix((n + 1, nv))
+    for i in range(n):
+        A_eq[i, m + i * m:m + (i + 1) * m] = 1.0
+    A_eq[n, :m] = 1.0
+    A_ub = lil_matrix((n * m, nv))
+    for i in range(n):
+        for j in range(m):
+            A_ub[i * m + j, m + i * m + j] = 1.0
+            A_ub[i * m + j, j] = -1.0
+    res = linprog(c, A_ub=A_ub.tocsr(), b_ub=np.zeros(n * m), A_eq=A_eq.tocsr(),
+                  b_eq=np.concatenate([np.ones(n), [k]]), bounds=(0, 1), method="highs")
+    assert res.status == 0
+    return res.fun, res.eqlin.marginals[:n]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_lagrangian_value_at_the_lp_duals_is_the_lp_value(seed):
+    """At the LP's assignment duals L(u) is the LP relaxation's value (the subproblem has
+    integral LPs), hence the brute-force optimum wherever the LP is tight."""
+    C, w = list_instance(seed + 140, n=20, m=7)
+    k = 2 + seed % 2
+    W = work(C, w, k)
+    lp, u = _lp_duals(W, k)
+    opt = min(brute_cost(W, S) for S in combinations(range(7), k))
+    value = lagrangian_value(W, k, u).value
+    assert value == pytest.approx(lp, rel=1e-7)
+    assert value <= opt * (1 + 1e-9)
+    if lp == pytest.approx(opt, rel=1e-9):
+        assert value == pytest.approx(opt, rel=1e-7)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_aggregated_bound_is_valid_for_the_full_instance(seed, short_lists):
+    """Multipliers fitted on the aggregate and evaluated on the full instance: never
+    above the brute-force optimum (short lists, infinities, a kept centre), and above
+    the trivial bound."""
+    C, w = list_instance(seed + 160, n=60, m=9, inf_share=0.1 if seed % 2 else 0.0)
+    k, keep = 3, ((2,) if seed >= 3 else ())
+    W = work(C, w, k, keep=keep)
+    subsets_ = [S for S in combinations(range(9), k) if set(keep) <= set(S)]
+    opt_set = min(subsets_, key=lambda S: brute_cost(W, S))
+    opt = brute_cost(W, opt_set)
+    lag = aggregated_lagrangian(W, k, np.array(opt_set), time.perf_counter() + 60, 100)
+    assert lag.value <= opt * (1 + 1e-12)
+    assert lag.value > float(W.w @ np.asarray(W.M, float).min(axis=1))
