@@ -17,7 +17,9 @@ Examples
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +31,8 @@ __all__ = [
     "KNN_FULL",
     "KNN_MIN",
     "KNN_PER_CENTRE",
+    "LIST_THREADS",
+    "LIST_THREADS_MIN",
     "CandidateLists",
     "NearestTwo",
     "Work",
@@ -42,6 +46,10 @@ __all__ = [
 # candidate lists: every candidate when there are at most KNN_FULL, else each area's
 # max(KNN_MIN, KNN_PER_CENTRE * m / k) nearest (with an exact full-row fallback)
 KNN_FULL, KNN_MIN, KNN_PER_CENTRE = 128, 64, 4.0
+
+#: lists of matrices with at least LIST_THREADS_MIN entries are built by LIST_THREADS
+#: threads (row chunks; numpy releases the GIL in its partitions and sorts)
+LIST_THREADS, LIST_THREADS_MIN = 2, 50_000_000
 
 
 def finite_max(M: NDArray) -> tuple[float, bool]:
@@ -174,29 +182,50 @@ class CandidateLists:
         ct = np.float32 if work.M.dtype == np.float32 else np.float64
         self.idx = np.empty((n, K), np.int16 if m <= np.iinfo(np.int16).max else np.int32)
         self.cost = np.empty((n, K), ct)
-        for s, e in work.chunks:
-            B = np.asarray(work.M[s:e], dtype=ct)
-            r = e - s
-            if K < m:
-                # the K smallest of each row: those below the K-th value, then ties at it
-                thr = np.partition(B, K - 1, axis=1)[:, K - 1:K]
-                sel = B < thr
-                eq = B == thr
-                need = K - sel.sum(axis=1)
-                tie = np.flatnonzero(eq.sum(axis=1) > need)
-                if tie.size:  # keep only the first `need` tied entries of those rows
-                    eq[tie] &= np.cumsum(eq[tie], axis=1) <= need[tie, None]
-                sel |= eq
-                flat = np.flatnonzero(sel).reshape(r, K)  # row-major: K per row
-                col = flat - (np.arange(r) * m)[:, None]
-                vals = B.ravel()[flat]
-            else:
-                col, vals = np.broadcast_to(np.arange(m), (r, m)), B
-            order = (np.argsort(vals, axis=1) + (np.arange(r) * K)[:, None]).ravel()
-            self.idx[s:e] = col.ravel()[order].reshape(r, K)
-            self.cost[s:e] = vals.ravel()[order].reshape(r, K)
+        chunks = work.chunks
+        if n * m >= LIST_THREADS_MIN and len(chunks) > 1 and (os.cpu_count() or 1) > 1:
+            # numpy's partition and sorts release the GIL: two threads, disjoint rows
+            with ThreadPoolExecutor(LIST_THREADS) as pool:
+                list(pool.map(lambda c: self._fill(work, c[0], c[1], ct), chunks))
+        else:
+            for s, e in chunks:
+                self._fill(work, s, e, ct)
         self.rad = self.cost[:, K - 1].astype(np.float64)
         self.step = max(1, CHUNK_ELEMENTS // max(K, 1))  # rows per chunk of list work
+
+    def _fill(self, work: Work, s: int, e: int, ct: type[np.floating]) -> None:
+        """The sorted lists of rows s..e (rows of different calls never overlap)."""
+        K, m = self.K, work.m
+        B: NDArray = np.asarray(work.M[s:e], dtype=ct)
+        r = e - s
+        if K < m:
+            # the K smallest of each row: those below the K-th value, then ties at it
+            thr = np.partition(B, K - 1, axis=1)[:, K - 1:K]
+            sel = B < thr
+            eq = B == thr
+            need = K - sel.sum(axis=1)
+            tie = np.flatnonzero(eq.sum(axis=1) > need)
+            if tie.size:  # keep only the first `need` tied entries of those rows
+                eq[tie] &= np.cumsum(eq[tie], axis=1) <= need[tie, None]
+            sel |= eq
+            flat = np.flatnonzero(sel).reshape(r, K)  # row-major: K per row
+            col = flat - (np.arange(r) * m)[:, None]
+            vals = B.ravel()[flat]
+        else:
+            col, vals = np.broadcast_to(np.arange(m), (r, m)), B
+        if ct is np.float32 and m <= 1 << 32:
+            # sort (cost, column) packed in one uint64: the bits of a float32 >= 0 order
+            # like the floats (+0.0 turns -0.0 into 0.0); a plain sort beats an argsort
+            key = (vals + np.float32(0.0)).view(np.uint32).astype(np.uint64)
+            key <<= np.uint64(32)
+            key |= col.astype(np.uint64)
+            key.sort(axis=1)
+            self.idx[s:e] = key & np.uint64(0xFFFFFFFF)
+            self.cost[s:e] = (key >> np.uint64(32)).astype(np.uint32).view(np.float32)
+            return
+        order = (np.argsort(vals, axis=1) + (np.arange(r) * K)[:, None]).ravel()
+        self.idx[s:e] = col.ravel()[order].reshape(r, K)
+        self.cost[s:e] = vals.ravel()[order].reshape(r, K)
 
 
 def prefix_len(lists: CandidateLists, rows: NDArray, bound: NDArray) -> NDArray[np.int64]:

@@ -21,3 +21,29 @@ def test_lists_hold_each_rows_cheapest_entries_sorted(seed, ties, short_lists):
         assert (np.diff(L.cost[i]) >= 0).all()
         outside = np.setdiff1d(np.arange(W.m), cols)
         assert (M[i, outside] >= L.rad[i]).all()  # what makes the fallback exact
+
+
+@pytest.mark.parametrize("threads", [False, True])
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_float32_lists_match_a_stable_sort_in_chunks_and_threads(seed, ties, threads,
+                                                                  short_lists, monkeypatch):
+    """float32 input (the packed (cost, column) sort), with -0.0 entries, ties and
+    infinities, built chunk by chunk, serially or by threads: each row's list is its
+    K cheapest entries in the order of a stable sort by cost (ties by column)."""
+    from analysis.locate import candidates
+
+    C, w = list_instance(seed, n=40, m=11, inf_share=0.2 if seed else 0.0, ties=ties)
+    C = C.astype(np.float32)
+    C[::7, 1] = -0.0
+    W = work(C, w, k=3)
+    W.chunks = [(0, 7), (7, 8), (8, 25), (25, W.n)]  # several chunks
+    monkeypatch.setattr(candidates, "LIST_THREADS_MIN", 0 if threads else 10**18)
+    L = W.lists(3)
+    assert L.cost.dtype == np.float32
+    M = np.asarray(W.M, dtype=np.float64) + 0.0
+    for i in range(W.n):
+        order = np.argsort(M[i], kind="stable")[:L.K]
+        np.testing.assert_array_equal(L.idx[i], order)
+        np.testing.assert_array_equal(L.cost[i], M[i, order])
+        assert not np.signbit(L.cost[i]).any()
