@@ -218,8 +218,7 @@ def lagrangian_value(work: Work, k: int, u: NDArray) -> LagrangianBound:
     are equalities, so ``u`` is free). The multipliers are first lowered to
     ``u_i <= w_i rad_i`` (another ``u``, hence another valid bound), so that every column
     outside area i's list has ``w_i c_ij >= u_i`` and contributes nothing: the value is
-    exact, whatever the list length. Per area only the prefix of its sorted list with
-    ``c_ij < u_i / w_i`` is read.
+    exact, whatever the list length. Only the lists are read.
 
     >>> import numpy as np
     >>> from analysis.locate.problem import prepare
@@ -246,25 +245,14 @@ def _chosen(work: Work, k: int, rho: NDArray) -> NDArray:
 
 
 def _list_rho(work: Work, lists: CandidateLists, u: NDArray) -> NDArray:
-    """rho_j(u) = sum_i min(0, w_i c_ij - u_i) over the list prefixes (float64); exact when
-    ``u_i <= w_i rad_i``."""
-    n = work.n
-    # a hair beyond u / w, so that rounding never drops an entry; min(0, .) is exact
-    t = prefix_len(lists, np.arange(n), u / work.w * (1.0 + 1e-12))
+    """rho_j(u) = sum_i min(0, w_i c_ij - u_i) over the lists (float64); exact when
+    ``u_i <= w_i rad_i`` (every column outside a list then contributes 0)."""
     rho = np.zeros(work.m)
-    step = max(1, lists.step)
-    for s in range(0, n, step):
-        e = min(n, s + step)
-        ts = t[s:e]
-        tot = int(ts.sum())
-        if not tot:
-            continue
-        rows = np.repeat(np.arange(s, e), ts)
-        start = np.cumsum(ts) - ts
-        pos = np.arange(tot) - np.repeat(start, ts)
-        c = lists.cost[rows, pos].astype(np.float64)
-        v = np.minimum(work.w[rows] * c - u[rows], 0.0)
-        rho += np.bincount(lists.idx[rows, pos], weights=v, minlength=work.m)
+    for s in range(0, work.n, lists.step):
+        e = min(work.n, s + lists.step)
+        v = work.w[s:e, None] * lists.cost[s:e] - u[s:e, None]
+        neg = v < 0
+        rho += np.bincount(lists.idx[s:e][neg], weights=v[neg], minlength=work.m)
     return rho
 
 
