@@ -147,6 +147,8 @@ def scale_worker(n: int, m: int, k: int, time_limit: float, seed: int) -> None:
         "search_s": timings.search.get("seconds"), "starts": timings.search.get("starts"),
         "K": timings.search.get("K"), "bound_s": timings.bound.get("seconds"),
         "bound_iter": timings.bound.get("iterations"), "objective": r.objective,
+        "search_groups": timings.search.get("groups"),
+        "bound_groups": timings.bound.get("groups"),
         "bound": r.bound, "gap": r.gap, "status": r.status, "input_mb": C.nbytes / 2**20,
         "peak_traced_mb": peak / 2**20, "rss_before_mb": rss_input,
         "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -298,6 +300,11 @@ def part_dutch(args, lines: list[str]) -> None:
     lines += ["", f"Load average at the end of this part: {loadavg()}.", ""]
 
 
+def _on_groups(groups: int | None) -> str:
+    """' on N groups' when the step ran on an aggregated instance (the heuristic's log)."""
+    return f" on {groups:,} groups" if groups else ""
+
+
 def part_scale(args, lines: list[str]) -> None:
     sizes = {1: (1500, 100), 10: (15000, 300), 100: (150000, 1000)}
     lines += ["## 2. Scale: heuristic only", "",
@@ -305,9 +312,11 @@ def part_scale(args, lines: list[str]) -> None:
               f"time limit {args.scale_time_limit:.0f} s per instance, each run in its own "
               "process. time = wall clock of `p_median(solver=\"heuristic\")`, split into "
               "the search (candidate lists, starts, fast interchange) and the "
-              "Lagrangian bound (both logged by analysis.locate at DEBUG level); the rest is "
-              "input checks and the result. Peak traced = numpy/Python allocations during the "
-              "solve (tracemalloc; the input matrix is allocated before); RSS = process peak. "
+              "Lagrangian bound (both logged by analysis.locate at DEBUG level; \"on N "
+              "groups\": starts or iterations ran on the aggregated instance of N demand "
+              "points); the rest is input checks and the result. Peak traced = "
+              "numpy/Python allocations during the solve (tracemalloc; the input matrix is "
+              "allocated before); RSS = process peak. "
               "Load = /proc/loadavg when the instance finished.", "",
               "| scale | n x m | input (MB) | time (s) | CPU (s) | search (s) / starts | "
               "bound (s) / iterations | objective | status | gap (Lagrangian) | "
@@ -331,8 +340,10 @@ def part_scale(args, lines: list[str]) -> None:
             (bases if code else outs)[s] = out
             lines.append(
                 f"| {label} | {n} x {m} | {out['input_mb']:.0f} | {out['solve_s']:.2f} | "
-                f"{out['cpu_s']:.2f} | {out['search_s']:.2f} / {out['starts']} | "
-                f"{out['bound_s']:.2f} / {out['bound_iter']} | {out['objective']:.1f} | "
+                f"{out['cpu_s']:.2f} | {out['search_s']:.2f} / {out['starts']}"
+                f"{_on_groups(out.get('search_groups'))} | "
+                f"{out['bound_s']:.2f} / {out['bound_iter']}"
+                f"{_on_groups(out.get('bound_groups'))} | {out['objective']:.1f} | "
                 f"{out['status']} | "
                 f"{out['gap']:.2%} | {out['peak_traced_mb']:.0f} | {out['rss_peak_mb']:.0f} | "
                 f"{out['loadavg']} |")

@@ -287,10 +287,11 @@ def pmedian_heuristic(
         inner = pmedian_heuristic(agg.work, k, rng, deadline, starts=starts)
         found = local_search(work, lists, inner.open_pos, deadline)
         cost = work.cost(found.open_pos)
-        _log.debug("p-median heuristic: aggregated %d areas into %d, its objective %.9g, "
-                   "full %.9g in %.3f s, K=%d", work.n, agg.work.n, inner.cost, cost,
+        _log.debug("p-median heuristic: aggregated %d areas into %d, %d start(s) there, "
+                   "objective %.9g there, %.9g on the full instance after the swaps, in "
+                   "%.3f s, K=%d", work.n, agg.work.n, starts, inner.cost, cost,
                    time.perf_counter() - t_start, lists.K,
-                   extra={"locate_search": {"starts": 1, "K": lists.K, "objective": cost,
+                   extra={"locate_search": {"starts": starts, "K": lists.K, "objective": cost,
                                             "groups": agg.work.n,
                                             "seconds": time.perf_counter() - t_start}})
         return HeuristicSolution(found.open_pos, cost, inner.finished and found.finished,
