@@ -46,6 +46,7 @@ from analysis.locate.transport import Transport, capacitated_heuristic
 
 __all__ = [
     "AGGREGATE_BOUND_ITERATIONS",
+    "AGGREGATE_BOUND_MARGIN",
     "AUTO_EXACT_MAX_PAIRS",
     "BOUND_MARGIN",
     "BOUND_ENTRY_BUDGET",
@@ -82,9 +83,9 @@ ENGINES = ("benders", "lists")
 # heuristic leaves its bound
 BOUND_ITERATIONS, BOUND_ENTRY_BUDGET = (80, 200), 300_000_000
 BOUND_MIN_S, BOUND_MARGIN = 0.02, 4
-#: iterations of the bound on the aggregate when the search started from one
-#: (:func:`~analysis.locate.lagrangian.aggregated_lagrangian`)
-AGGREGATE_BOUND_ITERATIONS = 100
+#: iterations and list margin of the bound on the aggregate when the search started from
+#: one (:func:`~analysis.locate.lagrangian.aggregated_lagrangian`)
+AGGREGATE_BOUND_ITERATIONS, AGGREGATE_BOUND_MARGIN = 200, 16
 
 #: with min_volume/capacity the exact solver first runs the LP-priced heuristic for at most
 #: this share of the time left (an incumbent in hand if HiGHS finds nothing in time)
@@ -253,7 +254,8 @@ def _uncapacitated_heuristic(
     # one), or the trivial bound if larger
     if found.groups:
         bound = aggregated_lagrangian(work, k, found.open_pos, deadline,
-                                      AGGREGATE_BOUND_ITERATIONS, margin=BOUND_MARGIN).value
+                                      AGGREGATE_BOUND_ITERATIONS,
+                                      margin=AGGREGATE_BOUND_MARGIN).value
     else:
         bound = pmedian_lagrangian(work, k, found.cost, found.open_pos, deadline,
                                    max_iter=BOUND_ITERATIONS[1], margin=BOUND_MARGIN,

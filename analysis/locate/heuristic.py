@@ -51,7 +51,7 @@ RESTART_WORK = (4_000_000, 40_000_000)
 #: above AGGREGATE_MIN_ENTRIES list entries (n x K) the search starts from the best local
 #: optimum of AGGREGATE_STARTS starts on the aggregated instance: areas grouped by their
 #: AGGREGATE_DEPTH nearest candidates (see :func:`aggregate`)
-AGGREGATE_MIN_ENTRIES, AGGREGATE_DEPTH, AGGREGATE_STARTS = RESTART_WORK[1], 3, 2
+AGGREGATE_MIN_ENTRIES, AGGREGATE_DEPTH, AGGREGATE_STARTS = 10_000_000, 3, 4
 
 _log = logging.getLogger(__name__)
 

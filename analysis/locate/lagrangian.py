@@ -273,6 +273,8 @@ def aggregated_lagrangian(
     same nearest centres, hence the incumbent's nearest centre in the group key.
     """
     t0 = time.perf_counter()
+    if t0 > deadline:
+        return LagrangianBound(-np.inf, None)
     lists = work.lists(k)
     agg = aggregate(work, lists, extra=work.nearest_two(np.asarray(open_pos)).p1)
     inner = pmedian_lagrangian(agg.work, k, agg.work.cost(open_pos), open_pos, deadline,

@@ -124,10 +124,10 @@ def p_median(
     tables, hence the local optimum, are exact. Starts: the greedy one, then seeded random
     ones (4 starts up to n*K = 4e6 list entries, 2 up to 4e7, else 1; never fewer because
     of the clock: a search cut by the time limit says so); 80 % of ``time_limit`` is the search's
-    ceiling. Above 4e7 list entries (e.g. 150,000 x 1,000) the starts run on an aggregated
+    ceiling. Above 1e7 list entries (e.g. 150,000 x 1,000) the starts run on an aggregated
     instance instead: areas that share their three nearest candidates become one demand
     point (their weights summed, their rows averaged by weight; a group's cost at any open
-    set is then at least its areas' cost), and its best local optimum (2 starts) is
+    set is then at least its areas' cost), and its best local optimum (4 starts) is
     polished by the swaps on the full instance, which end in a local optimum of the full
     instance. Bound: a Lagrangian bound (assignment rows
     relaxed, projected subgradient on the candidate-list prefixes with a weight-scaled,
@@ -136,7 +136,8 @@ def p_median(
     never past the deadline; it stops when it proves the incumbent optimal), or the
     trivial bound (every area at its nearest candidate) if larger; always a valid one. On
     the aggregated path the multipliers are fitted on an aggregate (the three nearest
-    candidates and the incumbent's nearest centre as the group key, 100 iterations), each
+    candidates and the incumbent's nearest centre as the group key, 200 iterations on
+    list prefixes up to the incumbent's second-nearest centre plus 16 entries), each
     area gets its group's multiplier per patient, and the bound is the Lagrangian value of
     the full instance at those multipliers, evaluated exactly in float64 on the candidate
     lists (valid for every choice of multipliers). The
