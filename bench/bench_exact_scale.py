@@ -4,9 +4,13 @@ Part "graph": random sparse connected graphs (a random spanning tree plus random
 edges, mean degree about 4, integer edge lengths 1-100), costs = all-pairs shortest paths
 (scipy.sparse.csgraph), every vertex a client (weight 1) and a candidate site, for n in
 ``--ns`` and k in {5, 10, n/10, n/5, n/3}, ``--seeds`` seeds. Each instance is solved by
-``p_median(solver="exact")`` with the restricted-list engine ("current", the engine before
-this change) and with the Benders engine ("new"), one after the other in the same process,
-each capped at ``--cap`` seconds: times side by side (ratio), the gap when not proven.
+``p_median(solver="exact")`` with the code of git ``--baseline`` ("current", default
+``main``: its ``analysis/`` extracted by ``git archive``) and with this tree's code ("new"),
+each solve in its own process (``--solve-worker``), one after the other, capped at
+``--cap`` seconds: wall and process CPU seconds (all threads; the machine is shared, so
+CPU is the fair figure), the threads the process had after the solve, the load average,
+the ratio, the gap when not proven. ``--baseline lists`` instead compares the
+restricted-list engine of this tree with its Benders engine in one process.
 
 Part "postcode": 4,000 synthetic demand points over the Dutch area coordinates
 (graph/seed/areas.csv: areas drawn with probability proportional to population, moved by a
@@ -37,8 +41,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import json
+
 import numpy as np
-from bench_locate import loadavg, run_json
+from bench_locate import _git_commit, baseline_env, loadavg, run_json
 from scipy import sparse
 from scipy.sparse.csgraph import shortest_path
 
@@ -95,6 +101,42 @@ def solve(C: np.ndarray, w: np.ndarray, k: int, engine: str, cap: float) -> dict
             "status": r.status}
 
 
+def threads_now() -> int:
+    """Threads of this process (HiGHS starts a worker pool on first use)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    return 0  # pragma: no cover - not Linux
+
+
+def solve_worker(npz: str, k: int, cap: float) -> None:
+    """One exact solve of the instance in ``npz`` by whatever ``analysis`` is first on the
+    path; JSON on stdout: wall and CPU seconds, threads, objective, gap, status."""
+    from analysis.locate import p_median as pm
+
+    data = np.load(npz)
+    t0, c0 = time.perf_counter(), time.process_time()
+    r = pm(data["C"], data["w"], k=k, solver="exact", time_limit=cap)
+    out = {"t": time.perf_counter() - t0, "cpu": time.process_time() - c0,
+           "threads": threads_now(), "obj": r.objective, "gap": r.gap, "status": r.status}
+    print(json.dumps(out))
+
+
+def solve_in_process(C: np.ndarray, w: np.ndarray, k: int, cap: float,
+                     env: dict[str, str] | None) -> dict:
+    """:func:`solve_worker` in a subprocess (``env``: the baseline's code, else this one)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        npz = os.path.join(tmp, "inst.npz")
+        np.savez(npz, C=C, w=w)
+        out = run_json([sys.executable, str(HERE / "bench_exact_scale.py"), "--solve-worker",
+                        npz, str(k), str(cap)], timeout=3 * cap + 120, env=env)
+    if out is None or "error" in out:
+        why = "no output" if out is None else out["error"]
+        return {"t": np.nan, "cpu": np.nan, "threads": 0, "obj": np.nan, "gap": np.nan,
+                "status": f"failed: {why}"}
+    return out
+
+
 def cell(d: dict) -> str:
     s = f"{d['t']:.2f}"
     return s if d["status"] == "optimal" else f"{s} ({d['status']}, gap {100 * d['gap']:.2f}%)"
@@ -117,7 +159,67 @@ def compare(C, w, k, cap, label, lines, rows):
     print(lines[-1], flush=True)
 
 
+def cpu_cell(d: dict) -> str:
+    s = f"{d['t']:.2f} / {d['cpu']:.2f}"
+    return s if d["status"] == "optimal" else f"{s} ({d['status']}, gap {100 * d['gap']:.2f}%)"
+
+
+def compare_baseline(C, w, k, cap, label, lines, rows, env):
+    """current = the baseline's code, new = this tree's, each in its own process."""
+    cur = solve_in_process(C, w, k, cap, env)
+    new = solve_in_process(C, w, k, cap, None)
+    same = abs(cur["obj"] - new["obj"]) <= 1e-6 * max(abs(new["obj"]), 1.0)
+    both = cur["status"] == new["status"] == "optimal"
+    agree = "equal" if same else ("DIFFERENT" if both else f"{cur['obj']:.6g} vs {new['obj']:.6g}")
+    ratio = cur["cpu"] / max(new["cpu"], 1e-9)
+    lines.append(f"| {label} | {k} | {cpu_cell(cur)} | {cpu_cell(new)} | {ratio:.1f}x | "
+                 f"{new['obj']:.6g} | {agree} | {cur['threads']} / {new['threads']} | "
+                 f"{loadavg()} |")
+    rows.append((label, k, cur, new))
+    print(lines[-1], flush=True)
+
+
 def part_graph(args, lines):
+    if args.baseline != "lists":
+        return part_graph_baseline(args, lines)
+    part_graph_lists(args, lines)
+
+
+def part_graph_baseline(args, lines):
+    lines += ["## 1. Graph instances (shortest paths on random sparse graphs)", "",
+              f"Cap {args.cap:g} s per solve. current = `analysis/` of git {args.baseline} "
+              f"(commit {_git_commit(args.baseline)}); new = this tree; each solve in its own "
+              "process, current first. Cells: wall / process CPU seconds (all threads); "
+              "ratio = current CPU / new CPU (a floor when current hit the cap); threads = "
+              "the process's threads after the solve (current / new; HiGHS's worker pool "
+              "included, its simplex runs serial); load = load average after the pair.", "",
+              "| n, seed | k | current wall / CPU (s) | new wall / CPU (s) | CPU ratio | "
+              "objective (new) | objectives | threads | load |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    rows: list = []
+    with tempfile.TemporaryDirectory() as base_dir:
+        env = baseline_env(args.baseline, base_dir)
+        for n in args.ns:
+            for seed in range(args.seeds):
+                D = graph_instance(n, seed)
+                for k in ks_for(n):
+                    compare_baseline(D, np.ones(n), k, args.cap, f"{n}, {seed}", lines, rows,
+                                     env)
+    for name, col in (("new", 3), ("current", 2)):
+        got = [r[col] for r in rows]
+        proven = sum(d["status"] == "optimal" for d in got)
+        under10 = sum(d["status"] == "optimal" and d["t"] <= 10 for d in got)
+        cpu10 = sum(d["status"] == "optimal" and d["cpu"] <= 10 for d in got)
+        t = [d["t"] for d in got]
+        c = [d["cpu"] for d in got]
+        lines.append(f"{name}: {proven}/{len(rows)} proven optimal ({under10} within 10 s "
+                     f"wall, {cpu10} within 10 CPU-s); wall median {np.nanmedian(t):.2f} s, "
+                     f"max {np.nanmax(t):.2f} s; CPU median {np.nanmedian(c):.2f} s, max "
+                     f"{np.nanmax(c):.2f} s.  ")
+    lines.append("")
+
+
+def part_graph_lists(args, lines):
     lines += ["## 1. Graph instances (shortest paths on random sparse graphs)", "",
               f"Cap {args.cap:g} s per solve. current = restricted-list MILP engine; new = "
               "Benders engine (both after the same heuristic and Lagrangian steps). Times in "
@@ -227,8 +329,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--scale-time-limit", type=float, default=60.0)
     ap.add_argument("--bench-python", default=str(ROOT / ".venv-bench/bin/python"))
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--baseline", default="main", metavar="GIT_REF",
+                    help="code of the 'current' column of part 1 ('lists': this tree's "
+                         "restricted-list engine, in process)")
+    ap.add_argument("--solve-worker", nargs=3, metavar=("NPZ", "K", "CAP"),
+                    help=argparse.SUPPRESS)
     ap.add_argument("--out", default=str(ROOT / "bench/results/exact_scale.md"))
     args = ap.parse_args(argv)
+    if args.solve_worker:
+        npz, k, cap = args.solve_worker
+        solve_worker(npz, int(k), float(cap))
+        return
     args.spopt_instances = [(100, 5), (200, 10), (400, 5)]
     if args.quick:
         args.ns, args.seeds, args.cap, args.scales = [100, 200], 1, 20.0, [1, 10]

@@ -71,6 +71,7 @@ from analysis.locate.result import GAP_TOLERANCE
 __all__ = [
     "BENDERS_MAX_PAIRS",
     "LP_MAX_ROUNDS",
+    "PURGE_SLACK",
     "STAB_ALPHA",
     "BendersSolution",
     "pmedian_benders",
@@ -83,6 +84,7 @@ __all__ = [
 BENDERS_MAX_PAIRS = 2_000_000
 
 LP_MAX_ROUNDS = 400  # cut rounds of phase 1 at most
+PURGE_SLACK = 1e-6  # root cuts slack by more than this (relative) leave the master
 STAB_ALPHA = 0.5  # in-out stabilisation: separate at alpha * LP point + (1 - alpha) * core
 _VIOL = 1e-7  # relative violation that makes a cut worth adding
 
@@ -103,6 +105,15 @@ class BendersSolution:
 
 
 _banner_shown = False
+
+
+def _integral(a: NDArray) -> bool:
+    """Whether every value of ``a`` is an integer small enough to be exact in float64.
+
+    >>> _integral(np.array([1., 2.])), _integral(np.array([1., 2.5]))
+    (True, False)
+    """
+    return bool(a.size == 0 or (np.all(a == np.round(a)) and np.abs(a).max() < 2.0**40))
 
 
 def _new_highs() -> highspy.Highs:
@@ -144,19 +155,24 @@ class _Master:
         h.changeColsCost(m + self.g, np.arange(m + self.g, dtype=np.int32), cost)
         h.addRow(float(k), float(k), m, np.arange(m, dtype=np.int32), np.ones(m))
         self.h = h
+        self.row_lo = np.array([float(k)])  # lower bounds of the rows
+        self.held: tuple[list, list] | None = None  # the basis HiGHS holds, if saved
 
     def add_rows(self, lo: NDArray, starts: NDArray, index: NDArray, value: NDArray) -> None:
         """Rows ``lo_r <= a_r x`` in CSR form (``starts`` of each row)."""
         nr = lo.size
         if not nr:
             return
+        self.row_lo = np.concatenate([self.row_lo, lo.astype(np.float64)])
         self.h.addRows(nr, lo.astype(np.float64), np.full(nr, highspy.kHighsInf),
                        index.size, starts.astype(np.int32), index.astype(np.int32),
                        value.astype(np.float64))
 
     def solve(self, time_limit: float) -> tuple[str, NDArray | None, float]:
-        """Run the LP: (status, x, objective)."""
+        """Run the LP: (status, x, objective); status ``"cutoff"`` when the dual simplex
+        passed the objective bound set by :meth:`cutoff` (no x)."""
         h = self.h
+        self.held = None
         # HiGHS's clock runs over all runs of one instance: the limit is on that total
         h.setOptionValue("time_limit", h.getRunTime() + max(float(time_limit), 0.05))
         h.run()
@@ -166,6 +182,8 @@ class _Master:
             status = "optimal"
         elif st == highspy.HighsModelStatus.kInfeasible:
             return "infeasible", None, np.inf
+        elif st == highspy.HighsModelStatus.kObjectiveBound:
+            return "cutoff", None, np.inf
         elif st == highspy.HighsModelStatus.kTimeLimit:
             status = "time_limit"
         else:
@@ -180,16 +198,40 @@ class _Master:
         idx = np.arange(self.m, dtype=np.int32)
         self.h.changeColsBounds(self.m, idx, lo.astype(np.float64), hi.astype(np.float64))
 
+    def cutoff(self, value: float) -> None:
+        """Stop every later LP once the dual simplex objective (a lower bound of the LP
+        optimum) exceeds ``value``: a node that cannot beat the incumbent is not solved
+        to the end."""
+        self.h.setOptionValue("objective_bound", float(value))
+
+    def purge(self, first: int, tol: float) -> int:
+        """Delete the cut rows from index ``first`` on whose activity exceeds their lower
+        bound by more than ``tol`` (relative) at the last LP solution; their slacks are
+        basic, so the basis HiGHS holds stays optimal. The number deleted."""
+        sol = self.h.getSolution()
+        if not sol.value_valid:
+            return 0
+        act = np.asarray(sol.row_value, dtype=np.float64)
+        slack = act - self.row_lo > tol * np.maximum(1.0, np.abs(self.row_lo))
+        slack[:first] = False
+        drop = np.flatnonzero(slack)
+        if drop.size:
+            self.h.deleteRows(drop.size, drop.astype(np.int32))
+            self.row_lo = self.row_lo[~slack]
+            self.held = None
+        return int(drop.size)
+
     def basis(self) -> tuple[list, list] | None:
         """The current simplex basis (column and row statuses), None when not valid."""
         b = self.h.getBasis()
-        return (list(b.col_status), list(b.row_status)) if b.valid else None
+        self.held = (list(b.col_status), list(b.row_status)) if b.valid else None
+        return self.held
 
     def warm(self, saved: tuple[list, list] | None) -> None:
         """Start the next LP from a saved basis; rows added since are basic (their
         slacks), which keeps the basis square."""
-        if saved is None:
-            return
+        if saved is None or saved is self.held:
+            return  # HiGHS holds that basis already (rows added since are basic there)
         cols, rows = saved
         extra = self.h.getNumRow() - len(rows)
         b = highspy.HighsBasis()
@@ -303,6 +345,7 @@ def pmedian_benders(
         inside = np.arange(m)[None, :] < nf[:, None]
         master.add_rows(np.ones(short.size), np.concatenate([[0], np.cumsum(nf)[:-1]]),
                         areas.order[short][inside], np.ones(int(nf.sum())))
+    first_cut = master.h.getNumRow()  # the k-row and covering rows stay
     n_cuts = 0
     everyone = np.arange(g)
     tol = _VIOL * max(abs(ub) if feasible else 1.0, 1e-9) / max(areas.weights.sum(), 1e-12)
@@ -322,8 +365,16 @@ def pmedian_benders(
         y_inc[np.searchsorted(cols, best_open)] = 1.0
         add_cuts(areas.levels(y_inc), y_inc, np.full(g, -np.inf))
 
+    # integral data (integer weights and costs): every solution costs an integer, so a
+    # bound above ub - 1 leaves nothing cheaper than the incumbent to find
+    step = float(_integral(areas.weights) and _integral(areas.srt[areas.srt < work.big * 0.5]))
+
+    def margin() -> float:
+        """How far below ub a bound may be and still prove the incumbent optimal."""
+        return max(GAP_TOLERANCE * abs(ub), step - 1e-6 * max(abs(ub), 1.0))
+
     def closes(value: float) -> bool:
-        return ub - value <= GAP_TOLERANCE * abs(ub)
+        return ub - value <= margin()
 
     def node_lp(lo: NDArray, hi: NDArray, stabilise: bool, start: tuple | None = None,
                 ) -> tuple[float, NDArray | None, bool]:
@@ -335,7 +386,7 @@ def pmedian_benders(
         bound, y, core, rounds, converged = -np.inf, None, None, 0, False
         while rounds < LP_MAX_ROUNDS and deadline - time.perf_counter() > 0.05:
             status, x, obj = master.solve(deadline - time.perf_counter())
-            if status == "infeasible":
+            if status in ("infeasible", "cutoff"):
                 return np.inf, None, False
             if status != "optimal" or x is None:
                 break
@@ -363,6 +414,12 @@ def pmedian_benders(
             f"no choice of k={k} centres among the allowed hospitals can reach every area")
     if y_root is None:
         return BendersSolution(best_open, -np.inf, "time_limit", -np.inf, 0, n_cuts, 0)
+    # cut pool: the cuts slack at the root optimum go (the node LPs get cheaper; a node
+    # that needs one again separates it anew)
+    if root_done and master.purge(first_cut, PURGE_SLACK):
+        master.solve(deadline - time.perf_counter())
+    if feasible:
+        master.cutoff(ub - margin())
 
     # phase 2: branch and bound on the open flags, LP bounds by cut generation,
     # reduced-cost fixing at every node, best bound first
@@ -399,6 +456,8 @@ def pmedian_benders(
         c_round = cost_of(y_round)
         if c_round < ub:
             ub, best_open, feasible = c_round, cols[np.sort(pick)], c_round < work.big * 0.5
+            if feasible:
+                master.cutoff(ub - margin())
             if feasible and closes(bound_here):
                 continue
         frac = np.flatnonzero((y > 1e-6) & (y < 1 - 1e-6))
