@@ -34,14 +34,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-import json
 
 import numpy as np
 from bench_locate import _git_commit, baseline_env, loadavg, run_json
