@@ -190,7 +190,7 @@ def part_graph_baseline(args, lines):
               f"(commit {_git_commit(args.baseline)}); new = this tree; each solve in its own "
               "process, current first. Cells: wall / process CPU seconds (all threads); "
               "ratio = current CPU / new CPU (a floor when current hit the cap); threads = "
-              "the process's threads after the solve (current / new; HiGHS's worker pool "
+              "the process's threads after the solve (current / new: numpy's BLAS pool and "
               "included, its simplex runs serial); load = load average after the pair.", "",
               "| n, seed | k | current wall / CPU (s) | new wall / CPU (s) | CPU ratio | "
               "objective (new) | objectives | threads | load |",

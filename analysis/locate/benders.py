@@ -48,8 +48,8 @@ as soon as its objective, a lower bound of the node's LP, rules the node out aga
 incumbent (HiGHS's ``objective_bound``). With integer weights and costs every solution
 costs an integer, so a node whose bound exceeds ``ub - 1`` holds nothing cheaper than the
 incumbent and is pruned. A child solved right after its parent starts from the basis HiGHS
-holds, without re-factorising a stored one. HiGHS runs its serial dual simplex (a process
-shows about four threads: HiGHS's worker pool, idle in LP solves).
+holds, without re-factorising a stored one. The LPs run HiGHS's serial dual simplex
+(``simplex_strategy`` 1); its first run starts one worker thread beside numpy's BLAS pool.
 
 References
 ----------
