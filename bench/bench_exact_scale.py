@@ -191,7 +191,7 @@ def part_graph_baseline(args, lines):
               "process, current first. Cells: wall / process CPU seconds (all threads); "
               "ratio = current CPU / new CPU (a floor when current hit the cap); threads = "
               "the process's threads after the solve (current / new: numpy's BLAS pool and "
-              "included, its simplex runs serial); load = load average after the pair.", "",
+              "HiGHS's worker; the LP solves are serial); load = load average after the pair.", "",
               "| n, seed | k | current wall / CPU (s) | new wall / CPU (s) | CPU ratio | "
               "objective (new) | objectives | threads | load |",
               "|---|---|---|---|---|---|---|---|---|"]
