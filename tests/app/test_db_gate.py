@@ -187,3 +187,21 @@ def test_warm_up_runs_the_hot_queries_and_keeps_nothing(seeded, neo4j_server):
             PROBE, database_="neo4j").records[0]["one"]) == 1
     finally:
         guarded.close()
+
+
+def test_openapi_documents_the_503_with_retry_after_wherever_the_database_is_asked():
+    from app.main import create_app
+    from app.settings import Settings
+
+    schema = create_app(Settings(_env_file=None)).openapi()
+    asks = {(m, p): op for p, item in schema["paths"].items() for m, op in item.items()
+            if op.get("security") or "503" in op.get("responses", {})}
+    # every operation behind the token check asks the database (the stored hashes)
+    assert ("get", "/regions") in asks and ("post", "/scenarios") in asks
+    for (method, path), op in asks.items():
+        response = op["responses"].get("503")
+        assert response is not None, f"{method.upper()} {path}: no 503 documented"
+        header = response.get("headers", {}).get("Retry-After")
+        assert header and header["schema"]["type"] == "integer", (
+            f"{method.upper()} {path}: 503 without Retry-After")
+        assert "application/problem+json" in response["content"]
