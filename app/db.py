@@ -117,6 +117,10 @@ CONNECTIVITY_ERRORS: tuple[type[BaseException], ...] = (
 MAX_CALLS_IN_FLIGHT = 64
 PROBES_IN_FLIGHT = 4
 PROBE = "RETURN 1 AS one"
+#: a call still running after this many seconds has the database checked at once (a call to
+#: a stopped server spends the driver's retry time before it fails), and its wait is polled
+#: in steps of WAIT_STEP seconds for the gate opening
+SUSPECT_AFTER, WAIT_STEP = 0.5, 0.05
 
 
 class DatabaseGate:
@@ -286,6 +290,7 @@ class GuardedDriver:
         self._probe_queries = tuple(probe_queries)
         self._warm_ups = tuple(warm_ups)
         self._warming = RefreshAhead(self._warm_up, "neo4j-warm-up")
+        self._suspicion = RefreshAhead(self._check_now, "neo4j-quick-check")
         self._slots = threading.BoundedSemaphore(MAX_CALLS_IN_FLIGHT)
         self.gate = DatabaseGate(self._probe, interval=probe_interval,
                                  probe_timeout=call_timeout, max_probes=PROBES_IN_FLIGHT,
@@ -325,7 +330,9 @@ class GuardedDriver:
                     done.set()
 
             threading.Thread(target=run, daemon=True, name="neo4j-call").start()
-            if not done.wait(max(0.0, started + limit - time.monotonic())):
+            if not self._wait(done, started + limit):
+                if self.gate.is_open:  # another call or the quick check found it down
+                    raise DatabaseUnavailable("Neo4j is unreachable")
                 reason = f"Neo4j did not answer within {limit:g} s"
                 if timeout_trips:
                     self.gate.trip(reason, call_started=started)
@@ -339,6 +346,32 @@ class GuardedDriver:
         finally:
             if budget is not None:
                 budget.remaining -= time.monotonic() - started
+
+    def _wait(self, done: threading.Event, until: float) -> bool:
+        """Wait for a call until ``until``; False when it did not end by then, or when the
+        gate opened meanwhile. A call still running after ``SUSPECT_AFTER`` s starts one
+        quick check of the database in the background (:meth:`_check_now`): the driver
+        retries a call to a stopped server for ``NEO4J_MAX_RETRY_TIME`` before it gives up,
+        the check finds it refused at once, and then every waiting call answers 503 at once
+        instead of each waiting out its retries."""
+        if done.wait(max(0.0, min(until, time.monotonic() + SUSPECT_AFTER) - time.monotonic())):
+            return True
+        self._suspicion.start()
+        while not done.wait(max(0.0, min(WAIT_STEP, until - time.monotonic()))):
+            if self.gate.is_open or time.monotonic() >= until:
+                return False
+        return True
+
+    def _check_now(self) -> None:
+        """One auto-commit ``RETURN 1`` (no retries): a connectivity failure opens the gate;
+        an answer, or a wait (a slow database), changes nothing."""
+        started = time.monotonic()
+        try:
+            with self.driver.session(database=self._database,
+                                     default_access_mode=neo4j.READ_ACCESS) as session:
+                session.run(neo4j.Query(PROBE, timeout=self._timeout)).consume()
+        except CONNECTIVITY_ERRORS:
+            self.gate.trip("Neo4j is unreachable", call_started=started)
 
     def _probe(self) -> None:
         # the probe queries, auto-commit (no retries) on a session of their own. The default

@@ -205,3 +205,43 @@ def test_openapi_documents_the_503_with_retry_after_wherever_the_database_is_ask
         assert header and header["schema"]["type"] == "integer", (
             f"{method.upper()} {path}: 503 without Retry-After")
         assert "application/problem+json" in response["content"]
+
+
+def _guarded(uri: str, password: str = "unused"):
+    from neo4j import GraphDatabase
+
+    from app.db import GuardedDriver
+
+    driver = GraphDatabase.driver(uri, auth=("neo4j", password), connection_timeout=3,
+                                  max_transaction_retry_time=3)
+    return GuardedDriver(driver, database="neo4j", call_timeout=15.0, probe_interval=0.5)
+
+
+def test_a_call_waiting_on_a_stopped_server_answers_503_once_a_quick_check_is_refused():
+    from tests.helpers import free_port
+
+    guarded = _guarded(f"bolt://127.0.0.1:{free_port()}")  # nothing listens there
+    stuck = threading.Event()  # a driver call spending its retry time: it never ends itself
+    try:
+        # released when the quick check was refused ("unreachable"), not at the call's 15 s
+        # limit (which says "did not answer within 15 s")
+        with pytest.raises(DatabaseUnavailable, match="unreachable"):
+            guarded.bounded(lambda: stuck.wait(30))
+        assert guarded.gate.is_open
+    finally:
+        stuck.set()
+        guarded.close()
+
+
+def test_a_slow_call_on_a_database_that_answers_is_waited_for(neo4j_server):
+    import time
+
+    from app.db import SUSPECT_AFTER
+
+    guarded = _guarded(neo4j_server.uri, neo4j_server.password)
+    try:
+        # slower than the quick check's trigger: the check gets an answer, the call its value
+        assert guarded.bounded(lambda: time.sleep(SUSPECT_AFTER + 1.0) or "value") == "value"
+        assert not guarded.gate.is_open and guarded.gate.opened == 0
+    finally:
+        guarded.close()
