@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, LiteralString, TypeVar, cast
 
 import neo4j
@@ -22,9 +24,10 @@ from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 from neo4j.exceptions import DatabaseUnavailable as ServerDatabaseUnavailable
 
+from app.refresh import RefreshAhead
 from app.settings import Settings
 
-__all__ = ["DatabaseGate", "DatabaseUnavailable", "GuardedDriver", "create_driver",
+__all__ = ["DatabaseGate", "DatabaseUnavailable", "GuardedDriver", "WarmUp", "create_driver",
            "database_budget", "translate_errors", "server_info"]
 
 T = TypeVar("T")
@@ -114,6 +117,10 @@ CONNECTIVITY_ERRORS: tuple[type[BaseException], ...] = (
 MAX_CALLS_IN_FLIGHT = 64
 PROBES_IN_FLIGHT = 4
 PROBE = "RETURN 1 AS one"
+#: a call still running after this many seconds has the database checked at once (a call to
+#: a stopped server spends the driver's retry time before it fails), and its wait is polled
+#: in steps of WAIT_STEP seconds for the gate opening
+SUSPECT_AFTER, WAIT_STEP = 0.5, 0.05
 
 
 class DatabaseGate:
@@ -133,12 +140,18 @@ class DatabaseGate:
 
     So while Neo4j is down or starting, requests neither each spend the driver's connection
     and retry timeouts nor queue behind one another's, and the service is back about
-    ``interval`` after the database answers.
+    ``interval`` after the database answers. ``on_close`` runs (in the probe's thread) each
+    time the gate closes again: the driver warms up its hot queries there.
+
+    :meth:`retry_after` is what a refused request is told: the whole seconds until the
+    gate's next probe (at least 1), the earliest moment a retry can succeed.
     """
 
     def __init__(self, probe: Callable[[], None], *, interval: float, probe_timeout: float,
-                 max_probes: int = 4, clock: Callable[[], float] = time.monotonic) -> None:
+                 max_probes: int = 4, clock: Callable[[], float] = time.monotonic,
+                 on_close: Callable[[], None] | None = None) -> None:
         self._probe, self._interval, self._clock = probe, interval, clock
+        self._on_close = on_close
         self._max_probes = max_probes
         self._spacing = max(interval, probe_timeout / max_probes)
         self._max_probe_age = 2 * probe_timeout
@@ -160,6 +173,21 @@ class DatabaseGate:
         reason = self._reason
         if reason is not None:
             raise DatabaseUnavailable(reason)
+
+    def retry_after(self) -> int | None:
+        """Whole seconds (at least 1) until the next probe while the gate is open (when a
+        retry may first succeed); None while it is closed."""
+        with self._lock:
+            if self._reason is None:
+                return None
+            now = self._clock()
+            # the scheduler ticks every ``interval``; it starts a probe at a tick once the
+            # youngest one in flight is ``spacing`` old (at once when none is in flight)
+            youngest = max((t for t, p in self._probes if p.is_alive()), default=None)
+            due = now + self._interval
+            if youngest is not None:
+                due = max(due, youngest + self._spacing)
+        return max(1, math.ceil(due - now))
 
     def trip(self, reason: str, *, call_started: float | None = None) -> None:
         """Open the gate (a call found the database unusable) and start probing. A call
@@ -206,13 +234,34 @@ class DatabaseGate:
             log.debug("Neo4j probe: %r %s", e, getattr(e, "message", ""))
             return
         with self._lock:
-            if self._reason is not None:
-                log.warning("Neo4j answers again after %.1f s", self._clock() - self._opened_at)
-                self._reason, self._closed_at = None, self._clock()
+            if self._reason is None:
+                return  # another probe closed it
+            log.warning("Neo4j answers again after %.1f s", self._clock() - self._opened_at)
+            self._reason, self._closed_at = None, self._clock()
+        if self._on_close is not None:
+            self._on_close()
 
     def close(self) -> None:
         """Stop probing (the app shuts down)."""
         self._closing.set()
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    """A hot query that :class:`GuardedDriver` runs once whenever Neo4j is (back) up, in a
+    transaction that is rolled back: the server plans it and loads the code that runs it, and
+    nothing is kept. ``parameters`` have the shapes and types of a real call (the server keys
+    its plan cache on them) but name nothing that exists, so the run takes no lock on data.
+
+    Why: a restarted Neo4j plans each query text anew, in a cold JVM. Its first plan of the
+    scenario store (:data:`app.repository.scenarios.CREATE_SCENARIO`) took 3.4-6 s on the
+    2-core development machine, the next one 0.03-0.16 s; a request that asks for the same
+    plan while the warm-up compiles it waits for that compilation instead of starting
+    another, so the warm-up's head start is the request's gain.
+    """
+
+    query: LiteralString
+    parameters: Mapping[str, Any]
 
 
 class GuardedDriver:
@@ -226,17 +275,27 @@ class GuardedDriver:
     the driver has no read timeout) ends in its thread when the driver gives up. A write
     abandoned that way may still commit after its request answered 503.
 
+    The ``warm_ups`` (:class:`WarmUp`) run in a background thread each time the gate closes
+    again and when :meth:`start_warm_up` is called (the app does at start-up): requests are
+    not held back for them, one that needs a plan being compiled waits for it.
+
     Everything else (``verify_connectivity``, ``close``, attributes) goes to the real driver.
     """
 
     def __init__(self, driver: Driver, *, database: str, call_timeout: float,
                  probe_interval: float,
-                 probe_queries: Sequence[LiteralString] = (PROBE,)) -> None:
+                 probe_queries: Sequence[LiteralString] = (PROBE,),
+                 warm_ups: Sequence[WarmUp] = ()) -> None:
         self.driver, self._database, self._timeout = driver, database, call_timeout
         self._probe_queries = tuple(probe_queries)
+        self._warm_ups = tuple(warm_ups)
+        self._warming = RefreshAhead(self._warm_up, "neo4j-warm-up")
+        self._suspicion = RefreshAhead(self._check_now, "neo4j-quick-check")
         self._slots = threading.BoundedSemaphore(MAX_CALLS_IN_FLIGHT)
         self.gate = DatabaseGate(self._probe, interval=probe_interval,
-                                 probe_timeout=call_timeout, max_probes=PROBES_IN_FLIGHT)
+                                 probe_timeout=call_timeout, max_probes=PROBES_IN_FLIGHT,
+                                 on_close=self.start_warm_up)
+        self.warm_ups_done = 0  # completed warm-up runs, for tests and logs
 
     # ------------------------------------------------------------------ the bound
     def bounded(self, work: Callable[[], T]) -> T:
@@ -271,7 +330,9 @@ class GuardedDriver:
                     done.set()
 
             threading.Thread(target=run, daemon=True, name="neo4j-call").start()
-            if not done.wait(max(0.0, started + limit - time.monotonic())):
+            if not self._wait(done, started + limit):
+                if self.gate.is_open:  # another call or the quick check found it down
+                    raise DatabaseUnavailable("Neo4j is unreachable")
                 reason = f"Neo4j did not answer within {limit:g} s"
                 if timeout_trips:
                     self.gate.trip(reason, call_started=started)
@@ -286,15 +347,77 @@ class GuardedDriver:
             if budget is not None:
                 budget.remaining -= time.monotonic() - started
 
+    def _wait(self, done: threading.Event, until: float) -> bool:
+        """Wait for a call until ``until``; False when it did not end by then, or when the
+        gate opened meanwhile. A call still running after ``SUSPECT_AFTER`` s starts one
+        quick check of the database in the background (:meth:`_check_now`): the driver
+        retries a call to a stopped server for ``NEO4J_MAX_RETRY_TIME`` before it gives up,
+        the check finds it refused at once, and then every waiting call answers 503 at once
+        instead of each waiting out its retries."""
+        if done.wait(max(0.0, min(until, time.monotonic() + SUSPECT_AFTER) - time.monotonic())):
+            return True
+        self._suspicion.start()
+        while not done.wait(max(0.0, min(WAIT_STEP, until - time.monotonic()))):
+            if self.gate.is_open or time.monotonic() >= until:
+                return False
+        return True
+
+    def _check_now(self) -> None:
+        """One auto-commit ``RETURN 1`` (no retries): a connectivity failure opens the gate;
+        an answer, or a wait (a slow database), changes nothing."""
+        started = time.monotonic()
+        try:
+            with self.driver.session(database=self._database,
+                                     default_access_mode=neo4j.READ_ACCESS) as session:
+                session.run(neo4j.Query(PROBE, timeout=self._timeout)).consume()
+        except CONNECTIVITY_ERRORS:
+            self.gate.trip("Neo4j is unreachable", call_started=started)
+
     def _probe(self) -> None:
-        # the probe queries, auto-commit (no retries) on a session of their own: the first
-        # queries of a request (the revision, the token hashes) as they will be asked, so the
-        # gate closes when they are answered, and a server that has just started has planned
-        # them by then
+        # the probe queries, auto-commit (no retries) on a session of their own. The default
+        # (RETURN 1 on the app's database) needs no plan of its own: the gate closes the
+        # moment the database answers, and the warm-up then plans the queries requests ask
+        # first (a request asking meanwhile waits for that plan, not for the gate)
         with translate_errors(), self.driver.session(
                 database=self._database, default_access_mode=neo4j.READ_ACCESS) as session:
             for query in self._probe_queries:
                 session.run(neo4j.Query(query, timeout=self._timeout)).consume()
+
+    def start_warm_up(self) -> None:
+        """Run the warm-ups in the background (one run at a time; never waits)."""
+        if self._warm_ups:
+            self._warming.start()
+
+    def _warm_up(self) -> None:
+        """All warm-ups at once, each in a transaction of its own that is rolled back, so the
+        store's long plan starts as early as the tiny reads' plans; bounded by the call
+        timeout (each transaction's, and the wait for all). A failure is logged only: such a
+        query is planned by the first request that needs it, as without a warm-up."""
+        started = time.monotonic()
+        failed: list[BaseException] = []
+
+        def run(item: WarmUp) -> None:
+            try:
+                with self.driver.session(database=self._database) as session, \
+                        session.begin_transaction(timeout=self._timeout) as tx:
+                    tx.run(item.query, dict(item.parameters)).consume()
+                    tx.rollback()
+            except Exception as e:  # noqa: BLE001 - the warm-up is an optimisation only
+                failed.append(e)
+
+        threads = [threading.Thread(target=run, args=(item,), daemon=True,
+                                    name="neo4j-warm-up-query") for item in self._warm_ups]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(max(0.0, started + self._timeout - time.monotonic()))
+        if failed or any(t.is_alive() for t in threads):
+            log.info("Neo4j warm-up incomplete after %.1f s: %r", time.monotonic() - started,
+                     failed[:1])
+            return
+        self.warm_ups_done += 1
+        log.info("Neo4j warm-up: %d hot queries planned in %.1f s", len(self._warm_ups),
+                 time.monotonic() - started)
 
     # ------------------------------------------------------------------ the driver's API
     def execute_query(self, query_: Any, parameters_: dict[str, Any] | None = None,

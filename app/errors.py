@@ -144,11 +144,21 @@ def allowed_methods(app: Any, scope: MutableMapping[str, Any]) -> list[str]:
     return sorted(methods)
 
 
+def _database_retry_after(request: Request, default: int) -> int:
+    """While the database gate is open: seconds until its next probe (a retry before that
+    cannot succeed, one after it may); otherwise (a slow database, a busy token check) the
+    configured ``default``."""
+    gate = getattr(getattr(request.app.state, "driver", None), "gate", None)
+    seconds = gate.retry_after() if gate is not None else None
+    return default if seconds is None else seconds
+
+
 def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
     @app.exception_handler(DatabaseUnavailable)
     async def _unavailable(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
-        return problem(503, f"{exc}; retry in {retry_after} s",
-                       headers={"Retry-After": str(retry_after)})
+        seconds = _database_retry_after(request, retry_after)
+        return problem(503, f"{exc}; retry in {seconds} s",
+                       headers={"Retry-After": str(seconds)})
 
     @app.exception_handler(ComputeUnavailable)
     async def _compute(request: Request, exc: ComputeUnavailable) -> JSONResponse:

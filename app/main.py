@@ -14,10 +14,11 @@ from neo4j import Driver
 from app.api.openapi import install_openapi
 from app.api.routes import ROUTERS
 from app.compute import ComputePool
-from app.db import DatabaseUnavailable, GuardedDriver, create_driver, translate_errors
+from app.db import DatabaseUnavailable, GuardedDriver, WarmUp, create_driver, translate_errors
 from app.errors import install_error_handlers
 from app.middleware import DatabaseBudget, RequestGuard, SecurityHeaders, TrustedHosts
 from app.repository.revision import READ_REVISION
+from app.repository.scenarios import WARM_UP as SCENARIO_STORE
 from app.repository.tokens import TOKEN_HASHES
 from app.services.cache import database_cache
 from app.settings import Settings, get_settings
@@ -39,11 +40,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         guarded = GuardedDriver(create_driver(settings), database=settings.neo4j_database,
                                 call_timeout=settings.neo4j_call_timeout,
                                 probe_interval=settings.neo4j_probe_interval,
-                                probe_queries=(READ_REVISION, TOKEN_HASHES))
+                                warm_ups=(WarmUp(READ_REVISION, {}), WarmUp(TOKEN_HASHES, {}),
+                                          SCENARIO_STORE))
         driver = cast(Driver, guarded)  # it serves the driver methods the repositories use
         try:
             with translate_errors():
                 guarded.bounded(guarded.driver.verify_connectivity)
+            guarded.start_warm_up()  # in the background; again whenever Neo4j is back
         except DatabaseUnavailable as e:
             # start anyway: requests answer 503 until the gate's probe finds the database
             log.warning("Neo4j not reachable at %s at start-up: %s", settings.neo4j_uri, e)

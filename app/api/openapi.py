@@ -30,7 +30,14 @@ WITH_BODY = {413: "request body larger than the limit (problem+json)",
              422: "invalid request (problem+json)"}
 SECURED = {401: "no token, or an unknown or revoked one (problem+json, "
                 "WWW-Authenticate: Bearer)",
-           403: "the token's role does not allow this (problem+json)"}
+           403: "the token's role does not allow this (problem+json)",
+           # the token check reads the stored hashes
+           503: "database unavailable (problem+json, Retry-After)"}
+#: every 503 says when to retry: while Neo4j is down, the seconds until the API next asks
+#: whether it is back (app.db.DatabaseGate.retry_after)
+RETRY_AFTER = {"Retry-After": {
+    "description": "seconds to wait before retrying: while Neo4j is unavailable, until the "
+                   "service next checks whether it is back", "schema": {"type": "integer"}}}
 BODY_METHODS = {"post", "put", "patch"}
 
 
@@ -51,6 +58,8 @@ def _complete(schema: dict[str, Any]) -> dict[str, Any]:
             for status, response in responses.items():
                 if status[0] in "45":
                     response["content"] = PROBLEM_CONTENT
+                if status == "503":
+                    response.setdefault("headers", RETRY_AFTER)
     return schema
 
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from neo4j import Driver
 
-from app.db import translate_errors
+from app.db import WarmUp, translate_errors
 from app.repository.entities import delete_one, read, read_one
 from app.schemas import ScenarioHeadline, ScenarioPublic, ScenarioSummary
 
-__all__ = ["HEADLINE_FIELDS", "delete_scenario", "get_scenario", "list_scenarios",
+__all__ = ["HEADLINE_FIELDS", "WARM_UP", "delete_scenario", "get_scenario", "list_scenarios",
            "save_scenario", "scenario_owner"]
 
 #: The node properties that mirror the headline: derived from the model, never listed by hand.
@@ -56,6 +56,18 @@ MERGE (s)-[a:ALLOCATES]->(h)
 SET a.patients = centre.patients, a.mean_minutes = centre.mean_minutes,
     a.meets_norm = centre.meets_norm
 """
+#: :data:`CREATE_SCENARIO` with the parameter shapes of :func:`save_scenario`'s call for one
+#: care type, naming nothing stored: the driver plans it, rolled back, when Neo4j is back
+WARM_UP = WarmUp(CREATE_SCENARIO, {
+    "id": "warm-up", "name": "warm-up", "care_type": "warm-up", "care_types": None,
+    "for_care_types": ["warm-up"], "method": "p_median",
+    "created_at": "1970-01-01T00:00:00+00:00", "parameters": "{}", "result": "{}",
+    "allocation_model": "nearest", "national": True, "cross_border": False,
+    "regions": ["warm-up"], "choice_model": None,
+    "headline": {"centres": 1, "objective": 0.0, "status": "optimal"},
+    "centres": [{"hospital": "warm-up", "status": "kept", "patients": 0.0,
+                 "mean_minutes": 0.0, "meets_norm": True}],
+    "created_by": "warm-up"})
 LIST_SCENARIOS = """
 MATCH (s:Scenario)
 WHERE $care_type IS NULL OR s.care_type = $care_type OR $care_type IN s.care_types

@@ -1,9 +1,18 @@
 """Fault: Neo4j stopped and started again while clients keep sending requests (loopback).
 
-While the database is down every answer is 503 with Retry-After (never a 500, never a hang
-past the client's timeout); once it is back, requests succeed again within 5 s. The test
-stops and restarts the suite's own local test instance (the data stays on disk, so later
-tests find the same graph).
+What the issue asks, measured from the moment Neo4j answers a query again (``localdb.start``
+returns once it has answered one): every request sent from then on is answered 200 (201 for a
+stored scenario) within 5 s of being sent and the first of each kind within 5 s of that
+moment, or is a 503 whose Retry-After has its client back before those 5 s are over; while
+the database is down every answer is 503 with Retry-After (never a 500, never a hang past the
+client's timeout). The test stops and restarts the suite's own local test instance (the data
+stays on disk, so later tests find the same graph).
+
+What makes the bound hold on a loaded machine (see app/db.py): the gate closes the moment
+the database answers a trivial probe; the hot queries are planned (rolled back) from then on,
+the scenario store's plan being the long one in a cold JVM; and the local instance runs the
+JVM's client compiler only (app/localdb.py), which roughly halves a restart and the first
+plans.
 """
 
 from __future__ import annotations
@@ -41,12 +50,14 @@ class Outcome:
 
 
 @pytest.mark.xfail(strict=False, reason=(
-    "on the shared 2-core development machine (load average 10-12) the first successful "
-    "scenario write came 11.7 to 14.5 s after Neo4j was back (bound 5 s): the restarted "
-    "server's first queries (the store's cold pages, query planning in a cold JVM) and the "
-    "solve share two loaded cores. Everything else held in those runs: no request without an "
-    "answer, only 503 with Retry-After while down, no 500, reads back within 5 s. "
-    "Expected to pass on a machine that is not oversubscribed (CI)"))
+    "on the shared 2-core development machine at load 12-15 the first stored scenario came "
+    "5.3-8.5 s after Neo4j was back (5 runs, 2026-12-01), reads 2.1-4.3 s: the restarted "
+    "server's first plan of the scenario store (CREATE_SCENARIO, warmed from the moment the "
+    "database answers) takes 2-6 s of a starved CPU there. Everything else held in those runs "
+    "but one each: a 422 'no solution within the time limit' (time_limit 5 spent waiting on "
+    "the cold database), and a run where the first requests after the stop waited out the "
+    "driver's retries (3 s) so none was answered inside the 3 s down window. Expected to pass "
+    "on a machine that is not oversubscribed (CI)"))
 def test_neo4j_stop_start_only_503_then_back(seeded, neo4j_server) -> None:
     inst = neo4j_server.instance
     if neo4j_server.kind != "local" or inst is None:
@@ -108,6 +119,7 @@ def test_neo4j_stop_start_only_503_then_back(seeded, neo4j_server) -> None:
                "the test database answers again", seconds=30)
 
     assert outcomes, "no request was made"
+    print(_summary(outcomes, up_at, start_seconds=up_at - up_start))
     hung = [o for o in outcomes if o.status is None]
     assert not hung, f"requests without an answer within {REQUEST_TIMEOUT} s: {hung[:5]}"
     bad = [o for o in outcomes if o.status not in (200, 201, 503)]
@@ -121,15 +133,43 @@ def test_neo4j_stop_start_only_503_then_back(seeded, neo4j_server) -> None:
     # before the stop every request succeeded; BACK_WITHIN s after the start all do again
     before = [o for o in outcomes if o.done < down_from]
     assert before and all(o.status in (200, 201) for o in before), before[:5]
-    late = [o for o in outcomes if o.sent >= up_at + BACK_WITHIN]
-    assert late, "no request was sent after the database came back"
-    assert all(o.status in (200, 201) for o in late), (
-        f"still failing {BACK_WITHIN} s after the database came back: "
-        f"{[o for o in late if o.status not in (200, 201)][:5]}")
+    back = [o for o in outcomes if o.sent >= up_at]
+    assert back, "no request was sent after the database came back"
+    refused = [o for o in back if o.status == 503
+               and o.done + int(o.retry_after or 0) > up_at + BACK_WITHIN]
+    assert not refused, (
+        f"503 after the database was back, with a Retry-After reaching past {BACK_WITHIN} s "
+        f"after it: {[_timed(o, up_at) for o in refused[:5]]}")
+    slow = [o for o in back if o.status in (200, 201) and o.done - o.sent > BACK_WITHIN]
+    assert not slow, (f"answered later than {BACK_WITHIN} s after being sent, the database "
+                      f"being back: {[_timed(o, up_at) for o in slow[:5]]}")
     for what in ("read", "write"):
-        back = [o for o in outcomes if o.what == what and o.sent >= up_at
-                and o.status in (200, 201)]
-        assert back, f"no {what} succeeded after the database came back"
-        assert back[0].done - up_at <= BACK_WITHIN, (
-            f"first successful {what} {back[0].done - up_at:.1f} s after the database was "
-            f"back (bound {BACK_WITHIN} s)")
+        # a request in flight when the database came back counts too: its client waited
+        ok = sorted((o for o in outcomes if o.what == what and o.done >= up_at
+                     and o.status in (200, 201)), key=lambda o: o.done)
+        assert ok, f"no {what} succeeded after the database came back"
+        assert ok[0].done - up_at <= BACK_WITHIN, (
+            f"first successful {what} {ok[0].done - up_at:.1f} s after the database was "
+            f"back (bound {BACK_WITHIN} s); the requests after it: "
+            f"{[_timed(o, up_at) for o in outcomes if o.what == what and o.done >= up_at][:3]}")
+
+
+def _timed(o: Outcome, up_at: float) -> str:
+    """One request on the time line of the restart, for a failure message."""
+    return (f"{o.what} sent {o.sent - up_at:+.2f} s, answered {o.done - up_at:+.2f} s: "
+            f"{o.status} (Retry-After {o.retry_after})")
+
+
+def _summary(outcomes: list[Outcome], up_at: float, *, start_seconds: float) -> str:
+    """The restart in one line (shown with ``-rP``): what a client saw once Neo4j was back."""
+    parts = [f"Neo4j start {start_seconds:.1f} s"]
+    for what in ("read", "write"):
+        ok = sorted(o.done for o in outcomes if o.what == what and o.done >= up_at
+                    and o.status in (200, 201))
+        parts.append(f"first {what} back {ok[0] - up_at:+.2f} s" if ok else f"no {what} back")
+    after = [o for o in outcomes if o.sent >= up_at and o.status in (200, 201)]
+    if after:
+        parts.append(f"slowest answer sent after it {max(o.done - o.sent for o in after):.2f} s")
+    retry = sorted({int(o.retry_after) for o in outcomes if o.status == 503 and o.retry_after})
+    parts.append(f"503s {sum(o.status == 503 for o in outcomes)} (Retry-After {retry})")
+    return "fault timeline: " + "; ".join(parts)
