@@ -273,6 +273,24 @@ CHOICE_METHODS: tuple[Method, ...] = (Method.P_MEDIAN_CHOICE, Method.MAX_COVERIN
 NEAREST_METHODS: tuple[Method, ...] = tuple(m for m in Method if m not in CHOICE_METHODS)
 
 
+def check_linked(types: list[str], weights: list[float] | None, method: Method,
+                 allocation: Allocation) -> None:
+    """The rules of a linked set (``care_types``) that scenarios and sweeps share; raises
+    ``ValueError`` naming the field."""
+    dupes = sorted({t for t in types if types.count(t) > 1})
+    if dupes:
+        raise ValueError(f"care_types: duplicate care type(s) {', '.join(dupes)} (of "
+                         f"{len(types)} given)")
+    if weights is not None and len(weights) != len(types):
+        raise ValueError(f"weights: {len(weights)} weights for {len(types)} "
+                         "care_types (one per care type, in the same order)")
+    if method != Method.P_MEDIAN:
+        raise ValueError(f"care_types: a linked plan is a p_median (got method {method})")
+    if allocation != Allocation.NEAREST:
+        raise ValueError("care_types: a linked plan allocates to the nearest open centre "
+                         "(allocation 'choice' takes one care type)")
+
+
 class ScenarioCreate(BaseModel):
     """What to compute. Hospital and region ids refer to the graph; unknown ids are a 422."""
 
@@ -382,23 +400,11 @@ class ScenarioCreate(BaseModel):
         return self
 
     def _linked_consistent(self, types: list[str]) -> None:
-        dupes = sorted({t for t in types if types.count(t) > 1})
-        if dupes:
-            raise ValueError(f"care_types: duplicate care type(s) {', '.join(dupes)} (of "
-                             f"{len(types)} given)")
-        if self.weights is not None and len(self.weights) != len(types):
-            raise ValueError(f"weights: {len(self.weights)} weights for {len(types)} "
-                             "care_types (one per care type, in the same order)")
         if isinstance(self.min_volume, dict):
             extra = sorted(set(self.min_volume) - set(types))
             if extra:
                 raise ValueError(f"min_volume: {', '.join(extra)} not among care_types")
-        if self.method != Method.P_MEDIAN:
-            raise ValueError(f"care_types: a linked plan is a p_median (got method "
-                             f"{self.method})")
-        if self.allocation != Allocation.NEAREST:
-            raise ValueError("care_types: a linked plan allocates to the nearest open centre "
-                             "(allocation 'choice' takes one care type)")
+        check_linked(types, self.weights, self.method, self.allocation)
         if self.capacity is not None:
             raise ValueError("capacity: not supported with care_types (a capacity shared by "
                              "several care types is not defined)")
@@ -664,16 +670,30 @@ def _no_norm() -> list[float | None]:
 
 class SweepCreate(BaseModel):
     """A trade-off sweep: one scenario per k in ``k_min..k_max`` (step ``k_step``) and per norm
-    in ``norms`` (``null`` = no volume norm), everything else as in a scenario."""
+    in ``norms`` (``null`` = no volume norm), everything else as in a scenario. With
+    ``care_types`` every run is a linked plan (one set of centres for all of them) and a
+    norm applies to each care type of the set."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "name": "Pancreas: 5 to 15 centres, no norm / 20 / 40",
         "care_type": "pancreatic-resection", "method": "p_median", "k_min": 5, "k_max": 15,
         "k_step": 1, "norms": [None, 20, 40], "candidate_set": "all", "solver": "auto",
-        "time_limit": 30}]})
+        "time_limit": 30}, {
+        "name": "Oesophagus and stomach together: 5 to 12 centres, no norm / 20",
+        "care_types": ["oesophagectomy", "gastrectomy"], "method": "p_median", "k_min": 5,
+        "k_max": 12, "norms": [None, 20], "candidate_set": "all", "time_limit": 60}]})
 
     name: str | None = Field(default=None, max_length=200)
-    care_type: Id
+    care_type: Id | None = Field(default=None, description="the care type (or care_types)")
+    care_types: list[Id] | None = Field(
+        default=None, min_length=2, max_length=LINKED_MAX_TYPES,
+        description="a linked set: every run is one set of open centres for all these care "
+                    "types (method p_median, nearest allocation), and each norm of the sweep "
+                    "applies to every type; give care_type or care_types, not both")
+    weights: list[Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]] | None = Field(
+        default=None, description="with care_types: the weight of each care type's patient "
+                                  "travel in the objective, in the order of care_types "
+                                  "(default 1 each)")
     method: Method = Field(default=Method.P_MEDIAN,
                            description="any method with a k (not set_covering)")
     k_min: StrictInt = Field(ge=1, le=10000, description="fewest centres to open")
@@ -698,10 +718,18 @@ class SweepCreate(BaseModel):
     time_limit: Finite = Field(default=30.0, gt=0, le=600, description="seconds per run")
     outcome: Id | None = Field(
         default=None, description="the outcome whose expected events are the second "
-        "criterion (default: the first of the care type's outcome tables)")
+        "criterion (default: the first of the care type's outcome tables; for care_types "
+        "the one most of the types have, summed over the types that have it)")
 
     @model_validator(mode="after")
     def _consistent(self) -> SweepCreate:
+        if (self.care_type is None) == (self.care_types is None):
+            raise ValueError("give exactly one of care_type (one care type) and care_types "
+                             "(a linked set of 2.." f"{LINKED_MAX_TYPES})")
+        if self.care_types is not None:
+            check_linked(self.care_types, self.weights, self.method, self.allocation)
+        elif self.weights is not None:
+            raise ValueError("weights need care_types")
         if self.method == Method.SET_COVERING:
             raise ValueError("method set_covering chooses its own number of centres: a sweep "
                              "over k needs p_median, max_covering, p_centre or a choice method")
@@ -719,6 +747,19 @@ class SweepCreate(BaseModel):
     @property
     def ks(self) -> list[int]:
         return list(range(self.k_min, self.k_max + 1, self.k_step))
+
+    @property
+    def linked_types(self) -> tuple[str, ...]:
+        """The care types of every run: ``care_types``, or ``(care_type,)``."""
+        if self.care_types is not None:
+            return tuple(self.care_types)
+        assert self.care_type is not None  # validated: exactly one of the two
+        return (self.care_type,)
+
+    @property
+    def care_type_id(self) -> str:
+        """The care type's id, or the linked set's ids joined by '+'."""
+        return "+".join(self.linked_types)
 
     @property
     def combinations(self) -> int:
@@ -752,7 +793,11 @@ class SweepRun(BaseModel):
     events_avoided: float | None = Field(
         default=None, description="today's expected events minus this plan's")
     outcomes: dict[str, float | None] = Field(
-        default_factory=dict, description="outcome -> expected events/year in this plan")
+        default_factory=dict, description="outcome -> expected events/year in this plan (a "
+        "linked plan: summed over the care types with that outcome's table)")
+    events_by_type: dict[str, float | None] | None = Field(
+        default=None, description="a linked sweep: the sweep outcome's expected events/year "
+        "per care type that has its table")
     centres: list[str] = Field(default_factory=list, description="centres open in the scope")
     closing: list[str] = Field(default_factory=list,
                                description="today's providers in the scope that lose it")
@@ -782,6 +827,7 @@ class SweepBaseline(BaseModel):
     co2_kg: float | None
     expected_events: float | None
     providers: int
+    events_by_type: dict[str, float | None] | None = None
 
 
 class SweepPublic(BaseModel):
@@ -790,7 +836,9 @@ class SweepPublic(BaseModel):
 
     id: str
     name: str
-    care_type: str
+    care_type: str = Field(description="the care type, or a linked set's ids joined by '+'")
+    care_types: list[str] | None = Field(default=None, description="a linked sweep's care "
+                                                                   "types")
     method: str
     created_at: str
     parameters: SweepCreate
@@ -799,6 +847,9 @@ class SweepPublic(BaseModel):
     wall_s: float | None
     outcome: str | None = Field(description="the outcome of expected_events; null when the "
                                             "care type has no sourced outcome table")
+    outcome_types: list[str] | None = Field(
+        default=None, description="a linked sweep: the care types whose expected events are "
+        "summed (those with a table for the outcome); the others have none")
     outcome_source: str | None = None
     outcome_caveat: str | None = None
     pareto_criteria: list[str] = Field(
@@ -813,6 +864,7 @@ class SweepSummary(BaseModel):
     id: str
     name: str
     care_type: str
+    care_types: list[str] | None = None
     method: str
     created_at: str
     combinations: int

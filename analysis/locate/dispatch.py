@@ -140,7 +140,8 @@ def kmedian(
     Lagrangian bound and reduced-cost fixing a feasible incumbent.
 
     With norm/capacity the exact solver first runs the LP-priced heuristic (at most
-    :data:`EXACT_HEURISTIC_SHARE` of the time), then the MILP with the rest; when the MILP
+    :data:`EXACT_HEURISTIC_SHARE` of the time), then the MILP with the rest, started from
+    the heuristic's plan (a MIP start, :func:`~analysis.locate.milp.run_milp`); when the MILP
     is cut by the time limit the better of the two is returned with status
     ``"time_limit"``. Nothing past ``deadline`` is started. Raises
     :class:`InfeasibleScenario` only on proven infeasibility and :class:`NoSolutionInTime`
@@ -168,7 +169,7 @@ def kmedian(
         now = time.perf_counter()
         heur = _constrained_heuristic(
             prob, work, k, pairs, now + EXACT_HEURISTIC_SHARE * max(deadline - now, 0.0))
-        exact = (_constrained_exact(prob, k, pairs, radius, deadline)
+        exact = (_constrained_exact(prob, k, pairs, radius, deadline, heur)
                  if time.perf_counter() < deadline else None)
         # dropping norm and capacity relaxes: each area at its nearest candidate bounds it
         trivial = float(work.w @ work.lists(k).cost[:, 0])
@@ -271,18 +272,25 @@ def _uncapacitated_heuristic(
 
 def _constrained_exact(
     prob: Problem, k: int, pairs: Pairs, radius: float, deadline: float,
+    start: KMedianSolution | None = None,
 ) -> KMedianSolution | None:
-    """The fractional assignment MILP with norm/capacity; None when the time limit came
-    before any solution."""
+    """The fractional assignment MILP with norm/capacity, from the plan ``start`` when one
+    is given (its shares over ``pairs``); None when the time limit came before any
+    solution."""
     weights = prob.w[prob.active]
     ylb, yub = y_bounds(prob)
     mc = prob.allowed.size
+    x0 = None
+    if start is not None and start.shares is not None:
+        y0 = np.zeros(mc)
+        y0[np.searchsorted(prob.allowed, start.open_cols)] = 1.0
+        x0 = np.concatenate([y0, start.shares.share])
     out = assignment_milp(
         prob.active.size, mc, pairs.rows, pairs.cols, weights[pairs.rows] * pairs.cost,
         weights, k=k, count_cost=0.0, minv=prob.min_volume,
         cap=None if prob.capacity is None else prob.capacity[prob.allowed],
         y_lb=ylb, y_ub=yub, integral=True,
-        time_limit=max(deadline - time.perf_counter(), 0.05),
+        time_limit=max(deadline - time.perf_counter(), 0.05), start=x0,
     )
     if out.status == "infeasible":
         raise InfeasibleScenario(infeasible_message(prob, k, radius))

@@ -231,13 +231,14 @@ def linked_p_median(
     type, so the objective is :math:`\\sum_i (\\sum_t \\omega_t d^t_i) \\min_{j \\in S}
     c_{ij}`: exactly one p-median with demand :math:`\\sum_t \\omega_t d^t` on the same
     travel matrix, solved by the single-type engine (its bound is the linked bound).
-    With norms the MILP above runs on HiGHS (scipy.optimize.milp). scipy's interface
-    takes no start solution, so the heuristic (the reduction's centres, then swaps
-    ranked by the weighted-demand swap table and priced by one assignment LP per type,
+    With norms the heuristic (the reduction's centres, then swaps ranked by the
+    weighted-demand swap table and priced by one assignment LP per type,
     :class:`~analysis.locate.transport.Transport`) runs first for at most
-    :data:`~analysis.locate.dispatch.EXACT_HEURISTIC_SHARE` of the time: its answer is
-    kept when the MILP is cut by the time limit. The heuristic's bound is the
-    reduction's bound (dropping the norms relaxes).
+    :data:`~analysis.locate.dispatch.EXACT_HEURISTIC_SHARE` of the time, and the MILP
+    above runs on HiGHS (highspy) with the heuristic's plan as its start solution: HiGHS
+    begins with that incumbent, and the better of the two is kept when the MILP is cut by
+    the time limit. The heuristic's bound is the reduction's bound (dropping the norms
+    relaxes).
     """
     t0 = time.perf_counter()
     if capacity is not None:
@@ -300,7 +301,8 @@ def linked_p_median(
         now = time.perf_counter()
         heur = _swap_heuristic(combined, probs, pairs, om, k,
                                now + EXACT_HEURISTIC_SHARE * max(deadline - now, 0.0))
-        exact = _milp(combined, probs, pairs, om, k) if time.perf_counter() < deadline else None
+        exact = (_milp(combined, probs, pairs, om, k, heur)
+                 if time.perf_counter() < deadline else None)
         found = [s for s in (exact, heur) if s is not None]
         if not found:
             raise NoSolutionInTime(time_limit, "feasible solution")
@@ -311,8 +313,7 @@ def linked_p_median(
             bound = max(s.bound for s in found)
             best = replace(best, bound=min(bound, best.objective), status="time_limit")
         notes.append("norms: the MILP with shared open flags and one assignment per care "
-                     "type (HiGHS), after the LP-priced swap heuristic (its incumbent is "
-                     "kept if the MILP is cut by the time limit)")
+                     "type (HiGHS), started from the LP-priced swap heuristic's plan")
     else:
         best_h = _swap_heuristic(combined, probs, pairs, om, k, deadline)
         if best_h is None:
@@ -362,9 +363,9 @@ def _linked(parts: tuple[LocationResult, ...], open_cols: NDArray, om: NDArray,
 
 
 def _milp(combined: Problem, probs: list[Problem], pairs: list[Pairs], om: NDArray,
-          k: int) -> _Solution | None:
-    """The linked MILP (shared y, one x block per type); None when HiGHS found nothing in
-    time."""
+          k: int, start: _Solution | None = None) -> _Solution | None:
+    """The linked MILP (shared y, one x block per type), from the plan ``start`` when one
+    is given (a MIP start); None when HiGHS found nothing in time."""
     mc = combined.allowed.size
     offsets = np.cumsum([mc] + [pp.rows.size for pp in pairs])
     model = Rows(int(offsets[-1]))
@@ -384,7 +385,12 @@ def _milp(combined: Problem, probs: list[Problem], pairs: list[Pairs], om: NDArr
     n_x = int(offsets[-1]) - mc
     integ = np.concatenate([np.ones(mc), np.zeros(n_x)])
     bounds = Bounds(np.concatenate([ylb, np.zeros(n_x)]), np.concatenate([yub, np.ones(n_x)]))
-    out = model.solve(np.concatenate(costs), integ, bounds, combined.remaining())
+    x0 = None
+    if start is not None:
+        y0 = np.zeros(mc)
+        y0[np.searchsorted(combined.allowed, start.open_cols)] = 1.0
+        x0 = np.concatenate([y0, *(sh.share for sh in start.shares)])
+    out = model.solve(np.concatenate(costs), integ, bounds, combined.remaining(), x0)
     if out.status == "infeasible":
         raise InfeasibleScenario(
             f"no choice of k={k} shared centres gives every open centre the norm of every "

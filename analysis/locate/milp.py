@@ -1,9 +1,13 @@
-"""MILP building blocks (scipy.optimize.milp / HiGHS): one row builder for every model.
+"""MILP building blocks (HiGHS): one row builder for every model.
 
 :class:`Rows` gathers constraint blocks ``lo <= A x <= hi``; its helpers write the rows the
 models share (assignment, linking, volume and the k-row). :func:`assignment_milp` is the
 fractional assignment model with open flags that the p-median, the covering models and
 the transport step all use.
+
+:func:`run_milp` solves through scipy.optimize.milp, or, when it is given a start
+solution (the norm MILPs get the heuristic's plan), through highspy directly: scipy's
+interface takes no start, ``Highs.setSolution`` does.
 
 Examples
 --------
@@ -23,11 +27,13 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+import highspy
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from analysis.locate.benders import _new_highs
 from analysis.locate.problem import Problem, row_chunks
 from analysis.locate.result import GAP_TOLERANCE
 
@@ -70,28 +76,50 @@ class MilpSolution:
 
 def run_milp(
     c: NDArray, A: sparse.sparray, lo: NDArray, hi: NDArray, integrality: NDArray,
-    bounds: Bounds, time_limit: float,
+    bounds: Bounds, time_limit: float, start: NDArray | None = None,
+    node_limit: int | None = None,
 ) -> MilpSolution:
     """``min c x`` s.t. ``lo <= A x <= hi``, the bounds and integrality, within the limit.
+
+    ``start`` is a feasible solution handed to HiGHS as its first incumbent (a MIP start;
+    HiGHS checks it and ignores one that is not feasible): the model then runs on highspy
+    (``Highs.setSolution``), without a start on scipy.optimize.milp. ``node_limit`` caps
+    the branch-and-bound nodes (HiGHS ``mip_max_nodes``; highspy path only).
 
     HiGHS runs on a daemon thread (it releases the GIL). When it has not returned
     :data:`MILP_OVERRUN_S` after ``time_limit``, the call is abandoned: the answer is
     status ``"time_limit"`` without a solution, and the thread runs on until HiGHS stops
     (a caller that must not wait for that runs the model in a process it can end, as the
     API's compute pool does: a worker left with a running thread is replaced).
+
+    >>> import numpy as np
+    >>> from scipy import sparse
+    >>> A = sparse.csr_array(np.ones((1, 3)))   # y_0 + y_1 + y_2 = 2
+    >>> out = run_milp(np.array([3., 1., 2.]), A, np.array([2.]), np.array([2.]),
+    ...                np.ones(3), Bounds(0, 1), 5.0, start=np.array([1., 1., 0.]))
+    >>> out.status, out.objective
+    ('optimal', 3.0)
     """
-    cons = LinearConstraint(sparse.csr_array(A), lo, hi)
     limit = max(float(time_limit), 0.05)
     box: dict[str, Any] = {}
+    if start is None and node_limit is None:
+        cons = LinearConstraint(sparse.csr_array(A), lo, hi)
 
-    def solve() -> None:
-        try:
-            box["res"] = milp(
-                c, constraints=cons, integrality=integrality, bounds=bounds,
-                options={"time_limit": limit, "mip_rel_gap": GAP_TOLERANCE, "disp": False},
-            )
-        except BaseException as e:  # noqa: BLE001 - handed to the caller below
-            box["error"] = e
+        def solve() -> None:
+            try:
+                box["out"] = _scipy_answer(milp(
+                    c, constraints=cons, integrality=integrality, bounds=bounds,
+                    options={"time_limit": limit, "mip_rel_gap": GAP_TOLERANCE,
+                             "disp": False}))
+            except BaseException as e:  # noqa: BLE001 - handed to the caller below
+                box["error"] = e
+    else:
+        def solve() -> None:
+            try:
+                box["out"] = _highs_milp(c, A, lo, hi, integrality, bounds, limit, start,
+                                         node_limit)
+            except BaseException as e:  # noqa: BLE001 - handed to the caller below
+                box["error"] = e
 
     worker = threading.Thread(target=solve, name="highs", daemon=True)
     worker.start()
@@ -105,7 +133,12 @@ def run_milp(
         return MilpSolution("time_limit", None, np.inf, -np.inf)
     if "error" in box:
         raise box["error"]
-    res = box["res"]
+    out: MilpSolution = box["out"]
+    return out
+
+
+def _scipy_answer(res: Any) -> MilpSolution:
+    """scipy.optimize.milp's result as a :class:`MilpSolution`."""
     if res.status == 0:
         status = "optimal"
     elif res.status == 1:
@@ -119,6 +152,58 @@ def run_milp(
         bound = res.fun if (res.status == 0 and res.fun is not None) else -np.inf
     obj = float(res.fun) if res.x is not None and res.fun is not None else np.inf
     return MilpSolution(status, None if res.x is None else np.asarray(res.x), obj, float(bound))
+
+
+def _highs_milp(c: NDArray, A: sparse.sparray, lo: NDArray, hi: NDArray,
+                integrality: NDArray, bounds: Bounds, limit: float, start: NDArray | None,
+                node_limit: int | None) -> MilpSolution:
+    """The same model on highspy, with ``start`` as the MIP start."""
+    n = int(c.size)
+    csc = sparse.csc_array(A)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, int(csc.shape[0])
+    lp.col_cost_ = np.asarray(c, dtype=np.float64)
+    lp.col_lower_ = np.broadcast_to(np.asarray(bounds.lb, dtype=np.float64), (n,)).copy()
+    lp.col_upper_ = np.broadcast_to(np.asarray(bounds.ub, dtype=np.float64), (n,)).copy()
+    lp.row_lower_ = np.asarray(lo, dtype=np.float64)
+    lp.row_upper_ = np.asarray(hi, dtype=np.float64)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = csc.data.astype(np.float64)
+    integer = np.broadcast_to(np.asarray(integrality), (n,)) > 0
+    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                       for i in integer]
+    h = _new_highs()
+    h.setOptionValue("time_limit", limit)
+    h.setOptionValue("mip_rel_gap", GAP_TOLERANCE)
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(node_limit))
+    h.passModel(lp)
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(start, dtype=np.float64).tolist()
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    st = h.getModelStatus()
+    info = h.getInfo()
+    if st == highspy.HighsModelStatus.kOptimal:
+        status = "optimal"
+    elif st == highspy.HighsModelStatus.kInfeasible:
+        return MilpSolution("infeasible", None, np.inf, -np.inf)
+    elif st in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kSolutionLimit,
+                highspy.HighsModelStatus.kIterationLimit):
+        status = "time_limit"
+    else:
+        status = "error"
+    found = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    x = np.asarray(h.getSolution().col_value, dtype=np.float64) if found else None
+    obj = float(info.objective_function_value) if x is not None else np.inf
+    bound = float(info.mip_dual_bound)
+    if not np.isfinite(bound):
+        bound = obj if status == "optimal" else -np.inf
+    return MilpSolution(status, x, obj, bound)
 
 
 class Rows:
@@ -177,16 +262,18 @@ class Rows:
                 np.concatenate(self._hi))
 
     def solve(self, c: NDArray, integrality: NDArray, bounds: Bounds,
-              time_limit: float) -> MilpSolution:
-        """Solve ``min c x`` subject to the rows gathered so far."""
+              time_limit: float, start: NDArray | None = None) -> MilpSolution:
+        """Solve ``min c x`` subject to the rows gathered so far (``start``: a feasible
+        solution for HiGHS to begin from, see :func:`run_milp`)."""
         A, lo, hi = self.matrix()
-        return run_milp(c, A, lo, hi, integrality, bounds, time_limit)
+        return run_milp(c, A, lo, hi, integrality, bounds, time_limit, start)
 
 
 def assignment_milp(
     g: int, mc: int, rows: NDArray, cols: NDArray, cost: NDArray, weights: NDArray, *,
     k: int | None, count_cost: float, minv: float, cap: NDArray | None,
     y_lb: NDArray, y_ub: NDArray, integral: bool, time_limit: float,
+    start: NDArray | None = None,
 ) -> MilpSolution:
     """Assignment model with fractional x_p (pairs p = (row, col)) and open flags y_j.
 
@@ -197,7 +284,8 @@ def assignment_milp(
          sum_{p in col j} w_row x_p - cap_j y_j <= 0
          sum_j y_j = k                        (when k is given)
 
-    ``g`` areas, ``mc`` columns; the solution vector is ``[y (mc), x (pairs)]``.
+    ``g`` areas, ``mc`` columns; the solution vector is ``[y (mc), x (pairs)]``, and so is
+    ``start`` (a feasible solution HiGHS begins from, e.g. the heuristic's plan).
     """
     P = rows.size
     xi = mc + np.arange(P)
@@ -218,7 +306,7 @@ def assignment_milp(
     c = np.concatenate([np.full(mc, float(count_cost)), cost])
     integ = np.concatenate([np.full(mc, 1 if integral else 0), np.zeros(P)])
     bounds = Bounds(np.concatenate([y_lb, np.zeros(P)]), np.concatenate([y_ub, np.ones(P)]))
-    return model.solve(c, integ, bounds, time_limit)
+    return model.solve(c, integ, bounds, time_limit, start)
 
 
 def y_bounds(prob: Problem) -> tuple[NDArray, NDArray]:

@@ -18,7 +18,8 @@ from app.vocabulary import Allocation, CandidateSet, Method, Solver
 __all__ = ["print_sweep", "register", "sweep"]
 
 # SweepCreate field -> the option that sets it, so a validation error names the option
-OPTION_OF = {"care_type": "CARE_TYPE", "method": "--method", "k_min": "--k-min",
+OPTION_OF = {"care_type": "CARE_TYPE", "care_types": "CARE_TYPE", "weights": "--weight",
+             "method": "--method", "k_min": "--k-min",
              "k_max": "--k-max", "k_step": "--k-step", "norms": "--norm",
              "minutes": "--minutes", "candidate_set": "--candidates", "solver": "--solver",
              "time_limit": "--time-limit", "name": "--name", "regions": "--region",
@@ -48,18 +49,25 @@ def _invalid(e: ValidationError) -> CliError:
     parts = []
     for problem in e.errors():
         message = problem["msg"].removeprefix("Value error, ")
+        # a whole-model check has no location: the field it names comes first in its message
         field = (str(problem["loc"][0]) if problem["loc"] else
-                 next((f for f in OPTION_OF if message.startswith(f"{f} ")), ""))
+                 next((f for f in OPTION_OF if message.startswith((f"{f} ", f"{f}: "))), ""))
+        message = message.removeprefix(f"{field}: ") if field else message
         parts.append(f"{OPTION_OF.get(field, field)}: {message}" if field else message)
     return CliError("invalid sweep: " + "; ".join(parts), code=EXIT_INVALID)
 
 
 def sweep(
-    care_type: Annotated[str, typer.Argument(metavar="CARE_TYPE",
-                                             help="care type id, e.g. pancreatic-resection")],
+    care_type: Annotated[list[str], typer.Argument(
+        metavar="CARE_TYPE...", help="care type id, e.g. pancreatic-resection; several (or "
+        "separated by commas) for a sweep of linked plans: one set of centres for all of "
+        "them in every run")],
     k_min: Annotated[int, typer.Option("--k-min", help="fewest centres")],
     k_max: Annotated[int, typer.Option("--k-max", help="most centres")],
     k_step: Annotated[int, typer.Option("--k-step")] = 1,
+    weight: Annotated[list[float] | None, typer.Option(
+        help="linked plans: weight of each care type's travel, in the order given (repeat)",
+        show_default=False)] = None,
     norm: Annotated[list[str] | None, typer.Option(
         metavar="NORM", help="minimum volume per centre, or 'none' (repeat or separate by "
         "commas; default: none)", show_default=False)] = None,
@@ -93,9 +101,12 @@ def sweep(
     from app.settings import get_settings
 
     regions = [r.strip() for value in region or [] for r in value.split(",") if r.strip()]
+    types = [t.strip() for value in care_type for t in value.split(",") if t.strip()]
+    linked = {"care_types": types, "weights": weight or None} if len(types) > 1 else {
+        "care_type": types[0] if types else None, "weights": weight or None}
     try:
         req = SweepCreate.model_validate({
-            "name": name, "care_type": care_type, "method": method.value, "k_min": k_min,
+            "name": name, **linked, "method": method.value, "k_min": k_min,
             "k_max": k_max, "k_step": k_step, "norms": _norms(norm), "minutes": minutes,
             "candidate_set": candidates.value, "solver": solver.value,
             "time_limit": time_limit, "regions": regions or None,
@@ -128,6 +139,12 @@ def _f(x: float | None, fmt: str = ".1f") -> str:
 def print_sweep(s: SweepPublic) -> None:
     """The combinations and the loss table on stdout."""
     out.print(f"[bold]sweep {s.id}[/]: {escape(s.name)}", highlight=False)
+    if s.care_types:
+        weights = s.parameters.weights or [1.0] * len(s.care_types)
+        out.print("linked plans of " + ", ".join(
+            f"{escape(t)} (weight {w:g})" for t, w in zip(s.care_types, weights, strict=True))
+            + (f"; expected {s.outcome} summed over {', '.join(s.outcome_types or [])}"
+               if s.outcome else ""), highlight=False)
     out.print(f"{s.combinations} combinations on {escape(s.executor)} in "
               f"{_f(s.wall_s, '.1f')} s; Pareto front over {', '.join(s.pareto_criteria)}",
               highlight=False)

@@ -1,5 +1,9 @@
 """Persisted sweeps: a ``Sweep`` node with its result, linked to its care type and scope.
 
+A sweep over a linked set has ``care_type`` = its ids joined by '+', the list in
+``care_types`` and a ``FOR`` link to every type of the set; listing by care type finds it
+under any of them.
+
 The stored ``result`` is what :class:`app.schemas.SweepPublic` dumps (every combination's
 headline figures, the Pareto marks and the loss table). The combinations are not stored as
 ``Scenario`` nodes: re-run one as a scenario for its full detail (map, per-area travel).
@@ -20,13 +24,17 @@ from app.schemas import SweepPublic, SweepSummary
 __all__ = ["delete_sweep", "get_sweep", "list_sweeps", "save_sweep", "sweep_owner"]
 
 CREATE_SWEEP = """
-CREATE (s:Sweep {id: $id, name: $name, care_type: $care_type, method: $method,
-                 created_at: $created_at, parameters: $parameters, result: $result,
-                 combinations: $combinations, feasible: $feasible, pareto: $pareto,
-                 outcome: $outcome, executor: $executor, created_by: $created_by})
+CREATE (s:Sweep {id: $id, name: $name, care_type: $care_type, care_types: $care_types,
+                 method: $method, created_at: $created_at, parameters: $parameters,
+                 result: $result, combinations: $combinations, feasible: $feasible,
+                 pareto: $pareto, outcome: $outcome, executor: $executor,
+                 created_by: $created_by})
 WITH s
-OPTIONAL MATCH (c:CareType {id: $care_type})
-FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END | MERGE (s)-[:FOR]->(c))
+CALL (s) {
+  UNWIND $for_care_types AS cid
+  MATCH (c:CareType {id: cid})
+  MERGE (s)-[:FOR]->(c)
+}
 WITH s
 CALL (s) {
   UNWIND $regions AS rid
@@ -41,12 +49,12 @@ CREATE (s)-[:PARETO {k: plan.k, norm: plan.norm}]->(h)
 """
 LIST_SWEEPS = """
 MATCH (s:Sweep)
-WHERE $care_type IS NULL OR s.care_type = $care_type
+WHERE $care_type IS NULL OR s.care_type = $care_type OR $care_type IN s.care_types
 WITH s ORDER BY s.created_at DESC, s.id
 WITH collect(s) AS matches
 UNWIND matches[$offset..$offset + $limit] AS s
-RETURN s {.id, .name, .care_type, .method, .created_at, .combinations, .feasible, .pareto,
-          .outcome} AS sweep, size(matches) AS total
+RETURN s {.id, .name, .care_type, .care_types, .method, .created_at, .combinations,
+          .feasible, .pareto, .outcome} AS sweep, size(matches) AS total
 """
 GET_SWEEP = "MATCH (s:Sweep {id: $id}) RETURN s.result AS result"
 SWEEP_OWNER = "MATCH (s:Sweep {id: $id}) RETURN s.created_by AS created_by"
@@ -66,6 +74,8 @@ def save_sweep(driver: Driver, db: str, result: SweepPublic, *,
     with translate_errors():
         driver.execute_query(
             CREATE_SWEEP, id=result.id, name=result.name, care_type=result.care_type,
+            care_types=result.care_types,
+            for_care_types=result.care_types or [result.care_type],
             method=result.method, created_at=result.created_at,
             parameters=result.parameters.model_dump_json(), result=result.model_dump_json(),
             combinations=result.combinations,

@@ -71,7 +71,11 @@ def scenario_chart_picture(s: ScenarioPublic, fmt: Fmt, width: int = 1200) -> by
 
 def sweep_chart_picture(s: SweepPublic, fmt: Fmt, width: int = 1000) -> bytes:
     """Extra mean travel against expected events avoided per plan, one line per norm; without
-    an outcome table the second axis is the sweep's other Pareto criterion, as the chart says."""
+    an outcome table the second axis is the sweep's other Pareto criterion, as the chart says.
+    A linked sweep names its care types in the title and the types its events are summed
+    over (and those without a table) in the subtitle."""
+    types = s.care_types or [s.care_type]
+    subject = " + ".join(types)
     if "expected_events" in s.pareto_criteria:
         y_label = f"expected {s.outcome} avoided per year (today minus plan)"
 
@@ -79,28 +83,36 @@ def sweep_chart_picture(s: SweepPublic, fmt: Fmt, width: int = 1000) -> bytes:
             return r.events_avoided
         subtitle = (f"{s.outcome}: observational volume-outcome association, not a causal "
                     "effect; case mix not adjusted")
+        if s.care_types:
+            missing = [t for t in types if t not in (s.outcome_types or [])]
+            subtitle = (f"summed over {' + '.join(s.outcome_types or [])}"
+                        + (f" (no table: {', '.join(missing)})" if missing else "")
+                        + f" · {subtitle}")
     elif "centres_below_norm" in s.pareto_criteria:
         y_label = "centres below the norm"
 
         def y(r: Any) -> Any:
             return r.centres_below_norm
-        subtitle = f"no sourced outcome table for {s.care_type}: centres below the norm instead"
+        subtitle = f"no sourced outcome table for {subject}: centres below the norm instead"
     else:
         y_label = "regions without a centre"
 
         def y(r: Any) -> Any:
             return r.regions_without_centre
-        subtitle = f"no sourced outcome table for {s.care_type}: regions without a centre instead"
+        subtitle = f"no sourced outcome table for {subject}: regions without a centre instead"
     nan = float("nan")
     series = []
     for norm in s.parameters.norms:
-        label = "no norm" if norm is None else f"norm {norm:g} / year"
+        label = "no norm" if norm is None else (f"norm {norm:g} / year"
+                                                + (" each" if s.care_types else ""))
         points = [(r.k, nan if r.mean_delta is None else r.mean_delta,
                    nan if y(r) is None else float(y(r)), r.pareto)
                   for r in s.runs if r.feasible and r.norm == norm]
         series.append((label, points))
+    title = s.name if not s.care_types or all(t in s.name for t in types) else (
+        f"{s.name} ({subject})")
     return tradeoff_chart(series, x_label="extra mean travel vs today (minutes, one way)",
-                          y_label=y_label, fmt=fmt, title=s.name, subtitle=subtitle,
+                          y_label=y_label, fmt=fmt, title=title, subtitle=subtitle,
                           width_px=width, height_px=max(200, int(width * 0.64)))
 
 

@@ -12,6 +12,13 @@ volume -> outcome table). A care type without such a table has no expected event
 never invented): its second criterion is then the number of centres below the norm, where
 every feasible plan has that figure (the care type has a norm, or every run has one), else
 travel alone. ``pareto_criteria`` in the result says which.
+
+A sweep over a linked set (``care_types``) runs a linked plan per combination
+(:mod:`app.services.linked`), a norm applying to every type of the set. Its headline figures
+are the plan's totals (every patient of every type); its expected events are summed over
+the types that have a table for the sweep's outcome (``outcome_types``; the others are named
+in the notes: their events are unknown, not zero), with the figures per type in
+``events_by_type``. Today's providers (the loss table) are the providers of any of the types.
 """
 
 from __future__ import annotations
@@ -58,12 +65,14 @@ class SweepPlan:
     candidates: int
     outcome: str | None       # the outcome of expected_events, None without a table
     notes: list[str] = field(default_factory=list)
+    outcome_types: list[str] | None = None  # a linked set: the types with that table
 
 
 def _scenario(req: SweepCreate, k: int, norm: float | None) -> ScenarioCreate:
     return ScenarioCreate(
-        name=f"{req.name or req.care_type}: k={k}, {plan_label(k, norm)}",
-        care_type=req.care_type, method=req.method, centres=k, minutes=req.minutes,
+        name=f"{req.name or req.care_type_id}: k={k}, {plan_label(k, norm)}",
+        care_type=req.care_type, care_types=req.care_types, weights=req.weights,
+        method=req.method, centres=k, minutes=req.minutes,
         keep=req.keep, close=req.close, candidates=req.candidates,
         candidate_set=req.candidate_set, min_volume=norm, solver=req.solver,
         time_limit=req.time_limit, regions=req.regions, cross_border=req.cross_border,
@@ -77,8 +86,9 @@ def plan_label(k: int, norm: float | None) -> str:
 
 def plan_sweep(snap: Snapshot, req: SweepCreate, *, max_combinations: int) -> SweepPlan:
     """Check a sweep against its bound and the graph; raise :class:`InvalidInput` (422) with
-    the numbers when it is too large, names unknown ids or asks for more centres than there
-    are candidates."""
+    the numbers when it is too large, names unknown ids, asks for more centres than there
+    are candidates (for a linked set: candidates common to its types, none in common a
+    422 of its own) or an outcome none of its care types has."""
     n = req.combinations
     if n > max_combinations:
         raise InvalidInput(
@@ -88,27 +98,55 @@ def plan_sweep(snap: Snapshot, req: SweepCreate, *, max_combinations: int) -> Sw
             errors=[{"field": "k_max", "combinations": n, "max_combinations": max_combinations}])
     first = _scenario(req, req.k_min, req.norms[0])
     candidates, today = scenario_candidates(snap, first)  # unknown ids: InvalidInput
+    linked = req.care_types is not None
+    where = "" if req.regions is None else f" in the scope ({', '.join(req.regions)})"
+    sizes = ""
+    if linked:
+        per_type = {t: len(scenario_candidates(snap, first.model_copy(update={
+            "care_type": t, "care_types": None, "weights": None}))[0])
+            for t in req.linked_types}
+        sizes = ", ".join(f"{t} {c}" for t, c in per_type.items())
+        if not candidates:
+            raise InvalidInput(
+                f"care_types: no candidate hospital in common{where} (candidates: {sizes}; "
+                "in common: 0); give candidates or candidate_set 'all'",
+                errors=[{"field": "care_types", "candidates": per_type, "common": 0}])
     if req.k_max > len(candidates):
         field_name = "k_min" if req.k_min > len(candidates) else "k_max"
+        what = (f"common to the care types {req.care_type_id}{where} (candidates: {sizes})"
+                if linked else f"for {req.care_type} in the scope")
         raise InvalidInput(
             f"{field_name}: k {req.k_min}..{req.k_max} is outside 1..{len(candidates)}, the "
-            f"number of candidate hospitals for {req.care_type} in the scope "
-            f"(candidate_set {req.candidate_set!r}); lower k or widen the candidates",
+            f"number of candidate hospitals {what} (candidate_set {req.candidate_set!r}); "
+            "lower k or widen the candidates",
             errors=[{"field": field_name, "k_min": req.k_min, "k_max": req.k_max,
                      "candidates": len(candidates)}])
-    tables = sorted(o for (c, o) in snap.outcome_tables if c == req.care_type)
+    tables = {t: sorted(o for (c, o) in snap.outcome_tables if c == t)
+              for t in req.linked_types}
     notes: list[str] = []
-    if req.outcome is not None and req.outcome not in tables:
+    known = sorted({o for ts in tables.values() for o in ts})
+    if req.outcome is not None and req.outcome not in known:
+        has = "; ".join(f"{t}: {', '.join(ts) or 'none'}" for t, ts in tables.items())
         raise InvalidInput(
-            f"outcome: {req.care_type} has no outcome table {req.outcome!r} (has: "
-            f"{', '.join(tables) or 'none'})", errors=[{"field": "outcome", "unknown":
-                                                         [req.outcome]}])
-    outcome = req.outcome or (tables[0] if tables else None)
+            f"outcome: {req.care_type_id} has no outcome table {req.outcome!r} (has: "
+            + (has if linked else ', '.join(known) or 'none') + ")",
+            errors=[{"field": "outcome", "unknown": [req.outcome]}])
+    # default: the outcome most of the types have (one type: its first table)
+    outcome = req.outcome or next(iter(sorted(known, key=lambda o: (
+        -sum(o in ts for ts in tables.values()), o))), None)
     if outcome is None:
-        notes.append(f"{req.care_type} has no sourced volume -> outcome table: expected "
+        notes.append(f"{req.care_type_id} has no sourced volume -> outcome table: expected "
                      "events are not reported (unknown, not zero)")
+    outcome_types = [t for t, ts in tables.items() if outcome in ts]
+    if linked and outcome is not None:
+        missing = [t for t in req.linked_types if t not in outcome_types]
+        notes.append(f"expected {outcome}: summed over {', '.join(outcome_types)}"
+                     + (f"; {', '.join(missing)} ha{'s' if len(missing) == 1 else 've'} no "
+                        f"sourced {outcome} table: not counted (unknown, not zero)"
+                        if missing else ""))
     scenarios = [_scenario(req, k, norm) for norm in req.norms for k in req.ks]
-    return SweepPlan(req, scenarios, today, len(candidates), outcome, notes)
+    return SweepPlan(req, scenarios, today, len(candidates), outcome, notes,
+                     outcome_types if linked else None)
 
 
 @dataclass(frozen=True)
@@ -117,11 +155,35 @@ class CombinationResult:
 
     run: SweepRun
     baseline: dict[str, Any] | None
+    events_by_type: dict[str, dict[str, float | None]] = field(default_factory=dict)
+
+
+def _summed(outcomes: list[Any], value: str) -> dict[str, float | None]:
+    """outcome -> the sum of ``value`` over the care types with its table (None when one of
+    them has none)."""
+    out: dict[str, float | None] = {}
+    for o in outcomes:
+        v = getattr(o, value)
+        if o.outcome not in out:
+            out[o.outcome] = v
+        else:
+            prev = out[o.outcome]
+            out[o.outcome] = None if v is None or prev is None else figure(prev + v)
+    return out
+
+
+def _by_type(outcomes: list[Any], value: str) -> dict[str, dict[str, float | None]]:
+    """outcome -> care type -> ``value`` (a linked plan's outcomes carry their care type)."""
+    out: dict[str, dict[str, float | None]] = {}
+    for o in outcomes:
+        if o.care_type is not None:
+            out.setdefault(o.outcome, {})[o.care_type] = getattr(o, value)
+    return out
 
 
 def run_combination(snap: Snapshot, req: ScenarioCreate) -> CombinationResult:
     """One combination (module level: the executors pickle it by reference)."""
-    assert req.centres is not None and not isinstance(req.min_volume, dict)  # one type
+    assert req.centres is not None and not isinstance(req.min_volume, dict)  # one number
     try:
         s = run_scenario(snap, req)
     except InvalidInput as e:
@@ -135,18 +197,22 @@ def run_combination(snap: Snapshot, req: ScenarioCreate) -> CombinationResult:
         centres_below_norm=h.centres_below_norm,
         regions_without_centre=h.regions_without_centre, patient_km=h.patient_km,
         co2_kg=h.co2_kg, co2_kg_delta=h.co2_kg_delta,
-        outcomes={o.outcome: o.scenario_events for o in s.outcomes},
+        outcomes=_summed(s.outcomes, "scenario_events"),
         centres=sorted(c.hospital for c in s.centres if c.status != "outside"),
         closing=sorted(c.hospital for c in s.closing))
     volumes = {c.hospital: c.baseline_patients for c in s.centres}
     volumes.update({c.hospital: c.baseline_patients for c in s.closing})
+    sources: dict[str, list[tuple[str | None, str, str, str]]] = {}
+    for o in s.outcomes:
+        sources.setdefault(o.outcome, []).append((o.care_type, o.source, o.period, o.caveat))
     baseline = {"mean_minutes": h.mean_minutes_baseline, "p90_minutes": s.baseline.p90,
                 "share_within": h.share_within_baseline, "co2_kg": h.co2_kg_baseline,
-                "events": {o.outcome: o.baseline_events for o in s.outcomes},
-                "sources": {o.outcome: (o.source, o.period, o.caveat) for o in s.outcomes},
-                "volumes": volumes, "notes": [n for n in s.notes if not n.startswith(
-                    ("no set of", "infeasible"))]}
-    return CombinationResult(run, baseline)
+                "events": _summed(s.outcomes, "baseline_events"),
+                "events_by_type": _by_type(s.outcomes, "baseline_events"),
+                "sources": sources, "volumes": volumes, "notes": [n for n in s.notes if not
+                                                                  n.startswith(("no set of",
+                                                                                "infeasible"))]}
+    return CombinationResult(run, baseline, _by_type(s.outcomes, "scenario_events"))
 
 
 def _criteria(runs: list[SweepRun], outcome: str | None) -> list[ParetoCriterion]:
@@ -175,11 +241,14 @@ def run_sweep(snap: Snapshot, plan: SweepPlan, executor: Executor, *, timeout: f
     base_events = None
     if baseline is not None and outcome is not None:
         base_events = baseline["events"].get(outcome)
-    for r in runs:
+    linked = req.care_types is not None
+    for res, r in zip(results, runs, strict=True):
         if r.feasible and outcome is not None:
             r.expected_events = r.outcomes.get(outcome)
             if r.expected_events is not None and base_events is not None:
                 r.events_avoided = figure(base_events - r.expected_events)
+            if linked:
+                r.events_by_type = res.events_by_type.get(outcome, {})
     criteria = _criteria(runs, outcome)
 
     def cost(r: SweepRun, name: str) -> float:
@@ -204,7 +273,9 @@ def run_sweep(snap: Snapshot, plan: SweepPlan, executor: Executor, *, timeout: f
     notes = list(plan.notes)
     if ParetoCriterion.CENTRES_BELOW_NORM in criteria:
         notes.append("Pareto front: less mean travel and fewer centres below the norm (no "
-                     "outcome table for this care type)")
+                     "outcome table for this care type)" if not linked else
+                     "Pareto front: less mean travel and fewer shared centres below a norm of "
+                     "theirs (no outcome table for these care types)")
     elif len(criteria) == 1:
         notes.append("Pareto front: mean travel alone (no outcome table, and centres below "
                      "the norm are not defined for every plan)")
@@ -212,24 +283,29 @@ def run_sweep(snap: Snapshot, plan: SweepPlan, executor: Executor, *, timeout: f
     if baseline is not None:
         notes.extend(baseline["notes"])
         if outcome is not None and outcome in baseline["sources"]:
-            src, period, caveat = baseline["sources"][outcome]
-            source = f"{src} ({period})"
+            cited = baseline["sources"][outcome]
+            source = "; ".join((f"{t}: " if linked and t else "") + f"{src} ({period})"
+                               for t, src, period, _ in cited)
+            caveat = cited[0][3]
     infeasible = sum(1 for r in runs if not r.feasible)
     if infeasible:
         notes.append(f"{infeasible} of {len(runs)} combination(s) infeasible: see their error")
     return SweepPublic(
         id=uuid.uuid4().hex[:12],
-        name=req.name or (f"{req.care_type}: {req.method} k={req.k_min}..{req.k_max}"
+        name=req.name or (f"{req.care_type_id}: {req.method} k={req.k_min}..{req.k_max}"
                           f" x {len(req.norms)} norm(s)"),
-        care_type=req.care_type, method=req.method,
+        care_type=req.care_type_id, care_types=req.care_types, method=req.method,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"), parameters=req,
         combinations=len(runs), executor=executor.description, wall_s=figure(wall),
-        outcome=outcome, outcome_source=source, outcome_caveat=caveat,
+        outcome=outcome, outcome_types=plan.outcome_types, outcome_source=source,
+        outcome_caveat=caveat,
         pareto_criteria=[str(c) for c in criteria],
         baseline=SweepBaseline(
             **{f: (baseline or {}).get(f) for f in ("mean_minutes", "p90_minutes",
                                                     "share_within", "co2_kg")},
-            expected_events=base_events, providers=len(plan.today)),
+            expected_events=base_events, providers=len(plan.today),
+            events_by_type=(None if not linked or baseline is None or outcome is None
+                            else baseline["events_by_type"].get(outcome, {}))),
         runs=runs, losses=losses, notes=notes)
 
 
@@ -242,14 +318,21 @@ COMBINATION_COLUMNS = (
 
 
 def combinations_csv(s: SweepPublic) -> str:
-    """One row per combination; ``closing`` lists the hospitals that lose the care type."""
+    """One row per combination; ``closing`` lists the hospitals that lose the care type. The
+    first column is the sweep's care type (a linked set: its ids joined by '+'); a linked
+    sweep has one ``expected_events:<care type>`` column per type with the outcome's table."""
+    per_type = list(s.outcome_types or []) if s.care_types else []
     rows = []
     for r in s.runs:
         row = r.model_dump()
+        row["care_type"] = s.care_type
         row["centres"] = ";".join(r.centres)
         row["closing"] = ";".join(r.closing)
+        for t in per_type:
+            row[f"expected_events:{t}"] = (r.events_by_type or {}).get(t)
         rows.append(row)
-    return to_csv(rows, COMBINATION_COLUMNS)
+    return to_csv(rows, ["care_type", *COMBINATION_COLUMNS,
+                         *(f"expected_events:{t}" for t in per_type)])
 
 
 def losses_csv(s: SweepPublic) -> str:

@@ -158,6 +158,13 @@
                  k_min: Number(f.k_min.value), k_max: Number(f.k_max.value),
                  k_step: Number(f.k_step.value), norms: norms(f.norms.value),
                  minutes: Number(f.minutes.value), time_limit: Number(f.time_limit.value) };
+    // a linked set: the care type first, then the others chosen (each once)
+    var linked = values(form, "linked_with").filter(function (id) {
+      return id !== body.care_type; });
+    if (linked.length) {
+      body.care_types = [body.care_type].concat(linked);
+      delete body.care_type;
+    }
     var regions = values(form, "regions");
     if (regions.length) { body.regions = regions; }
     if (f.name.value.trim()) { body.name = f.name.value.trim(); }
