@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.optimize import Bounds
 
-from analysis.locate.milp import Rows, assignment_milp, finite_pairs, y_bounds
+from analysis.locate.milp import Rows, assignment_milp, finite_pairs, run_milp, y_bounds
 from analysis.locate.problem import prepare
 from tests.analysis.locate.oracles import brute_pmedian, close, instance, lp_assign, subsets
 
@@ -72,3 +72,56 @@ def test_assignment_milp_with_fixed_flags_is_the_transport_lp(seed):
             assert close(out.objective, expected)
         else:
             assert out.status == "infeasible"
+
+
+def _norm_model(seed: int, n: int = 12, m: int = 7, k: int = 3, share: float = 0.2):
+    """The p-median with a norm as rows (y first, then one x per finite pair), its brute-force
+    optimum, and the parts run_milp takes."""
+    C, w = instance(seed, n=n, m=m, zeros=False)
+    minv = round(w.sum() * share, 1)
+    prob = prepare(C, w, k=k, min_volume=minv, time_limit=30.0)
+    pairs = finite_pairs(prob)
+    P = pairs.rows.size
+    xi = m + np.arange(P)
+    weights = prob.w[prob.active]
+    rows = Rows(m + P)
+    rows.assignment(pairs.rows, xi, prob.active.size)
+    rows.linking(xi, pairs.cols)
+    rows.volume(pairs.cols, xi, weights[pairs.rows], m, np.arange(m), np.full(m, -minv), 0.0,
+                np.inf)
+    rows.count(np.arange(m), k, k)
+    A, lo, hi = rows.matrix()
+    c = np.concatenate([np.zeros(m), weights[pairs.rows] * pairs.cost])
+    integ = np.concatenate([np.ones(m), np.zeros(P)])
+    return brute_pmedian(C, w, k, minv=minv), (c, A, lo, hi, integ, Bounds(0, 1))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_run_milp_from_a_start_matches_brute_force(seed):
+    best, (c, A, lo, hi, integ, bounds) = _norm_model(seed + 440)
+    assert np.isfinite(best)
+    # a feasible start that need not be optimal: the optimum of another objective (scipy)
+    other = run_milp(-c, A, lo, hi, integ, bounds, 30.0)
+    assert other.x is not None and float(c @ other.x) > best
+    out = run_milp(c, A, lo, hi, integ, bounds, 30.0, start=other.x)
+    assert out.status == "optimal" and close(out.objective, best)
+    assert close(out.bound, best)
+
+
+def test_run_milp_hands_the_start_to_highs():
+    # with no branch-and-bound node allowed HiGHS has no solution of its own on this model,
+    # so whatever it returns is the start it was given
+    _, (c, A, lo, hi, integ, bounds) = _norm_model(441)
+    none = run_milp(c, A, lo, hi, integ, bounds, 30.0, node_limit=0)
+    assert none.x is None
+    start = run_milp(-c, A, lo, hi, integ, bounds, 30.0).x  # feasible, the worst there is
+    assert start is not None
+    out = run_milp(c, A, lo, hi, integ, bounds, 30.0, start=start, node_limit=0)
+    assert out.x is not None and out.status == "time_limit"
+    assert close(out.objective, float(c @ start))
+
+
+def test_run_milp_ignores_an_infeasible_start():
+    best, (c, A, lo, hi, integ, bounds) = _norm_model(442)
+    out = run_milp(c, A, lo, hi, integ, bounds, 30.0, start=np.zeros(c.size))
+    assert out.status == "optimal" and close(out.objective, best)
