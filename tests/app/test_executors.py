@@ -99,3 +99,23 @@ def test_executor_for_follows_the_settings():
     assert isinstance(executor_for(dask_scheduler=None, workers=4, tasks=1), SequentialExecutor)
     pool = executor_for(dask_scheduler=None, workers=4, tasks=3)
     assert isinstance(pool, LocalPoolExecutor) and pool.workers == 3
+
+
+#: a sweep of linked plans (one set of centres for both types in every run)
+LINKED = SweepCreate(care_types=["oesophagectomy", "gastrectomy"], weights=[1, 2], k_min=4,
+                     k_max=5, norms=[None, 20], solver="exact", time_limit=60)
+
+
+def test_linked_sweep_on_dask_local_cluster_matches_the_local_pool(snap):
+    plan = plan_sweep(snap, LINKED, max_combinations=50)
+    pooled = run_sweep(snap, plan, LocalPoolExecutor(2), timeout=600)
+    assert all(r.feasible and len(r.centres) == r.k for r in pooled.runs)
+    assert pooled.care_types == ["oesophagectomy", "gastrectomy"]
+    from distributed import LocalCluster
+
+    with LocalCluster(processes=True, n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None, silence_logs=40) as cluster:
+        result = run_sweep(snap, plan, DaskExecutor(cluster.scheduler_address), timeout=600)
+    assert _plans(result) == _plans(pooled)
+    assert [r.centres_below_norm for r in result.runs] == [
+        r.centres_below_norm for r in pooled.runs]

@@ -52,3 +52,34 @@ def test_sweep_with_bad_input_fails_in_one_line(seeded, oncoregio_db):
                                        "--k-max", "4", "--norm", "twenty"), "--norm", "twenty")
     assert_one_error_line(oncoregio_db("sweep", "no-such-care", "--k-min", "3", "--k-max",
                                        "4"), "care_type", "no-such-care")
+
+
+def test_sweep_over_two_care_types_runs_linked_plans(seeded, oncoregio_db):
+    types = ["pancreatic-resection", "liver-resection"]
+    run = oncoregio_db("sweep", *types, "--k-min", "3", "--k-max", "4", "--weight", "1",
+                       "--weight", "2", "--dry-run")
+    assert run.code == 0, run.stderr
+    assert ("linked plans of pancreatic-resection (weight 1), liver-resection (weight 2); "
+            "expected in_hospital_mortality summed over pancreatic-resection") in run.stdout
+    snap = read_snapshot(seeded, "neo4j")
+    req = SweepCreate(care_types=types, weights=[1, 2], k_min=3, k_max=4)
+    expected = run_sweep(snap, plan_sweep(snap, req, max_combinations=200),
+                         SequentialExecutor(), timeout=600)
+    combos = [cells(line) for line in run.stdout.splitlines()
+              if re.match(r"^\s*│\s*\d+\s*│", line)]
+    combos = [r for r in combos if r[1] == "none"]
+    assert [int(r[0]) for r in combos] == [e.k for e in expected.runs]
+    for r, e in zip(combos, expected.runs, strict=True):
+        assert float(r[2]) == pytest.approx(e.mean_minutes, abs=0.05)
+        assert float(r[-3]) == pytest.approx(e.expected_events, abs=0.005)
+
+
+def test_sweep_over_care_types_with_bad_input_fails_in_one_line(seeded, oncoregio_db):
+    line = assert_one_error_line(oncoregio_db("sweep", "gastrectomy", "gastrectomy",
+                                              "--k-min", "3", "--k-max", "4"),
+                                 "CARE_TYPE", "duplicate", "gastrectomy")
+    assert "care_types" not in line
+    assert_one_error_line(oncoregio_db("sweep", "gastrectomy,no-such-type", "--k-min", "3",
+                                       "--k-max", "4"), "care_types", "no-such-type")
+    assert_one_error_line(oncoregio_db("sweep", "gastrectomy", "--weight", "2", "--k-min",
+                                       "3", "--k-max", "4"), "--weight", "care_types")
