@@ -42,6 +42,11 @@ from analysis.locate.result import GAP_TOLERANCE
 #: abandoned and counts as "time limit, no solution"
 MILP_OVERRUN_S = 0.25
 
+#: On the highspy path HiGHS gets the limit less this reserve (seconds, plus 5 % of the
+#: limit, at most half of it) to wrap up in: a run it ends itself returns its incumbent and
+#: its dual bound, an abandoned one returns neither
+HIGHS_WRAP_UP_S = 2.0
+
 # abandoned HiGHS calls; joined at interpreter exit (HiGHS aborts the process when it is
 # torn down while it still runs)
 _abandoned: list[threading.Thread] = []
@@ -52,6 +57,7 @@ def _join_abandoned() -> None:
         t.join()
 
 __all__ = [
+    "HIGHS_WRAP_UP_S",
     "MILP_OVERRUN_S",
     "MilpSolution",
     "Pairs",
@@ -84,7 +90,10 @@ def run_milp(
     ``start`` is a feasible solution handed to HiGHS as its first incumbent (a MIP start;
     HiGHS checks it and ignores one that is not feasible): the model then runs on highspy
     (``Highs.setSolution``), without a start on scipy.optimize.milp. ``node_limit`` caps
-    the branch-and-bound nodes (HiGHS ``mip_max_nodes``; highspy path only).
+    the branch-and-bound nodes (HiGHS ``mip_max_nodes``; highspy path only). On the
+    highspy path HiGHS's own limit leaves :data:`HIGHS_WRAP_UP_S` (and 5 %) of
+    ``time_limit`` for it to stop in, so that a cut run still reports its incumbent and
+    bound.
 
     HiGHS runs on a daemon thread (it releases the GIL). When it has not returned
     :data:`MILP_OVERRUN_S` after ``time_limit``, the call is abandoned: the answer is
@@ -114,9 +123,11 @@ def run_milp(
             except BaseException as e:  # noqa: BLE001 - handed to the caller below
                 box["error"] = e
     else:
+        own = max(0.05, limit - min(HIGHS_WRAP_UP_S + 0.05 * limit, 0.5 * limit))
+
         def solve() -> None:
             try:
-                box["out"] = _highs_milp(c, A, lo, hi, integrality, bounds, limit, start,
+                box["out"] = _highs_milp(c, A, lo, hi, integrality, bounds, own, start,
                                          node_limit)
             except BaseException as e:  # noqa: BLE001 - handed to the caller below
                 box["error"] = e
