@@ -31,7 +31,9 @@ an imported ``travel_times.csv``); rows are merged into the current dataset, ref
 at ids already in the database. An area or hospital whose coordinates the update changes loses
 its imported travel pairs (``TRAVEL``): they were measured from the old position, so they fall
 back to the modelled travel, unless the same load's ``travel_times.csv`` gives them anew; the
-load report counts the pairs dropped.
+load report counts the pairs dropped. An update of only ``travel_times.csv`` of more than
+``staged_above`` rows (the routed matrix) is staged like a replace load: its pairs written in
+batches as relationships no reader matches, then applied in batches under the mark.
 """
 
 from __future__ import annotations
@@ -833,8 +835,8 @@ PROMOTE_STAGED: tuple[LiteralString, ...] = tuple(
     + " } IN TRANSACTIONS OF $rows ROWS" for label, staged in STAGED_LABELS.items())
 MARK_STAGED_SWITCH = """
 MERGE (m:DatasetSwitch {id: 'current'})
-SET m.token = $token, m.since = datetime(), m.phase = 'retire', m.directory = $directory,
-    m.checksum = $checksum, m.files = $files
+SET m.token = $token, m.since = datetime(), m.phase = $phase, m.mode = $mode,
+    m.directory = $directory, m.checksum = $checksum, m.files = $files
 """
 SWITCH_PHASE = """
 MATCH (m:DatasetSwitch {id: 'current'}) WHERE m.phase IS NOT NULL
@@ -842,7 +844,34 @@ SET m.phase = $phase
 """
 READ_STAGED_SWITCH = """
 MATCH (m:DatasetSwitch {id: 'current'}) WHERE m.phase IS NOT NULL
-RETURN m.phase AS phase, m.directory AS directory, m.checksum AS checksum, m.files AS files
+RETURN m.phase AS phase, coalesce(m.mode, 'replace') AS mode, m.directory AS directory,
+       m.checksum AS checksum, m.files AS files
+"""
+# ---- a staged update (issue 13): an update load of only travel_times.csv (the routed matrix
+# of `oncoregio travel build`: 1,522 x 114 = 173,508 pairs took ~458 MiB of the 512 MiB pool
+# in one transaction) of more than staged_above rows. Its pairs are written in batches as
+# STAGED_TRAVEL relationships between the real nodes (no reader matches that type), then,
+# under the mark (phase 'travel'), turned into TRAVEL ones in batches (MERGE + the same SET as
+# MERGE_TRAVEL, the staged one deleted), then the last small transaction as above. A crash
+# before the mark leaves staged relationships (purged by the next load), after it the mark,
+# and the next load finishes the apply: each batch only takes what is still staged.
+STAGED_UPDATE_FILES = frozenset({"travel_times.csv"})
+STAGE_TRAVEL = """
+UNWIND $rows AS r
+MATCH (a:Area {id: r.area}), (h:Hospital {id: r.hospital})
+MERGE (a)-[s:STAGED_TRAVEL]->(h)
+SET s.minutes = r.minutes, s.km = r.km, s.source = r.source, s.confidence = r.confidence
+"""
+APPLY_STAGED_TRAVEL = """
+MATCH (a:Area)-[s:STAGED_TRAVEL]->(h:Hospital)
+CALL (a, s, h) {
+  MERGE (a)-[t:TRAVEL]->(h)
+  SET t.minutes = s.minutes, t.km = s.km, t.source = s.source, t.confidence = s.confidence
+  DELETE s
+} IN TRANSACTIONS OF $rows ROWS
+"""
+PURGE_STAGED_TRAVEL = """
+MATCH ()-[s:STAGED_TRAVEL]->() CALL (s) { DELETE s } IN TRANSACTIONS OF $rows ROWS
 """
 END_STAGED_SWITCH = "MATCH (m:DatasetSwitch {id: 'current'}) DELETE m"
 # the secondary labels from the nodes' own properties (the switch may be finished by a later
@@ -890,6 +919,7 @@ def purge_leftovers(driver: Driver, database: str) -> int:
         if nodes:
             for query in PURGE_QUERIES:
                 session.run(query, rows=PURGE_ROWS).consume()
+        session.run(PURGE_STAGED_TRAVEL, rows=SWITCH_ROWS).consume()
     clear_switching(driver, database)
     return nodes
 
@@ -911,7 +941,12 @@ def _run_batch(tx: ManagedTransaction, query: LiteralString, rows: list[dict]) -
 
 
 def _run_switch(session: Session, mark: dict[str, Any]) -> None:
-    """Steps 2-5 of the switch (see above), from the mark's phase on."""
+    """Steps 2-5 of the switch (see above), from the mark's phase on; or the apply of a
+    staged update (phase 'travel')."""
+    if mark["phase"] == "travel":
+        session.run(APPLY_STAGED_TRAVEL, rows=SWITCH_ROWS).consume()
+        session.execute_write(_end_switch, mark)
+        return
     if mark["phase"] == "retire":
         for query in RETIRE_DATASET:
             session.run(query, rows=SWITCH_ROWS).consume()
@@ -928,8 +963,8 @@ def _end_switch(tx: ManagedTransaction, mark: dict[str, Any]) -> None:
     tx.run(SET_ALL_LEVEL_LABELS, labels=list(CARE_LEVEL_LABELS.values()),
            levels={str(k): v for k, v in CARE_LEVEL_LABELS.items()}).consume()
     tx.run(MERGE_DATASET, directory=mark["directory"], checksum=mark["checksum"],
-           mode=LoadMode.REPLACE.value, files=mark["files"]).consume()
-    bump_revision(tx, f"load ({LoadMode.REPLACE.value}) of {mark['directory']}")
+           mode=mark["mode"], files=mark["files"]).consume()
+    bump_revision(tx, f"load ({mark['mode']}) of {mark['directory']}")
     tx.run(END_STAGED_SWITCH).consume()
 
 
@@ -949,11 +984,14 @@ def _commit_marked(driver: Driver, database: str, session: Session,
 
 
 def _load_staged(driver: Driver, database: str, data: Dataset,
-                 report: Callable[[int, str], None]) -> None:
+                 report: Callable[[int, str], None], mode: LoadMode = LoadMode.REPLACE) -> None:
+    """Write the staged dataset (replace) or the staged pairs (update), then switch."""
+    writes = STAGED_WRITES if mode == LoadMode.REPLACE else (("travel_times.csv",
+                                                              STAGE_TRAVEL),)
     with translate_errors(), driver.session(database=database) as session:
         try:
             done = 0
-            for name, query in STAGED_WRITES:
+            for name, query in writes:
                 for batch in _batches(data.iter_rows(name)):
                     session.execute_write(_run_batch, query,
                                           [r.model_dump(mode="json") for r in batch])
@@ -963,9 +1001,12 @@ def _load_staged(driver: Driver, database: str, data: Dataset,
             with suppress(Exception):  # the database may be gone: the next load cleans up
                 purge_leftovers(driver, database)
             raise
-        mark: dict[str, Any] = {"phase": "retire", "directory": str(data.directory),
-                                "checksum": data.checksum, "files": sorted(data.counts)}
-        session.run(MARK_STAGED_SWITCH, token=uuid.uuid4().hex, directory=mark["directory"],
+        mark: dict[str, Any] = {
+            "phase": "retire" if mode == LoadMode.REPLACE else "travel", "mode": mode.value,
+            "directory": str(data.directory), "checksum": data.checksum,
+            "files": sorted(data.counts)}
+        session.run(MARK_STAGED_SWITCH, token=uuid.uuid4().hex, phase=mark["phase"],
+                    mode=mark["mode"], directory=mark["directory"],
                     checksum=mark["checksum"], files=mark["files"]).consume()
         # from here on the switch is finished: by this load, or (it died) by the next one
         _run_switch(session, mark)
@@ -1055,7 +1096,8 @@ def load_directory(driver: Driver, database: str, directory: Path | str | None =
                    progress: Callable[[int, int, str], None] | None = None,
                    staged_above: int = STAGED_ABOVE) -> LoadSummary:
     """Validate ``directory`` fully, then write it (see module doc): in one transaction, or,
-    for a replace load of more than ``staged_above`` rows, staged in several.
+    for a replace load of more than ``staged_above`` rows (and an update of only
+    :data:`STAGED_UPDATE_FILES`), staged in several.
 
     ``progress(done, total, file)`` is called after each written batch (``total`` batches in
     all).
@@ -1069,10 +1111,13 @@ def load_directory(driver: Driver, database: str, directory: Path | str | None =
                                      f"{Path(directory) if directory else SEED_DIR}"):
         purge_leftovers(driver, database)  # before reading ids: it may finish a switch
         known = known_ids(driver, database) if mode == LoadMode.UPDATE else None
-        # an update is one transaction and needs its rows (moved places): streamed on
-        # replace only
+        # an update needs its rows (moved places) unless it holds only pair files: streamed
+        # on replace and on such an update
+        folder = Path(directory) if directory else SEED_DIR
+        pairs_only = mode == LoadMode.UPDATE and folder.is_dir() and {
+            spec.name for spec in FILES if (folder / spec.name).exists()} <= STAGED_UPDATE_FILES
         data = read_directory(directory, mode=mode, known_ids=known,
-                              stream=mode == LoadMode.REPLACE)
+                              stream=mode == LoadMode.REPLACE or pairs_only)
         total = sum(-(-n // BATCH) for n in data.counts.values())
 
         def report(done: int, label: str) -> None:
@@ -1080,8 +1125,8 @@ def load_directory(driver: Driver, database: str, directory: Path | str | None =
                 progress(done, total, label)
 
         stale = 0
-        if mode == LoadMode.REPLACE and sum(data.counts.values()) > staged_above:
-            _load_staged(driver, database, data, report)
+        if (mode == LoadMode.REPLACE or pairs_only) and sum(data.counts.values()) > staged_above:
+            _load_staged(driver, database, data, report, mode)
         else:
             with translate_errors(), driver.session(database=database) as session:
                 stale = _commit_marked(driver, database, session, _write, data, mode, report)

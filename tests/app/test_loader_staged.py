@@ -397,3 +397,124 @@ def consistent_read(driver: Driver) -> object:
 
 def one_in(tx, query: str) -> int:
     return tx.run(query).single(strict=True)["n"]
+
+
+# ---- staged update loads: the travel matrix (issue 14's 173,508 pairs) in batches
+def travel_folder(target: Path, hospitals: int, minutes: float | None) -> Path:
+    """travel_times.csv only: every seed area to the first ``hospitals`` seed hospitals;
+    minutes = ``minutes`` or a value made from the pair (so a re-load changes them)."""
+    import csv
+
+    from app.loader import SEED_DIR
+
+    with open(SEED_DIR / "areas.csv", encoding="utf-8", newline="") as f:
+        areas = [r["id"] for r in csv.DictReader(f)]
+    with open(SEED_DIR / "hospitals.csv", encoding="utf-8", newline="") as f:
+        ids = [r["id"] for r in csv.DictReader(f)][:hospitals]
+    target.mkdir(parents=True)
+    with open(target / "travel_times.csv", "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["area", "hospital", "minutes", "km", "source", "confidence"])
+        for i, a in enumerate(areas):
+            for j, h in enumerate(ids):
+                w.writerow([a, h, minutes if minutes is not None else (i * 7 + j) % 97 + 1,
+                            "", "synthetic: tests/app/test_loader_staged.py", "modelled"])
+    return target
+
+
+@pytest.fixture(scope="module")
+def travel(tmp_path_factory) -> tuple[Path, Path]:
+    base = tmp_path_factory.mktemp("travel")
+    return travel_folder(base / "old", 4, 1.0), travel_folder(base / "new", 10, None)
+
+
+def test_a_staged_travel_update_gives_the_graph_of_the_one_transaction_update(empty_db,
+                                                                              travel):
+    old, new = travel
+    graphs = []
+    for staged_above in (ONE_TRANSACTION, 0):
+        load_directory(empty_db, DB)
+        load_directory(empty_db, DB, old, mode="update")  # pairs that the update overwrites
+        summary = load_directory(empty_db, DB, new, mode="update", staged_above=staged_above)
+        assert summary.rows == {"travel_times.csv": 1522 * 10}
+        graphs.append(visible_graph(empty_db))
+        assert one(empty_db, "MATCH ()-[s:STAGED_TRAVEL]->() RETURN count(s) AS n")["n"] == 0
+    assert graphs[0] == graphs[1]
+    assert one(empty_db, READER)["pairs"] == 1522 * 10
+
+
+def test_readers_see_the_old_travel_matrix_or_the_new_one(empty_db, travel, monkeypatch):
+    old, new = travel
+    load_directory(empty_db, DB)
+    load_directory(empty_db, DB, old, mode="update")
+    monkeypatch.setattr(loader, "SWITCH_ROWS", 500)  # many apply batches
+    pairs = "MATCH (:Area)-[t:TRAVEL]->(:Hospital) RETURN count(t) AS n, sum(t.minutes) AS m"
+    before = one(empty_db, pairs)
+    seen: list[tuple[int, float]] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        deadline = time.monotonic() + 300
+        try:
+            for _ in range(5000):
+                if stop.is_set() or time.monotonic() > deadline:
+                    return
+                r = read_consistent(empty_db, DB,
+                                    lambda tx: tx.run(pairs).single(strict=True).data())
+                seen.append((r["n"], r["m"]))
+        except BaseException as e:  # noqa: BLE001 - reported by the test
+            errors.append(e)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    wait_until(lambda: len(seen) >= 3, "the reader reads", seconds=30)
+    try:
+        load_directory(empty_db, DB, new, mode="update", staged_above=0)
+        after = one(empty_db, pairs)
+        wait_until(lambda: seen and seen[-1] == (after["n"], after["m"]),
+                   "the reader sees the new matrix", seconds=30)
+    finally:
+        stop.set()
+        reader.join(60)
+    assert not errors, errors
+    allowed = {(before["n"], before["m"]), (after["n"], after["m"])}
+    assert after["n"] == 1522 * 10 and before["n"] == 1522 * 4
+    mixed = [s for s in seen if s not in allowed]
+    assert not mixed, f"{len(mixed)} of {len(seen)} reads saw a mix, e.g. {mixed[:3]}"
+
+
+def test_a_travel_update_cut_in_its_apply_is_finished_by_the_next_load(empty_db, travel,
+                                                                       monkeypatch):
+    old, new = travel
+    load_directory(empty_db, DB)
+    load_directory(empty_db, DB, old, mode="update")
+    load_directory(empty_db, DB, new, mode="update", staged_above=ONE_TRANSACTION)
+    expected = visible_graph(empty_db)
+    load_directory(empty_db, DB)
+    load_directory(empty_db, DB, old, mode="update")
+    monkeypatch.setattr(loader, "SWITCH_ROWS", 500)
+    real_run = loader.Session.run
+
+    class Died(RuntimeError):
+        pass
+
+    def run(self, query, parameters=None, **kwargs):  # 2,000 pairs applied, then it dies
+        if query == loader.APPLY_STAGED_TRAVEL:
+            partial = query.replace("(h:Hospital)\n", "(h:Hospital) WITH a, s, h LIMIT 2000\n",
+                                    1)
+            assert partial != query
+            real_run(self, partial, parameters, **kwargs).consume()
+            raise Died("cut in the apply")
+        return real_run(self, query, parameters, **kwargs)
+
+    monkeypatch.setattr(loader.Session, "run", run)
+    with pytest.raises(Died):
+        load_directory(empty_db, DB, new, mode="update", staged_above=0)
+    monkeypatch.undo()
+    staged = one(empty_db, "MATCH ()-[s:STAGED_TRAVEL]->() RETURN count(s) AS n")["n"]
+    assert staged == 1522 * 10 - 2000  # the rest waits for the next load
+    with pytest.raises(DatabaseUnavailable, match="being switched in"):
+        consistent_read(empty_db)
+    assert recover(empty_db, DB)[0]
+    assert visible_graph(empty_db) == expected
