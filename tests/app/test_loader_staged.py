@@ -518,3 +518,57 @@ def test_a_travel_update_cut_in_its_apply_is_finished_by_the_next_load(empty_db,
         consistent_read(empty_db)
     assert recover(empty_db, DB)[0]
     assert visible_graph(empty_db) == expected
+
+
+def test_entity_routes_see_the_old_dataset_or_the_new_one_during_a_staged_load(empty_db, large,
+                                                                              client_for,
+                                                                              monkeypatch):
+    load_directory(empty_db, DB)
+    monkeypatch.setattr(loader, "SWITCH_ROWS", 500)  # a longer switch, in many batches
+    client = client_for()
+
+    calls = [0]
+
+    def region_areas() -> tuple[int, int]:  # GET /regions and GET /regions/{id}
+        # answers are cached per revision (which moves at the switch's end only): a new limit
+        # each time makes every list a database read
+        calls[0] += 1
+        page = client.get("/regions", params={"limit": 8 + calls[0] % 900})
+        assert page.status_code == 200, page.text
+        one_region = client.get("/regions/noord")
+        assert one_region.status_code == 200, one_region.text
+        return sum(r["areas"] for r in page.json()["data"]), one_region.json()["areas"]
+
+    old_areas = one(empty_db, "MATCH (a:Area) RETURN count(a) AS n")["n"]
+    assert old_areas == 1522 and region_areas()[0] == 1522
+    seen: list[tuple[int, int]] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        deadline = time.monotonic() + 300
+        try:
+            for _ in range(5000):
+                if stop.is_set() or time.monotonic() > deadline:
+                    return
+                seen.append(region_areas())
+        except BaseException as e:  # noqa: BLE001 - reported by the test
+            errors.append(e)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    wait_until(lambda: len(seen) >= 3, "the routes answer", seconds=60)
+    try:
+        load_directory(empty_db, DB, large, staged_above=0)
+        wait_until(lambda: seen and seen[-1][0] == AREAS, "the routes show the new dataset",
+                   seconds=60)
+    finally:
+        stop.set()
+        reader.join(60)
+    assert not errors, errors
+    new_noord = one(empty_db, "MATCH (:Area)-[:IN_REGION]->(g:Region {id: 'noord'}) "
+                              "RETURN count(*) AS n")["n"]
+    old_noord = seen[0][1]
+    allowed = {(1522, old_noord), (AREAS, new_noord)}
+    mixed = [s for s in seen if s not in allowed]
+    assert not mixed, f"{len(mixed)} of {len(seen)} answers were a mix, e.g. {mixed[:3]}"
