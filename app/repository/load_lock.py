@@ -20,11 +20,11 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from neo4j import Driver
-from neo4j.exceptions import ConstraintError
+from neo4j.exceptions import ConstraintError, Neo4jError
 
 from app.db import DatabaseUnavailable, translate_errors
 
@@ -129,7 +129,9 @@ def load_lock(driver: Driver, db: str, what: str) -> Iterator[list[LockHolder]]:
     over (empty normally), for the caller to report."""
     token = uuid.uuid4().hex
     taken_over: list[LockHolder] = []
-    with translate_errors():
+    # normally made by the schema (graph/schema.cypher); a user without schema rights has
+    # it from there
+    with translate_errors(), suppress(Neo4jError):
         driver.execute_query(ENSURE_CONSTRAINT, database_=db)
     for _ in range(3):  # bounded: a stale lock taken over, or one released meanwhile
         try:
