@@ -9,8 +9,9 @@ holder (what, pid, host, since when); nothing is written.
 A holder that dies (kill -9, a lost machine) cannot delete its lock. The holder refreshes the
 lock's ``heartbeat`` every :data:`HEARTBEAT_SECONDS` from a thread, so a lock is *stale* when
 its heartbeat is older than :data:`STALE_SECONDS`, or at once when its holder ran on this host
-and its pid is gone. A stale lock is taken over (the new holder says so); ``oncoregio load
---break-lock`` removes any lock (for a holder on another host that the user knows is gone).
+and its pid is gone. A stale lock is taken over (:func:`load_lock` yields the holders it took
+over); ``oncoregio load --recover --break-lock`` removes any lock (for a holder on another
+host that the user knows is gone).
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ class LoadLocked(DatabaseUnavailable):
 
     def __init__(self, holder: LockHolder) -> None:
         super().__init__(f"another load is running: {holder}; nothing was written (if that "
-                         "process is gone, `oncoregio load --break-lock` removes its lock)")
+                         "process is gone, `oncoregio load --recover --break-lock` removes "
+                         "its lock)")
         self.holder = holder
 
 
