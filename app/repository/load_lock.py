@@ -159,11 +159,18 @@ def load_lock(driver: Driver, db: str, what: str) -> Iterator[list[LockHolder]]:
     beat.start()
     try:
         yield taken_over
-    finally:
+    except BaseException:
         stop.set()
         beat.join(HEARTBEAT_SECONDS + 5)
-        with translate_errors():
+        # the database may be gone: the writer's own error is the one to report, and a lock
+        # left behind is stale (its pid is gone) once this process has exited
+        with suppress(Exception):
             driver.execute_query(RELEASE_LOCK, token=token, database_=db)
+        raise
+    stop.set()
+    beat.join(HEARTBEAT_SECONDS + 5)
+    with translate_errors():
+        driver.execute_query(RELEASE_LOCK, token=token, database_=db)
 
 
 def _beat(driver: Driver, db: str, token: str, stop: threading.Event) -> None:
