@@ -3,6 +3,8 @@ staged load against the seed in the same run.
 
     .venv/bin/python bench/bench_load.py [--repeat 5]
     nice -n 10 .venv/bin/python bench/bench_load.py --large 200000 --pairs 1 --instance test
+    nice -n 10 .venv/bin/python bench/bench_load.py --large 200000 --pairs 1 --instance bench \
+        --travel-update   # ONCOREGIO_BOLT_PORT / ONCOREGIO_HTTP_PORT: the bench instance's ports
 
 ``--large N``: a folder of N generated areas (``tests/large_dataset.py``) with ``--pairs``
 travel pairs per area, loaded staged (issue 13), against the seed loaded in one transaction
@@ -56,7 +58,8 @@ def main() -> int:
                     help="also load the large folder in one transaction")
     ap.add_argument("--travel-update", action="store_true",
                     help="also an update load of a full travel matrix of the seed (every "
-                         "area x every hospital: 173,508 pairs) over the seed")
+                         "area x every hospital: 173,508 pairs) over the seed, in one "
+                         "transaction and staged")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--folder", help=argparse.SUPPRESS)
     ap.add_argument("--uri", help=argparse.SUPPRESS)
@@ -110,8 +113,8 @@ def _child(phase: str, folder: str | None, uri: str, password: str) -> int:
     from neo4j import GraphDatabase
 
     staged_above = {"seed": 10**12, "seed-staged": 0, "large": 0, "large-again": 0,
-                    "large-1tx": 10**12, "travel-update": 10**12}[phase]
-    mode = "update" if phase == "travel-update" else "replace"
+                    "large-1tx": 10**12, "travel-update": 10**12, "travel-staged": 0}[phase]
+    mode = "update" if phase.startswith("travel") else "replace"
     with GraphDatabase.driver(uri, auth=("neo4j", password)) as driver:
         t = time.perf_counter()
         error = None
@@ -228,7 +231,7 @@ def large(args: argparse.Namespace) -> int:
         made = time.perf_counter() - t
         phases = ["seed", "seed-staged", "large", "large-again"] + (
             ["large-1tx"] if args.one_transaction else []) + (
-            ["travel-update"] if args.travel_update else [])
+            ["travel-update", "travel-staged"] if args.travel_update else [])
         travel = make_travel_update(Path(tmp) / "travel") if args.travel_update else None
         results = {}
         with GraphDatabase.driver(inst.bolt_uri, auth=("neo4j", password)) as driver:
@@ -236,10 +239,10 @@ def large(args: argparse.Namespace) -> int:
                 if phase != "large-again":  # that one replaces the large dataset itself
                     wipe(driver)
                     apply_schema(driver, "neo4j")
-                if phase in ("large", "large-1tx", "travel-update"):  # over the seed
-                    load_directory(driver, "neo4j")
+                if phase in ("large", "large-1tx", "travel-update", "travel-staged"):
+                    load_directory(driver, "neo4j")  # over the seed, as a user does
                 src = str(folder) if phase.startswith("large") else (
-                    str(travel) if phase == "travel-update" else None)
+                    str(travel) if phase.startswith("travel") else None)
                 results[phase] = _phase(phase, src, inst.bolt_uri, password, pid)
                 print(phase, results[phase], flush=True)
             wipe(driver)
@@ -252,7 +255,9 @@ def large(args: argparse.Namespace) -> int:
              "large-1tx": f"{args.large:,} areas + {args.large * args.pairs:,} pairs, one "
                           "transaction",
              "travel-update": "update load of a full seed travel matrix (1,522 x 114 pairs), "
-                              "one transaction"}
+                              "one transaction",
+             "travel-staged": "the same update, staged (pairs in batches, applied in batches "
+                              "under the switch mark)"}
     print(f"\nload average {os.getloadavg()[0]:.1f}; folder made in {made:.0f} s")
     print("| load | rows | wall s | x seed | client peak RSS MB | x seed | server peak RSS MB "
           "| x seed | largest transaction MiB (sampled) | outcome |")

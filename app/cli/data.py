@@ -77,8 +77,9 @@ def load(directory: Annotated[Path | None, typer.Argument(
          ] = LoadMode.REPLACE,
          quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
          staged_above: Annotated[int | None, typer.Option(
-             help="a replace load of more rows is staged: written in batches, then switched "
-                  "in (default 50,000)", min=0, show_default=False)
+             help="a replace load (or an update of only travel_times.csv) of more rows is "
+                  "staged: written in batches, then switched in (default 50,000)", min=0,
+             show_default=False)
          ] = None,
          recover: Annotated[bool, typer.Option(
              "--recover", help="load nothing: finish the dataset switch of a load that died "
