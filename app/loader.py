@@ -13,9 +13,14 @@ The write is atomic either way, and loading the same folder twice gives the same
   database as it was;
 - staged (a larger ``replace`` load, which would not fit in one transaction's memory): the
   same statements write the new dataset in batches under shadow labels no read query names,
-  then one transaction switches it in (see "staged loads" below). Readers see the old dataset
-  or the new one, never a mix; an interrupted load leaves only invisible nodes, which the
-  next load removes first.
+  then a switch in batches of :data:`SWITCH_ROWS` nodes, under a mark that readers through
+  :func:`~app.repository.revision.read_consistent` wait for, relabels it (see "staged loads"
+  below). Those readers see the old dataset or the new one, never a mix; a load interrupted
+  before the switch leaves only invisible nodes, one interrupted in the switch leaves the
+  mark, and the next load first finishes that switch, then removes what is left.
+
+One load at a time: every load holds the load lock (:mod:`app.repository.load_lock`); a
+second one fails at once, naming the first, and writes nothing.
 
 Modes
 -----
@@ -26,7 +31,9 @@ an imported ``travel_times.csv``); rows are merged into the current dataset, ref
 at ids already in the database. An area or hospital whose coordinates the update changes loses
 its imported travel pairs (``TRAVEL``): they were measured from the old position, so they fall
 back to the modelled travel, unless the same load's ``travel_times.csv`` gives them anew; the
-load report counts the pairs dropped.
+load report counts the pairs dropped. An update of only ``travel_times.csv`` of more than
+``staged_above`` rows (the routed matrix) is staged like a replace load: its pairs written in
+batches as relationships no reader matches, then applied in batches under the mark.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -46,6 +54,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from analysis.travel import NL_LAT_RANGE, NL_LON_RANGE
 from app.db import translate_errors
+from app.repository.load_lock import load_lock
 from app.repository.revision import bump_revision, clear_switching, switching
 from app.resources import SEED_DIR
 from app.vocabulary import (
@@ -59,8 +68,8 @@ from app.vocabulary import (
     NetworkScope,
 )
 
-__all__ = ["FILES", "LoadError", "LoadSummary", "Problem", "SEED_DIR", "load_directory",
-           "read_directory", "seed_loaded"]
+__all__ = ["FILES", "LoadError", "LoadSummary", "Problem", "SEED_DIR", "finish_switch",
+           "load_directory", "purge_leftovers", "read_directory", "recover", "seed_loaded"]
 
 BATCH = 2000
 
@@ -766,12 +775,25 @@ class LoadSummary:
 # ---- staged loads: a replace load too big for one transaction (issue 13)
 # The new dataset is written in batches of bounded size under shadow labels that no read
 # query names (so nothing reads it, not even through relationships: every read query starts
-# from, or ends at, a node of a real label); then ONE switch transaction retires the old
-# dataset's nodes (all their labels off, :Retired on), gives the staged nodes the real labels
-# (checked by the uniqueness constraints at commit), records the Dataset and bumps the
-# revision. Its size grows with the nodes, not with the relationships (the travel pairs).
-# Last the retired nodes are deleted in batches. A crash before the switch leaves only staged
-# nodes, after it only retired ones: both invisible, and removed by the next load.
+# from, or ends at, a node of a real label). Then the SWITCH, in transactions of
+# SWITCH_ROWS nodes each (one transaction over 2 x 200,000 nodes passed Neo4j's 512 MiB
+# transaction memory):
+#   1. a mark (:DatasetSwitch {phase: 'retire'}) in a small transaction of its own; it holds
+#      what the Dataset node will record. From here on the switch is only ever finished,
+#      never undone: the staged dataset is complete and validated, and rolling back would
+#      have to remember every retired node's labels;
+#   2. retire: the old dataset's nodes lose all their labels and get :Retired, in batches;
+#   3. the mark's phase becomes 'promote' (small transaction): a crash after it must not
+#      retire the new nodes that step 4 has already promoted;
+#   4. promote: the staged nodes get the real labels (checked by the uniqueness constraints),
+#      in batches;
+#   5. one small transaction: secondary labels, the Dataset node, the revision bump, and the
+#      mark deleted. Readers through read_consistent see the mark during 2-4 and wait
+#      (answering 503 after their own limit), so they see the old dataset or the new one.
+# A crash anywhere in 2-5 leaves the mark: the next load (or `oncoregio load --recover`)
+# finishes the switch from the mark's phase before anything else (finish_switch). Last, the
+# retired nodes are deleted in batches. A crash before the mark leaves only staged nodes,
+# after the switch only retired ones: both invisible, and removed by the next load.
 STAGED_LABELS: dict[LiteralString, LiteralString] = {
     "Region": "StagedRegion", "Hospital": "StagedHospital", "Network": "StagedNetwork",
     "CareType": "StagedCareType", "Area": "StagedArea", "OutcomeBand": "StagedOutcomeBand"}
@@ -788,6 +810,9 @@ STAGED_ABOVE = 50_000
 #: relationship per travel pair (up to ~1,000), and deleting ~4 x 10^5 relationships in one
 #: transaction passes the local instance's 512 MiB transaction memory
 PURGE_ROWS = 50
+#: nodes relabelled per transaction by the switch (a relabelled area costs ~1.3 KB of
+#: transaction memory: 400,000 of them passed 512 MiB in one transaction)
+SWITCH_ROWS = 5_000
 
 
 def _staged(query: LiteralString) -> LiteralString:
@@ -800,14 +825,67 @@ def _staged(query: LiteralString) -> LiteralString:
 
 STAGED_WRITES: tuple[tuple[str, LiteralString], ...] = tuple(
     (name, _staged(query)) for name, query in WRITES)
-#: one statement per label (static labels, each node's own label scan): off with every label
-#: of the dataset, on with :Retired
+#: one statement per label (static labels, each node's own label scan), in transactions of
+#: $rows nodes: off with every label of the dataset, on with :Retired
 RETIRE_DATASET: tuple[LiteralString, ...] = tuple(
-    "MATCH (n:" + label + ") REMOVE n:" + ":".join(REPLACED_LABELS) + " SET n:Retired"
-    for label in DATASET_LABELS)
+    "MATCH (n:" + label + ") CALL (n) { REMOVE n:" + ":".join(REPLACED_LABELS)
+    + " SET n:Retired } IN TRANSACTIONS OF $rows ROWS" for label in DATASET_LABELS)
 PROMOTE_STAGED: tuple[LiteralString, ...] = tuple(
-    "MATCH (n:" + staged + ") REMOVE n:" + staged + " SET n:" + label
-    for label, staged in STAGED_LABELS.items())
+    "MATCH (n:" + staged + ") CALL (n) { REMOVE n:" + staged + " SET n:" + label
+    + " } IN TRANSACTIONS OF $rows ROWS" for label, staged in STAGED_LABELS.items())
+MARK_STAGED_SWITCH = """
+MERGE (m:DatasetSwitch {id: 'current'})
+SET m.token = $token, m.since = datetime(), m.phase = $phase, m.mode = $mode,
+    m.directory = $directory, m.checksum = $checksum, m.files = $files
+"""
+SWITCH_PHASE = """
+MATCH (m:DatasetSwitch {id: 'current'}) WHERE m.phase IS NOT NULL
+SET m.phase = $phase
+"""
+READ_STAGED_SWITCH = """
+MATCH (m:DatasetSwitch {id: 'current'}) WHERE m.phase IS NOT NULL
+RETURN m.phase AS phase, coalesce(m.mode, 'replace') AS mode, m.directory AS directory,
+       m.checksum AS checksum, m.files AS files
+"""
+# ---- a staged update (issue 13): an update load of only travel_times.csv (the routed matrix
+# of `oncoregio travel build`: 1,522 x 114 = 173,508 pairs took ~458 MiB of the 512 MiB pool
+# in one transaction) of more than staged_above rows. Its pairs are written in batches as
+# STAGED_TRAVEL relationships between the real nodes (no reader matches that type), then,
+# under the mark (phase 'travel'), turned into TRAVEL ones in batches (MERGE + the same SET as
+# MERGE_TRAVEL, the staged one deleted), then the last small transaction as above. A crash
+# before the mark leaves staged relationships (purged by the next load), after it the mark,
+# and the next load finishes the apply: each batch only takes what is still staged.
+STAGED_UPDATE_FILES = frozenset({"travel_times.csv"})
+STAGE_TRAVEL = """
+UNWIND $rows AS r
+MATCH (a:Area {id: r.area}), (h:Hospital {id: r.hospital})
+MERGE (a)-[s:STAGED_TRAVEL]->(h)
+SET s.minutes = r.minutes, s.km = r.km, s.source = r.source, s.confidence = r.confidence
+"""
+APPLY_STAGED_TRAVEL = """
+MATCH (a:Area)-[s:STAGED_TRAVEL]->(h:Hospital)
+CALL (a, s, h) {
+  MERGE (a)-[t:TRAVEL]->(h)
+  SET t.minutes = s.minutes, t.km = s.km, t.source = s.source, t.confidence = s.confidence
+  DELETE s
+} IN TRANSACTIONS OF $rows ROWS
+"""
+PURGE_STAGED_TRAVEL = """
+MATCH ()-[s:STAGED_TRAVEL]->() CALL (s) { DELETE s } IN TRANSACTIONS OF $rows ROWS
+"""
+END_STAGED_SWITCH = "MATCH (m:DatasetSwitch {id: 'current'}) DELETE m"
+# the secondary labels from the nodes' own properties (the switch may be finished by a later
+# process that has not read the folder); $kinds / $levels map each value to its label
+SET_ALL_KIND_LABELS = """
+MATCH (h:Hospital)
+REMOVE h:$($labels)
+SET h:$($kinds[h.kind])
+"""
+SET_ALL_LEVEL_LABELS = """
+MATCH (c:CareType)
+REMOVE c:$($labels)
+SET c:$($levels[c.level])
+"""
 # first the outgoing relationships of every leftover node (each relationship is outgoing
 # from one node; an area has one per travel pair), then the nodes with what still points at
 # them (e.g. a sweep's PARETO links): a region's or a hospital's incoming relationships (one
@@ -831,29 +909,63 @@ RETURN sum(c) AS nodes
 
 
 def purge_leftovers(driver: Driver, database: str) -> int:
-    """Delete what an interrupted staged load left (staged or retired nodes), in batches;
-    how many nodes there were. Invisible to every read query, so safe at any time outside a
-    load."""
+    """Finish a switch that a load left unfinished (:func:`finish_switch`), then delete what
+    an interrupted staged load left (staged or retired nodes), in batches; how many nodes
+    were deleted. Invisible to every read query; run it only under the load lock (a load
+    does)."""
+    finish_switch(driver, database)
     with translate_errors(), driver.session(database=database) as session:
         nodes = int(session.run(LEFTOVERS).single(strict=True)["nodes"])
         if nodes:
             for query in PURGE_QUERIES:
                 session.run(query, rows=PURGE_ROWS).consume()
+        session.run(PURGE_STAGED_TRAVEL, rows=SWITCH_ROWS).consume()
     clear_switching(driver, database)
     return nodes
+
+
+def finish_switch(driver: Driver, database: str) -> bool:
+    """Finish the switch of a staged load that died in it (from its mark's phase); whether
+    there was one. Deterministic: the same statements as the load's own switch, each of
+    which only touches what is left to do."""
+    with translate_errors(), driver.session(database=database) as session:
+        mark = session.run(READ_STAGED_SWITCH).single()
+        if mark is None:
+            return False
+        _run_switch(session, mark.data())
+    return True
 
 
 def _run_batch(tx: ManagedTransaction, query: LiteralString, rows: list[dict]) -> None:
     tx.run(query, rows=rows).consume()
 
 
-def _switch(tx: Tx, data: Dataset) -> None:
-    """The one transaction that makes the staged dataset the current one."""
-    for query in RETIRE_DATASET:
-        tx.run(query).consume()
+def _run_switch(session: Session, mark: dict[str, Any]) -> None:
+    """Steps 2-5 of the switch (see above), from the mark's phase on; or the apply of a
+    staged update (phase 'travel')."""
+    if mark["phase"] == "travel":
+        session.run(APPLY_STAGED_TRAVEL, rows=SWITCH_ROWS).consume()
+        session.execute_write(_end_switch, mark)
+        return
+    if mark["phase"] == "retire":
+        for query in RETIRE_DATASET:
+            session.run(query, rows=SWITCH_ROWS).consume()
+        session.run(SWITCH_PHASE, phase="promote").consume()
     for query in PROMOTE_STAGED:
-        tx.run(query).consume()
-    _finish(tx, data, LoadMode.REPLACE)
+        session.run(query, rows=SWITCH_ROWS).consume()
+    session.execute_write(_end_switch, mark)
+
+
+def _end_switch(tx: ManagedTransaction, mark: dict[str, Any]) -> None:
+    """The switch's last transaction: the new dataset becomes the current one."""
+    tx.run(SET_ALL_KIND_LABELS, labels=list(HOSPITAL_KIND_LABELS.values()),
+           kinds={str(k): v for k, v in HOSPITAL_KIND_LABELS.items()}).consume()
+    tx.run(SET_ALL_LEVEL_LABELS, labels=list(CARE_LEVEL_LABELS.values()),
+           levels={str(k): v for k, v in CARE_LEVEL_LABELS.items()}).consume()
+    tx.run(MERGE_DATASET, directory=mark["directory"], checksum=mark["checksum"],
+           mode=mark["mode"], files=mark["files"]).consume()
+    bump_revision(tx, f"load ({mark['mode']}) of {mark['directory']}")
+    tx.run(END_STAGED_SWITCH).consume()
 
 
 def _commit_marked(driver: Driver, database: str, session: Session,
@@ -872,21 +984,32 @@ def _commit_marked(driver: Driver, database: str, session: Session,
 
 
 def _load_staged(driver: Driver, database: str, data: Dataset,
-                 report: Callable[[int, str], None]) -> None:
+                 report: Callable[[int, str], None], mode: LoadMode = LoadMode.REPLACE) -> None:
+    """Write the staged dataset (replace) or the staged pairs (update), then switch."""
+    writes = STAGED_WRITES if mode == LoadMode.REPLACE else (("travel_times.csv",
+                                                              STAGE_TRAVEL),)
     with translate_errors(), driver.session(database=database) as session:
         try:
             done = 0
-            for name, query in STAGED_WRITES:
+            for name, query in writes:
                 for batch in _batches(data.iter_rows(name)):
                     session.execute_write(_run_batch, query,
                                           [r.model_dump(mode="json") for r in batch])
                     done += 1
                     report(done, name)
-            _commit_marked(driver, database, session, _switch, data)
         except BaseException:
             with suppress(Exception):  # the database may be gone: the next load cleans up
                 purge_leftovers(driver, database)
             raise
+        mark: dict[str, Any] = {
+            "phase": "retire" if mode == LoadMode.REPLACE else "travel", "mode": mode.value,
+            "directory": str(data.directory), "checksum": data.checksum,
+            "files": sorted(data.counts)}
+        session.run(MARK_STAGED_SWITCH, token=uuid.uuid4().hex, phase=mark["phase"],
+                    mode=mark["mode"], directory=mark["directory"],
+                    checksum=mark["checksum"], files=mark["files"]).consume()
+        # from here on the switch is finished: by this load, or (it died) by the next one
+        _run_switch(session, mark)
     purge_leftovers(driver, database)
 # ---- end staged loads
 
@@ -973,7 +1096,8 @@ def load_directory(driver: Driver, database: str, directory: Path | str | None =
                    progress: Callable[[int, int, str], None] | None = None,
                    staged_above: int = STAGED_ABOVE) -> LoadSummary:
     """Validate ``directory`` fully, then write it (see module doc): in one transaction, or,
-    for a replace load of more than ``staged_above`` rows, staged in several.
+    for a replace load of more than ``staged_above`` rows (and an update of only
+    :data:`STAGED_UPDATE_FILES`), staged in several.
 
     ``progress(done, total, file)`` is called after each written batch (``total`` batches in
     all).
@@ -983,25 +1107,39 @@ def load_directory(driver: Driver, database: str, directory: Path | str | None =
     except ValueError:
         raise ValueError(f"mode must be one of {', '.join(LoadMode)}, not {mode!r}") from None
     started = time.monotonic()
-    known = known_ids(driver, database) if mode == LoadMode.UPDATE else None
-    # an update is one transaction and needs its rows (moved places): streamed on replace only
-    data = read_directory(directory, mode=mode, known_ids=known,
-                          stream=mode == LoadMode.REPLACE)
-    total = sum(-(-n // BATCH) for n in data.counts.values())
+    with load_lock(driver, database, f"oncoregio load ({mode.value}) of "
+                                     f"{Path(directory) if directory else SEED_DIR}"):
+        purge_leftovers(driver, database)  # before reading ids: it may finish a switch
+        known = known_ids(driver, database) if mode == LoadMode.UPDATE else None
+        # an update needs its rows (moved places) unless it holds only pair files: streamed
+        # on replace and on such an update
+        folder = Path(directory) if directory else SEED_DIR
+        pairs_only = mode == LoadMode.UPDATE and folder.is_dir() and {
+            spec.name for spec in FILES if (folder / spec.name).exists()} <= STAGED_UPDATE_FILES
+        data = read_directory(directory, mode=mode, known_ids=known,
+                              stream=mode == LoadMode.REPLACE or pairs_only)
+        total = sum(-(-n // BATCH) for n in data.counts.values())
 
-    def report(done: int, label: str) -> None:
-        if progress is not None:
-            progress(done, total, label)
+        def report(done: int, label: str) -> None:
+            if progress is not None:
+                progress(done, total, label)
 
-    purge_leftovers(driver, database)
-    stale = 0
-    if mode == LoadMode.REPLACE and sum(data.counts.values()) > staged_above:
-        _load_staged(driver, database, data, report)
-    else:
-        with translate_errors(), driver.session(database=database) as session:
-            stale = _commit_marked(driver, database, session, _write, data, mode, report)
+        stale = 0
+        if (mode == LoadMode.REPLACE or pairs_only) and sum(data.counts.values()) > staged_above:
+            _load_staged(driver, database, data, report, mode)
+        else:
+            with translate_errors(), driver.session(database=database) as session:
+                stale = _commit_marked(driver, database, session, _write, data, mode, report)
     return LoadSummary(str(data.directory), mode, dict(data.counts), time.monotonic() - started,
                        dict(data.confidence), stale)
+
+
+def recover(driver: Driver, database: str) -> tuple[bool, int]:
+    """Under the load lock: finish a switch that a load left unfinished and delete what an
+    interrupted load left; (whether a switch was finished, leftover nodes deleted)."""
+    with load_lock(driver, database, "oncoregio load --recover"):
+        finished = finish_switch(driver, database)
+        return finished, purge_leftovers(driver, database)
 
 
 def seed_loaded(driver: Driver, database: str) -> bool:

@@ -33,8 +33,10 @@ CREATE INDEX outcome_band_care_type IF NOT EXISTS FOR (n:OutcomeBand) ON (n.care
 // API bearer tokens: one per name, looked up by the SHA-256 of the presented token.
 CREATE CONSTRAINT api_token_name IF NOT EXISTS FOR (n:ApiToken) REQUIRE n.name IS UNIQUE;
 CREATE CONSTRAINT api_token_hash IF NOT EXISTS FOR (n:ApiToken) REQUIRE n.hash IS UNIQUE;
-// A staged load (app/loader.py) writes the new dataset under these shadow labels before one
-// transaction switches it in: unique ids there too (and the index its MATCH by id needs).
+// One load at a time (app/repository/load_lock.py): at most one lock node.
+CREATE CONSTRAINT load_lock_id IF NOT EXISTS FOR (n:LoadLock) REQUIRE n.id IS UNIQUE;
+// A staged load (app/loader.py) writes the new dataset under these shadow labels before its
+// batched switch relabels it: unique ids there too (and the index its MATCH by id needs).
 CREATE CONSTRAINT staged_region_id IF NOT EXISTS FOR (n:StagedRegion) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT staged_hospital_id IF NOT EXISTS FOR (n:StagedHospital) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT staged_network_id IF NOT EXISTS FOR (n:StagedNetwork) REQUIRE n.id IS UNIQUE;

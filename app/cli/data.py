@@ -77,11 +77,33 @@ def load(directory: Annotated[Path | None, typer.Argument(
          ] = LoadMode.REPLACE,
          quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
          staged_above: Annotated[int | None, typer.Option(
-             help="a replace load of more rows is staged: written in batches, then switched "
-                  "in by one transaction (default 50,000)", min=0, show_default=False)
-         ] = None) -> None:
-    """Validate a data folder fully, then load it atomically (default: graph/seed)."""
+             help="a replace load (or an update of only travel_times.csv) of more rows is "
+                  "staged: written in batches, then switched in (default 50,000)", min=0,
+             show_default=False)
+         ] = None,
+         recover: Annotated[bool, typer.Option(
+             "--recover", help="load nothing: finish the dataset switch of a load that died "
+                               "and remove what it left")] = False,
+         break_lock: Annotated[bool, typer.Option(
+             "--break-lock", help="remove the load lock of a load that is gone (e.g. killed "
+                                  "on another host) first")] = False) -> None:
+    """Validate a data folder fully, then load it atomically (default: graph/seed).
+
+    One load at a time: a second one fails at once, naming the load that runs."""
+    from app.loader import recover as recover_load
+    from app.repository.load_lock import break_lock as break_load_lock
+
     with connect() as c:
+        if break_lock:
+            holder = break_load_lock(c.driver, c.database)
+            out.print(f"removed the load lock of {holder}" if holder else "no load lock held",
+                      highlight=False)
+        if recover:
+            finished, left = recover_load(c.driver, c.database)
+            out.print(("finished the dataset switch of an interrupted load; " if finished
+                       else "no interrupted dataset switch; ")
+                      + f"removed {left:,} leftover nodes", highlight=False)
+            return
         summary = load_data(c, directory, mode, quiet=quiet, staged_above=staged_above)
     print_load_summary(summary)
 

@@ -47,7 +47,7 @@ def up(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, workers: WorkersOpt = 
     from app.cli.common import connect
     from app.cli.data import install_schema, load_data, print_load_summary
     from app.cli.database import print_connect
-    from app.loader import purge_leftovers, seed_loaded
+    from app.loader import recover, seed_loaded
     from app.vocabulary import LoadMode
 
     if "NEO4J_URI" in os.environ:
@@ -62,7 +62,10 @@ def up(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, workers: WorkersOpt = 
     with connect() as c:
         install_schema(c)
         ensure_local_admin_token(c.driver, c.database)
-        if left := purge_leftovers(c.driver, c.database):
+        finished, left = recover(c.driver, c.database)
+        if finished:
+            out.print("finished the dataset switch of an interrupted load", highlight=False)
+        if left:
             out.print(f"removed {left:,} nodes left by an interrupted load", highlight=False)
         if seed_loaded(c.driver, c.database) and not reload:
             out.print("seed data already loaded (use `oncoregio load` to reload or replace it)",

@@ -13,6 +13,7 @@ from neo4j import Driver
 
 from app.db import translate_errors
 from app.errors import NotFound
+from app.repository.revision import read_consistent
 
 __all__ = ["delete_one", "get_care_type", "get_hospital", "get_network", "get_region",
            "list_care_types", "list_hospitals", "list_networks", "list_regions", "read",
@@ -20,11 +21,13 @@ __all__ = ["delete_one", "get_care_type", "get_hospital", "get_network", "get_re
 
 
 def read(driver: Driver, database: str, query: LiteralString, **params: Any) -> list[dict]:
-    """Run a read query and return its records as dicts."""
-    with translate_errors():
-        records, _, _ = driver.execute_query(query, params, database_=database,
-                                             routing_=neo4j.RoutingControl.READ)
-    return [r.data() for r in records]
+    """Run a read query and return its records as dicts, from one dataset only: through
+    :func:`~app.repository.revision.read_consistent`, so a load switching a new dataset in
+    meanwhile (several transactions for a staged one) is never seen half-way."""
+    def work(tx: neo4j.ManagedTransaction) -> list[dict]:
+        return [r.data() for r in tx.run(query, params)]
+
+    return read_consistent(driver, database, work)
 
 
 def read_one(driver: Driver, database: str, query: LiteralString, what: str,

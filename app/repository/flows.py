@@ -5,6 +5,7 @@ from __future__ import annotations
 from neo4j import Driver, ManagedTransaction
 
 from app.db import translate_errors
+from app.repository.load_lock import load_lock
 from app.repository.revision import bump_revision
 
 __all__ = ["replace_modelled_flows"]
@@ -29,6 +30,8 @@ def replace_modelled_flows(driver: Driver, db: str, rows: list[dict]) -> int:
             tx.run(MERGE_FLOWS, rows=rows[start:start + 5000]).consume()
         bump_revision(tx, "modelled referral flows")
 
-    with translate_errors(), driver.session(database=db) as session:
+    # a dataset write like a load: not while a load runs (LoadLocked: 503, nothing written)
+    with load_lock(driver, db, "modelled referral flows (POST /analysis/flows)"), \
+            translate_errors(), driver.session(database=db) as session:
         session.execute_write(work)
     return len(rows)

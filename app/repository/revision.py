@@ -7,11 +7,13 @@ Caches key on the tag, not on the number: the number restarts when someone wipes
 by hand, the tag never repeats, so a cached answer can never be taken for another dataset's.
 
 Neo4j reads are *read committed*: a read transaction (even one statement) that runs while a
-large transaction is being applied can see part of it. A staged load (``app/loader.py``)
-marks the commit of a new dataset (a ``DatasetSwitch`` node, in its own small transaction
-before the commit) and clears the mark after it;
-:func:`read_consistent` runs a read that must see one dataset only, and runs it again when the
-mark was set or the tag changed while it read.
+large transaction is being applied can see part of it. A load (``app/loader.py``) marks the
+commit of a new dataset (a ``DatasetSwitch`` node, in its own small transaction before the
+commit) and clears the mark after it; a staged load's switch, which takes several
+transactions, sets a mark with a ``phase`` that stays until the switch is finished (by the
+load, or, when it died, by the next one) and is removed in the switch's last transaction,
+together with the revision bump. :func:`read_consistent` runs a read that must see one
+dataset only, and runs it again when the mark was set or the tag changed while it read.
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ OPTIONAL MATCH (d:Dataset {id: 'current'})
 RETURN d.revision AS number, d.revision_tag AS tag
 """
 
-# a mark older than this is left by a load that died (the switch itself takes seconds)
+# a commit mark older than this is left by a load that died (a commit takes seconds); a
+# staged switch's mark (with a phase) never goes stale: until the switch is finished the graph
+# is a mix of two datasets
 SWITCH_STALE_SECONDS = 300
 # on a node of its own: the switch's transaction holds the Dataset node's lock until it commits
 MARK_SWITCHING = """
@@ -56,7 +60,9 @@ READ_STATE = """
 OPTIONAL MATCH (d:Dataset {id: 'current'})
 OPTIONAL MATCH (m:DatasetSwitch {id: 'current'})
 RETURN d.revision_tag AS tag,
-       coalesce(m.since > datetime() - duration({seconds: $stale}), false) AS switching
+       coalesce(m.phase IS NOT NULL OR m.since > datetime() - duration({seconds: $stale}),
+                false) AS switching,
+       m.phase IS NOT NULL AS staged, toString(m.since) AS since
 """
 T = TypeVar("T")
 
@@ -148,11 +154,13 @@ def read_consistent(driver: Driver, db: str, work: Callable[[ManagedTransaction]
     def guarded(tx: ManagedTransaction) -> Any:
         before = tx.run(READ_STATE, stale=SWITCH_STALE_SECONDS).single(strict=True).data()
         if before["switching"]:
+            state.update(before)
             return _AGAIN
         value = work(tx)
         after = tx.run(READ_STATE, stale=SWITCH_STALE_SECONDS).single(strict=True).data()
         return value if after == before else _AGAIN
 
+    state: dict[str, Any] = {}
     deadline = time.monotonic() + seconds
     for attempt in range(100_000):
         with translate_errors(), driver.session(database=db) as session:
@@ -162,4 +170,8 @@ def read_consistent(driver: Driver, db: str, work: Callable[[ManagedTransaction]
         if time.monotonic() > deadline:
             break
         time.sleep(min(0.5, 0.02 * (attempt + 1)))
+    if state.get("staged"):
+        raise DatabaseUnavailable(
+            f"a new dataset is being switched in (since {state['since']}); try again shortly "
+            "(if no load runs, `oncoregio load --recover` finishes the switch)")
     raise DatabaseUnavailable("a new dataset is being switched in; try again shortly")
