@@ -17,6 +17,7 @@ plans.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -49,15 +50,17 @@ class Outcome:
     what: str
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "on the shared 2-core development machine at load 12-15 the first stored scenario came "
+#: strict in CI (a machine of its own); tolerated on the oversubscribed development machine
+@pytest.mark.xfail(os.environ.get("CI") != "true", strict=False, reason=(
+    "outside CI: on the shared 2-core development machine at load 12-15 the first stored "
+    "scenario came "
     "5.3-8.5 s after Neo4j was back (5 runs, 2026-12-01), reads 2.1-4.3 s: the restarted "
     "server's first plan of the scenario store (CREATE_SCENARIO, warmed from the moment the "
     "database answers) takes 2-6 s of a starved CPU there. Everything else held in those runs "
     "but one each: a 422 'no solution within the time limit' (time_limit 5 spent waiting on "
     "the cold database), and a run where the first requests after the stop waited out the "
     "driver's retries (3 s) so none was answered inside the 3 s down window. Expected to pass "
-    "on a machine that is not oversubscribed (CI)"))
+    "on a machine that is not oversubscribed, so in CI (CI=true) the test is strict"))
 def test_neo4j_stop_start_only_503_then_back(seeded, neo4j_server) -> None:
     inst = neo4j_server.instance
     if neo4j_server.kind != "local" or inst is None:
