@@ -710,7 +710,7 @@ CLEAR_BEFORE = {"demand.csv": DELETE_DEMAND, "flows.csv": DELETE_FLOWS,
 MERGE_DATASET = """
 MERGE (d:Dataset {id: 'current'})
 SET d.directory = $directory, d.checksum = $checksum, d.mode = $mode,
-    d.loaded_at = datetime(), d.files = $files
+    d.loaded_at = datetime(), d.files = $files, d.load_tag = randomUUID()
 """
 KNOWN_IDS = """
 CALL () { MATCH (n:Region) RETURN 'regions.csv' AS file, collect(n.id) AS ids

@@ -21,7 +21,7 @@ from app.db import DatabaseUnavailable
 from app.errors import ComputeUnavailable, InvalidInput, NotFound
 from app.loader import LoadError
 from app.localdb import LocalDbError
-from app.repository.load_lock import LoadLocked
+from app.repository.load_lock import DatasetChanged, LoadLocked
 
 __all__ = ["CliError", "Connection", "connect", "err", "error_line", "out", "print_error"]
 
@@ -69,7 +69,7 @@ def connect() -> Iterator[Connection]:
     except Neo4jError as e:  # a write is one transaction: none of it was committed
         raise CliError(f"aborted, nothing was written: {e.message or e} "
                        f"({settings.neo4j_uri})", code=1) from e
-    except LoadLocked:  # the database answers; another load holds the lock
+    except (LoadLocked, DatasetChanged):  # the database answers; a load is in the way
         raise
     except DatabaseUnavailable as e:
         raise CliError(f"{e} at {settings.neo4j_uri}: start it with `oncoregio db start` or "

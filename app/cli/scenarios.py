@@ -106,9 +106,10 @@ def scenario(
     except ValidationError as e:
         raise _invalid(e) from e
     with connect() as c:
-        result = run_scenario(read_snapshot(c.driver, c.database), req)
+        snap = read_snapshot(c.driver, c.database)
+        result = run_scenario(snap, req)
         if not dry_run:
-            save_scenario(c.driver, c.database, result)
+            save_scenario(c.driver, c.database, result, dataset=snap.dataset)
     print_scenario(result)
 
 
@@ -219,8 +220,9 @@ def calibrate(
             f"{'.'.join(map(str, p['loc'])) or 'request'}: {p['msg']}" for p in e.errors()),
             code=EXIT_INVALID) from e
     with connect() as c:
-        model = run_calibration(read_snapshot(c.driver, c.database), req)
-        save_choice_model(c.driver, c.database, model)
+        snap = read_snapshot(c.driver, c.database)
+        model = run_calibration(snap, req)
+        save_choice_model(c.driver, c.database, model, dataset=snap.dataset)
     out.print(f"[bold]choice model {model.id}[/]: {escape(model.name)}", highlight=False)
     if model.fit is not None:
         table = Table(title=f"{model.fit.engine}, {model.fit.patients:,.0f} patients, "

@@ -128,7 +128,7 @@ def sweep(
             result = run_sweep(snap, plan, executor, timeout=settings.sweep_time_limit,
                                on_result=lambda _i, _r: progress.advance(task))
         if not dry_run:
-            save_sweep(c.driver, c.database, result)
+            save_sweep(c.driver, c.database, result, dataset=snap.dataset)
     print_sweep(result)
 
 

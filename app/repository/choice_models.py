@@ -8,6 +8,7 @@ from neo4j import Driver
 
 from app.errors import NotFound
 from app.repository.entities import read, read_one
+from app.repository.load_lock import write_on_dataset
 from app.repository.revision import write_and_bump
 from app.services.calibrations import ChoiceModelPublic
 
@@ -43,11 +44,14 @@ RETURN id
 
 
 def save_choice_model(driver: Driver, db: str, model: ChoiceModelPublic, *,
-                      created_by: str | None = None) -> None:
-    """Store ``model``; ``created_by`` is the name of the token that made it."""
+                      dataset: str | None, created_by: str | None = None) -> None:
+    """Store ``model``, fitted on ``dataset`` (``Snapshot.dataset``: else nothing is stored,
+    :func:`~app.repository.load_lock.write_on_dataset`); ``created_by`` is the name of the
+    token that made it."""
     p = model.params
-    write_and_bump(
-            driver, db, "calibration stored", CREATE_CHOICE_MODEL, id=model.id, name=model.name,
+    write_on_dataset(
+            driver, db, dataset, f"choice model {model.id!r}", CREATE_CHOICE_MODEL,
+            bump="calibration stored", id=model.id, name=model.name,
             care_type=model.care_type,
             origin=model.origin, params=json.dumps(p), result=model.model_dump_json(),
             source=model.source, confidence=model.confidence, created_at=model.created_at,

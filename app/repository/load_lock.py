@@ -12,6 +12,17 @@ its heartbeat is older than :data:`STALE_SECONDS`, or at once when its holder ra
 and its pid is gone. A stale lock is taken over (:func:`load_lock` yields the holders it took
 over); ``oncoregio load --recover --break-lock`` removes any lock (for a holder on another
 host that the user knows is gone).
+
+Writes computed on the dataset (scenarios, sweeps, calibrations) do not take the lock: they
+must not wait for one another. Each runs through :func:`write_on_dataset` instead, whose one
+write transaction checks, before and after its statement, that the dataset it was computed on
+(:func:`dataset_of`, the tag every load gives the ``Dataset`` node) is still the current one,
+that no load holds the lock and that no dataset switch is marked; otherwise it raises
+:class:`DatasetChanged` (a 503 with Retry-After) and the transaction is rolled back, so
+nothing of it is stored. The check after the statement closes the gap between the first check
+and the commit: a load that takes the lock meanwhile is seen there, and a load whose
+statements touch the nodes the write links to waits for the write's locks, so it either sees
+the stored write (and a replace load removes it with the dataset) or the write sees the lock.
 """
 
 from __future__ import annotations
@@ -23,14 +34,17 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from typing import Any, LiteralString
 
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import ConstraintError, Neo4jError
 
 from app.db import DatabaseUnavailable, translate_errors
+from app.repository.revision import SWITCH_STALE_SECONDS, bump_revision
 
-__all__ = ["HEARTBEAT_SECONDS", "LoadLocked", "LockHolder", "STALE_SECONDS", "break_lock",
-           "load_lock", "read_lock"]
+__all__ = ["DATASET_OF", "HEARTBEAT_SECONDS", "DatasetChanged", "LoadLocked", "LockHolder",
+           "STALE_SECONDS", "break_lock", "check_dataset", "dataset_of", "load_lock",
+           "read_lock", "write_on_dataset"]
 
 #: the holder refreshes its lock this often
 HEARTBEAT_SECONDS = 5.0
@@ -61,6 +75,26 @@ MATCH (l:LoadLock {id: 'load'}) WHERE $token IS NULL OR l.token = $token
 DELETE l
 RETURN count(l) AS released
 """
+#: which dataset is loaded: the tag each load sets (``loaded_at`` for a dataset loaded before
+#: loads set one); None before the first load
+DATASET_OF = """
+OPTIONAL MATCH (d:Dataset {id: 'current'})
+RETURN coalesce(d.load_tag, toString(d.loaded_at)) AS dataset
+"""
+#: what a write computed on a dataset must find to be stored: the same dataset, no live load
+#: lock, no switch mark (a staged switch's mark, with a phase, at any age; a commit mark while
+#: younger than the time a commit takes, as app.repository.revision.READ_STATE)
+DATASET_STATE = """
+OPTIONAL MATCH (d:Dataset {id: 'current'})
+OPTIONAL MATCH (l:LoadLock {id: 'load'})
+OPTIONAL MATCH (m:DatasetSwitch {id: 'current'})
+RETURN coalesce(d.load_tag, toString(d.loaded_at)) AS dataset,
+       CASE WHEN l.heartbeat > datetime() - duration({seconds: $stale}) THEN l.what END
+         AS writer,
+       coalesce(m.phase IS NOT NULL
+                OR m.since > datetime() - duration({seconds: $switch_stale}), false)
+         AS switching
+"""
 
 
 @dataclass(frozen=True)
@@ -86,6 +120,11 @@ class LoadLocked(DatabaseUnavailable):
                          "process is gone, `oncoregio load --recover --break-lock` removes "
                          "its lock)")
         self.holder = holder
+
+
+class DatasetChanged(DatabaseUnavailable):
+    """A write computed on one dataset met a load (running, switching, or done meanwhile):
+    nothing was written; computing it again on the current dataset is the remedy."""
 
 
 def _pid_alive(pid: int) -> bool:
@@ -181,3 +220,47 @@ def _beat(driver: Driver, db: str, token: str, stop: threading.Event) -> None:
             driver.execute_query(HEARTBEAT, token=token, database_=db)
         except Exception:  # noqa: BLE001, S110 - the next beat tries again
             pass
+
+
+# ----------------------------------------------------------------------------- computed writes
+def dataset_of(tx: ManagedTransaction) -> str | None:
+    """The loaded dataset's tag as seen by the caller's (read) transaction."""
+    record = tx.run(DATASET_OF).single()
+    return None if record is None else record["dataset"]
+
+
+def check_dataset(tx: ManagedTransaction, dataset: str | None, what: str) -> None:
+    """Raise :class:`DatasetChanged` unless ``dataset`` is still the loaded one, no load holds
+    the lock and no switch is marked (in the caller's write transaction: it is rolled
+    back)."""
+    state = tx.run(DATASET_STATE, stale=STALE_SECONDS,
+                   switch_stale=SWITCH_STALE_SECONDS).single(strict=True)
+    if state["writer"] is not None:
+        raise DatasetChanged(f"{what} not stored: a load is running ({state['writer']}); "
+                             "nothing was written; run it again when the load is done")
+    if state["switching"]:
+        raise DatasetChanged(f"{what} not stored: a new dataset is being switched in; "
+                             "nothing was written; run it again when the switch is done")
+    if state["dataset"] != dataset:
+        raise DatasetChanged(f"{what} not stored: a load changed the dataset while it was "
+                             "computed; nothing was written; run it again on the current "
+                             "dataset")
+
+
+def write_on_dataset(driver: Driver, db: str, dataset: str | None, what: str,
+                     query: LiteralString, *, bump: str | None = None,
+                     **params: Any) -> list[dict[str, Any]]:
+    """Run one write ``query`` computed on ``dataset`` (:attr:`Snapshot.dataset
+    <app.repository.snapshot.Snapshot.dataset>`) in a transaction that first and last checks
+    it is still current (:func:`check_dataset`); ``bump`` names the revision bump of the same
+    transaction, if any. Its records; :class:`DatasetChanged` with nothing written."""
+    def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
+        check_dataset(tx, dataset, what)
+        rows = [r.data() for r in tx.run(query, params)]
+        if bump is not None:
+            bump_revision(tx, bump)
+        check_dataset(tx, dataset, what)
+        return rows
+
+    with translate_errors(), driver.session(database=db) as session:
+        return session.execute_write(work)

@@ -14,8 +14,9 @@ from typing import Any
 
 from neo4j import Driver
 
-from app.db import WarmUp, translate_errors
+from app.db import WarmUp
 from app.repository.entities import delete_one, read, read_one
+from app.repository.load_lock import write_on_dataset
 from app.schemas import ScenarioHeadline, ScenarioPublic, ScenarioSummary
 
 __all__ = ["HEADLINE_FIELDS", "WARM_UP", "delete_scenario", "get_scenario", "list_scenarios",
@@ -86,13 +87,15 @@ RETURN id
 """
 
 
-def save_scenario(driver: Driver, db: str, result: ScenarioPublic, *,
+def save_scenario(driver: Driver, db: str, result: ScenarioPublic, *, dataset: str | None,
                   created_by: str | None = None) -> None:
-    """Store ``result``; ``created_by`` is the name of the token that ran it."""
+    """Store ``result``, computed on ``dataset`` (``Snapshot.dataset``: else nothing is stored,
+    :func:`~app.repository.load_lock.write_on_dataset`); ``created_by`` is the name of the
+    token that ran it."""
     headline = result.headline.model_dump(mode="json")
-    with translate_errors():
-        driver.execute_query(
-            CREATE_SCENARIO, id=result.id, name=result.name, care_type=result.care_type,
+    write_on_dataset(
+            driver, db, dataset, f"scenario {result.id!r}", CREATE_SCENARIO, id=result.id,
+            name=result.name, care_type=result.care_type,
             care_types=result.care_types,
             for_care_types=result.care_types or [result.care_type],
             method=result.method, created_at=result.created_at,
@@ -101,7 +104,7 @@ def save_scenario(driver: Driver, db: str, result: ScenarioPublic, *,
             cross_border=result.scope.cross_border, regions=result.scope.regions,
             choice_model=result.choice_model.id if result.choice_model else None,
             headline=headline, centres=[c.model_dump(mode="json") for c in result.centres],
-            created_by=created_by, database_=db)
+            created_by=created_by)
 
 
 def list_scenarios(driver: Driver, db: str, *, care_type: str | None, limit: int,

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from analysis.outcomes import OutcomeTable, tables_from_bands
 from analysis.travel import distance_matrix_km, matrix_from_pairs, travel_time_matrix
+from app.repository.load_lock import dataset_of
 from app.repository.outcomes import OUTCOME_BANDS
 from app.repository.revision import UNRECORDED, Revision, read_consistent, revision_in
 
@@ -103,6 +104,10 @@ class Snapshot:
     outcome_tables: dict[tuple[str, str], OutcomeTable] = field(default_factory=dict)
     travel_km_pairs: list[tuple[str, str, float]] = field(default_factory=list)  # road km
     revision: Revision = UNRECORDED  # the dataset revision read in the same transaction
+    #: the loaded dataset's tag read in the same transaction (None: none loaded, or read from
+    #: a folder): what a write computed on this snapshot checks is still current
+    #: (app.repository.load_lock.write_on_dataset)
+    dataset: str | None = None
 
     @cached_property
     def area_index(self) -> dict[str, int]:
@@ -232,6 +237,7 @@ def _read_all(tx: ManagedTransaction) -> Snapshot:
         return [r.data() for r in tx.run(query)]
 
     revision = revision_in(tx)
+    dataset = dataset_of(tx)
     regions = {r["id"]: r["name"] for r in rows(REGIONS)}
     columns = rows(AREAS)[0]
     areas = [dict(zip(AREA_FIELDS, values, strict=True))
@@ -257,7 +263,7 @@ def _read_all(tx: ManagedTransaction) -> Snapshot:
     bands = [r["band"] for r in tx.run(OUTCOME_BANDS, care_type=None)]
     return Snapshot(regions, areas, hospitals, networks, care_types, provision, travel,
                     demand, flows, models, tables_from_bands(bands), travel_km_pairs=km,
-                    revision=revision)
+                    revision=revision, dataset=dataset)
 
 
 def read_snapshot(driver: Driver, db: str) -> Snapshot:

@@ -17,8 +17,8 @@ from typing import Any
 
 from neo4j import Driver
 
-from app.db import translate_errors
 from app.repository.entities import delete_one, read, read_one
+from app.repository.load_lock import write_on_dataset
 from app.schemas import SweepPublic, SweepSummary
 
 __all__ = ["delete_sweep", "get_sweep", "list_sweeps", "save_sweep", "sweep_owner"]
@@ -66,14 +66,16 @@ RETURN id
 """
 
 
-def save_sweep(driver: Driver, db: str, result: SweepPublic, *,
+def save_sweep(driver: Driver, db: str, result: SweepPublic, *, dataset: str | None,
                created_by: str | None = None) -> None:
-    """Store ``result`` in one statement; ``created_by`` is the name of the token."""
+    """Store ``result`` in one statement, computed on ``dataset`` (``Snapshot.dataset``: else
+    nothing is stored, :func:`~app.repository.load_lock.write_on_dataset`); ``created_by`` is
+    the name of the token."""
     efficient = [{"k": r.k, "norm": r.norm, "centres": r.centres}
                  for r in result.runs if r.pareto]
-    with translate_errors():
-        driver.execute_query(
-            CREATE_SWEEP, id=result.id, name=result.name, care_type=result.care_type,
+    write_on_dataset(
+            driver, db, dataset, f"sweep {result.id!r}", CREATE_SWEEP, id=result.id,
+            name=result.name, care_type=result.care_type,
             care_types=result.care_types,
             for_care_types=result.care_types or [result.care_type],
             method=result.method, created_at=result.created_at,
@@ -82,7 +84,7 @@ def save_sweep(driver: Driver, db: str, result: SweepPublic, *,
             feasible=sum(1 for r in result.runs if r.feasible),
             pareto=sum(1 for r in result.runs if r.pareto), outcome=result.outcome,
             executor=result.executor, created_by=created_by,
-            regions=result.parameters.regions or [], efficient=efficient, database_=db)
+            regions=result.parameters.regions or [], efficient=efficient)
 
 
 def list_sweeps(driver: Driver, db: str, *, care_type: str | None, limit: int,

@@ -37,7 +37,7 @@ def create_calibration(body: CalibrationCreate, request: Request, driver: Driver
     """Fit the patient-choice model on a care type's observed flows (maximum likelihood) or
     store given coefficients with their source; scenarios use it by id."""
     model = run_calibration(snap, body)
-    repo.save_choice_model(driver, db, model, created_by=planner.name)
+    repo.save_choice_model(driver, db, model, dataset=snap.dataset, created_by=planner.name)
     after_write(request)
     response.headers["Location"] = f"/calibrations/{model.id}"
     return model

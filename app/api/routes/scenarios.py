@@ -39,7 +39,8 @@ router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 ERRORS: Responses = {404: {"description": "unknown scenario (problem+json)"},
           422: {"description": "invalid or infeasible request, offending ids listed "
                                "(problem+json)"},
-          503: {"description": "database unavailable (problem+json, Retry-After)"}}
+          503: {"description": "database unavailable, or a load in the way of the store "
+                               "(problem+json, Retry-After)"}}
 IMAGE: Responses = {**ERRORS, 200: {"content": {"image/svg+xml": {}, "image/png": {}},
                          "description": "the rendered picture"}}
 
@@ -56,7 +57,8 @@ async def create_scenario(body: ScenarioCreate, request: Request, driver: Driver
     status ``time_limit`` and the proven gap; a computation still running
     ``COMPUTE_GRACE_SECONDS`` after the limit is stopped. No solution in time is a 422 of
     type ``urn:oncoregio:problem:time-limit``. A client that disconnects stops its
-    computation and nothing is stored."""
+    computation and nothing is stored; nor is a result computed on a dataset that a load
+    replaced meanwhile, or while a load runs (503 with Retry-After)."""
     deadline = time.monotonic() + body.time_limit
     kill_at = deadline + settings.compute_grace_seconds
     try:
@@ -79,7 +81,8 @@ async def create_scenario(body: ScenarioCreate, request: Request, driver: Driver
     if await request.is_disconnected():
         return Response(status_code=499)  # computed, but not stored for nobody
     # the creator is stored with it: a planner may delete only their own
-    await run_in_threadpool(repo.save_scenario, driver, db, result, created_by=planner.name)
+    await run_in_threadpool(repo.save_scenario, driver, db, result,
+                            dataset=snapshot.dataset, created_by=planner.name)
     response.headers["Location"] = f"/scenarios/{result.id}"
     return result
 

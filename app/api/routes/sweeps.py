@@ -80,7 +80,8 @@ async def create_sweep(body: SweepCreate, request: Request, driver: DriverDep,
         cancel.set()
     if await request.is_disconnected():
         return Response(status_code=499)  # computed, but not stored for nobody
-    await run_in_threadpool(repo.save_sweep, driver, db, result, created_by=planner.name)
+    await run_in_threadpool(repo.save_sweep, driver, db, result, dataset=snap.dataset,
+                            created_by=planner.name)
     response.headers["Location"] = f"/sweeps/{result.id}"
     return result
 
