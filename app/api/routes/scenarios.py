@@ -27,20 +27,25 @@ from app.api.deps import (
     check_owner,
 )
 from app.compute import JobCancelled, JobTimedOut
-from app.db import DatabaseUnavailable
+from app.db import SUSPECT_AFTER, DatabaseUnavailable
 from app.errors import TimeLimitReached
 from app.repository import scenarios as repo
 from app.schemas import Page, ScenarioComparison, ScenarioCreate, ScenarioPublic, ScenarioSummary
 from app.services.compare import compare_scenarios
 from app.services.pictures import MEDIA_TYPES, Fmt, scenario_chart_picture, scenario_map_picture
-from app.services.scenarios import run_scenario
+from app.services.scenarios import (
+    EVALUATION_RESERVE_SHARE,
+    NoSolutionInTime,
+    run_scenario,
+)
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 ERRORS: Responses = {404: {"description": "unknown scenario (problem+json)"},
           422: {"description": "invalid or infeasible request, offending ids listed "
                                "(problem+json)"},
-          503: {"description": "database unavailable, or a load in the way of the store "
-                               "(problem+json, Retry-After)"}}
+          503: {"description": "database unavailable, the time limit spent waiting for it, "
+                               "or a load in the way of the store (problem+json, "
+                               "Retry-After)"}}
 IMAGE: Responses = {**ERRORS, 200: {"content": {"image/svg+xml": {}, "image/png": {}},
                          "description": "the rendered picture"}}
 
@@ -56,10 +61,12 @@ async def create_scenario(body: ScenarioCreate, request: Request, driver: Driver
     time_limit (less a short reserve for the evaluation) and answers its best solution with
     status ``time_limit`` and the proven gap; a computation still running
     ``COMPUTE_GRACE_SECONDS`` after the limit is stopped. No solution in time is a 422 of
-    type ``urn:oncoregio:problem:time-limit``. A client that disconnects stops its
-    computation and nothing is stored; nor is a result computed on a dataset that a load
-    replaced meanwhile, or while a load runs (503 with Retry-After)."""
-    deadline = time.monotonic() + body.time_limit
+    type ``urn:oncoregio:problem:time-limit``, or a 503 with Retry-After when the time went
+    to waiting for the database. A client that disconnects stops its computation and nothing
+    is stored; nor is a result computed on a dataset that a load replaced meanwhile, or
+    while a load runs (503 with Retry-After)."""
+    started = time.monotonic()
+    deadline = started + body.time_limit
     kill_at = deadline + settings.compute_grace_seconds
     try:
         # abandoned at the limit: the read ends in its thread, this request does not wait
@@ -69,13 +76,18 @@ async def create_scenario(body: ScenarioCreate, request: Request, driver: Driver
     except TimeoutError as e:
         raise DatabaseUnavailable(f"Neo4j did not deliver the data within the time limit "
                                   f"of {body.time_limit:g} s") from e
+    waited = time.monotonic() - started
     job = compute.submit(run_scenario, snapshot, body, deadline=deadline, kill_at=kill_at)
     try:
         result = await job.wait(request.is_disconnected)
     except JobTimedOut as e:
+        _check_database_wait(body.time_limit, waited, e)
         raise TimeLimitReached(body.time_limit, (
             f"no solution within the time limit of {body.time_limit:g} s: the computation "
             f"was stopped {settings.compute_grace_seconds:g} s after it ({e})")) from e
+    except NoSolutionInTime as e:
+        _check_database_wait(body.time_limit, waited, e)
+        raise
     except JobCancelled:
         return Response(status_code=499)  # the client has gone: nobody reads this
     if await request.is_disconnected():
@@ -85,6 +97,24 @@ async def create_scenario(body: ScenarioCreate, request: Request, driver: Driver
                             dataset=snapshot.dataset, created_by=planner.name)
     response.headers["Location"] = f"/scenarios/{result.id}"
     return result
+
+
+#: a solve without a solution is the database's fault, not the problem's, when the wait for
+#: the data took more than this share of ``time_limit`` (the share the solver leaves for the
+#: evaluation, app.services.scenarios.EVALUATION_RESERVE_SHARE) and longer than a warm
+#: database ever takes (app.db.SUSPECT_AFTER, when the database is checked at once)
+DATABASE_WAIT_SHARE = EVALUATION_RESERVE_SHARE
+
+
+def _check_database_wait(time_limit: float, waited: float, cause: BaseException) -> None:
+    """Raise :class:`DatabaseUnavailable` (503, Retry-After) when the time limit went to
+    waiting for Neo4j's data (cold, starting or not answering): a retry when it answers
+    promptly has the whole limit for the solve; a real time-out stays a 422."""
+    if waited > max(SUSPECT_AFTER, DATABASE_WAIT_SHARE * time_limit):
+        raise DatabaseUnavailable(
+            f"no solution within the time limit of {time_limit:g} s: {waited:.1f} s of it "
+            "went to waiting for Neo4j's data (it is cold, starting or slow to answer), so "
+            "the solve had too little time; nothing was stored") from cause
 
 
 @router.get("", response_model=Page[ScenarioSummary], responses=ERRORS,
