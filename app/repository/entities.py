@@ -6,7 +6,7 @@ so no query is ever assembled from request values.
 
 from __future__ import annotations
 
-from typing import Any, LiteralString
+from typing import TYPE_CHECKING, Any, LiteralString
 
 import neo4j
 from neo4j import Driver
@@ -15,9 +15,12 @@ from app.db import translate_errors
 from app.errors import NotFound
 from app.repository.revision import read_consistent
 
+if TYPE_CHECKING:  # the snapshot module reads through this one
+    from app.repository.snapshot import Snapshot
+
 __all__ = ["delete_one", "get_care_type", "get_hospital", "get_network", "get_region",
-           "list_care_types", "list_hospitals", "list_networks", "list_regions", "read",
-           "read_one"]
+           "list_care_types", "list_hospitals", "list_networks", "list_regions",
+           "page_hospitals", "read", "read_one"]
 
 
 def read(driver: Driver, database: str, query: LiteralString, **params: Any) -> list[dict]:
@@ -175,6 +178,26 @@ def list_hospitals(driver: Driver, db: str, *, region: str | None, kind: str | N
     rows = read(driver, db, LIST_HOSPITALS, region=region, kind=kind, care_type=care_type,
                 network=network, limit=limit, offset=offset)
     return (rows[0]["page"], rows[0]["total"]) if rows else ([], 0)
+
+
+#: the fields of a hospital in a list (:data:`LIST_HOSPITALS`'s projection)
+HOSPITAL_SUMMARY_FIELDS = ("id", "name", "organisation", "city", "province", "lat", "lon",
+                           "kind", "region")
+
+
+def page_hospitals(snap: Snapshot, *, region: str | None, kind: str | None,
+                   care_type: str | None, network: str | None, limit: int,
+                   offset: int) -> tuple[list[dict], int]:
+    """:func:`list_hospitals` answered from the revision's snapshot instead of a database
+    read: the same filters, order (by id), page and fields."""
+    providers = snap.provision.get(care_type, {}) if care_type is not None else None
+    matches = [h for h in snap.hospitals
+               if (region is None or h["region"] == region)
+               and (kind is None or h["kind"] == kind)
+               and (providers is None or h["id"] in providers)
+               and (network is None or network in h["networks"])]
+    page = [{f: h[f] for f in HOSPITAL_SUMMARY_FIELDS} for h in matches[offset:offset + limit]]
+    return page, len(matches)
 
 
 def get_hospital(driver: Driver, db: str, hospital_id: str) -> dict:

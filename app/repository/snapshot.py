@@ -38,7 +38,8 @@ HOSPITALS = """
 MATCH (h:Hospital)-[:IN_REGION]->(g:Region)
 OPTIONAL MATCH (h)-[:MEMBER_OF]->(n:Network)
 WITH h, g, n ORDER BY n.id
-RETURN h.id AS id, h.name AS name, h.kind AS kind, h.lat AS lat, h.lon AS lon,
+RETURN h.id AS id, h.name AS name, h.organisation AS organisation, h.city AS city,
+       h.province AS province, h.kind AS kind, h.lat AS lat, h.lon AS lon,
        g.id AS region, collect(n.id) AS networks
 ORDER BY h.id
 """
@@ -89,7 +90,8 @@ class Snapshot:
 
     regions: dict[str, str]                       # id -> name
     areas: list[dict]
-    hospitals: list[dict]
+    hospitals: list[dict]                         # by id: id, name, organisation, city,
+    #                                               province, kind, lat, lon, region, networks
     networks: dict[str, dict]                     # id -> {name, regions, care_types}
     care_types: dict[str, dict]                   # id -> {name, level, min_volume, ...}
     provision: dict[str, dict[str, float | None]]  # care type -> hospital -> volume
@@ -285,7 +287,8 @@ def snapshot_from_folder(directory: Any = None) -> Snapshot:
     members: dict[str, list[str]] = {}
     for m in r["network_members.csv"]:
         members.setdefault(m["hospital"], []).append(m["network"])
-    hospitals = sorted(({"id": h["id"], "name": h["name"], "kind": str(h["kind"]),
+    hospitals = sorted(({"id": h["id"], "name": h["name"], "organisation": h["organisation"],
+                         "city": h["city"], "province": h["province"], "kind": str(h["kind"]),
                          "lat": h["lat"], "lon": h["lon"], "region": h["region"],
                          "networks": sorted(members.get(h["id"], []))}
                         for h in r["hospitals.csv"]), key=lambda h: h["id"])
