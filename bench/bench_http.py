@@ -18,6 +18,13 @@ API (uvicorn, ``--workers`` processes) on a free loopback port, and measures:
 
     .venv/bin/python bench/bench_http.py [--seconds 10] [--workers 1] [--scenarios 1000]
 
+``--compare-root DIR`` measures instead ``/hospitals`` on this tree's API against the API of
+another tree of the project (e.g. ``git archive main | tar -x -C DIR``), both served from the
+same database, in the same run, in turns (A, B, A, B per cell): one URL (warm: the answer
+cache) and distinct questions (a wrk script drawing ``limit`` and ``offset`` at random, so
+most requests miss the answer cache and are computed: a database read on a tree without the
+snapshot route). The section is appended to ``--out``.
+
 ``wrk`` comes from Debian (``apt-get install wrk``): the script installs it when it runs as
 root with apt, as the CI scripts do with Chromium.
 """
@@ -80,10 +87,12 @@ def _ms(text: str) -> float:
 
 
 def wrk(binary: str, url: str, connections: int, seconds: float,
-        headers: dict[str, str] | None = None) -> dict:
+        headers: dict[str, str] | None = None, script: Path | None = None) -> dict:
     threads = min(connections, 2)
     cmd = [binary, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
            "--timeout", "10s"]
+    if script is not None:
+        cmd += ["-s", str(script)]
     for k, v in (headers or {}).items():
         cmd += ["-H", f"{k}: {v}"]
     out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True,
@@ -161,15 +170,21 @@ def main() -> int:
     ap.add_argument("--cold-repeats", type=int, default=7)
     ap.add_argument("--scenarios", type=int, default=1000, help="scenario runs for the RSS")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "http.md")
+    ap.add_argument("--bolt-port", type=int, default=27687, help="of the bench instance")
+    ap.add_argument("--http-port", type=int, default=27474, help="of the bench instance")
+    ap.add_argument("--compare-root", type=Path, default=None, metavar="DIR",
+                    help="measure /hospitals here against the tree in DIR (see above)")
     args = ap.parse_args()
     binary = ensure_wrk()
+    if args.compare_root is not None:
+        return compare_hospitals(args, binary)
     encoding = encoders()
     print(encoding)
 
     if "NEO4J_URI" in os.environ:
         settings = Settings()
     else:
-        inst = localdb.instance("bench", bolt_port=27687, http_port=27474)
+        inst = localdb.instance("bench", bolt_port=args.bolt_port, http_port=args.http_port)
         localdb.start(inst)
         settings = Settings(neo4j_uri=inst.bolt_uri, neo4j_password=localdb.ensure_password())
     driver = create_driver(settings)
@@ -279,6 +294,108 @@ def main() -> int:
             f"runs ({scenario_seconds:.0f} s): {rss_after_scenarios:.0f} MB.\n\n{encoding}\n")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
+    print(text)
+    return 0
+
+
+#: distinct /hospitals questions: 200 limits x 101 offsets, far more than the answer cache
+#: holds in the seconds of a cell (each wrk thread draws its own)
+DISTINCT_HOSPITALS = """
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+function init(args)
+  math.randomseed(os.time() * 100 + id)
+end
+request = function()
+  local q = "/hospitals?limit=" .. math.random(1, 200) .. "&offset=" .. math.random(0, 100)
+  return wrk.format("GET", q)
+end
+"""
+
+
+def _serve(root: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
+    """The API of the tree at ``root`` (its own ``app``: the module run from that folder)."""
+    return subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port),
+                             "--workers", "1"], env={**env, "PYTHONPATH": str(root)},
+                            cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def compare_hospitals(args: argparse.Namespace, binary: str) -> int:
+    """``/hospitals`` on this tree's API (B) against ``--compare-root``'s (A), same database,
+    same run, in turns; a markdown section appended to ``--out``."""
+    import tempfile
+
+    other = args.compare_root.resolve()
+    if "NEO4J_URI" in os.environ:
+        settings = Settings()
+    else:
+        inst = localdb.instance("bench", bolt_port=args.bolt_port, http_port=args.http_port)
+        localdb.start(inst)
+        settings = Settings(neo4j_uri=inst.bolt_uri, neo4j_password=localdb.ensure_password())
+    driver = create_driver(settings)
+    db = settings.neo4j_database
+    apply_schema(driver, db)
+    load_directory(driver, db)
+    driver.close()
+    env = {**os.environ, "NEO4J_URI": settings.neo4j_uri, "NEO4J_USER": settings.neo4j_user,
+           "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value()
+           if settings.neo4j_password else ""}
+    trees = {"A": other, "B": ROOT}
+    ports = {name: localdb_free_port() for name in trees}
+    servers = {name: _serve(root, ports[name], env) for name, root in trees.items()}
+    script = Path(tempfile.mkdtemp()) / "distinct_hospitals.lua"
+    script.write_text(DISTINCT_HOSPITALS)
+    rows: list[str] = []
+    try:
+        for name in trees:
+            base = f"http://127.0.0.1:{ports[name]}"
+            for _ in range(300):
+                try:
+                    get(base + "/health")
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                raise SystemExit(f"the API of {trees[name]} did not start")
+            for _ in range(3):
+                get(base + "/hospitals")
+        for label, path, lua in (("one URL (warm)", "/hospitals", None),
+                                 ("distinct questions", "/", script)):
+            for c in CONNECTIONS:
+                seen: dict[str, list[dict]] = {"A": [], "B": []}
+                for _ in range(2):
+                    for name in trees:
+                        r = wrk(binary, f"http://127.0.0.1:{ports[name]}{path}", c,
+                                args.seconds, script=lua)
+                        seen[name].append(r)
+                        print(f"{label:<20} {name} c={c:<3} p50={r['p50']:8.2f} ms "
+                              f"p99={r['p99']:8.2f} ms {r['rps']:9.1f} req/s "
+                              f"non2xx={r['non2xx']} {r['socket_errors']}", flush=True)
+                a = {k: statistics.median(r[k] for r in seen["A"]) for k in ("p50", "p99", "rps")}
+                b = {k: statistics.median(r[k] for r in seen["B"]) for k in ("p50", "p99", "rps")}
+                rows.append(f"| {label} | {c} | {a['p50']:.2f} | {b['p50']:.2f} | "
+                            f"{a['p99']:.2f} | {b['p99']:.2f} | {b['p99'] / a['p99']:.2f} | "
+                            f"{a['rps']:.0f} | {b['rps']:.0f} | {b['rps'] / a['rps']:.2f} |")
+    finally:
+        for server in servers.values():
+            server.terminate()
+            server.wait(timeout=30)
+    load = os.getloadavg()
+    text = (f"\n## `/hospitals`: {other.name} (A) against this tree (B), same run\n\n"
+            f"Command: `nice -n 10 .venv/bin/python bench/bench_http.py --compare-root DIR "
+            f"--seconds {args.seconds:g}` (DIR: `git archive main | tar -x -C DIR`); "
+            f"{os.cpu_count()} cores, 1 worker each, the same database; each cell the median "
+            f"of two turns (A, B, A, B). Load average at the end: {load[0]:.1f} / "
+            f"{load[1]:.1f} / {load[2]:.1f}.\n\n"
+            "| requests | connections | A p50 ms | B p50 ms | A p99 ms | B p99 ms | "
+            "B / A p99 | A req/s | B req/s | B / A req/s |\n"
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+            + "\n".join(rows) + "\n")
+    with args.out.open("a") as f:
+        f.write(text)
     print(text)
     return 0
 
