@@ -26,7 +26,9 @@ router = APIRouter(prefix="/calibrations", tags=["patient choice"])
 ERRORS: Responses = {404: {"description": "unknown choice model (problem+json)"},
           422: {"description": "invalid request, no flows, or a model the flows cannot "
                                "identify (problem+json)"},
-          503: {"description": "database unavailable (problem+json, Retry-After)"}}
+          503: {"description": "database unavailable, or a load in the way of the store: "
+                               "running, switching, or done while the model was fitted "
+                               "(problem+json, Retry-After)"}}
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ChoiceModelPublic,

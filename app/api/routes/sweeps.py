@@ -39,8 +39,10 @@ ERRORS: Responses = {
     404: {"description": "unknown sweep (problem+json)"},
     422: {"description": "invalid request: too many combinations (the bound is named), k "
                          "outside 1..candidates, unknown ids (problem+json)"},
-    503: {"description": "database unavailable, Dask scheduler unreachable or the sweep's "
-                         "wall-clock limit reached (problem+json, Retry-After)"}}
+    503: {"description": "database unavailable, Dask scheduler unreachable, the sweep's "
+                         "wall-clock limit reached, or a load in the way of the store: "
+                         "running, switching, or done while the sweep ran (problem+json, "
+                         "Retry-After)"}}
 IMAGE: Responses = {**ERRORS, 200: {"content": {"image/svg+xml": {}, "image/png": {}},
                                     "description": "the rendered chart"}}
 CSV: Responses = {**ERRORS, 200: {"content": {"text/csv": {}}, "description": "the table"}}
