@@ -17,6 +17,7 @@ from app.compute import ComputePool
 from app.db import DatabaseUnavailable, GuardedDriver, WarmUp, create_driver, translate_errors
 from app.errors import install_error_handlers
 from app.middleware import DatabaseBudget, RequestGuard, SecurityHeaders, TrustedHosts
+from app.repository.load_lock import DATASET_CHECK_WARM_UP
 from app.repository.revision import READ_REVISION
 from app.repository.scenarios import WARM_UP as SCENARIO_STORE
 from app.repository.tokens import TOKEN_HASHES
@@ -41,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                 call_timeout=settings.neo4j_call_timeout,
                                 probe_interval=settings.neo4j_probe_interval,
                                 warm_ups=(WarmUp(READ_REVISION, {}), WarmUp(TOKEN_HASHES, {}),
-                                          SCENARIO_STORE))
+                                          SCENARIO_STORE, DATASET_CHECK_WARM_UP))
         driver = cast(Driver, guarded)  # it serves the driver methods the repositories use
         try:
             with translate_errors():

@@ -39,12 +39,12 @@ from typing import Any, LiteralString
 from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import ConstraintError, Neo4jError
 
-from app.db import DatabaseUnavailable, translate_errors
+from app.db import DatabaseUnavailable, WarmUp, translate_errors
 from app.repository.revision import SWITCH_STALE_SECONDS, bump_revision
 
-__all__ = ["DATASET_OF", "HEARTBEAT_SECONDS", "DatasetChanged", "LoadLocked", "LockHolder",
-           "STALE_SECONDS", "break_lock", "check_dataset", "dataset_of", "load_lock",
-           "read_lock", "write_on_dataset"]
+__all__ = ["DATASET_CHECK_WARM_UP", "DATASET_OF", "HEARTBEAT_SECONDS", "DatasetChanged",
+           "LoadLocked", "LockHolder", "STALE_SECONDS", "break_lock", "check_dataset",
+           "dataset_of", "load_lock", "read_lock", "write_on_dataset"]
 
 #: the holder refreshes its lock this often
 HEARTBEAT_SECONDS = 5.0
@@ -120,6 +120,12 @@ class LoadLocked(DatabaseUnavailable):
                          "process is gone, `oncoregio load --recover --break-lock` removes "
                          "its lock)")
         self.holder = holder
+
+
+#: the check every computed write runs twice: planned (rolled back) when Neo4j is back, with
+#: the parameter types of :func:`check_dataset`'s call
+DATASET_CHECK_WARM_UP = WarmUp(DATASET_STATE, {"stale": STALE_SECONDS,
+                                               "switch_stale": SWITCH_STALE_SECONDS})
 
 
 class DatasetChanged(DatabaseUnavailable):
