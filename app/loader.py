@@ -33,13 +33,17 @@ its imported travel pairs (``TRAVEL``): they were measured from the old position
 back to the modelled travel, unless the same load's ``travel_times.csv`` gives them anew; the
 load report counts the pairs dropped. An update of only ``travel_times.csv`` of more than
 ``staged_above`` rows (the routed matrix) is staged like a replace load: its pairs written in
-batches as relationships no reader matches, then applied in batches under the mark.
+batches as relationships no reader matches, then applied in batches under the mark. Any other
+update of more than ``staged_above`` rows (e.g. a large ``areas.csv`` or ``demand.csv``) is
+staged too: its batches are written as ``StagedBatch`` nodes no reader matches, then applied
+in order, one transaction per batch, under the mark (see "staged updates" below).
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -873,6 +877,46 @@ CALL (a, s, h) {
 PURGE_STAGED_TRAVEL = """
 MATCH ()-[s:STAGED_TRAVEL]->() CALL (s) { DELETE s } IN TRANSACTIONS OF $rows ROWS
 """
+# ---- a staged update of other files (issue 13, left for the next work): an update load of
+# more than staged_above rows that is not travel-only (a large areas.csv or demand.csv would
+# pass the 512 MiB pool in one transaction). The one-transaction update's statements, in its
+# order, are journalled as (:StagedBatch {seq, kind, file, rows (JSON), care_types}) nodes,
+# one per batch, in transactions of their own (no reader matches the label): 'drop' (the
+# imported travel pairs of places the update moves), 'clear' (the care types whose demand,
+# flows or outcome bands the file replaces) and 'write'. Then, under the mark (phase
+# 'update'), each is applied in seq order and deleted in the same transaction (a 'clear', a
+# batched delete, is deleted right after it: it is applied again only when nothing of its file
+# was written yet, so a second run deletes nothing new), then the last small transaction as
+# above. A crash before the mark leaves batches (purged by the next load), after it the mark,
+# and the next load applies what is left.
+WRITE_STAGED_BATCH = """
+CREATE (:StagedBatch {seq: $seq, kind: $kind, file: $file, rows: $rows,
+                      care_types: $care_types})
+"""
+STAGED_BATCH_SEQS = "MATCH (b:StagedBatch) RETURN b.seq AS seq ORDER BY seq"
+READ_STAGED_BATCH = """
+MATCH (b:StagedBatch {seq: $seq})
+RETURN b.kind AS kind, b.file AS file, b.rows AS rows, b.care_types AS care_types
+"""
+DELETE_STAGED_BATCH = "MATCH (b:StagedBatch {seq: $seq}) DELETE b"
+PURGE_STAGED_BATCHES = """
+MATCH (b:StagedBatch) CALL (b) { DELETE b } IN TRANSACTIONS OF $rows ROWS
+"""
+# the replaced care types' rows, deleted in batches (DELETE_DEMAND / DELETE_FLOWS in one
+# transaction could pass the pool on a large dataset)
+CLEAR_DEMAND_BATCHED = """
+MATCH (:Area)-[d:DEMAND]->(c:CareType) WHERE c.id IN $care_types
+CALL (d) { DELETE d } IN TRANSACTIONS OF $rows ROWS
+"""
+CLEAR_FLOWS_BATCHED = """
+MATCH (:Area)-[t:TREATED_AT]->(:Hospital) WHERE t.care_type IN $care_types
+CALL (t) { DELETE t } IN TRANSACTIONS OF $rows ROWS
+"""
+CLEAR_BATCHED: dict[str, LiteralString] = {"demand.csv": CLEAR_DEMAND_BATCHED,
+                                           "flows.csv": CLEAR_FLOWS_BATCHED,
+                                           "outcomes.csv": DELETE_OUTCOME_BANDS}
+DROP_MOVED: dict[str, LiteralString] = {"areas.csv": DROP_MOVED_AREA_TRAVEL,
+                                        "hospitals.csv": DROP_MOVED_HOSPITAL_TRAVEL}
 END_STAGED_SWITCH = "MATCH (m:DatasetSwitch {id: 'current'}) DELETE m"
 # the secondary labels from the nodes' own properties (the switch may be finished by a later
 # process that has not read the folder); $kinds / $levels map each value to its label
@@ -903,7 +947,8 @@ CALL () { MATCH (n:Retired) RETURN count(n) AS c
   UNION ALL MATCH (n:StagedNetwork) RETURN count(n) AS c
   UNION ALL MATCH (n:StagedCareType) RETURN count(n) AS c
   UNION ALL MATCH (n:StagedArea) RETURN count(n) AS c
-  UNION ALL MATCH (n:StagedOutcomeBand) RETURN count(n) AS c }
+  UNION ALL MATCH (n:StagedOutcomeBand) RETURN count(n) AS c
+  UNION ALL MATCH (n:StagedBatch) RETURN count(n) AS c }
 RETURN sum(c) AS nodes
 """
 
@@ -920,6 +965,7 @@ def purge_leftovers(driver: Driver, database: str) -> int:
             for query in PURGE_QUERIES:
                 session.run(query, rows=PURGE_ROWS).consume()
         session.run(PURGE_STAGED_TRAVEL, rows=SWITCH_ROWS).consume()
+        session.run(PURGE_STAGED_BATCHES, rows=PURGE_ROWS).consume()
     clear_switching(driver, database)
     return nodes
 
@@ -940,13 +986,17 @@ def _run_batch(tx: ManagedTransaction, query: LiteralString, rows: list[dict]) -
     tx.run(query, rows=rows).consume()
 
 
-def _run_switch(session: Session, mark: dict[str, Any]) -> None:
+def _run_switch(session: Session, mark: dict[str, Any]) -> set[tuple[str, str]]:
     """Steps 2-5 of the switch (see above), from the mark's phase on; or the apply of a
-    staged update (phase 'travel')."""
+    staged update (phase 'travel', or 'update': then the imported travel pairs it dropped)."""
     if mark["phase"] == "travel":
         session.run(APPLY_STAGED_TRAVEL, rows=SWITCH_ROWS).consume()
         session.execute_write(_end_switch, mark)
-        return
+        return set()
+    if mark["phase"] == "update":
+        dropped = _apply_staged_batches(session)
+        session.execute_write(_end_switch, mark)
+        return dropped
     if mark["phase"] == "retire":
         for query in RETIRE_DATASET:
             session.run(query, rows=SWITCH_ROWS).consume()
@@ -954,6 +1004,42 @@ def _run_switch(session: Session, mark: dict[str, Any]) -> None:
     for query in PROMOTE_STAGED:
         session.run(query, rows=SWITCH_ROWS).consume()
     session.execute_write(_end_switch, mark)
+    return set()
+
+
+def _apply_batch(tx: ManagedTransaction, seq: int, batch: dict[str, Any]
+                 ) -> set[tuple[str, str]]:
+    """One journalled batch of a staged update, and its journal entry deleted."""
+    rows = json.loads(batch["rows"])
+    dropped: set[tuple[str, str]] = set()
+    if batch["kind"] == "drop":
+        dropped = {(r["area"], r["hospital"]) for r in tx.run(DROP_MOVED[batch["file"]],
+                                                              rows=rows)}
+    else:
+        tx.run(dict(WRITES)[batch["file"]], rows=rows).consume()
+    tx.run(DELETE_STAGED_BATCH, seq=seq).consume()
+    return dropped
+
+
+def _apply_staged_batches(session: Session) -> set[tuple[str, str]]:
+    """Apply what is left of a staged update's journal, in order (see above); the imported
+    travel pairs its 'drop' batches deleted."""
+    dropped: set[tuple[str, str]] = set()
+    for seq in [r["seq"] for r in session.run(STAGED_BATCH_SEQS)]:
+        record = session.run(READ_STAGED_BATCH, seq=seq).single()
+        if record is None:
+            continue
+        batch = record.data()
+        if batch["kind"] == "clear":
+            session.run(CLEAR_BATCHED[batch["file"]], care_types=batch["care_types"],
+                        rows=SWITCH_ROWS).consume()
+            if batch["file"] == "flows.csv":
+                session.run(DELETE_STALE_CHOICE_MODELS,
+                            care_types=batch["care_types"]).consume()
+            session.run(DELETE_STAGED_BATCH, seq=seq).consume()
+        else:
+            dropped |= session.execute_write(_apply_batch, seq, batch)
+    return dropped
 
 
 def _end_switch(tx: ManagedTransaction, mark: dict[str, Any]) -> None:
@@ -1011,6 +1097,59 @@ def _load_staged(driver: Driver, database: str, data: Dataset,
         # from here on the switch is finished: by this load, or (it died) by the next one
         _run_switch(session, mark)
     purge_leftovers(driver, database)
+
+
+def _put_batch(tx: ManagedTransaction, seq: int, kind: str, file: str, rows: list[dict] | None,
+               care_types: list[str] | None) -> None:
+    tx.run(WRITE_STAGED_BATCH, seq=seq, kind=kind, file=file,
+           rows=None if rows is None else json.dumps(rows), care_types=care_types).consume()
+
+
+def _load_staged_update(driver: Driver, database: str, data: Dataset,
+                        report: Callable[[int, str], None]) -> int:
+    """Journal a large update's batches, then apply them under the mark (see "staged
+    updates" above); the number of stale travel pairs dropped, as :func:`_write`."""
+    with translate_errors(), driver.session(database=database) as session:
+        try:
+            seq = 0
+
+            def put(kind: str, file: str, rows: list[dict] | None = None,
+                    care_types: list[str] | None = None) -> None:
+                nonlocal seq
+                session.execute_write(_put_batch, seq, kind, file, rows, care_types)
+                seq += 1
+
+            located: tuple[tuple[str, list[AreaRow] | list[HospitalRow]], ...] = (
+                ("areas.csv", _rows_of(data.rows, "areas.csv", AreaRow)),
+                ("hospitals.csv", _rows_of(data.rows, "hospitals.csv", HospitalRow)))
+            for name, places in located:
+                for batch in _batches([{"id": r.id, "lat": r.lat, "lon": r.lon}
+                                       for r in places]):
+                    put("drop", name, batch)
+            done = 0
+            for name, _ in WRITES:
+                if name in CLEAR_BEFORE and data.counts.get(name):
+                    put("clear", name, care_types=sorted(
+                        {cast(Any, r).care_type for r in data.iter_rows(name)}))
+                for rows in _batches(data.iter_rows(name)):
+                    put("write", name, [r.model_dump(mode="json") for r in rows])
+                    done += 1
+                    report(done, name)
+        except BaseException:
+            with suppress(Exception):  # the database may be gone: the next load cleans up
+                purge_leftovers(driver, database)
+            raise
+        mark: dict[str, Any] = {"phase": "update", "mode": LoadMode.UPDATE.value,
+                                "directory": str(data.directory), "checksum": data.checksum,
+                                "files": sorted(data.counts)}
+        session.run(MARK_STAGED_SWITCH, token=uuid.uuid4().hex, phase=mark["phase"],
+                    mode=mark["mode"], directory=mark["directory"],
+                    checksum=mark["checksum"], files=mark["files"]).consume()
+        # from here on the update is finished: by this load, or (it died) by the next one
+        dropped = _run_switch(session, mark)
+    purge_leftovers(driver, database)
+    fresh = {(r.area, r.hospital) for r in _rows_of(data.rows, "travel_times.csv", TravelRow)}
+    return len(dropped - fresh)
 # ---- end staged loads
 
 
@@ -1096,8 +1235,7 @@ def load_directory(driver: Driver, database: str, directory: Path | str | None =
                    progress: Callable[[int, int, str], None] | None = None,
                    staged_above: int = STAGED_ABOVE) -> LoadSummary:
     """Validate ``directory`` fully, then write it (see module doc): in one transaction, or,
-    for a replace load of more than ``staged_above`` rows (and an update of only
-    :data:`STAGED_UPDATE_FILES`), staged in several.
+    for a load of more than ``staged_above`` rows (replace or update), staged in several.
 
     ``progress(done, total, file)`` is called after each written batch (``total`` batches in
     all).
@@ -1125,8 +1263,11 @@ def load_directory(driver: Driver, database: str, directory: Path | str | None =
                 progress(done, total, label)
 
         stale = 0
-        if (mode == LoadMode.REPLACE or pairs_only) and sum(data.counts.values()) > staged_above:
+        large = sum(data.counts.values()) > staged_above
+        if (mode == LoadMode.REPLACE or pairs_only) and large:
             _load_staged(driver, database, data, report, mode)
+        elif large:  # any other update
+            stale = _load_staged_update(driver, database, data, report)
         else:
             with translate_errors(), driver.session(database=database) as session:
                 stale = _commit_marked(driver, database, session, _write, data, mode, report)
