@@ -256,7 +256,7 @@ def _uncapacitated_heuristic(
     if found.groups:
         bound = aggregated_lagrangian(work, k, found.open_pos, deadline,
                                       AGGREGATE_BOUND_ITERATIONS,
-                                      margin=AGGREGATE_BOUND_MARGIN).value
+                                      margin=AGGREGATE_BOUND_MARGIN, p1=found.p1).value
     else:
         bound = pmedian_lagrangian(work, k, found.cost, found.open_pos, deadline,
                                    max_iter=BOUND_ITERATIONS[1], margin=BOUND_MARGIN,
@@ -264,7 +264,7 @@ def _uncapacitated_heuristic(
                                    min_iter=BOUND_ITERATIONS[0]).value
     if found.cost >= work.big * 0.5:
         return None
-    trivial = float(work.w @ work.lists(k).cost[:, 0])  # each area at its nearest candidate
+    trivial = float(work.w @ work.nearest(1).cost[:, 0])  # each area at its nearest candidate
     bound = max(bound, trivial)
     return KMedianSolution(prob.allowed[found.open_pos], found.cost, min(bound, found.cost),
                            "heuristic" if found.finished else "time_limit", None)

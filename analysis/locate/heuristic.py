@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from analysis.locate.candidates import CandidateLists, Work, slabs
+from analysis.locate.candidates import CandidateLists, Work, blocks, on_row_ranges, slabs
 from analysis.locate.problem import prepare
 
 __all__ = [
@@ -34,14 +34,17 @@ __all__ = [
     "AGGREGATE_STARTS",
     "RESTART_WORK",
     "Aggregate",
+    "DenseSwaps",
     "HeuristicSolution",
     "LocalOptimum",
     "Swap",
     "aggregate",
+    "dense_swaps",
     "greedy",
     "local_search",
     "n_starts",
     "pmedian_heuristic",
+    "polish",
     "swap_profit",
 ]
 
@@ -67,7 +70,7 @@ class Aggregate:
     weight: NDArray
 
 
-def aggregate(work: Work, lists: CandidateLists, depth: int = AGGREGATE_DEPTH,
+def aggregate(work: Work, depth: int = AGGREGATE_DEPTH,
               extra: NDArray | None = None) -> Aggregate:
     """Group the areas that share their ``depth`` nearest candidates (in order).
 
@@ -77,14 +80,16 @@ def aggregate(work: Work, lists: CandidateLists, depth: int = AGGREGATE_DEPTH,
     group is). Areas with the same nearest candidates lie in the same cell of the
     order-``depth`` Voronoi diagram of the candidates, small beside the cells of ``k``
     open centres, so on large instances the aggregated local optimum is a close start.
-    The mean rows cost one sparse product (one read of the matrix).
+    The nearest candidates come from :meth:`Work.nearest` (no candidate lists); the mean
+    rows cost one sparse product (one read of the matrix, by two threads on a large one).
     """
-    depth = max(1, min(depth, lists.K))
+    depth = max(1, min(depth, work.m))
     while depth > 1 and float(work.m) ** depth >= 2.0 ** 62:  # the key must fit in int64
         depth -= 1
+    near = work.nearest(depth).idx
     code = np.zeros(work.n, np.int64)
     for c in range(depth):
-        code = code * work.m + lists.idx[:, c]
+        code = code * work.m + near[:, c]
     if extra is not None:  # e.g. each area's nearest open centres: finer groups
         _, code = np.unique(code, return_inverse=True)
         for col in np.asarray(extra).reshape(work.n, -1).T:
@@ -95,8 +100,13 @@ def aggregate(work: Work, lists: CandidateLists, depth: int = AGGREGATE_DEPTH,
     g = int(group.max()) + 1
     weight = np.bincount(group, weights=work.w, minlength=g)
     share = (work.w / weight[group]).astype(work.dt)
-    A = sp.csr_matrix((share, (group, np.arange(work.n))), shape=(g, work.n))
-    rows = np.asarray(A @ work.M)
+
+    def mean_rows(s: int, e: int) -> NDArray:
+        A = sp.csr_matrix((share[s:e], (group[s:e], np.arange(e - s))), shape=(g, e - s))
+        return np.asarray(A @ work.M[s:e])
+
+    parts = on_row_ranges(work.n, work.m, mean_rows)
+    rows = parts[0] if len(parts) == 1 else np.sum(parts, axis=0, dtype=work.dt)
     keep_pos = np.flatnonzero(work.keep_mask)
     prob = prepare(rows, weight, k=max(int(keep_pos.size), 1), keep=keep_pos)
     return Aggregate(Work(prob), group, weight)
@@ -247,6 +257,115 @@ def local_search(
             return LocalOptimum(np.sort(state.open), True)
 
 
+@dataclass(frozen=True)
+class DenseSwaps:
+    """Every swap's profit for one open set, from one dense pass (:func:`dense_swaps`):
+    ``profit`` (k, m) as :meth:`Swap.profit` (slots = the sorted open columns), the
+    set's ``cost`` and each row's nearest open column ``p1``."""
+
+    open_pos: NDArray
+    profit: NDArray
+    cost: float
+    p1: NDArray
+
+
+def dense_swaps(work: Work, open_pos: NDArray) -> DenseSwaps:
+    """The profit of every swap (close slot s, open column j) from one read of the
+    working matrix, without candidate lists.
+
+    With d1, d2 the nearest and second-nearest open costs of row i and ``S_s`` the rows
+    whose nearest open centre is slot s, the profit is ``sum_{i not in S_s} w_i max(d1_i
+    - c_ij, 0) + sum_{i in S_s} w_i max(d2_i - c_ij, 0) - sum_{i in S_s} w_i (d2_i -
+    d1_i)``: per row block two clipped differences and two small matrix products
+    (slot-indicator rows x block), in the working precision, summed in float64 (with a
+    single open centre: the cost minus each column's cost). Two threads on a large
+    matrix.
+
+    >>> import numpy as np
+    >>> from analysis.locate.problem import prepare
+    >>> W = Work(prepare(np.array([[0., 10., 3.], [10., 0., 3.], [4., 6., 0.]]),
+    ...                  [1., 1., 5.], k=2))
+    >>> t = dense_swaps(W, np.array([0, 1]))
+    >>> t.cost, t.profit.tolist()   # either swap for column 2 leaves a cost of 3
+    (20.0, [[-inf, -inf, 17.0], [-inf, -inf, 17.0]])
+    """
+    open_pos = np.sort(np.asarray(open_pos, dtype=np.int64))
+    k, m, dt = open_pos.size, work.m, work.dt
+    p1 = np.empty(work.n, np.int64)
+
+    def part(s: int, e: int) -> tuple[NDArray, NDArray, NDArray, float]:
+        gs, hs, loss, cost = np.zeros((k, m)), np.zeros((k, m)), np.zeros(k), 0.0
+        for a, b in blocks(s, e, m):
+            B = np.asarray(work.M[a:b], dtype=dt)
+            wb, r = work.w[a:b], np.arange(b - a)
+            sub = B[:, open_pos]
+            if k == 1:
+                p1[a:b] = open_pos[0]
+                cost += float(wb @ sub[:, 0].astype(np.float64))
+                gs[0] += wb.astype(dt) @ B  # each column's cost, as the only centre
+                continue
+            two = np.argpartition(sub, 1, axis=1)[:, :2]
+            v = np.take_along_axis(sub, two, axis=1)
+            first = v[:, 0] <= v[:, 1]
+            s1 = np.where(first, two[:, 0], two[:, 1])
+            d1 = sub[r, s1]
+            d2 = sub[r, np.where(first, two[:, 1], two[:, 0])]
+            p1[a:b] = open_pos[s1]
+            cost += float(wb @ d1.astype(np.float64))
+            loss += np.bincount(s1, weights=wb * (d2.astype(np.float64) - d1), minlength=k)
+            S = np.zeros((b - a, k), dt)
+            S[r, s1] = wb
+            T = np.subtract(d1[:, None], B)
+            np.maximum(T, 0, out=T)
+            gs += S.T @ T
+            np.subtract(d2[:, None], B, out=T)
+            np.maximum(T, 0, out=T)
+            hs += S.T @ T
+        return gs, hs, loss, cost
+
+    parts = on_row_ranges(work.n, m, part)
+    gs, hs = sum(q[0] for q in parts), sum(q[1] for q in parts)
+    loss, cost = sum(q[2] for q in parts), float(sum(q[3] for q in parts))
+    if k == 1:
+        P = cost - gs
+    else:
+        P = gs.sum(axis=0)[None, :] - gs + hs - loss[:, None]
+    P[:, open_pos] = -np.inf
+    P[work.keep_mask[open_pos], :] = -np.inf
+    return DenseSwaps(open_pos, P, cost, p1)
+
+
+@dataclass(frozen=True)
+class Polished:
+    """Where :func:`polish` stopped: a :class:`LocalOptimum` and the last pass's tables
+    (cost and each row's nearest open column, of the returned set)."""
+
+    found: LocalOptimum
+    tables: DenseSwaps
+
+
+def polish(work: Work, open_pos: NDArray, deadline: float) -> Polished:
+    """Best-improvement vertex substitution with :func:`dense_swaps` (one read of the
+    matrix per swap, no candidate lists), for a start that is already nearly a local
+    optimum (e.g. the aggregated instance's). Stops when no swap improves (as
+    :func:`local_search`, with the same guard against a swap that does not lower the
+    recomputed cost) or at ``deadline``."""
+    tab = dense_swaps(work, open_pos)
+    while True:
+        P = tab.profit
+        s, j = np.unravel_index(int(np.argmax(P)), P.shape)
+        if not P[s, j] > 1e-9 * max(abs(tab.cost), 1.0):
+            return Polished(LocalOptimum(tab.open_pos, True), tab)
+        if time.perf_counter() > deadline:
+            return Polished(LocalOptimum(tab.open_pos, False), tab)
+        trial = tab.open_pos.copy()
+        trial[s] = j
+        new = dense_swaps(work, trial)
+        if not new.cost < tab.cost - 1e-12 * max(abs(tab.cost), 1.0):  # numerical guard
+            return Polished(LocalOptimum(tab.open_pos, True), tab)
+        tab = new
+
+
 def n_starts(work: Work, lists: CandidateLists) -> int:
     """Starts of the multi-start search: fewer as the instance grows (deterministic)."""
     entries = work.n * lists.K
@@ -262,6 +381,7 @@ class HeuristicSolution:
     cost: float
     finished: bool
     groups: int = 0  # demand points of the aggregated instance it started from (0: none)
+    p1: NDArray | None = None  # each row's nearest open column, when the search had it
 
 
 def pmedian_heuristic(
@@ -277,25 +397,28 @@ def pmedian_heuristic(
     Above :data:`AGGREGATE_MIN_ENTRIES` list entries (and without ``start_open`` or
     ``starts``) the multi-start search (:data:`AGGREGATE_STARTS` starts) runs on the
     aggregated instance (:func:`aggregate`) and its best local optimum is the one start
-    of the search on the full instance.
+    of the search on the full instance (:func:`polish`: dense passes, no candidate lists
+    of the full instance are built).
     """
     t_start = time.perf_counter()
-    lists = work.lists(k)
-    if start_open is None and starts is None and work.n * lists.K > AGGREGATE_MIN_ENTRIES:
-        agg = aggregate(work, lists)
+    if (start_open is None and starts is None
+            and work.n * work.list_size(k) > AGGREGATE_MIN_ENTRIES):
+        agg = aggregate(work)
         starts = min(AGGREGATE_STARTS, n_starts(agg.work, agg.work.lists(k)))
         inner = pmedian_heuristic(agg.work, k, rng, deadline, starts=starts)
-        found = local_search(work, lists, inner.open_pos, deadline)
-        cost = work.cost(found.open_pos)
+        done = polish(work, inner.open_pos, deadline)
+        cost = done.tables.cost
         _log.debug("p-median heuristic: aggregated %d areas into %d, %d start(s) there, "
                    "objective %.9g there, %.9g on the full instance after the swaps, in "
-                   "%.3f s, K=%d", work.n, agg.work.n, starts, inner.cost, cost,
-                   time.perf_counter() - t_start, lists.K,
-                   extra={"locate_search": {"starts": starts, "K": lists.K, "objective": cost,
+                   "%.3f s", work.n, agg.work.n, starts, inner.cost, cost,
+                   time.perf_counter() - t_start,
+                   extra={"locate_search": {"starts": starts, "K": 0, "objective": cost,
                                             "groups": agg.work.n,
                                             "seconds": time.perf_counter() - t_start}})
-        return HeuristicSolution(found.open_pos, cost, inner.finished and found.finished,
-                                 agg.work.n)
+        return HeuristicSolution(done.found.open_pos, cost,
+                                 inner.finished and done.found.finished, agg.work.n,
+                                 done.tables.p1)
+    lists = work.lists(k)
     keep_pos = np.flatnonzero(work.keep_mask)
     free = np.flatnonzero(~work.keep_mask)
     starts = n_starts(work, lists) if starts is None else starts

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from analysis.locate.candidates import CandidateLists, Work, prefix_len
+from analysis.locate.candidates import CandidateLists, Work, blocks, on_row_ranges, prefix_len
 from analysis.locate.heuristic import aggregate
 from analysis.locate.result import GAP_TOLERANCE
 
@@ -33,6 +33,7 @@ __all__ = [
     "Fixing",
     "LagrangianBound",
     "aggregated_lagrangian",
+    "dense_lagrangian_value",
     "lagrangian_fixing",
     "lagrangian_value",
     "pmedian_lagrangian",
@@ -232,6 +233,36 @@ def lagrangian_value(work: Work, k: int, u: NDArray) -> LagrangianBound:
     return LagrangianBound(float(u.sum() + rho[_chosen(work, k, rho)].sum()), rho, u)
 
 
+def dense_lagrangian_value(work: Work, k: int, u: NDArray) -> LagrangianBound:
+    """The Lagrangian value ``L(u)`` of the full instance at the multipliers ``u``, in
+    float64, from one read of the whole working matrix (no candidate lists).
+
+    ``rho_j = sum_i min(0, w_i c_ij - u_i) = -sum_i w_i max(u_i / w_i - c_ij, 0)``, per
+    row block (float64 arithmetic on the working entries; two threads on a large matrix).
+    Valid for every ``u`` (the relaxed assignment rows are equalities), so ``u`` is
+    returned as given.
+
+    >>> import numpy as np
+    >>> from analysis.locate.problem import prepare
+    >>> W = Work(prepare(np.array([[0., 10.], [10., 0.], [4., 6.]]), [1., 1., 5.], k=1))
+    >>> dense_lagrangian_value(W, 1, np.array([5., 5., 25.])).value  # 35 + rho_0 (-10)
+    25.0
+    """
+    u = np.asarray(u, dtype=np.float64)
+    t = u / work.w  # active areas have demand: w > 0
+
+    def part(s: int, e: int) -> NDArray:
+        rho = np.zeros(work.m)
+        for a, b in blocks(s, e, work.m):
+            T = np.subtract(t[a:b, None], work.M[a:b], dtype=np.float64)
+            np.maximum(T, 0.0, out=T)
+            rho -= work.w[a:b] @ T
+        return rho
+
+    rho = np.sum(on_row_ranges(work.n, work.m, part), axis=0)
+    return LagrangianBound(float(u.sum() + rho[_chosen(work, k, rho)].sum()), rho, u)
+
+
 def _chosen(work: Work, k: int, rho: NDArray) -> NDArray:
     """The Lagrangian subproblem's open set: kept columns plus the most negative others."""
     keep_pos = np.flatnonzero(work.keep_mask)
@@ -258,7 +289,7 @@ def _list_rho(work: Work, lists: CandidateLists, u: NDArray) -> NDArray:
 
 def aggregated_lagrangian(
     work: Work, k: int, open_pos: NDArray, deadline: float, max_iter: int = 100, *,
-    margin: int | None = None,
+    margin: int | None = None, p1: NDArray | None = None,
 ) -> LagrangianBound:
     """Lagrangian bound of the full instance from multipliers fitted on an aggregate.
 
@@ -270,19 +301,23 @@ def aggregated_lagrangian(
     (:func:`lagrangian_value`): valid whatever the grouping. It is at most the aggregated
     value (``min(0, c - v)`` is concave, so a group's areas together reach at most what
     their mean row reaches); the difference is small where the areas of a group have the
-    same nearest centres, hence the incumbent's nearest centre in the group key.
+    same nearest centres, hence the incumbent's nearest centre in the group key (``p1``:
+    each area's nearest column of ``open_pos``, when the caller has it). ``L(u)`` is
+    computed from the whole matrix (:func:`dense_lagrangian_value`): the full instance's
+    candidate lists are never built.
     """
     t0 = time.perf_counter()
     if t0 > deadline:
         return LagrangianBound(-np.inf, None)
-    lists = work.lists(k)
-    agg = aggregate(work, lists, extra=work.nearest_two(np.asarray(open_pos)).p1)
+    if p1 is None:
+        p1 = work.nearest_two(np.asarray(open_pos)).p1
+    agg = aggregate(work, extra=p1)
     inner = pmedian_lagrangian(agg.work, k, agg.work.cost(open_pos), open_pos, deadline,
                                max_iter, margin=margin, min_iter=max_iter)
     if inner.u is None:
         return LagrangianBound(-np.inf, None)
     u = work.w * (inner.u / agg.weight)[agg.group]
-    out = lagrangian_value(work, k, u)
+    out = dense_lagrangian_value(work, k, u)
     _log.debug("Lagrangian bound %.9g of the full instance from %d groups (%.9g on them, "
                "%d iterations) in %.3f s", out.value, agg.work.n, inner.value, max_iter,
                time.perf_counter() - t0,

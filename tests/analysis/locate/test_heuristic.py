@@ -77,7 +77,7 @@ def test_aggregate_groups_by_nearest_candidates_with_mean_rows(seed, short_lists
 
     C, w = list_instance(seed + 200, n=80, m=6)
     W = work(C, w, 2)
-    agg = aggregate(W, W.lists(2))
+    agg = aggregate(W)
     M = np.asarray(W.M, float)
     keys = [tuple(np.argsort(M[i], kind="stable")[:3]) for i in range(W.n)]
     assert len(set(keys)) == agg.work.n
