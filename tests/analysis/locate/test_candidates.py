@@ -47,3 +47,39 @@ def test_float32_lists_match_a_stable_sort_in_chunks_and_threads(seed, ties, thr
         np.testing.assert_array_equal(L.idx[i], order)
         np.testing.assert_array_equal(L.cost[i], M[i, order])
         assert not np.signbit(L.cost[i]).any()
+
+
+@pytest.mark.parametrize("threads", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_nearest_columns_match_a_stable_full_sort(seed, ties, dtype, threads, monkeypatch):
+    """Work.nearest (argmin passes over row blocks, no lists): each row's first columns
+    of a stable full sort by cost (ties by column), with infinities (the penalty) and
+    ties, in blocks of a few rows, serially or by two threads; a later call for fewer
+    columns is that prefix."""
+    from analysis.locate import candidates
+
+    monkeypatch.setattr(candidates, "BLOCK_ELEMENTS", 3 * 11)  # blocks of 3 rows
+    monkeypatch.setattr(candidates, "LIST_THREADS_MIN", 0 if threads else 10**18)
+    C, w = list_instance(seed + 40, n=37, m=11, inf_share=0.3 if seed else 0.0, ties=ties)
+    C[5] = np.inf  # a row that reaches no candidate is dropped by prepare: make one
+    C[5, 3] = 7.0  # reach one column only
+    W = work(C.astype(dtype), w, k=3)
+    M = np.asarray(W.M, dtype=np.float64)
+    for depth in (4, 3, 1):
+        near = W.nearest(depth)
+        assert near.idx.shape == (W.n, depth)
+        order = np.argsort(M, axis=1, kind="stable")[:, :depth]
+        np.testing.assert_array_equal(near.idx, order)
+        np.testing.assert_array_equal(near.cost, np.take_along_axis(M, order, axis=1))
+    assert W.nearest(50).idx.shape == (W.n, W.m)  # at most every column
+
+
+def test_row_ranges_cover_the_rows_once_in_order(monkeypatch):
+    from analysis.locate import candidates
+
+    monkeypatch.setattr(candidates, "LIST_THREADS_MIN", 0)
+    seen = candidates.on_row_ranges(101, 7, lambda s, e: list(range(s, e)))
+    assert len(seen) == (2 if (candidates.os.cpu_count() or 1) > 1 else 1)
+    assert sum(seen, []) == list(range(101))

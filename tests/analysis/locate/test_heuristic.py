@@ -119,3 +119,56 @@ def test_search_from_the_aggregate_ends_in_a_full_local_optimum(seed, short_list
     opt = min(brute_cost(W, S) for S in combinations(range(9), k) if set(keep) <= set(S))
     assert r.objective == pytest.approx(found.cost, rel=1e-12)
     assert r.bound <= opt * (1 + 1e-12) and r.bound <= r.objective
+
+
+@pytest.mark.parametrize("threads", [False, True])
+@pytest.mark.parametrize("seed", range(6))
+def test_dense_swap_profits_are_the_brute_force_profits(seed, threads, monkeypatch):
+    """dense_swaps (one read of the matrix, no lists) against brute force: every swap's
+    profit, barred swaps -inf (open columns, kept slots), the cost and each area's
+    nearest open centre; with ties, infinities, a kept centre, k = 1, in blocks of a
+    few rows, serially or by two threads."""
+    from analysis.locate import candidates
+    from analysis.locate.heuristic import dense_swaps
+
+    monkeypatch.setattr(candidates, "BLOCK_ELEMENTS", 4 * 10)
+    monkeypatch.setattr(candidates, "LIST_THREADS_MIN", 0 if threads else 10**18)
+    C, w = list_instance(seed + 60, n=45, m=10, inf_share=0.15 if seed % 2 else 0.0,
+                         ties=seed == 2)
+    k = 1 if seed == 5 else 3 + seed % 2
+    keep = (seed,) if seed in (3, 4) else ()
+    W = work(C, w, k, keep)
+    rng = np.random.default_rng(seed)
+    free = np.flatnonzero(~W.keep_mask)
+    for _ in range(3):
+        start = np.concatenate([np.flatnonzero(W.keep_mask),
+                                rng.choice(free, k - len(keep), replace=False)])
+        t = dense_swaps(W, start)
+        np.testing.assert_array_equal(t.open_pos, np.sort(start))
+        np.testing.assert_allclose(t.profit, brute_profit(W, t.open_pos), rtol=1e-9,
+                                   atol=1e-6)
+        assert t.cost == pytest.approx(brute_cost(W, start), rel=1e-12)
+        M = np.asarray(W.M, float)
+        np.testing.assert_array_equal(M[np.arange(W.n), t.p1],
+                                      M[:, t.open_pos].min(axis=1))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_polish_ends_in_a_true_local_optimum(seed):
+    """Best-improvement swaps by dense passes from a random start: no brute-force swap
+    improves the end point, and it costs no more than the start."""
+    from analysis.locate.heuristic import polish
+
+    C, w = list_instance(seed + 80, inf_share=0.1 if seed % 2 else 0.0)
+    k = 2 + seed % 3
+    W = work(C, w, k, keep=(1,) if seed == 4 else ())
+    rng = np.random.default_rng(seed)
+    free = np.flatnonzero(~W.keep_mask)
+    start = np.concatenate([np.flatnonzero(W.keep_mask),
+                            rng.choice(free, k - int(W.keep_mask.sum()), replace=False)])
+    done = polish(W, start, deadline=time.perf_counter() + 60)
+    assert done.found.finished and done.found.open_pos.size == k
+    assert W.keep_mask[done.found.open_pos].sum() == W.keep_mask.sum()
+    assert brute_profit(W, done.found.open_pos).max() <= 1e-9 * done.tables.cost
+    assert done.tables.cost == pytest.approx(brute_cost(W, done.found.open_pos), rel=1e-12)
+    assert done.tables.cost <= brute_cost(W, start) * (1 + 1e-12)

@@ -193,3 +193,32 @@ def test_aggregated_bound_is_valid_for_the_full_instance(seed, short_lists):
     lag = aggregated_lagrangian(W, k, np.array(opt_set), time.perf_counter() + 60, 100)
     assert lag.value <= opt * (1 + 1e-12)
     assert lag.value > float(W.w @ np.asarray(W.M, float).min(axis=1))
+
+
+@pytest.mark.parametrize("threads", [False, True])
+@pytest.mark.parametrize("seed", range(4))
+def test_dense_lagrangian_value_is_the_dense_formula_and_a_valid_bound(seed, threads,
+                                                                      monkeypatch):
+    """dense_lagrangian_value, by row blocks, serially or by two threads, at any
+    multipliers (negative, far above every cost): the hand formula at the given u (not
+    lowered), never above the brute-force optimum; at the LP duals the LP value."""
+    from analysis.locate import candidates
+    from analysis.locate.lagrangian import dense_lagrangian_value
+
+    monkeypatch.setattr(candidates, "BLOCK_ELEMENTS", 4 * 9)
+    monkeypatch.setattr(candidates, "LIST_THREADS_MIN", 0 if threads else 10**18)
+    C, w = list_instance(seed + 120, n=30, m=9, inf_share=0.1 if seed % 2 else 0.0)
+    k, keep = 3, ((4,) if seed >= 2 else ())
+    W = work(C, w, k, keep=keep)
+    opt = min(brute_cost(W, S) for S in combinations(range(9), k) if set(keep) <= set(S))
+    rng = np.random.default_rng(seed)
+    M = np.asarray(W.M, float)
+    for scale in (0.5, 1.0, 3.0):
+        u = W.w * M.min(axis=1) * scale + rng.normal(0, 5, W.n)
+        lag = dense_lagrangian_value(W, k, u)
+        np.testing.assert_array_equal(lag.u, u)
+        assert lag.value == pytest.approx(_dense_value(W, k, u), rel=1e-12, abs=1e-9)
+        assert lag.value <= opt * (1 + 1e-12)
+    if not keep:
+        lp, u = _lp_duals(W, k)
+        assert dense_lagrangian_value(W, k, u).value == pytest.approx(lp, rel=1e-7)
