@@ -18,14 +18,23 @@ Examples
 from __future__ import annotations
 
 import logging
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from analysis.locate.candidates import CandidateLists, Work, blocks, on_row_ranges, slabs
+from analysis.locate.candidates import (
+    LIST_THREADS,
+    CandidateLists,
+    Work,
+    blocks,
+    on_row_ranges,
+    slabs,
+)
 from analysis.locate.problem import prepare
 
 __all__ = [
@@ -33,6 +42,7 @@ __all__ = [
     "AGGREGATE_MIN_ENTRIES",
     "AGGREGATE_STARTS",
     "RESTART_WORK",
+    "START_THREADS_MIN",
     "Aggregate",
     "DenseSwaps",
     "HeuristicSolution",
@@ -50,6 +60,10 @@ __all__ = [
 
 # multi-start: 4 starts up to n*K = 4e6 list entries, 2 up to 4e7, then the greedy start only
 RESTART_WORK = (4_000_000, 40_000_000)
+
+#: from START_THREADS_MIN list entries (n x K) the starts of the multi-start search run
+#: in LIST_THREADS threads (each start's local search is mostly numpy array work)
+START_THREADS_MIN = 1_000_000
 
 #: above AGGREGATE_MIN_ENTRIES list entries (n x K) the search starts from the best local
 #: optimum of AGGREGATE_STARTS starts on the aggregated instance: areas grouped by their
@@ -422,24 +436,38 @@ def pmedian_heuristic(
     keep_pos = np.flatnonzero(work.keep_mask)
     free = np.flatnonzero(~work.keep_mask)
     starts = n_starts(work, lists) if starts is None else starts
-    best, best_cost, finished = None, np.inf, True
-    started = 0
     first = -1 if start_open is not None else 0
-    for start in range(first, starts):
-        if started and time.perf_counter() > deadline:
-            finished = False  # starts left that the time did not allow
-            break
+    # the random starts are drawn up front, in order: the same starts however they run
+    picks = {start: np.sort(np.concatenate([keep_pos, rng.choice(
+        free, size=k - keep_pos.size, replace=False)])) for start in range(1, starts)}
+
+    def run(start: int) -> tuple[LocalOptimum, float] | None:
+        if start > first and time.perf_counter() > deadline:
+            return None  # a start the time did not allow (the first one always runs)
         if start < 0:
             sol = np.sort(np.asarray(start_open, dtype=np.int64))
         elif start == 0:
             sol = greedy(work, lists, k, keep_pos)
         else:
-            pick = rng.choice(free, size=k - keep_pos.size, replace=False)
-            sol = np.sort(np.concatenate([keep_pos, pick]))
-        started += 1
+            sol = picks[start]
         found = local_search(work, lists, sol, deadline)
+        return found, work.cost(found.open_pos)
+
+    order = range(first, starts)
+    if (len(order) > 1 and work.n * lists.K >= START_THREADS_MIN
+            and (os.cpu_count() or 1) > 1):
+        with ThreadPoolExecutor(LIST_THREADS) as pool:  # numpy releases the GIL
+            runs = list(pool.map(run, order))
+    else:
+        runs = [run(start) for start in order]
+    best, best_cost, finished, started = None, np.inf, True, 0
+    for out in runs:  # in start order: the same best whatever ran in parallel
+        if out is None:
+            finished = False
+            continue
+        found, c = out
+        started += 1
         finished = finished and found.finished
-        c = work.cost(found.open_pos)
         if c < best_cost - 1e-12 * max(abs(c), 1.0):
             best, best_cost = found.open_pos, c
     assert best is not None

@@ -172,3 +172,22 @@ def test_polish_ends_in_a_true_local_optimum(seed):
     assert brute_profit(W, done.found.open_pos).max() <= 1e-9 * done.tables.cost
     assert done.tables.cost == pytest.approx(brute_cost(W, done.found.open_pos), rel=1e-12)
     assert done.tables.cost <= brute_cost(W, start) * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_starts_in_threads_find_what_the_serial_starts_find(seed, monkeypatch):
+    """The multi-start search run by two threads returns the serial search's answer (the
+    random starts are drawn up front, the best is taken in start order), which is a
+    brute-force local optimum."""
+    from analysis.locate import heuristic
+
+    C, w = list_instance(seed + 90, n=60, m=12)
+    W = work(C, w, 3)
+    out = []
+    for threshold in (10**18, 0):
+        monkeypatch.setattr(heuristic, "START_THREADS_MIN", threshold)
+        out.append(heuristic.pmedian_heuristic(W, 3, np.random.default_rng(seed),
+                                               time.perf_counter() + 60, starts=4))
+    np.testing.assert_array_equal(out[0].open_pos, out[1].open_pos)
+    assert out[0].cost == out[1].cost and out[0].finished and out[1].finished
+    assert brute_profit(W, out[1].open_pos).max() <= 1e-9 * out[1].cost
