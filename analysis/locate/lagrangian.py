@@ -121,7 +121,7 @@ def pmedian_lagrangian(
         inside = np.arange(K)[None, :] < P[s:e, None]
         col = lists.idx[s:e][inside]
         order = np.argsort(col, kind="stable")
-        row = np.repeat(np.arange(s, e, dtype=np.int32), P[s:e])[order]
+        row = np.repeat(np.arange(s, e, dtype=np.intp), P[s:e])[order]  # intp: fast gathers
         cst = lists.cost[s:e][inside][order]
         blocks.append(_Block.of(row, cst, (cst * work.w[row]).astype(work.dt),
                                 col[order], m))
