@@ -256,7 +256,8 @@ def _uncapacitated_heuristic(
     if found.groups:
         bound = aggregated_lagrangian(work, k, found.open_pos, deadline,
                                       AGGREGATE_BOUND_ITERATIONS,
-                                      margin=AGGREGATE_BOUND_MARGIN, p1=found.p1).value
+                                      margin=AGGREGATE_BOUND_MARGIN, p1=found.p1,
+                                      base=found.aggregate).value
     else:
         bound = pmedian_lagrangian(work, k, found.cost, found.open_pos, deadline,
                                    max_iter=BOUND_ITERATIONS[1], margin=BOUND_MARGIN,

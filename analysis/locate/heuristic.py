@@ -55,6 +55,7 @@ __all__ = [
     "n_starts",
     "pmedian_heuristic",
     "polish",
+    "refine",
     "swap_profit",
 ]
 
@@ -113,14 +114,47 @@ def aggregate(work: Work, depth: int = AGGREGATE_DEPTH,
     group = group.ravel().astype(np.int64)
     g = int(group.max()) + 1
     weight = np.bincount(group, weights=work.w, minlength=g)
+    return _aggregate_of(work, group, weight, _mean_rows(work, group, weight, g))
+
+
+def refine(work: Work, base: Aggregate, extra: NDArray) -> Aggregate:
+    """``base``'s groups split by ``extra`` (one value per area, e.g. its nearest open
+    centre): the groups of ``aggregate(work, extra=extra)`` when ``base`` is
+    ``aggregate(work)``, in the same order. Only the rows of the groups that split are
+    computed again (from their areas' rows); the others are copied from ``base``."""
+    extra = np.asarray(extra, dtype=np.int64)
+    code = base.group * (int(extra.max()) + 1) + extra
+    _, first, group = np.unique(code, return_index=True, return_inverse=True)
+    group = group.ravel().astype(np.int64)
+    g = first.size
+    parent = base.group[first]
+    split = np.bincount(parent, minlength=base.weight.size)[parent] > 1
+    weight = np.bincount(group, weights=work.w, minlength=g)
+    rows = np.array(base.work.M[parent], dtype=work.dt)
+    areas = np.flatnonzero(split[group])
+    if areas.size:
+        sub = group[areas]
+        share = (work.w[areas] / weight[sub]).astype(work.dt)
+        A = sp.csr_matrix((share, (sub, np.arange(areas.size))), shape=(g, areas.size))
+        redo = np.flatnonzero(split)
+        rows[redo] = np.asarray(A @ work.M[areas])[redo]
+    return _aggregate_of(work, group, weight, rows)
+
+
+def _mean_rows(work: Work, group: NDArray, weight: NDArray, g: int) -> NDArray:
+    """Each group's weighted mean row (one sparse product, by two threads on a large
+    matrix)."""
     share = (work.w / weight[group]).astype(work.dt)
 
-    def mean_rows(s: int, e: int) -> NDArray:
+    def part(s: int, e: int) -> NDArray:
         A = sp.csr_matrix((share[s:e], (group[s:e], np.arange(e - s))), shape=(g, e - s))
         return np.asarray(A @ work.M[s:e])
 
-    parts = on_row_ranges(work.n, work.m, mean_rows)
-    rows = parts[0] if len(parts) == 1 else np.sum(parts, axis=0, dtype=work.dt)
+    parts = on_row_ranges(work.n, work.m, part)
+    return parts[0] if len(parts) == 1 else np.sum(parts, axis=0, dtype=work.dt)
+
+
+def _aggregate_of(work: Work, group: NDArray, weight: NDArray, rows: NDArray) -> Aggregate:
     keep_pos = np.flatnonzero(work.keep_mask)
     prob = prepare(rows, weight, k=max(int(keep_pos.size), 1), keep=keep_pos)
     return Aggregate(Work(prob), group, weight)
@@ -396,6 +430,7 @@ class HeuristicSolution:
     finished: bool
     groups: int = 0  # demand points of the aggregated instance it started from (0: none)
     p1: NDArray | None = None  # each row's nearest open column, when the search had it
+    aggregate: Aggregate | None = None  # the aggregated instance it started from
 
 
 def pmedian_heuristic(
@@ -431,7 +466,7 @@ def pmedian_heuristic(
                                             "seconds": time.perf_counter() - t_start}})
         return HeuristicSolution(done.found.open_pos, cost,
                                  inner.finished and done.found.finished, agg.work.n,
-                                 done.tables.p1)
+                                 done.tables.p1, agg)
     lists = work.lists(k)
     keep_pos = np.flatnonzero(work.keep_mask)
     free = np.flatnonzero(~work.keep_mask)

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analysis.locate.candidates import CandidateLists, Work, blocks, on_row_ranges, prefix_len
-from analysis.locate.heuristic import aggregate
+from analysis.locate.heuristic import Aggregate, aggregate, refine
 from analysis.locate.result import GAP_TOLERANCE
 
 __all__ = [
@@ -289,7 +289,7 @@ def _list_rho(work: Work, lists: CandidateLists, u: NDArray) -> NDArray:
 
 def aggregated_lagrangian(
     work: Work, k: int, open_pos: NDArray, deadline: float, max_iter: int = 100, *,
-    margin: int | None = None, p1: NDArray | None = None,
+    margin: int | None = None, p1: NDArray | None = None, base: Aggregate | None = None,
 ) -> LagrangianBound:
     """Lagrangian bound of the full instance from multipliers fitted on an aggregate.
 
@@ -302,7 +302,9 @@ def aggregated_lagrangian(
     value (``min(0, c - v)`` is concave, so a group's areas together reach at most what
     their mean row reaches); the difference is small where the areas of a group have the
     same nearest centres, hence the incumbent's nearest centre in the group key (``p1``:
-    each area's nearest column of ``open_pos``, when the caller has it). ``L(u)`` is
+    each area's nearest column of ``open_pos``, when the caller has it; ``base``: the
+    areas grouped by their nearest candidates only, e.g. the search's aggregate, whose
+    groups are then split by ``p1``, see :func:`~analysis.locate.heuristic.refine`). ``L(u)`` is
     computed from the whole matrix (:func:`dense_lagrangian_value`): the full instance's
     candidate lists are never built.
     """
@@ -311,7 +313,7 @@ def aggregated_lagrangian(
         return LagrangianBound(-np.inf, None)
     if p1 is None:
         p1 = work.nearest_two(np.asarray(open_pos)).p1
-    agg = aggregate(work, extra=p1)
+    agg = aggregate(work, extra=p1) if base is None else refine(work, base, p1)
     inner = pmedian_lagrangian(agg.work, k, agg.work.cost(open_pos), open_pos, deadline,
                                max_iter, margin=margin, min_iter=max_iter)
     if inner.u is None:

@@ -191,3 +191,25 @@ def test_starts_in_threads_find_what_the_serial_starts_find(seed, monkeypatch):
     np.testing.assert_array_equal(out[0].open_pos, out[1].open_pos)
     assert out[0].cost == out[1].cost and out[0].finished and out[1].finished
     assert brute_profit(W, out[1].open_pos).max() <= 1e-9 * out[1].cost
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_refined_aggregate_is_the_aggregate_with_the_extra_key(seed):
+    """refine (split the groups of an aggregate, recompute only the split rows) gives
+    the groups, weights and mean rows of aggregating with the extra key from scratch,
+    and those are split by the extra key (by hand)."""
+    from analysis.locate.heuristic import aggregate, refine
+
+    C, w = list_instance(seed + 240, n=90, m=7, inf_share=0.1 if seed == 1 else 0.0)
+    W = work(C, w, 2)
+    p1 = W.nearest_two(np.array([seed, 5])).p1
+    base = aggregate(W)
+    a, b = aggregate(W, extra=p1), refine(W, base, p1)
+    assert b.work.n > base.work.n or np.unique(p1).size == 1
+    np.testing.assert_array_equal(a.group, b.group)
+    np.testing.assert_allclose(a.weight, b.weight, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(a.work.M, float), np.asarray(b.work.M, float),
+                               rtol=1e-12)
+    for g in range(b.work.n):
+        members = np.flatnonzero(b.group == g)
+        assert np.unique(p1[members]).size == 1 and np.unique(base.group[members]).size == 1
