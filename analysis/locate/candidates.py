@@ -94,21 +94,27 @@ def on_row_ranges(n: int, m: int, fn: Callable[[int, int], _T]) -> list[_T]:
 
 
 def finite_max(M: NDArray) -> tuple[float, bool]:
-    """Largest finite entry of ``M`` (at least 1) and whether ``M`` holds an infinity."""
-    cmax, has_inf = 1.0, False
-    for s, e in row_chunks(*M.shape):
-        blk = M[s:e]
-        mx = blk.max(axis=1)
-        inf_rows = np.isinf(mx)
-        if inf_rows.any():
-            has_inf = True
-            sub = blk[inf_rows]
-            sub = np.where(np.isfinite(sub), sub, -np.inf).max(axis=1)
-            mx = np.concatenate([mx[~inf_rows], sub])
-        fin = mx[np.isfinite(mx)]
-        if fin.size:
-            cmax = max(cmax, float(fin.max()))
-    return cmax, has_inf
+    """Largest finite entry of ``M`` (at least 1) and whether ``M`` holds an infinity
+    (two threads on a large matrix)."""
+
+    def part(s0: int, e0: int) -> tuple[float, bool]:
+        cmax, has_inf = 1.0, False
+        for s, e in row_chunks(e0 - s0, M.shape[1]):
+            blk = M[s0 + s:s0 + e]
+            mx = blk.max(axis=1)
+            inf_rows = np.isinf(mx)
+            if inf_rows.any():
+                has_inf = True
+                sub = blk[inf_rows]
+                sub = np.where(np.isfinite(sub), sub, -np.inf).max(axis=1)
+                mx = np.concatenate([mx[~inf_rows], sub])
+            fin = mx[np.isfinite(mx)]
+            if fin.size:
+                cmax = max(cmax, float(fin.max()))
+        return cmax, has_inf
+
+    parts = on_row_ranges(M.shape[0], M.shape[1], part)
+    return max(p[0] for p in parts), any(p[1] for p in parts)
 
 
 def _penalty_from(cmax: float, prob: Problem) -> float:

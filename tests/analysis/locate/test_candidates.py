@@ -83,3 +83,16 @@ def test_row_ranges_cover_the_rows_once_in_order(monkeypatch):
     seen = candidates.on_row_ranges(101, 7, lambda s, e: list(range(s, e)))
     assert len(seen) == (2 if (candidates.os.cpu_count() or 1) > 1 else 1)
     assert sum(seen, []) == list(range(101))
+
+
+@pytest.mark.parametrize("threads", [False, True])
+def test_finite_max_finds_the_largest_finite_entry(threads, monkeypatch):
+    from analysis.locate import candidates
+
+    monkeypatch.setattr(candidates, "LIST_THREADS_MIN", 0 if threads else 10**18)
+    C, _ = list_instance(7, n=33, m=5, inf_share=0.2)
+    assert candidates.finite_max(C) == (float(C[np.isfinite(C)].max()), True)
+    C[~np.isfinite(C)] = 0.5
+    C[-1, 2] = 1e4  # in the last rows: the second thread's range
+    assert candidates.finite_max(C) == (1e4, False)
+    assert candidates.finite_max(np.full((4, 3), 0.25)) == (1.0, False)  # at least 1
