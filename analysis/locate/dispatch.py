@@ -45,6 +45,7 @@ from analysis.locate.result import GAP_TOLERANCE, PairShares
 from analysis.locate.transport import Transport, capacitated_heuristic
 
 __all__ = [
+    "AGGREGATE_BOUND_ENTRY_BUDGET",
     "AGGREGATE_BOUND_ITERATIONS",
     "AGGREGATE_BOUND_MARGIN",
     "AUTO_EXACT_MAX_PAIRS",
@@ -83,9 +84,11 @@ ENGINES = ("benders", "lists")
 # heuristic leaves its bound
 BOUND_ITERATIONS, BOUND_ENTRY_BUDGET = (80, 200), 300_000_000
 BOUND_MIN_S, BOUND_MARGIN = 0.02, 4
-#: iterations and list margin of the bound on the aggregate when the search started from
-#: one (:func:`~analysis.locate.lagrangian.aggregated_lagrangian`)
-AGGREGATE_BOUND_ITERATIONS, AGGREGATE_BOUND_MARGIN = 200, 16
+#: iterations (between [0] and [1], as many as AGGREGATE_BOUND_ENTRY_BUDGET list entries
+#: allow) and list margin of the bound on the aggregate when the search started from one
+#: (:func:`~analysis.locate.lagrangian.aggregated_lagrangian`)
+AGGREGATE_BOUND_ITERATIONS, AGGREGATE_BOUND_MARGIN = (60, 150), 4
+AGGREGATE_BOUND_ENTRY_BUDGET = 200_000_000
 
 #: with min_volume/capacity the exact solver first runs the LP-priced heuristic for at most
 #: this share of the time left (an incumbent in hand if HiGHS finds nothing in time)
@@ -255,9 +258,11 @@ def _uncapacitated_heuristic(
     # one), or the trivial bound if larger
     if found.groups:
         bound = aggregated_lagrangian(work, k, found.open_pos, deadline,
-                                      AGGREGATE_BOUND_ITERATIONS,
+                                      AGGREGATE_BOUND_ITERATIONS[1],
                                       margin=AGGREGATE_BOUND_MARGIN, p1=found.p1,
-                                      base=found.aggregate).value
+                                      base=found.aggregate,
+                                      entry_budget=AGGREGATE_BOUND_ENTRY_BUDGET,
+                                      min_iter=AGGREGATE_BOUND_ITERATIONS[0]).value
     else:
         bound = pmedian_lagrangian(work, k, found.cost, found.open_pos, deadline,
                                    max_iter=BOUND_ITERATIONS[1], margin=BOUND_MARGIN,

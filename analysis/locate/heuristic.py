@@ -151,7 +151,7 @@ def _mean_rows(work: Work, group: NDArray, weight: NDArray, g: int) -> NDArray:
         return np.asarray(A @ work.M[s:e])
 
     parts = on_row_ranges(work.n, work.m, part)
-    return parts[0] if len(parts) == 1 else np.sum(parts, axis=0, dtype=work.dt)
+    return parts[0] if len(parts) == 1 else np.asarray(np.sum(parts, axis=0, dtype=work.dt))
 
 
 def _aggregate_of(work: Work, group: NDArray, weight: NDArray, rows: NDArray) -> Aggregate:
@@ -344,7 +344,7 @@ def dense_swaps(work: Work, open_pos: NDArray) -> DenseSwaps:
     def part(s: int, e: int) -> tuple[NDArray, NDArray, NDArray, float]:
         gs, hs, loss, cost = np.zeros((k, m)), np.zeros((k, m)), np.zeros(k), 0.0
         for a, b in blocks(s, e, m):
-            B = np.asarray(work.M[a:b], dtype=dt)
+            B: NDArray = np.asarray(work.M[a:b], dtype=dt)
             wb, r = work.w[a:b], np.arange(b - a)
             sub = B[:, open_pos]
             if k == 1:
@@ -372,8 +372,11 @@ def dense_swaps(work: Work, open_pos: NDArray) -> DenseSwaps:
         return gs, hs, loss, cost
 
     parts = on_row_ranges(work.n, m, part)
-    gs, hs = sum(q[0] for q in parts), sum(q[1] for q in parts)
-    loss, cost = sum(q[2] for q in parts), float(sum(q[3] for q in parts))
+    gs: NDArray = np.sum([q[0] for q in parts], axis=0)
+    hs: NDArray = np.sum([q[1] for q in parts], axis=0)
+    loss: NDArray = np.sum([q[2] for q in parts], axis=0)
+    cost = float(sum(q[3] for q in parts))
+    P: NDArray
     if k == 1:
         P = cost - gs
     else:

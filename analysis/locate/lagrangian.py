@@ -15,19 +15,29 @@ Examples
 from __future__ import annotations
 
 import logging
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from analysis.locate.candidates import CandidateLists, Work, blocks, on_row_ranges, prefix_len
+from analysis.locate.candidates import (
+    LIST_THREADS,
+    CandidateLists,
+    Work,
+    blocks,
+    on_row_ranges,
+    prefix_len,
+)
 from analysis.locate.heuristic import Aggregate, aggregate, refine
 from analysis.locate.result import GAP_TOLERANCE
 
 __all__ = [
     "DEFLECTION",
     "LAG_BLOCK",
+    "LAG_THREADS_MIN",
     "STALL_ITERATIONS",
     "STEP_START",
     "Fixing",
@@ -40,6 +50,9 @@ __all__ = [
 ]
 
 LAG_BLOCK = 1 << 20  # list entries per block of the Lagrangian's column grouping
+#: from LAG_THREADS_MIN list entries the deflected rule's blocks (then at least
+#: LIST_THREADS of them) are evaluated by LIST_THREADS threads each iteration
+LAG_THREADS_MIN = 400_000
 
 #: subgradient: the step factor starts at STEP_START and halves after STALL_ITERATIONS
 #: iterations without a better value; DEFLECTION: the gamma of the deflected direction
@@ -56,6 +69,7 @@ class LagrangianBound:
     value: float
     rho: NDArray | None
     u: NDArray | None = None
+    iterations: int = 0  # subgradient iterations run (0: a value at given multipliers)
 
 
 def pmedian_lagrangian(
@@ -115,7 +129,10 @@ def pmedian_lagrangian(
     U = work.w * cut  # u_i <= U_i: every column outside the first P_i costs at least that
     # entries grouped by column within blocks of rows (local sorts, cache-friendly)
     blocks: list[_Block] = []
-    per = max(1, LAG_BLOCK // max(int(P.mean()), 1))
+    n_entries = int(P.sum())
+    threads = LIST_THREADS if (n_entries >= LAG_THREADS_MIN and (os.cpu_count() or 1) > 1
+                               and rule == "deflected") else 1
+    per = max(1, min(LAG_BLOCK, -(-n_entries // threads)) // max(int(P.mean()), 1))
     for s in range(0, n, per):
         e = min(n, s + per)
         inside = np.arange(K)[None, :] < P[s:e, None]
@@ -125,15 +142,16 @@ def pmedian_lagrangian(
         cst = lists.cost[s:e][inside][order]
         blocks.append(_Block.of(row, cst, (cst * work.w[row]).astype(work.dt),
                                 col[order], m))
-    n_entries = int(P.sum())
     if entry_budget is not None:
         max_iter = min(max_iter, max(min_iter, entry_budget // max(n_entries, 1)))
+    pool = ThreadPoolExecutor(threads) if threads > 1 and len(blocks) > 1 else None
 
     def rho_of(u: NDArray, exact: bool) -> NDArray:
         """rho(u); the iterations in working precision, ``exact`` in float64."""
-        out = np.zeros(m)
         uw = u if exact else u.astype(work.dt)
-        for b in blocks:
+
+        def one(b: _Block) -> NDArray:
+            out = np.zeros(m)
             if exact:
                 v = b.cst * work.w[b.row] - u[b.row]
             else:
@@ -141,8 +159,11 @@ def pmedian_lagrangian(
                 np.subtract(b.wc, uw[b.row], out=v)
             np.minimum(v, 0, out=v)
             if b.has.size:
-                out[b.has] += np.add.reduceat(v, b.ptr[b.has])
-        return out
+                out[b.has] = np.add.reduceat(v, b.ptr[b.has])
+            return out
+
+        parts = list(pool.map(one, blocks)) if pool is not None else [one(b) for b in blocks]
+        return np.sum(parts, axis=0) if len(parts) > 1 else parts[0]
 
     def choose(rho: NDArray) -> NDArray:
         if nfree <= 0:
@@ -203,12 +224,14 @@ def pmedian_lagrangian(
         u = np.minimum(u + lam * max(ub - val, 1e-9 * abs(ub)) / nrm * wg, U)
     # the reported bound: L at the best multipliers, in float64
     rho = rho_of(best_u, exact=True)
+    if pool is not None:
+        pool.shutdown()
     best = float(best_u.sum() + rho[choose(rho)].sum()) if it else -np.inf
     _log.debug("Lagrangian bound %.9g after %d iterations in %.3f s (%d list entries)",
                best, it, time.perf_counter() - t0, n_entries,
                extra={"locate_bound": {"value": best, "iterations": it, "entries": n_entries,
                                        "seconds": time.perf_counter() - t0}})
-    return LagrangianBound(best, rho if it else None, best_u if it else None)
+    return LagrangianBound(best, rho if it else None, best_u if it else None, it)
 
 
 def lagrangian_value(work: Work, k: int, u: NDArray) -> LagrangianBound:
@@ -290,13 +313,15 @@ def _list_rho(work: Work, lists: CandidateLists, u: NDArray) -> NDArray:
 def aggregated_lagrangian(
     work: Work, k: int, open_pos: NDArray, deadline: float, max_iter: int = 100, *,
     margin: int | None = None, p1: NDArray | None = None, base: Aggregate | None = None,
+    entry_budget: int | None = None, min_iter: int | None = None,
 ) -> LagrangianBound:
     """Lagrangian bound of the full instance from multipliers fitted on an aggregate.
 
     The areas are grouped by their nearest candidates and their nearest centre of
     ``open_pos`` (the incumbent; :func:`~analysis.locate.heuristic.aggregate`), the
-    subgradient search (:func:`pmedian_lagrangian`, ``max_iter`` iterations, ``margin``)
-    runs on the groups, a group's multiplier per patient is given to each of its areas,
+    subgradient search (:func:`pmedian_lagrangian`, ``max_iter`` iterations, or as many
+    as ``entry_budget`` list entries allow but at least ``min_iter``; ``margin``) runs on
+    the groups, a group's multiplier per patient is given to each of its areas,
     ``u_i = w_i U_g / W_g``, and the bound is ``L(u)`` of the full instance
     (:func:`lagrangian_value`): valid whatever the grouping. It is at most the aggregated
     value (``min(0, c - v)`` is concave, so a group's areas together reach at most what
@@ -315,15 +340,16 @@ def aggregated_lagrangian(
         p1 = work.nearest_two(np.asarray(open_pos)).p1
     agg = aggregate(work, extra=p1) if base is None else refine(work, base, p1)
     inner = pmedian_lagrangian(agg.work, k, agg.work.cost(open_pos), open_pos, deadline,
-                               max_iter, margin=margin, min_iter=max_iter)
+                               max_iter, margin=margin, entry_budget=entry_budget,
+                               min_iter=max_iter if min_iter is None else min_iter)
     if inner.u is None:
         return LagrangianBound(-np.inf, None)
     u = work.w * (inner.u / agg.weight)[agg.group]
     out = dense_lagrangian_value(work, k, u)
     _log.debug("Lagrangian bound %.9g of the full instance from %d groups (%.9g on them, "
-               "%d iterations) in %.3f s", out.value, agg.work.n, inner.value, max_iter,
+               "%d iterations) in %.3f s", out.value, agg.work.n, inner.value, inner.iterations,
                time.perf_counter() - t0,
-               extra={"locate_bound": {"value": out.value, "iterations": max_iter,
+               extra={"locate_bound": {"value": out.value, "iterations": inner.iterations,
                                        "groups": agg.work.n,
                                        "seconds": time.perf_counter() - t0}})
     return out

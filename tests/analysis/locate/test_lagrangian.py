@@ -222,3 +222,23 @@ def test_dense_lagrangian_value_is_the_dense_formula_and_a_valid_bound(seed, thr
     if not keep:
         lp, u = _lp_duals(W, k)
         assert dense_lagrangian_value(W, k, u).value == pytest.approx(lp, rel=1e-7)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lagrangian_blocks_in_threads_give_the_serial_bound(seed, monkeypatch):
+    """The deflected subgradient with its blocks evaluated by two threads: the serial
+    bound (up to the order of the float additions), below the brute-force optimum."""
+    from analysis.locate import lagrangian
+
+    C, w = list_instance(seed + 180, n=40, m=8)
+    k = 3
+    W = work(C, w, k)
+    opt_set = min(combinations(range(8), k), key=lambda S: brute_cost(W, S))
+    opt = brute_cost(W, opt_set)
+    out = []
+    for threshold in (10**18, 0):
+        monkeypatch.setattr(lagrangian, "LAG_THREADS_MIN", threshold)
+        out.append(pmedian_lagrangian(W, k, opt, np.array(opt_set), time.perf_counter() + 60,
+                                      60, margin=2, min_iter=60, target_gap=0.0))
+    assert out[1].value == pytest.approx(out[0].value, rel=1e-9)
+    assert out[1].value <= opt * (1 + 1e-12)
