@@ -2,7 +2,11 @@
 
 The uncapacitated p-median heuristic: :func:`greedy` gives a start, :class:`Swap` keeps the
 fast-interchange tables, :func:`local_search` swaps until no swap improves and
-:func:`pmedian_heuristic` runs the multi-start search.
+:func:`pmedian_heuristic` runs the multi-start search. On a large instance the search runs
+on an aggregate (:func:`aggregate`: areas grouped by their nearest candidates) and
+:func:`polish` finishes it on the full instance with :func:`dense_swaps` (every swap's
+profit from one read of the matrix), so the full instance's candidate lists are never
+built.
 
 Examples
 --------
