@@ -327,11 +327,12 @@ def dense_swaps(work: Work, open_pos: NDArray) -> DenseSwaps:
 
     With d1, d2 the nearest and second-nearest open costs of row i and ``S_s`` the rows
     whose nearest open centre is slot s, the profit is ``sum_{i not in S_s} w_i max(d1_i
-    - c_ij, 0) + sum_{i in S_s} w_i max(d2_i - c_ij, 0) - sum_{i in S_s} w_i (d2_i -
-    d1_i)``: per row block two clipped differences and two small matrix products
-    (slot-indicator rows x block), in the working precision, summed in float64 (with a
-    single open centre: the cost minus each column's cost). Two threads on a large
-    matrix.
+    - c_ij, 0) + sum_{i in S_s} w_i (d1_i - min(d2_i, c_ij))``: per row block three
+    elementwise passes, a weighted column sum and two small matrix products
+    (slot-indicator rows x block), in the working precision, summed in float64 (no
+    difference of two large sums: a penalty cost d2 enters only where it is the answer).
+    With a single open centre: the cost minus each column's cost. Two threads on a
+    large matrix.
 
     >>> import numpy as np
     >>> from analysis.locate.problem import prepare
@@ -346,7 +347,7 @@ def dense_swaps(work: Work, open_pos: NDArray) -> DenseSwaps:
     p1 = np.empty(work.n, np.int64)
 
     def part(s: int, e: int) -> tuple[NDArray, NDArray, NDArray, float]:
-        gs, hs, loss, cost = np.zeros((k, m)), np.zeros((k, m)), np.zeros(k), 0.0
+        gain, gs, fs, cost = np.zeros(m), np.zeros((k, m)), np.zeros((k, m)), 0.0
         for a, b in blocks(s, e, m):
             B: NDArray = np.asarray(work.M[a:b], dtype=dt)
             wb, r = work.w[a:b], np.arange(b - a)
@@ -354,7 +355,7 @@ def dense_swaps(work: Work, open_pos: NDArray) -> DenseSwaps:
             if k == 1:
                 p1[a:b] = open_pos[0]
                 cost += float(wb @ sub[:, 0].astype(np.float64))
-                gs[0] += wb.astype(dt) @ B  # each column's cost, as the only centre
+                gain += wb.astype(dt) @ B  # each column's cost, as the only centre
                 continue
             two = np.argpartition(sub, 1, axis=1)[:, :2]
             v = np.take_along_axis(sub, two, axis=1)
@@ -364,27 +365,22 @@ def dense_swaps(work: Work, open_pos: NDArray) -> DenseSwaps:
             d2 = sub[r, np.where(first, two[:, 1], two[:, 0])]
             p1[a:b] = open_pos[s1]
             cost += float(wb @ d1.astype(np.float64))
-            loss += np.bincount(s1, weights=wb * (d2.astype(np.float64) - d1), minlength=k)
             S = np.zeros((b - a, k), dt)
             S[r, s1] = wb
-            T = np.subtract(d1[:, None], B)
-            np.maximum(T, 0, out=T)
-            gs += S.T @ T
-            np.subtract(d2[:, None], B, out=T)
-            np.maximum(T, 0, out=T)
-            hs += S.T @ T
-        return gs, hs, loss, cost
+            X = np.subtract(d1[:, None], B)  # d1 - c
+            F = np.maximum(X, (d1 - d2)[:, None])  # d1 - min(d2, c): slot closed
+            np.maximum(X, 0, out=X)  # max(d1 - c, 0): slot kept
+            gain += wb.astype(dt) @ X
+            gs += S.T @ X
+            fs += S.T @ F
+        return gain, gs, fs, cost
 
     parts = on_row_ranges(work.n, m, part)
-    gs: NDArray = np.sum([q[0] for q in parts], axis=0)
-    hs: NDArray = np.sum([q[1] for q in parts], axis=0)
-    loss: NDArray = np.sum([q[2] for q in parts], axis=0)
+    gain: NDArray = np.sum([q[0] for q in parts], axis=0)
+    gs: NDArray = np.sum([q[1] for q in parts], axis=0)
+    fs: NDArray = np.sum([q[2] for q in parts], axis=0)
     cost = float(sum(q[3] for q in parts))
-    P: NDArray
-    if k == 1:
-        P = cost - gs
-    else:
-        P = gs.sum(axis=0)[None, :] - gs + hs - loss[:, None]
+    P: NDArray = cost - gain[None, :] if k == 1 else gain[None, :] - gs + fs
     P[:, open_pos] = -np.inf
     P[work.keep_mask[open_pos], :] = -np.inf
     return DenseSwaps(open_pos, P, cost, p1)
