@@ -110,7 +110,10 @@ def pmedian_lagrangian(
     instance of bench/bench_locate.py it is within 0.5 % of the incumbent after 50
     iterations, where the plain rule needs about 230 (70 with the weight scaling alone);
     on the unit-weight graph instances of bench/bench_exact_scale.py the plain rule
-    gets slightly higher values.
+    gets slightly higher values. With the deflected rule and at least
+    :data:`LAG_THREADS_MIN` entries, the entries are split into at least
+    :data:`~analysis.locate.candidates.LIST_THREADS` blocks that as many threads
+    evaluate each iteration.
     """
     t0 = time.perf_counter()
     lists = work.lists(k)
