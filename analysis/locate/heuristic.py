@@ -139,19 +139,19 @@ def refine(work: Work, base: Aggregate, extra: NDArray) -> Aggregate:
     if areas.size:
         sub = group[areas]
         share = (work.w[areas] / weight[sub]).astype(work.dt)
-        A = sp.csr_matrix((share, (sub, np.arange(areas.size))), shape=(g, areas.size))
+        A = sp.csc_matrix((share, (sub, np.arange(areas.size))), shape=(g, areas.size))
         redo = np.flatnonzero(split)
         rows[redo] = np.asarray(A @ work.M[areas])[redo]
     return _aggregate_of(work, group, weight, rows)
 
 
 def _mean_rows(work: Work, group: NDArray, weight: NDArray, g: int) -> NDArray:
-    """Each group's weighted mean row (one sparse product, by two threads on a large
-    matrix)."""
+    """Each group's weighted mean row: one sparse product (column-compressed, so the
+    matrix is read in row order), by two threads on a large matrix."""
     share = (work.w / weight[group]).astype(work.dt)
 
     def part(s: int, e: int) -> NDArray:
-        A = sp.csr_matrix((share[s:e], (group[s:e], np.arange(e - s))), shape=(g, e - s))
+        A = sp.csc_matrix((share[s:e], (group[s:e], np.arange(e - s))), shape=(g, e - s))
         return np.asarray(A @ work.M[s:e])
 
     parts = on_row_ranges(work.n, work.m, part)
