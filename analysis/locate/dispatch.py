@@ -238,9 +238,13 @@ def _constrained_exact_path(prob: Problem, work: Work, k: int, pairs: Pairs, rad
         now = time.perf_counter()
         block = _norm_block(prob, pairs)
         keep = np.searchsorted(prob.allowed, prob.keep)
+        lag_deadline = now + NORM_BOUND_SHARE * max(deadline - now, 0.0)
+        # start from the uncapacitated Lagrangian's multipliers (the norm's at 0)
+        plain = pmedian_lagrangian(work, k, heur.objective, np.searchsorted(
+            prob.allowed, heur.open_cols), lag_deadline, max_iter=300, rule="plain")
         lag = norm_lagrangian([block], prob.allowed.size, k=k, keep=keep,
-                              upper=heur.objective,
-                              deadline=now + NORM_BOUND_SHARE * max(deadline - now, 0.0))
+                              upper=heur.objective, deadline=lag_deadline,
+                              u0=None if plain.u is None else [plain.u])
         lag_bound = lag.value
         if heur.objective - max(lag_bound, relax_bound) <= GAP_TOLERANCE * abs(
                 heur.objective):

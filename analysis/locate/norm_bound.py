@@ -123,7 +123,7 @@ def _choose(rho: NDArray, k: int, keep: NDArray) -> NDArray:
 def norm_lagrangian(
     blocks: Sequence[NormBlock], mc: int, *, k: int, keep: NDArray, upper: float,
     deadline: float, max_iter: int = NORM_BOUND_ITERATIONS,
-    closed: NDArray | None = None,
+    closed: NDArray | None = None, u0: Sequence[NDArray] | None = None,
 ) -> NormBound:
     """Subgradient ascent on the Lagrangian dual of the norm/capacity assignment model.
 
@@ -145,6 +145,10 @@ def norm_lagrangian(
         The most iterations.
     closed : numpy.ndarray of int, optional
         Positions that may not open (fixed closed earlier).
+    u0 : sequence of numpy.ndarray, optional
+        Start of the assignment multipliers, one array per block (e.g. the
+        uncapacitated Lagrangian's: with ``mu = lam = 0`` the function is that one, so the
+        ascent starts from its value); default each area's second-cheapest pair cost.
 
     Returns
     -------
@@ -181,16 +185,19 @@ def norm_lagrangian(
     if not blocks:
         return best
     us, mus, lams = [], [], []
-    for b in blocks:
-        # start: each area at its cheapest pair (the uncapacitated optimum's duals)
+    for t, b in enumerate(blocks):
+        mus.append(np.zeros(mc))
+        lams.append(np.zeros(mc))
+        if u0 is not None:
+            us.append(np.asarray(u0[t], dtype=np.float64).copy())
+            continue
+        # start: each area at its second-cheapest pair
         first = np.full(b.n_rows, np.inf)
         np.minimum.at(first, b.rows, b.cost)
         second = np.full(b.n_rows, np.inf)
         big = b.cost > first[b.rows]
         np.minimum.at(second, b.rows[big], b.cost[big])
         us.append(np.where(np.isfinite(second), second, first))
-        mus.append(np.zeros(mc))
-        lams.append(np.zeros(mc))
     closed_mask = np.zeros(mc, bool)
     if closed is not None:
         closed_mask[closed] = True
