@@ -36,6 +36,7 @@ from analysis.locate.dispatch import (
     SOLVERS,
 )
 from analysis.locate.heuristic import swap_profit
+from analysis.locate.lagrangian import pmedian_lagrangian
 from analysis.locate.milp import Pairs, Rows, finite_pairs, y_bounds
 from analysis.locate.norm_bound import CentreFixing, NormBlock, fix_centres, norm_lagrangian
 from analysis.locate.pmedian import p_median
@@ -357,9 +358,19 @@ def _exact(combined: Problem, probs: list[Problem], pairs: list[Pairs], om: NDAr
                             p.w[p.active][pp.rows], p.active.size, p.min_volume)
                   for t, (p, pp) in enumerate(zip(probs, pairs, strict=True))]
         keep = np.searchsorted(combined.allowed, combined.keep)
+        lag_deadline = now + NORM_BOUND_SHARE * max(deadline - now, 0.0)
+        # start from the reduction's Lagrangian multipliers, split over the types in
+        # proportion to their weighted demand (the norms' at 0: the same value)
+        plain = pmedian_lagrangian(Work(combined), k, heur.objective, np.searchsorted(
+            combined.allowed, heur.open_cols), lag_deadline, max_iter=300, rule="plain")
+        u0 = None
+        if plain.u is not None:
+            u0 = []
+            for t, p in enumerate(probs):  # a type's areas are among the combined ones
+                at = np.searchsorted(combined.active, p.active)
+                u0.append(plain.u[at] * om[t] * p.w[p.active] / combined.w[p.active])
         lag = norm_lagrangian(blocks, combined.allowed.size, k=k, keep=keep,
-                              upper=heur.objective,
-                              deadline=now + NORM_BOUND_SHARE * max(deadline - now, 0.0))
+                              upper=heur.objective, deadline=lag_deadline, u0=u0)
         lag_bound = lag.value
         fixing = fix_centres(lag, k, keep, heur.objective)
     lower = max(relax_bound, lag_bound)
