@@ -229,9 +229,13 @@ def _constrained_exact_path(prob: Problem, work: Work, k: int, pairs: Pairs, rad
                                    priced.value), "optimal",
                                    PairShares(pairs.rows, pairs.cols, priced.shares))
     now = time.perf_counter()
-    heur = _constrained_heuristic(
-        prob, work, k, pairs, now + EXACT_HEURISTIC_SHARE * max(deadline - now, 0.0),
-        start=relax_pos, transport=transport)
+    heur_deadline = now + EXACT_HEURISTIC_SHARE * max(deadline - now, 0.0)
+    heur = _constrained_heuristic(prob, work, k, pairs, heur_deadline, start=relax_pos,
+                                  transport=transport)
+    if heur is None and relax_pos is not None and time.perf_counter() < heur_deadline:
+        # no repair of the relaxation's plan: from the heuristic's own start instead
+        heur = _constrained_heuristic(prob, work, k, pairs, heur_deadline,
+                                      transport=transport)
     fixing = None
     lag_bound = -np.inf
     if heur is not None and time.perf_counter() < deadline:
@@ -241,7 +245,8 @@ def _constrained_exact_path(prob: Problem, work: Work, k: int, pairs: Pairs, rad
         lag_deadline = now + NORM_BOUND_SHARE * max(deadline - now, 0.0)
         # start from the uncapacitated Lagrangian's multipliers (the norm's at 0)
         plain = pmedian_lagrangian(work, k, heur.objective, np.searchsorted(
-            prob.allowed, heur.open_cols), lag_deadline, max_iter=300, rule="plain")
+            prob.allowed, heur.open_cols), now + 0.5 * (lag_deadline - now), max_iter=300,
+            rule="plain")
         lag = norm_lagrangian([block], prob.allowed.size, k=k, keep=keep,
                               upper=heur.objective, deadline=lag_deadline,
                               u0=None if plain.u is None else [plain.u])
@@ -389,7 +394,7 @@ def _constrained_exact(
         weights, k=k, count_cost=0.0, minv=prob.min_volume,
         cap=None if prob.capacity is None else prob.capacity[prob.allowed],
         y_lb=ylb, y_ub=yub, integral=True,
-        time_limit=max(deadline - time.perf_counter(), 0.05), start=x0,
+        time_limit=max(deadline - time.perf_counter(), 0.05), start=x0, deadline=deadline,
     )
     if out.status == "infeasible":
         if reduced:  # cannot be (the reduced model holds the start): prove nothing

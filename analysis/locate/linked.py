@@ -348,9 +348,13 @@ def _exact(combined: Problem, probs: list[Problem], pairs: list[Pairs], om: NDAr
                     "norms: the norm-free reduction's optimal centres meet every care type's "
                     "norm, so they are optimal with the norms (proven by its bound)")
     now = time.perf_counter()
-    heur = _swap_heuristic(combined, probs, pairs, om, k,
-                           now + EXACT_HEURISTIC_SHARE * max(deadline - now, 0.0),
-                           start=relax, transports=transports)
+    heur_deadline = now + EXACT_HEURISTIC_SHARE * max(deadline - now, 0.0)
+    heur = _swap_heuristic(combined, probs, pairs, om, k, heur_deadline, start=relax,
+                           transports=transports)
+    if heur is None and relax is not None and time.perf_counter() < heur_deadline:
+        # no repair of the reduction's centres: from a heuristic run of it instead
+        heur = _swap_heuristic(combined, probs, pairs, om, k, heur_deadline,
+                               transports=transports)
     fixing, lag_bound = None, -np.inf
     if heur is not None and time.perf_counter() < deadline:
         now = time.perf_counter()
@@ -362,7 +366,8 @@ def _exact(combined: Problem, probs: list[Problem], pairs: list[Pairs], om: NDAr
         # start from the reduction's Lagrangian multipliers, split over the types in
         # proportion to their weighted demand (the norms' at 0: the same value)
         plain = pmedian_lagrangian(Work(combined), k, heur.objective, np.searchsorted(
-            combined.allowed, heur.open_cols), lag_deadline, max_iter=300, rule="plain")
+            combined.allowed, heur.open_cols), now + 0.5 * (lag_deadline - now),
+            max_iter=300, rule="plain")
         u0 = None
         if plain.u is not None:
             u0 = []
@@ -492,7 +497,8 @@ def _milp(combined: Problem, probs: list[Problem], pairs: list[Pairs], om: NDArr
                                                                      strict=True)):
             x0 = np.concatenate([y0, *(sh.share[yub[fp.cols] > 0] for sh, fp in zip(
                 start.shares, full_pairs, strict=True))])
-    out = model.solve(np.concatenate(costs), integ, bounds, combined.remaining(), x0)
+    out = model.solve(np.concatenate(costs), integ, bounds, combined.remaining(), x0,
+                      combined.deadline)
     if out.status == "infeasible" and reduced:
         return None  # cannot be (the reduced model holds the start): prove nothing
     if out.status == "infeasible":
