@@ -55,6 +55,7 @@ __all__ = [
     "BOUND_MIN_S",
     "ENGINES",
     "EXACT_HEURISTIC_SHARE",
+    "MILP_MIN_S_PER_PAIR",
     "NORM_BOUND_SHARE",
     "RELAX_SHARE",
     "SOLVERS",
@@ -99,6 +100,11 @@ EXACT_HEURISTIC_SHARE = 0.3
 #: the norm), and after the heuristic gives the norm Lagrangian at most NORM_BOUND_SHARE of
 #: the time left
 RELAX_SHARE, NORM_BOUND_SHARE = 0.2, 0.2
+
+#: the norm/capacity MILP is not started when less than this many seconds per pair column
+#: are left (and a plan is in hand): assembling a 175,000-pair model alone takes about
+#: half a second, and HiGHS needs far longer for its root LP
+MILP_MIN_S_PER_PAIR = 1e-5
 
 
 def pick_solver(prob: Problem, solver: str) -> str:
@@ -148,12 +154,12 @@ def kmedian(
     found by the set-covering stage) seeds the uncapacitated heuristic, giving the
     Lagrangian bound and reduced-cost fixing a feasible incumbent.
 
-    With norm/capacity the exact solver first runs the LP-priced heuristic (at most
-    :data:`EXACT_HEURISTIC_SHARE` of the time), then the MILP with the rest, started from
-    the heuristic's plan (a MIP start, :func:`~analysis.locate.milp.run_milp`); when the MILP
-    is cut by the time limit the better of the two is returned with status
-    ``"time_limit"``. Nothing past ``deadline`` is started. Raises
-    :class:`InfeasibleScenario` only on proven infeasibility and :class:`NoSolutionInTime`
+    With norm/capacity the exact solver first solves the norm-free relaxation (its plan
+    is optimal when it meets the norm/capacity), then runs the LP-priced heuristic, the
+    norm Lagrangian bound with centre fixing, and the MILP on the centres left, started
+    from the best plan (:func:`_constrained_exact_path`); when the MILP is cut by the time
+    limit the best plan is returned with status ``"time_limit"`` and the best bound.
+    Nothing past ``deadline`` is started. Raises :class:`InfeasibleScenario` only on proven infeasibility and :class:`NoSolutionInTime`
     when the time ran out before any solution. ``exact_only`` is accepted for callers that
     need the exact model's answer (the heuristic incumbent is still used as a fallback).
     """
@@ -389,6 +395,8 @@ def _constrained_exact(
         if np.all(y0 <= yub) and np.all(y0 >= ylb) and not share[~use].any():
             x0 = np.concatenate([y0, share[use]])
     rows, cols = pairs.rows[use], pairs.cols[use]
+    if start is not None and deadline - time.perf_counter() < MILP_MIN_S_PER_PAIR * rows.size:
+        return None  # too little time left for a model this size: keep the plan in hand
     out = assignment_milp(
         prob.active.size, mc, rows, cols, weights[rows] * pairs.cost[use],
         weights, k=k, count_cost=0.0, minv=prob.min_volume,

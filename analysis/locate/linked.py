@@ -31,6 +31,7 @@ from analysis.locate.candidates import Work
 from analysis.locate.dispatch import (
     AUTO_EXACT_MAX_PAIRS,
     EXACT_HEURISTIC_SHARE,
+    MILP_MIN_S_PER_PAIR,
     NORM_BOUND_SHARE,
     RELAX_SHARE,
     SOLVERS,
@@ -240,14 +241,18 @@ def linked_p_median(
     type, so the objective is :math:`\\sum_i (\\sum_t \\omega_t d^t_i) \\min_{j \\in S}
     c_{ij}`: exactly one p-median with demand :math:`\\sum_t \\omega_t d^t` on the same
     travel matrix, solved by the single-type engine (its bound is the linked bound).
-    With norms the heuristic (the reduction's centres, then swaps ranked by the
-    weighted-demand swap table and priced by one assignment LP per type,
-    :class:`~analysis.locate.transport.Transport`) runs first for at most
-    :data:`~analysis.locate.dispatch.EXACT_HEURISTIC_SHARE` of the time, and the MILP
-    above runs on HiGHS (highspy) with the heuristic's plan as its start solution: HiGHS
-    begins with that incumbent, and the better of the two is kept when the MILP is cut by
-    the time limit. The heuristic's bound is the reduction's bound (dropping the norms
-    relaxes).
+    With norms the exact solver first solves the reduction exactly (at most
+    :data:`~analysis.locate.dispatch.RELAX_SHARE` of the time): dropping the norms
+    relaxes, so its bound holds, and its centres are optimal when every type's
+    norm-priced assignment to them meets that bound. Otherwise the heuristic (from the
+    reduction's centres, swaps ranked by the weighted-demand swap table and priced by one
+    assignment LP per type, :class:`~analysis.locate.transport.Transport`) runs for at
+    most :data:`~analysis.locate.dispatch.EXACT_HEURISTIC_SHARE` of the time left, the
+    Lagrangian bound of the model above
+    (:func:`~analysis.locate.norm_bound.norm_lagrangian`, one block per type) fixes
+    centres that no better plan opens or closes, and the MILP on the centres left runs
+    on HiGHS (highspy) with the best plan as its start solution; the best plan and the
+    best of the bounds are kept when the MILP is cut by the time limit.
     """
     t0 = time.perf_counter()
     if capacity is not None:
@@ -472,6 +477,9 @@ def _milp(combined: Problem, probs: list[Problem], pairs: list[Pairs], om: NDArr
         pairs = [Pairs(pp.rows[yub[pp.cols] > 0], pp.cols[yub[pp.cols] > 0],
                        pp.cost[yub[pp.cols] > 0]) for pp in pairs]
     offsets = np.cumsum([mc] + [pp.rows.size for pp in pairs])
+    if start is not None and combined.deadline - time.perf_counter() < (
+            MILP_MIN_S_PER_PAIR * int(offsets[-1] - mc)):
+        return None  # too little time left for a model this size: keep the plan in hand
     model = Rows(int(offsets[-1]))
     jj = np.arange(mc)
     costs = [np.zeros(mc)]
