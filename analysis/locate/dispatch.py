@@ -159,8 +159,9 @@ def kmedian(
     norm Lagrangian bound with centre fixing, and the MILP on the centres left, started
     from the best plan (:func:`_constrained_exact_path`); when the MILP is cut by the time
     limit the best plan is returned with status ``"time_limit"`` and the best bound.
-    Nothing past ``deadline`` is started. Raises :class:`InfeasibleScenario` only on proven infeasibility and :class:`NoSolutionInTime`
-    when the time ran out before any solution. ``exact_only`` is accepted for callers that
+    Nothing past ``deadline`` is started. Raises :class:`InfeasibleScenario` only on
+    proven infeasibility and :class:`NoSolutionInTime` when the time ran out before any
+    solution. ``exact_only`` is accepted for callers that
     need the exact model's answer (the heuristic incumbent is still used as a fallback).
     """
     deadline = prob.deadline if deadline is None else deadline
