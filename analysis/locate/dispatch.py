@@ -33,6 +33,7 @@ from analysis.locate.lagrangian import (
     pmedian_lagrangian,
 )
 from analysis.locate.milp import Pairs, assignment_milp, finite_pairs, y_bounds
+from analysis.locate.norm_bound import CentreFixing, NormBlock, fix_centres, norm_lagrangian
 from analysis.locate.problem import (
     InfeasibleScenario,
     NoSolutionInTime,
@@ -55,6 +56,9 @@ __all__ = [
     "BOUND_MIN_S",
     "ENGINES",
     "EXACT_HEURISTIC_SHARE",
+    "MILP_MIN_S_PER_PAIR",
+    "NORM_BOUND_SHARE",
+    "RELAX_SHARE",
     "SOLVERS",
     "KMedianSolution",
     "exact_engine",
@@ -93,6 +97,17 @@ AGGREGATE_BOUND_ENTRY_BUDGET = 200_000_000
 #: with min_volume/capacity the exact solver first runs the LP-priced heuristic for at most
 #: this share of the time left (an incumbent in hand if HiGHS finds nothing in time)
 EXACT_HEURISTIC_SHARE = 0.3
+
+#: with min_volume/capacity the exact solver first solves the norm-free relaxation exactly
+#: in at most this share of the time (its bound holds; its plan is optimal when it meets
+#: the norm), and after the heuristic gives the norm Lagrangian at most NORM_BOUND_SHARE of
+#: the time left
+RELAX_SHARE, NORM_BOUND_SHARE = 0.2, 0.2
+
+#: the norm/capacity MILP is not started when less than this many seconds per pair column
+#: are left (and a plan is in hand): assembling a 175,000-pair model alone takes about
+#: half a second, and HiGHS needs far longer for its root LP
+MILP_MIN_S_PER_PAIR = 1e-5
 
 
 def pick_solver(prob: Problem, solver: str) -> str:
@@ -142,13 +157,14 @@ def kmedian(
     found by the set-covering stage) seeds the uncapacitated heuristic, giving the
     Lagrangian bound and reduced-cost fixing a feasible incumbent.
 
-    With norm/capacity the exact solver first runs the LP-priced heuristic (at most
-    :data:`EXACT_HEURISTIC_SHARE` of the time), then the MILP with the rest, started from
-    the heuristic's plan (a MIP start, :func:`~analysis.locate.milp.run_milp`); when the MILP
-    is cut by the time limit the better of the two is returned with status
-    ``"time_limit"``. Nothing past ``deadline`` is started. Raises
-    :class:`InfeasibleScenario` only on proven infeasibility and :class:`NoSolutionInTime`
-    when the time ran out before any solution. ``exact_only`` is accepted for callers that
+    With norm/capacity the exact solver first solves the norm-free relaxation (its plan
+    is optimal when it meets the norm/capacity), then runs the LP-priced heuristic, the
+    norm Lagrangian bound with centre fixing, and the MILP on the centres left, started
+    from the best plan (:func:`_constrained_exact_path`); when the MILP is cut by the time
+    limit the best plan is returned with status ``"time_limit"`` and the best bound.
+    Nothing past ``deadline`` is started. Raises :class:`InfeasibleScenario` only on
+    proven infeasibility and :class:`NoSolutionInTime` when the time ran out before any
+    solution. ``exact_only`` is accepted for callers that
     need the exact model's answer (the heuristic incumbent is still used as a fallback).
     """
     deadline = prob.deadline if deadline is None else deadline
@@ -169,14 +185,7 @@ def kmedian(
         raise NoSolutionInTime(prob.time_limit, "feasible solution")
     pairs = finite_pairs(prob, base)
     if solver == "exact":
-        now = time.perf_counter()
-        heur = _constrained_heuristic(
-            prob, work, k, pairs, now + EXACT_HEURISTIC_SHARE * max(deadline - now, 0.0))
-        exact = (_constrained_exact(prob, k, pairs, radius, deadline, heur)
-                 if time.perf_counter() < deadline else None)
-        # dropping norm and capacity relaxes: each area at its nearest candidate bounds it
-        trivial = float(work.w @ work.lists(k).cost[:, 0])
-        return _best_constrained(prob, exact, heur, trivial)
+        return _constrained_exact_path(prob, work, k, pairs, radius, deadline)
     found = _constrained_heuristic(prob, work, k, pairs, deadline)
     if found is not None:
         return found
@@ -189,17 +198,102 @@ def kmedian(
     return exact
 
 
+def _constrained_exact_path(prob: Problem, work: Work, k: int, pairs: Pairs, radius: float,
+                            deadline: float) -> KMedianSolution:
+    """The exact path with norm/capacity: the norm-free relaxation, the heuristic, the
+    norm Lagrangian with centre fixing, then the MILP on the centres left.
+
+    1. The uncapacitated k-median, solved exactly in at most :data:`RELAX_SHARE` of the
+       time: dropping norm and capacity relaxes, so its bound is a bound here; its plan,
+       priced by the assignment LP with norm/capacity, is optimal when it meets that bound
+       (the norm does not bind), and is the heuristic's start otherwise.
+    2. The LP-priced swap heuristic (at most :data:`EXACT_HEURISTIC_SHARE` of the rest).
+    3. The Lagrangian bound of the norm/capacity model
+       (:func:`~analysis.locate.norm_bound.norm_lagrangian`, at most
+       :data:`NORM_BOUND_SHARE` of the rest) and the centres it fixes open or closed
+       against the incumbent (:func:`~analysis.locate.norm_bound.fix_centres`: never a
+       centre of any better solution).
+    4. The MILP on the pairs of the centres not fixed closed, started from the incumbent.
+
+    The bound returned is the best of the relaxation's, the Lagrangian's, the MILP's and
+    the heuristic's (each a lower bound of the same problem).
+    """
+    t_start = time.perf_counter()
+    trivial = float(work.w @ work.lists(k).cost[:, 0])  # each area at its nearest candidate
+    transport = Transport(prob, pairs)
+    relax_bound, relax_pos = -np.inf, None
+    try:
+        relax = _uncapacitated_exact(prob, work, k, radius,
+                                     t_start + RELAX_SHARE * max(deadline - t_start, 0.0),
+                                     None)
+    except NoSolutionInTime:
+        relax = None
+    if relax is not None:
+        relax_bound = relax.bound
+        relax_pos = np.searchsorted(prob.allowed, relax.open_cols)
+        priced = transport.solve(relax_pos, max(deadline - time.perf_counter(), 0.05))
+        if (priced.shares is not None and relax.status == "optimal"
+                and priced.value - relax_bound <= GAP_TOLERANCE * abs(priced.value)):
+            # the relaxation's optimum meets the norm/capacity: optimal here too
+            return KMedianSolution(relax.open_cols, priced.value, min(relax_bound,
+                                   priced.value), "optimal",
+                                   PairShares(pairs.rows, pairs.cols, priced.shares))
+    now = time.perf_counter()
+    heur_deadline = now + EXACT_HEURISTIC_SHARE * max(deadline - now, 0.0)
+    heur = _constrained_heuristic(prob, work, k, pairs, heur_deadline, start=relax_pos,
+                                  transport=transport)
+    if heur is None and relax_pos is not None and time.perf_counter() < heur_deadline:
+        # no repair of the relaxation's plan: from the heuristic's own start instead
+        heur = _constrained_heuristic(prob, work, k, pairs, heur_deadline,
+                                      transport=transport)
+    fixing = None
+    lag_bound = -np.inf
+    if heur is not None and time.perf_counter() < deadline:
+        now = time.perf_counter()
+        block = _norm_block(prob, pairs)
+        keep = np.searchsorted(prob.allowed, prob.keep)
+        lag_deadline = now + NORM_BOUND_SHARE * max(deadline - now, 0.0)
+        # start from the uncapacitated Lagrangian's multipliers (the norm's at 0)
+        plain = pmedian_lagrangian(work, k, heur.objective, np.searchsorted(
+            prob.allowed, heur.open_cols), now + 0.5 * (lag_deadline - now), max_iter=300,
+            rule="plain")
+        lag = norm_lagrangian([block], prob.allowed.size, k=k, keep=keep,
+                              upper=heur.objective, deadline=lag_deadline,
+                              u0=None if plain.u is None else [plain.u])
+        lag_bound = lag.value
+        if heur.objective - max(lag_bound, relax_bound) <= GAP_TOLERANCE * abs(
+                heur.objective):
+            return KMedianSolution(heur.open_cols, heur.objective, min(
+                max(lag_bound, relax_bound), heur.objective), "optimal", heur.shares)
+        fixing = fix_centres(lag, k, keep, heur.objective)
+    exact = (_constrained_exact(prob, k, pairs, radius, deadline, heur, fixing)
+             if time.perf_counter() < deadline else None)
+    return _best_constrained(prob, exact, heur, max(trivial, relax_bound, lag_bound))
+
+
+def _norm_block(prob: Problem, pairs: Pairs) -> NormBlock:
+    """The pairs of ``prob`` as one :class:`~analysis.locate.norm_bound.NormBlock`."""
+    weights = prob.w[prob.active]
+    return NormBlock(pairs.rows, pairs.cols, weights[pairs.rows] * pairs.cost,
+                     weights[pairs.rows], prob.active.size, prob.min_volume,
+                     None if prob.capacity is None else prob.capacity[prob.allowed])
+
+
 def _best_constrained(prob: Problem, exact: KMedianSolution | None,
-                      heur: KMedianSolution | None, trivial: float) -> KMedianSolution:
+                      heur: KMedianSolution | None, other_bound: float) -> KMedianSolution:
     """The MILP's answer when it is proven, else the better of MILP and heuristic, as
-    ``"time_limit"`` (the exact solve was cut), with the better of their bounds."""
+    ``"time_limit"`` (the exact solve was cut), with the better of their bounds and
+    ``other_bound`` (a lower bound found otherwise)."""
     if exact is not None and exact.status == "optimal":
         return exact
     found = [s for s in (exact, heur) if s is not None]
     if not found:
         raise NoSolutionInTime(prob.time_limit, "feasible solution")
     best = min(found, key=lambda s: s.objective)
-    bound = max(trivial, *(s.bound for s in found))
+    bound = max(other_bound, *(s.bound for s in found))
+    if best.objective - bound <= GAP_TOLERANCE * abs(best.objective):
+        return KMedianSolution(best.open_cols, best.objective, min(bound, best.objective),
+                               "optimal", best.shares)
     return KMedianSolution(best.open_cols, best.objective, min(bound, best.objective),
                            "time_limit", best.shares)
 
@@ -278,45 +372,71 @@ def _uncapacitated_heuristic(
 
 def _constrained_exact(
     prob: Problem, k: int, pairs: Pairs, radius: float, deadline: float,
-    start: KMedianSolution | None = None,
+    start: KMedianSolution | None = None, fixing: CentreFixing | None = None,
 ) -> KMedianSolution | None:
     """The fractional assignment MILP with norm/capacity, from the plan ``start`` when one
     is given (its shares over ``pairs``); None when the time limit came before any
-    solution."""
+    solution.
+
+    ``fixing`` (centre positions no solution better than ``start`` opens or closes, from
+    :func:`~analysis.locate.norm_bound.fix_centres`) drops the pairs of the centres fixed
+    closed and fixes the others open; the reduced model holds ``start`` and every better
+    solution, so its optimum and its bound are those of the whole model.
+    """
     weights = prob.w[prob.active]
     ylb, yub = y_bounds(prob)
     mc = prob.allowed.size
+    use = np.ones(pairs.rows.size, bool)
+    reduced = fixing is not None and (fixing.closed.size > 0 or fixing.opened.size > 0)
+    if reduced:
+        assert fixing is not None
+        yub, ylb = yub.copy(), ylb.copy()
+        yub[fixing.closed] = 0.0
+        ylb[fixing.opened] = 1.0
+        use = yub[pairs.cols] > 0
     x0 = None
     if start is not None and start.shares is not None:
         y0 = np.zeros(mc)
         y0[np.searchsorted(prob.allowed, start.open_cols)] = 1.0
-        x0 = np.concatenate([y0, start.shares.share])
+        share = start.shares.share
+        if np.all(y0 <= yub) and np.all(y0 >= ylb) and not share[~use].any():
+            x0 = np.concatenate([y0, share[use]])
+    rows, cols = pairs.rows[use], pairs.cols[use]
+    if start is not None and deadline - time.perf_counter() < MILP_MIN_S_PER_PAIR * rows.size:
+        return None  # too little time left for a model this size: keep the plan in hand
     out = assignment_milp(
-        prob.active.size, mc, pairs.rows, pairs.cols, weights[pairs.rows] * pairs.cost,
+        prob.active.size, mc, rows, cols, weights[rows] * pairs.cost[use],
         weights, k=k, count_cost=0.0, minv=prob.min_volume,
         cap=None if prob.capacity is None else prob.capacity[prob.allowed],
         y_lb=ylb, y_ub=yub, integral=True,
-        time_limit=max(deadline - time.perf_counter(), 0.05), start=x0,
+        time_limit=max(deadline - time.perf_counter(), 0.05), start=x0, deadline=deadline,
     )
     if out.status == "infeasible":
+        if reduced:  # cannot be (the reduced model holds the start): prove nothing
+            return None
         raise InfeasibleScenario(infeasible_message(prob, k, radius))
     if out.x is None:
         return None
     y = out.x[:mc] > 0.5
+    share = np.zeros(pairs.rows.size)
+    share[use] = out.x[mc:]
     return KMedianSolution(prob.allowed[y], out.objective, out.bound, out.status,
-                           PairShares(pairs.rows, pairs.cols, out.x[mc:]))
+                           PairShares(pairs.rows, pairs.cols, share))
 
 
 def _constrained_heuristic(
     prob: Problem, work: Work, k: int, pairs: Pairs, deadline: float,
+    start: NDArray | None = None, transport: Transport | None = None,
 ) -> KMedianSolution | None:
-    """LP-priced swaps from a short uncapacitated search; bound = the uncapacitated
-    Lagrangian bound (dropping constraints relaxes). None when nothing feasible was found."""
-    rng = np.random.default_rng(prob.seed)
-    transport = Transport(prob, pairs)
-    start = pmedian_heuristic(work, k, rng, min(deadline, time.perf_counter() + 0.2 * max(
-        deadline - time.perf_counter(), 0)), starts=2)
-    found = capacitated_heuristic(prob, work, transport, k, start.open_pos, deadline)
+    """LP-priced swaps from ``start`` (k positions in ``prob.allowed``) or a short
+    uncapacitated search; bound = the uncapacitated Lagrangian bound (dropping constraints
+    relaxes). None when nothing feasible was found."""
+    transport = Transport(prob, pairs) if transport is None else transport
+    if start is None:
+        rng = np.random.default_rng(prob.seed)
+        start = pmedian_heuristic(work, k, rng, min(deadline, time.perf_counter() + 0.2 * max(
+            deadline - time.perf_counter(), 0)), starts=2).open_pos
+    found = capacitated_heuristic(prob, work, transport, k, start, deadline)
     if found is None:
         return None
     now = time.perf_counter()

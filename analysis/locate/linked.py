@@ -28,9 +28,18 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import Bounds
 
 from analysis.locate.candidates import Work
-from analysis.locate.dispatch import AUTO_EXACT_MAX_PAIRS, EXACT_HEURISTIC_SHARE, SOLVERS
+from analysis.locate.dispatch import (
+    AUTO_EXACT_MAX_PAIRS,
+    EXACT_HEURISTIC_SHARE,
+    MILP_MIN_S_PER_PAIR,
+    NORM_BOUND_SHARE,
+    RELAX_SHARE,
+    SOLVERS,
+)
 from analysis.locate.heuristic import swap_profit
+from analysis.locate.lagrangian import pmedian_lagrangian
 from analysis.locate.milp import Pairs, Rows, finite_pairs, y_bounds
+from analysis.locate.norm_bound import CentreFixing, NormBlock, fix_centres, norm_lagrangian
 from analysis.locate.pmedian import p_median
 from analysis.locate.problem import (
     InfeasibleScenario,
@@ -85,8 +94,9 @@ class LinkedResult:
         ``"exact"`` or ``"heuristic"`` (what ran).
     formulation : str
         ``"reduction"`` (no norm: one p-median on the weighted demand sum),
-        ``"milp"`` (shared open flags, one assignment per type) or ``"swap"`` (the
-        LP-priced swap heuristic with norms).
+        ``"milp"`` (the norm model with shared open flags and one assignment per type,
+        solved: proven by HiGHS or by a bound that meets the plan, see ``warnings``) or
+        ``"swap"`` (the LP-priced swap heuristic's plan, not proven).
     candidates : tuple of int
         The common candidates: the intersection of the types' candidate sets, less the
         closed hospitals.
@@ -231,14 +241,18 @@ def linked_p_median(
     type, so the objective is :math:`\\sum_i (\\sum_t \\omega_t d^t_i) \\min_{j \\in S}
     c_{ij}`: exactly one p-median with demand :math:`\\sum_t \\omega_t d^t` on the same
     travel matrix, solved by the single-type engine (its bound is the linked bound).
-    With norms the heuristic (the reduction's centres, then swaps ranked by the
-    weighted-demand swap table and priced by one assignment LP per type,
-    :class:`~analysis.locate.transport.Transport`) runs first for at most
-    :data:`~analysis.locate.dispatch.EXACT_HEURISTIC_SHARE` of the time, and the MILP
-    above runs on HiGHS (highspy) with the heuristic's plan as its start solution: HiGHS
-    begins with that incumbent, and the better of the two is kept when the MILP is cut by
-    the time limit. The heuristic's bound is the reduction's bound (dropping the norms
-    relaxes).
+    With norms the exact solver first solves the reduction exactly (at most
+    :data:`~analysis.locate.dispatch.RELAX_SHARE` of the time): dropping the norms
+    relaxes, so its bound holds, and its centres are optimal when every type's
+    norm-priced assignment to them meets that bound. Otherwise the heuristic (from the
+    reduction's centres, swaps ranked by the weighted-demand swap table and priced by one
+    assignment LP per type, :class:`~analysis.locate.transport.Transport`) runs for at
+    most :data:`~analysis.locate.dispatch.EXACT_HEURISTIC_SHARE` of the time left, the
+    Lagrangian bound of the model above
+    (:func:`~analysis.locate.norm_bound.norm_lagrangian`, one block per type) fixes
+    centres that no better plan opens or closes, and the MILP on the centres left runs
+    on HiGHS (highspy) with the best plan as its start solution; the best plan and the
+    best of the bounds are kept when the MILP is cut by the time limit.
     """
     t0 = time.perf_counter()
     if capacity is not None:
@@ -298,22 +312,8 @@ def linked_p_median(
         "exact" if n_pairs <= AUTO_EXACT_MAX_PAIRS else "heuristic")
     deadline = combined.deadline
     if used == "exact":
-        now = time.perf_counter()
-        heur = _swap_heuristic(combined, probs, pairs, om, k,
-                               now + EXACT_HEURISTIC_SHARE * max(deadline - now, 0.0))
-        exact = (_milp(combined, probs, pairs, om, k, heur)
-                 if time.perf_counter() < deadline else None)
-        found = [s for s in (exact, heur) if s is not None]
-        if not found:
-            raise NoSolutionInTime(time_limit, "feasible solution")
-        if exact is not None and exact.status == "optimal":
-            best = exact
-        else:
-            best = min(found, key=lambda s: s.objective)
-            bound = max(s.bound for s in found)
-            best = replace(best, bound=min(bound, best.objective), status="time_limit")
-        notes.append("norms: the MILP with shared open flags and one assignment per care "
-                     "type (HiGHS), started from the LP-priced swap heuristic's plan")
+        best, how = _exact(combined, probs, pairs, om, k, opts, time_limit)
+        notes.append(how)
     else:
         best_h = _swap_heuristic(combined, probs, pairs, om, k, deadline)
         if best_h is None:
@@ -324,6 +324,101 @@ def linked_p_median(
     parts = _parts(probs, best.open_cols, best.shares)
     return _linked(parts, best.open_cols, om, best.objective, best.bound, best.status, used,
                    best.formulation, combined, t0, notes)
+
+
+def _exact(combined: Problem, probs: list[Problem], pairs: list[Pairs], om: NDArray, k: int,
+           opts: dict[str, Any], time_limit: float) -> tuple[_Solution, str]:
+    """The exact path with norms: the norm-free reduction solved exactly (a bound; its
+    centres are optimal when every type's norm-priced assignment meets it), the swap
+    heuristic from its centres, the norm Lagrangian with centre fixing, then the MILP on
+    the centres left (as :func:`analysis.locate.dispatch.kmedian` for one type)."""
+    deadline = combined.deadline
+    transports = [Transport(p, pp) for p, pp in zip(probs, pairs, strict=True)]
+    now = time.perf_counter()
+    relax_bound, relax = -np.inf, None
+    try:
+        relax = p_median(combined.C, combined.w, k=k, solver="exact",
+                         **{**opts, "time_limit": max(RELAX_SHARE * (deadline - now), 0.05)})
+    except NoSolutionInTime:
+        relax = None
+    if relax is not None:
+        relax_bound = relax.bound
+        pos = np.sort(np.searchsorted(combined.allowed, np.asarray(relax.open)))
+        value, xs = _price(transports, om, pos, combined)
+        if (xs is not None and relax.status == "optimal"
+                and value - relax_bound <= GAP_TOLERANCE * abs(value)):
+            shares = [PairShares(pp.rows, pp.cols, x) for pp, x in zip(pairs, xs, strict=True)]
+            return (_Solution(combined.allowed[pos], value, min(relax_bound, value), "optimal",
+                              shares, "milp"),
+                    "norms: the norm-free reduction's optimal centres meet every care type's "
+                    "norm, so they are optimal with the norms (proven by its bound)")
+    now = time.perf_counter()
+    heur_deadline = now + EXACT_HEURISTIC_SHARE * max(deadline - now, 0.0)
+    heur = _swap_heuristic(combined, probs, pairs, om, k, heur_deadline, start=relax,
+                           transports=transports)
+    if heur is None and relax is not None and time.perf_counter() < heur_deadline:
+        # no repair of the reduction's centres: from a heuristic run of it instead
+        heur = _swap_heuristic(combined, probs, pairs, om, k, heur_deadline,
+                               transports=transports)
+    fixing, lag_bound = None, -np.inf
+    if heur is not None and time.perf_counter() < deadline:
+        now = time.perf_counter()
+        blocks = [NormBlock(pp.rows, pp.cols, om[t] * p.w[p.active][pp.rows] * pp.cost,
+                            p.w[p.active][pp.rows], p.active.size, p.min_volume)
+                  for t, (p, pp) in enumerate(zip(probs, pairs, strict=True))]
+        keep = np.searchsorted(combined.allowed, combined.keep)
+        lag_deadline = now + NORM_BOUND_SHARE * max(deadline - now, 0.0)
+        # start from the reduction's Lagrangian multipliers, split over the types in
+        # proportion to their weighted demand (the norms' at 0: the same value)
+        plain = pmedian_lagrangian(Work(combined), k, heur.objective, np.searchsorted(
+            combined.allowed, heur.open_cols), now + 0.5 * (lag_deadline - now),
+            max_iter=300, rule="plain")
+        u0 = None
+        if plain.u is not None:
+            u0 = []
+            for t, p in enumerate(probs):  # a type's areas are among the combined ones
+                at = np.searchsorted(combined.active, p.active)
+                u0.append(plain.u[at] * om[t] * p.w[p.active] / combined.w[p.active])
+        lag = norm_lagrangian(blocks, combined.allowed.size, k=k, keep=keep,
+                              upper=heur.objective, deadline=lag_deadline, u0=u0)
+        lag_bound = lag.value
+        fixing = fix_centres(lag, k, keep, heur.objective)
+    lower = max(relax_bound, lag_bound)
+    exact = None
+    if heur is None or heur.objective - lower > GAP_TOLERANCE * abs(heur.objective):
+        exact = (_milp(combined, probs, pairs, om, k, heur, fixing)
+                 if time.perf_counter() < deadline else None)
+    found = [s for s in (exact, heur) if s is not None]
+    if not found:
+        raise NoSolutionInTime(time_limit, "feasible solution")
+    how = ("norms: the norm-free reduction solved exactly (a bound), the LP-priced swap "
+           "heuristic from its centres, the norm Lagrangian bound"
+           + ("" if fixing is None or not (fixing.closed.size or fixing.opened.size) else
+              f" (fixing {fixing.closed.size} centres closed, {fixing.opened.size} open)")
+           + ", then the MILP with shared open flags and one assignment per care type "
+           "(HiGHS), started from the best plan")
+    if exact is not None and exact.status == "optimal":
+        return exact, how
+    best = min(found, key=lambda s: s.objective)
+    bound = min(max(lower, *(s.bound for s in found)), best.objective)
+    if best.objective - bound <= GAP_TOLERANCE * abs(best.objective):
+        # the bound meets the plan: the norm model is solved (whichever step found it)
+        return replace(best, bound=bound, status="optimal", formulation="milp"), how
+    return replace(best, bound=bound, status="time_limit"), how
+
+
+def _price(transports: list[Transport], om: NDArray, open_pos: NDArray,
+           combined: Problem) -> tuple[float, list[NDArray] | None]:
+    """The weighted cost of the best norm-meeting assignment of every type to the centres
+    ``open_pos`` (inf and None when a type has none)."""
+    total, xs = 0.0, []
+    for t, tr in enumerate(transports):
+        got = tr.solve(open_pos, combined.remaining())
+        if got.shares is None:
+            return math.inf, None
+        total += om[t] * got.value
+        xs.append(got.shares)
+    return total, xs
 
 
 @dataclass(frozen=True)
@@ -363,11 +458,28 @@ def _linked(parts: tuple[LocationResult, ...], open_cols: NDArray, om: NDArray,
 
 
 def _milp(combined: Problem, probs: list[Problem], pairs: list[Pairs], om: NDArray,
-          k: int, start: _Solution | None = None) -> _Solution | None:
+          k: int, start: _Solution | None = None,
+          fixing: CentreFixing | None = None) -> _Solution | None:
     """The linked MILP (shared y, one x block per type), from the plan ``start`` when one
-    is given (a MIP start); None when HiGHS found nothing in time."""
+    is given (a MIP start); None when HiGHS found nothing in time. ``fixing`` (from
+    :func:`~analysis.locate.norm_bound.fix_centres` against ``start``) drops the pairs of
+    the centres fixed closed and fixes the others open: the reduced model holds ``start``
+    and every better plan."""
     mc = combined.allowed.size
+    ylb, yub = y_bounds(combined)
+    reduced = fixing is not None and (fixing.closed.size > 0 or fixing.opened.size > 0)
+    full_pairs = pairs
+    if reduced:
+        assert fixing is not None
+        ylb, yub = ylb.copy(), yub.copy()
+        yub[fixing.closed] = 0.0
+        ylb[fixing.opened] = 1.0
+        pairs = [Pairs(pp.rows[yub[pp.cols] > 0], pp.cols[yub[pp.cols] > 0],
+                       pp.cost[yub[pp.cols] > 0]) for pp in pairs]
     offsets = np.cumsum([mc] + [pp.rows.size for pp in pairs])
+    if start is not None and combined.deadline - time.perf_counter() < (
+            MILP_MIN_S_PER_PAIR * int(offsets[-1] - mc)):
+        return None  # too little time left for a model this size: keep the plan in hand
     model = Rows(int(offsets[-1]))
     jj = np.arange(mc)
     costs = [np.zeros(mc)]
@@ -381,7 +493,6 @@ def _milp(combined: Problem, probs: list[Problem], pairs: list[Pairs], om: NDArr
                          0.0, np.inf)
         costs.append(om[t] * d[pp.rows] * pp.cost)
     model.count(jj, k, k)
-    ylb, yub = y_bounds(combined)
     n_x = int(offsets[-1]) - mc
     integ = np.concatenate([np.ones(mc), np.zeros(n_x)])
     bounds = Bounds(np.concatenate([ylb, np.zeros(n_x)]), np.concatenate([yub, np.ones(n_x)]))
@@ -389,8 +500,15 @@ def _milp(combined: Problem, probs: list[Problem], pairs: list[Pairs], om: NDArr
     if start is not None:
         y0 = np.zeros(mc)
         y0[np.searchsorted(combined.allowed, start.open_cols)] = 1.0
-        x0 = np.concatenate([y0, *(sh.share for sh in start.shares)])
-    out = model.solve(np.concatenate(costs), integ, bounds, combined.remaining(), x0)
+        if np.all(y0 <= yub) and np.all(y0 >= ylb) and not any(
+                sh.share[yub[fp.cols] == 0].any() for sh, fp in zip(start.shares, full_pairs,
+                                                                     strict=True)):
+            x0 = np.concatenate([y0, *(sh.share[yub[fp.cols] > 0] for sh, fp in zip(
+                start.shares, full_pairs, strict=True))])
+    out = model.solve(np.concatenate(costs), integ, bounds, combined.remaining(), x0,
+                      combined.deadline)
+    if out.status == "infeasible" and reduced:
+        return None  # cannot be (the reduced model holds the start): prove nothing
     if out.status == "infeasible":
         raise InfeasibleScenario(
             f"no choice of k={k} shared centres gives every open centre the norm of every "
@@ -399,31 +517,31 @@ def _milp(combined: Problem, probs: list[Problem], pairs: list[Pairs], om: NDArr
     if out.x is None:
         return None
     y = out.x[:mc] > 0.5
-    shares = [PairShares(pp.rows, pp.cols, out.x[offsets[t]:offsets[t + 1]])
-              for t, pp in enumerate(pairs)]
+    shares = []
+    for t, fp in enumerate(full_pairs):
+        share = np.zeros(fp.rows.size)
+        share[yub[fp.cols] > 0] = out.x[offsets[t]:offsets[t + 1]]
+        shares.append(PairShares(fp.rows, fp.cols, share))
     return _Solution(combined.allowed[y], out.objective, out.bound, out.status, shares, "milp")
 
 
 def _swap_heuristic(combined: Problem, probs: list[Problem], pairs: list[Pairs],
-                    om: NDArray, k: int, deadline: float) -> _Solution | None:
-    """The reduction's centres, repaired and improved by swaps priced with one assignment
-    LP per type; None when no feasible configuration was found before ``deadline``."""
+                    om: NDArray, k: int, deadline: float, start: LocationResult | None = None,
+                    transports: list[Transport] | None = None) -> _Solution | None:
+    """The reduction's centres (``start``, else a short heuristic run of it), repaired and
+    improved by swaps priced with one assignment LP per type; None when no feasible
+    configuration was found before ``deadline``."""
     share = max(deadline - time.perf_counter(), 0.05)
-    start = p_median(combined.C, combined.w, k=k, keep=combined.keep,
-                     candidates=combined.allowed, solver="heuristic",
-                     time_limit=max(0.2 * share, 0.05), seed=combined.seed)
+    if start is None:
+        start = p_median(combined.C, combined.w, k=k, keep=combined.keep,
+                         candidates=combined.allowed, solver="heuristic",
+                         time_limit=max(0.2 * share, 0.05), seed=combined.seed)
     work = Work(combined)
-    transports = [Transport(p, pp) for p, pp in zip(probs, pairs, strict=True)]
+    if transports is None:
+        transports = [Transport(p, pp) for p, pp in zip(probs, pairs, strict=True)]
 
     def price(open_pos: NDArray) -> tuple[float, list[NDArray] | None]:
-        total, xs = 0.0, []
-        for t, tr in enumerate(transports):
-            got = tr.solve(open_pos, combined.remaining())
-            if got.shares is None:
-                return math.inf, None
-            total += om[t] * got.value
-            xs.append(got.shares)
-        return total, xs
+        return _price(transports, om, open_pos, combined)
 
     cur = np.sort(np.searchsorted(combined.allowed, np.asarray(start.open)))
     cur_val, cur_x = price(cur)

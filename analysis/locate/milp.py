@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -273,10 +274,15 @@ class Rows:
                 np.concatenate(self._hi))
 
     def solve(self, c: NDArray, integrality: NDArray, bounds: Bounds,
-              time_limit: float, start: NDArray | None = None) -> MilpSolution:
+              time_limit: float, start: NDArray | None = None,
+              deadline: float | None = None) -> MilpSolution:
         """Solve ``min c x`` subject to the rows gathered so far (``start``: a feasible
-        solution for HiGHS to begin from, see :func:`run_milp`)."""
+        solution for HiGHS to begin from, see :func:`run_milp`). With ``deadline`` (a
+        :func:`time.perf_counter` value) the limit is the time left once the matrix is
+        assembled (at most ``time_limit``): assembling a large model takes a while."""
         A, lo, hi = self.matrix()
+        if deadline is not None:
+            time_limit = min(time_limit, max(deadline - time.perf_counter(), 0.05))
         return run_milp(c, A, lo, hi, integrality, bounds, time_limit, start)
 
 
@@ -284,7 +290,7 @@ def assignment_milp(
     g: int, mc: int, rows: NDArray, cols: NDArray, cost: NDArray, weights: NDArray, *,
     k: int | None, count_cost: float, minv: float, cap: NDArray | None,
     y_lb: NDArray, y_ub: NDArray, integral: bool, time_limit: float,
-    start: NDArray | None = None,
+    start: NDArray | None = None, deadline: float | None = None,
 ) -> MilpSolution:
     """Assignment model with fractional x_p (pairs p = (row, col)) and open flags y_j.
 
@@ -296,7 +302,8 @@ def assignment_milp(
          sum_j y_j = k                        (when k is given)
 
     ``g`` areas, ``mc`` columns; the solution vector is ``[y (mc), x (pairs)]``, and so is
-    ``start`` (a feasible solution HiGHS begins from, e.g. the heuristic's plan).
+    ``start`` (a feasible solution HiGHS begins from, e.g. the heuristic's plan);
+    ``deadline`` as in :meth:`Rows.solve`.
     """
     P = rows.size
     xi = mc + np.arange(P)
@@ -317,7 +324,7 @@ def assignment_milp(
     c = np.concatenate([np.full(mc, float(count_cost)), cost])
     integ = np.concatenate([np.full(mc, 1 if integral else 0), np.zeros(P)])
     bounds = Bounds(np.concatenate([y_lb, np.zeros(P)]), np.concatenate([y_ub, np.ones(P)]))
-    return model.solve(c, integ, bounds, time_limit, start)
+    return model.solve(c, integ, bounds, time_limit, start, deadline)
 
 
 def y_bounds(prob: Problem) -> tuple[NDArray, NDArray]:

@@ -1,0 +1,286 @@
+"""Lagrangian bound of the norm/capacity assignment model and reduced-cost fixing of centres.
+
+The fractional assignment MILP with a minimum volume per open centre (and, for one care
+type, capacities) has about areas x candidates pair columns and as many linking rows: at
+1,522 areas x 114 hospitals HiGHS does not finish its root LP in minutes. Relaxing the
+assignment rows (multipliers ``u``), the norm rows (``mu >= 0``) and the capacity rows
+(``lam >= 0``) leaves a problem that splits by centre: each centre j has a value
+``rho_j`` and the bound is ``sum u + (the k smallest rho, kept centres forced in)``. Its
+best value over the multipliers equals the LP bound of the strong (disaggregated) model,
+and every evaluation costs one pass over the pairs. The same values fix centres: a centre
+whose forced opening (or closing) lifts the bound above an incumbent's objective is closed
+(opened) in every better solution (:func:`fix_centres`).
+
+Examples
+--------
+>>> import numpy as np
+>>> blk = NormBlock(rows=np.array([0, 0, 1, 1]), cols=np.array([0, 1, 0, 1]),
+...                 cost=np.array([0., 5., 5., 0.]), volume=np.array([1., 1., 1., 1.]),
+...                 n_rows=2, norm=2.0)
+>>> lag = norm_lagrangian([blk], 2, k=1, keep=np.array([], int), upper=5.0,
+...                       deadline=float("inf"))
+>>> round(lag.value, 6)      # one centre, both areas there: 5 is the optimum
+5.0
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "FIX_MARGIN",
+    "NORM_BOUND_ITERATIONS",
+    "CentreFixing",
+    "NormBlock",
+    "NormBound",
+    "fix_centres",
+    "norm_lagrangian",
+]
+
+#: the most subgradient iterations of :func:`norm_lagrangian` (each one pass over the pairs)
+NORM_BOUND_ITERATIONS = 3000
+
+#: relative margin above the incumbent a forced bound must pass before a centre is fixed
+#: (floating-point sums of the bound are not exact)
+FIX_MARGIN = 1e-7
+
+
+@dataclass(frozen=True)
+class NormBlock:
+    """One care type's pairs in the assignment model.
+
+    ``rows``/``cols``: area and centre position of each pair; ``cost``: its objective
+    coefficient (weight x patients x minutes); ``volume``: the patients it carries at share
+    1; ``n_rows``: areas (each must be served once); ``norm``: minimum volume per open
+    centre (0 = none); ``capacity``: per centre position (None or inf = none).
+    """
+
+    rows: NDArray
+    cols: NDArray
+    cost: NDArray
+    volume: NDArray
+    n_rows: int
+    norm: float = 0.0
+    capacity: NDArray | None = None
+
+
+@dataclass(frozen=True)
+class NormBound:
+    """The best Lagrangian value found (``value``, a valid lower bound; -inf when no
+    iteration ran), the centre values ``rho`` and the multipliers' offset ``base``
+    (``sum u``) at the multipliers that gave it, and the iterations run."""
+
+    value: float
+    rho: NDArray | None
+    base: float
+    iterations: int
+
+
+@dataclass(frozen=True)
+class CentreFixing:
+    """Centre positions fixed closed (``closed``) or open (``opened``) by
+    :func:`fix_centres`."""
+
+    closed: NDArray
+    opened: NDArray
+
+
+def _evaluate(blocks: Sequence[NormBlock], us: list[NDArray], mus: list[NDArray],
+              lams: list[NDArray], mc: int) -> tuple[float, NDArray, list[NDArray]]:
+    """``sum u`` and the centre values rho at the given multipliers; the reduced costs."""
+    rho = np.zeros(mc)
+    base = 0.0
+    rcs = []
+    for b, u, mu, lam in zip(blocks, us, mus, lams, strict=True):
+        rc = b.cost - u[b.rows] - (mu[b.cols] - lam[b.cols]) * b.volume
+        rho += np.bincount(b.cols, weights=np.minimum(rc, 0.0), minlength=mc)
+        rho += mu * b.norm
+        if b.capacity is not None:
+            rho -= lam * np.where(np.isfinite(b.capacity), b.capacity, 0.0)
+        base += float(u.sum())
+        rcs.append(rc)
+    return base, rho, rcs
+
+
+def _choose(rho: NDArray, k: int, keep: NDArray) -> NDArray:
+    """Boolean mask of the chosen centres: the kept ones and the k - |keep| others with
+    the smallest rho."""
+    chosen = np.zeros(rho.size, bool)
+    chosen[keep] = True
+    free = np.flatnonzero(~chosen)
+    need = k - int(keep.size)
+    if need > 0:
+        pick = free[np.argpartition(rho[free], need - 1)[:need]] if need < free.size else free
+        chosen[pick] = True
+    return chosen
+
+
+def norm_lagrangian(
+    blocks: Sequence[NormBlock], mc: int, *, k: int, keep: NDArray, upper: float,
+    deadline: float, max_iter: int = NORM_BOUND_ITERATIONS,
+    closed: NDArray | None = None, u0: Sequence[NDArray] | None = None,
+) -> NormBound:
+    """Subgradient ascent on the Lagrangian dual of the norm/capacity assignment model.
+
+    Parameters
+    ----------
+    blocks : sequence of NormBlock
+        One per care type; the centres (``mc`` positions) are shared.
+    mc : int
+        Number of centre positions.
+    k : int
+        Centres to open.
+    keep : numpy.ndarray of int
+        Positions that must open.
+    upper : float
+        An upper bound (an incumbent's objective) for the Polyak step; ``inf`` when none.
+    deadline : float
+        :func:`time.perf_counter` value after which no iteration starts.
+    max_iter : int
+        The most iterations.
+    closed : numpy.ndarray of int, optional
+        Positions that may not open (fixed closed earlier).
+    u0 : sequence of numpy.ndarray, optional
+        Start of the assignment multipliers, one array per block (e.g. the
+        uncapacitated Lagrangian's: with ``mu = lam = 0`` the function is that one, so the
+        ascent starts from its value); default each area's second-cheapest pair cost.
+
+    Returns
+    -------
+    NormBound
+        The best value is a valid lower bound on the model's optimum (every evaluation
+        of the Lagrangian function with ``mu, lam >= 0`` is one).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> blk = NormBlock(np.array([0, 1]), np.array([0, 0]), np.array([1., 2.]),
+    ...                 np.array([1., 1.]), 2)
+    >>> norm_lagrangian([blk], 1, k=1, keep=np.array([], int), upper=3.0,
+    ...                 deadline=float("inf")).value
+    3.0
+
+    Notes
+    -----
+    For multipliers ``u`` (assignment), ``mu >= 0`` (norm ``V``) and ``lam >= 0``
+    (capacity ``Q``) the reduced cost of pair (i, j) is
+    :math:`r_{ij} = c_{ij} - u_i - (\\mu_j - \\lambda_j) v_{ij}` and the Lagrangian is
+
+    .. math::
+        L(u, \\mu, \\lambda) = \\sum_i u_i + \\min_{|S| = k,\\, S \\supseteq K}
+        \\sum_{j \\in S} \\rho_j,\\quad
+        \\rho_j = \\mu_j V - \\lambda_j Q_j + \\sum_i \\min(0, r_{ij})
+
+    (summed over the care types). The step is Polyak's, ``theta (upper - L) / |g|^2``,
+    with ``theta`` halved after 20 iterations without progress. References: Beasley,
+    "Lagrangean heuristics for location problems", EJOR 65 (1993).
+    """
+    rho_none = None
+    best = NormBound(-np.inf, rho_none, 0.0, 0)
+    if not blocks:
+        return best
+    us, mus, lams = [], [], []
+    for t, b in enumerate(blocks):
+        mus.append(np.zeros(mc))
+        lams.append(np.zeros(mc))
+        if u0 is not None:
+            us.append(np.asarray(u0[t], dtype=np.float64).copy())
+            continue
+        # start: each area at its second-cheapest pair
+        first = np.full(b.n_rows, np.inf)
+        np.minimum.at(first, b.rows, b.cost)
+        second = np.full(b.n_rows, np.inf)
+        big = b.cost > first[b.rows]
+        np.minimum.at(second, b.rows[big], b.cost[big])
+        us.append(np.where(np.isfinite(second), second, first))
+    closed_mask = np.zeros(mc, bool)
+    if closed is not None:
+        closed_mask[closed] = True
+    theta, stall, it = 2.0, 0, 0
+    target = upper if np.isfinite(upper) else None
+    while it < max_iter and time.perf_counter() < deadline:
+        it += 1
+        base, rho, rcs = _evaluate(blocks, us, mus, lams, mc)
+        rho = np.where(closed_mask, np.inf, rho)
+        chosen = _choose(rho, k, keep)
+        value = base + float(rho[chosen].sum())
+        if not np.isfinite(best.value) or value > best.value + 1e-9 * max(abs(best.value),
+                                                                          1.0):
+            best = NormBound(value, rho, base, it)
+            stall = 0
+        else:
+            stall += 1
+            if stall >= 20:
+                theta, stall = theta / 2, 0
+                if theta < 1e-4:
+                    break
+        # subgradient
+        gs = []
+        for b, rc in zip(blocks, rcs, strict=True):
+            take = (rc < 0) & chosen[b.cols]
+            gu = 1.0 - np.bincount(b.rows[take], minlength=b.n_rows)
+            served = np.bincount(b.cols[take], weights=b.volume[take], minlength=mc)
+            gmu = b.norm * chosen - served if b.norm > 0 else np.zeros(mc)
+            if b.capacity is not None:
+                capv = np.where(np.isfinite(b.capacity), b.capacity, np.inf)
+                glam = np.where(np.isfinite(capv), served - np.where(np.isfinite(capv), capv,
+                                                                       0.0) * chosen, 0.0)
+            else:
+                glam = np.zeros(mc)
+            gs.append((gu, gmu, glam))
+        norm2 = sum(float(gu @ gu + gmu @ gmu + glam @ glam) for gu, gmu, glam in gs)
+        if norm2 <= 0:
+            break  # a subgradient of zero: these multipliers are optimal
+        gap = (target - value) if target is not None else 0.05 * max(abs(value), 1.0)
+        if gap <= 0:
+            break  # the bound reached the incumbent: it is optimal
+        step = theta * gap / norm2
+        for t, (gu, gmu, glam) in enumerate(gs):
+            us[t] = us[t] + step * gu
+            mus[t] = np.maximum(mus[t] + step * gmu, 0.0)
+            lams[t] = np.maximum(lams[t] + step * glam, 0.0)
+    return best
+
+
+def fix_centres(bound: NormBound, k: int, keep: NDArray, upper: float,
+                closed: NDArray | None = None) -> CentreFixing:
+    """Centres that no solution better than ``upper`` opens (or closes).
+
+    Forcing centre j into the chosen set (out of it) changes the Lagrangian value by
+    ``rho_j`` less the largest chosen free ``rho`` (the smallest unchosen ``rho`` less
+    ``rho_j``); the result is still a lower bound of the model with that centre forced.
+    When it exceeds ``upper`` (by :data:`FIX_MARGIN`), every solution with j open (closed)
+    costs more than the incumbent, so j is fixed closed (open).
+
+    >>> import numpy as np
+    >>> b = NormBound(10.0, np.array([1., 2., 9.]), 7.0, 1)
+    >>> f = fix_centres(b, 1, np.array([], int), upper=12.0)
+    >>> f.closed.tolist(), f.opened.tolist()
+    ([2], [])
+    """
+    empty = np.array([], dtype=np.int64)
+    if bound.rho is None or not np.isfinite(bound.value) or not np.isfinite(upper):
+        return CentreFixing(empty, empty)
+    rho = bound.rho.copy()
+    if closed is not None:
+        rho[closed] = np.inf
+    chosen = _choose(rho, k, keep)
+    free = np.ones(rho.size, bool)
+    free[keep] = False
+    chosen_free = chosen & free
+    limit = upper + FIX_MARGIN * max(abs(upper), 1.0)
+    out = ~chosen & np.isfinite(rho)
+    closing = empty
+    if chosen_free.any() and out.any():
+        worst_in = float(rho[chosen_free].max())
+        closing = np.flatnonzero(out & (bound.value + rho - worst_in > limit))
+    opening = empty
+    if out.any():
+        best_out = float(rho[out].min())
+        opening = np.flatnonzero(chosen_free & (bound.value + best_out - rho > limit))
+    return CentreFixing(closing.astype(np.int64), opening.astype(np.int64))
