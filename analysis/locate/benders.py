@@ -479,10 +479,12 @@ def pmedian_benders(
         # reduced-cost fixing against the incumbent
         if feasible:
             rc = master.reduced_costs()
-            slack = 1e-7 * max(abs(ub), 1.0)
+            # a flag whose other value lifts the bound past the pruning level ub - margin
+            # (integral data: above ub - 1) leads to nothing the tree would keep
+            level = ub - margin()
             lo, hi = lo.copy(), hi.copy()
-            shut = (y < 1e-9) & (bound_here + rc > ub + slack) & (lo < 0.5)
-            force = (y > 1 - 1e-9) & (bound_here - rc > ub + slack)
+            shut = (y < 1e-9) & (bound_here + rc > level) & (lo < 0.5)
+            force = (y > 1 - 1e-9) & (bound_here - rc > level)
             hi[shut], lo[force] = 0.0, 1.0
             n_fixed += int(shut.sum() + force.sum())
         j = int(frac[np.argmin(np.abs(y[frac] - 0.5))])
