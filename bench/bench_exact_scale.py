@@ -178,6 +178,11 @@ def compare_baseline(C, w, k, cap, label, lines, rows, env):
     print(lines[-1], flush=True)
 
 
+def seeds_of(args) -> list[int]:
+    """The graph seeds of part 1: ``--seed-list``, else 0 .. ``--seeds`` - 1."""
+    return args.seed_list if args.seed_list is not None else list(range(args.seeds))
+
+
 def part_graph(args, lines):
     if args.baseline != "lists":
         return part_graph_baseline(args, lines)
@@ -199,7 +204,7 @@ def part_graph_baseline(args, lines):
     with tempfile.TemporaryDirectory() as base_dir:
         env = baseline_env(args.baseline, base_dir)
         for n in args.ns:
-            for seed in range(args.seeds):
+            for seed in seeds_of(args):
                 D = graph_instance(n, seed)
                 for k in ks_for(n):
                     compare_baseline(D, np.ones(n), k, args.cap, f"{n}, {seed}", lines, rows,
@@ -227,7 +232,7 @@ def part_graph_lists(args, lines):
               "load |", "|---|---|---|---|---|---|---|---|"]
     rows: list = []
     for n in args.ns:
-        for seed in range(args.seeds):
+        for seed in seeds_of(args):
             D = graph_instance(n, seed)
             for k in ks_for(n):
                 compare(D, np.ones(n), k, args.cap, f"{n}, {seed}", lines, rows)
@@ -322,6 +327,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--ns", type=lambda s: [int(x) for x in s.split(",")],
                     default=[100, 200, 400, 600, 800, 900])
     ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--seed-list", type=lambda s: [int(x) for x in s.split(",")],
+                    default=None, help="graph seeds to run (instead of 0 .. --seeds - 1)")
     ap.add_argument("--cap", type=float, default=60.0, help="seconds per solve")
     ap.add_argument("--scales", type=lambda s: [int(x) for x in s.split(",")],
                     default=[1, 10, 100])
