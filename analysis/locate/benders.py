@@ -47,8 +47,9 @@ separates it again), which makes every node LP cheaper. The dual simplex of a no
 as soon as its objective, a lower bound of the node's LP, rules the node out against the
 incumbent (HiGHS's ``objective_bound``). With integer weights and costs every solution
 costs an integer, so a node whose bound exceeds ``ub - 1`` holds nothing cheaper than the
-incumbent and is pruned. A child solved right after its parent starts from the basis HiGHS
-holds, without re-factorising a stored one. The LPs run HiGHS's serial dual simplex
+incumbent and is pruned; the reduced-cost fixing uses the same level (a flag whose other
+value lifts the node bound above ``ub - 1`` is fixed). A child solved right after its
+parent starts from the basis HiGHS holds, without re-factorising a stored one. The LPs run HiGHS's serial dual simplex
 (``simplex_strategy`` 1); its first run starts one worker thread beside numpy's BLAS pool.
 
 References
