@@ -49,8 +49,9 @@ incumbent (HiGHS's ``objective_bound``). With integer weights and costs every so
 costs an integer, so a node whose bound exceeds ``ub - 1`` holds nothing cheaper than the
 incumbent and is pruned; the reduced-cost fixing uses the same level (a flag whose other
 value lifts the node bound above ``ub - 1`` is fixed). A child solved right after its
-parent starts from the basis HiGHS holds, without re-factorising a stored one. The LPs run HiGHS's serial dual simplex
-(``simplex_strategy`` 1); its first run starts one worker thread beside numpy's BLAS pool.
+parent starts from the basis HiGHS holds, without re-factorising a stored one. The LPs run
+HiGHS's serial dual simplex (``simplex_strategy`` 1); its first run starts one worker
+thread beside numpy's BLAS pool.
 
 References
 ----------
