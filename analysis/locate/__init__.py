@@ -28,6 +28,7 @@ One topic per module:
 - :mod:`~analysis.locate.candidates` -- working cost matrix and candidate lists
 - :mod:`~analysis.locate.heuristic` -- greedy + fast vertex substitution
 - :mod:`~analysis.locate.lagrangian` -- Lagrangian bound and reduced-cost fixing
+- :mod:`~analysis.locate.highs` -- a silent HiGHS instance (highspy)
 - :mod:`~analysis.locate.milp` -- the shared MILP row builder and the assignment model
 - :mod:`~analysis.locate.norm_bound` -- Lagrangian bound of the norm/capacity model and
   centre fixing

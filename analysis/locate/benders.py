@@ -66,8 +66,6 @@ p-median problem. European Journal of Operational Research 308(1), 84-96 (arXiv
 from __future__ import annotations
 
 import heapq
-import os
-import sys
 import time
 from dataclasses import dataclass
 
@@ -76,6 +74,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analysis.locate.candidates import Work
+from analysis.locate.highs import new_highs
 from analysis.locate.lagrangian import Fixing
 from analysis.locate.problem import InfeasibleScenario
 from analysis.locate.result import GAP_TOLERANCE
@@ -116,9 +115,6 @@ class BendersSolution:
     fixed: int
 
 
-_banner_shown = False
-
-
 def _integral(a: NDArray) -> bool:
     """Whether every value of ``a`` is an integer small enough to be exact in float64.
 
@@ -128,36 +124,13 @@ def _integral(a: NDArray) -> bool:
     return bool(a.size == 0 or (np.all(a == np.round(a)) and np.abs(a).max() < 2.0**40))
 
 
-def _new_highs() -> highspy.Highs:
-    """A silent HiGHS instance. The first one a process makes prints HiGHS's banner on the
-    C-level standard output before any option can be set; that once, the descriptor is
-    pointed at the null device so that no caller's output (JSON on a CLI's stdout, say)
-    is polluted."""
-    global _banner_shown
-    if _banner_shown:
-        h = highspy.Highs()
-    else:
-        sys.stdout.flush()
-        saved = os.dup(1)
-        try:
-            with open(os.devnull, "w") as null:
-                os.dup2(null.fileno(), 1)
-                h = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-        _banner_shown = True
-    h.setOptionValue("output_flag", False)
-    return h
-
-
 class _Master:
     """The Benders master on HiGHS: y (m open flags) then theta (g travel variables)."""
 
     def __init__(self, m: int, weights: NDArray, theta_lb: NDArray, y_lb: NDArray,
                  y_ub: NDArray, k: int):
         self.m, self.g = m, weights.size
-        h = _new_highs()
+        h = new_highs()
         h.setOptionValue("presolve", "off")  # warm starts: the basis survives new cuts
         inf = highspy.kHighsInf
         lo = np.concatenate([y_lb, theta_lb]).astype(np.float64)

@@ -34,7 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from analysis.locate.benders import _new_highs
+from analysis.locate.highs import new_highs
 from analysis.locate.problem import Problem, row_chunks
 from analysis.locate.result import GAP_TOLERANCE
 
@@ -186,7 +186,7 @@ def _highs_milp(c: NDArray, A: sparse.sparray, lo: NDArray, hi: NDArray,
     integer = np.broadcast_to(np.asarray(integrality), (n,)) > 0
     lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                        for i in integer]
-    h = _new_highs()
+    h = new_highs()
     h.setOptionValue("time_limit", limit)
     h.setOptionValue("mip_rel_gap", GAP_TOLERANCE)
     if node_limit is not None:
