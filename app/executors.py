@@ -29,9 +29,9 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Generic, Protocol, TypeVar
 
 from app.errors import ComputeUnavailable
 
@@ -68,10 +68,44 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _timed_out(done: int, total: int, timeout: float) -> ComputeTimeout:
-    return ComputeTimeout(f"the sweep did not finish within its wall-clock limit of "
-                          f"{timeout:g} s ({done} of {total} runs done); nothing was stored: "
-                          "run fewer combinations or a shorter time_limit")
+class _Results(Generic[R]):
+    """The bookkeeping every executor's run shares: its wall-clock deadline, the results so
+    far by item index (each handed to ``on_result`` as it comes), and the timeout error
+    that says how far the run got."""
+
+    def __init__(self, total: int, timeout: float, on_result: OnResult | None) -> None:
+        self.total, self.timeout, self.on_result = total, timeout, on_result
+        self.deadline = time.monotonic() + timeout
+        self.by_index: dict[int, R] = {}
+
+    def timed_out(self) -> ComputeTimeout:
+        return ComputeTimeout(f"the sweep did not finish within its wall-clock limit of "
+                              f"{self.timeout:g} s ({len(self.by_index)} of {self.total} runs "
+                              "done); nothing was stored: run fewer combinations or a shorter "
+                              "time_limit")
+
+    def left(self) -> float:
+        """The seconds left before the deadline; :class:`ComputeTimeout` once it has passed."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise self.timed_out()
+        return left
+
+    def wait(self, futures: Collection[Future], *, poll: float | None = None) -> set[Future]:
+        """The futures done after waiting for the first of them: at most ``poll`` seconds, or
+        by default until the deadline (:class:`ComputeTimeout` when it has passed)."""
+        done, _ = wait(futures, timeout=self.left() if poll is None else poll,
+                       return_when=FIRST_COMPLETED)
+        return done
+
+    def keep(self, i: int, result: R) -> None:
+        self.by_index[i] = result
+        if self.on_result is not None:
+            self.on_result(i, result)
+
+    def in_order(self) -> list[R]:
+        """The results in the order of the items."""
+        return [self.by_index[i] for i in range(self.total)]
 
 
 class SequentialExecutor:
@@ -82,15 +116,11 @@ class SequentialExecutor:
 
     def run(self, fn: Callable[[S, T], R], shared: S, items: Sequence[T], *,
             timeout: float, on_result: OnResult | None = None) -> list[R]:
-        deadline = time.monotonic() + timeout
-        out: list[R] = []
+        run: _Results[R] = _Results(len(items), timeout, on_result)
         for i, item in enumerate(items):
-            if time.monotonic() > deadline:
-                raise _timed_out(i, len(items), timeout)
-            out.append(fn(shared, item))
-            if on_result is not None:
-                on_result(i, out[-1])
-        return out
+            run.left()
+            run.keep(i, fn(shared, item))
+        return run.in_order()
 
 
 # the worker processes' copy of ``shared``, set once by the pool initializer
@@ -119,8 +149,7 @@ class LocalPoolExecutor:
             timeout: float, on_result: OnResult | None = None) -> list[R]:
         if not items:
             return []
-        deadline = time.monotonic() + timeout
-        results: dict[int, R] = {}
+        run: _Results[R] = _Results(len(items), timeout, on_result)
         pool = ProcessPoolExecutor(max_workers=min(self.workers, len(items)),
                                    mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_set_shared, initargs=(shared,))
@@ -128,19 +157,12 @@ class LocalPoolExecutor:
             pending = {pool.submit(_call_with_shared, fn, item): i
                        for i, item in enumerate(items)}
             while pending:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise _timed_out(len(results), len(items), timeout)
-                done, _ = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
-                for future in done:
-                    i = pending.pop(future)
-                    results[i] = future.result()
-                    if on_result is not None:
-                        on_result(i, results[i])
+                for future in run.wait(pending):
+                    run.keep(pending.pop(future), future.result())
         finally:
             # pending tasks are dropped; a running one ends within its own time limit
             pool.shutdown(wait=True, cancel_futures=True)
-        return [results[i] for i in range(len(items))]
+        return run.in_order()
 
 
 class DaskExecutor:
@@ -167,8 +189,7 @@ class DaskExecutor:
 
         if not items:
             return []
-        deadline = time.monotonic() + timeout
-        results: dict[int, R] = {}
+        run: _Results[R] = _Results(len(items), timeout, on_result)
         client = self._client()
         try:
             shared_future = client.scatter(shared, broadcast=True, hash=False)
@@ -177,20 +198,17 @@ class DaskExecutor:
                                      key=f"oncoregio-sweep-{run_id}-{i}")
                        for i, item in enumerate(items)]
             index = {f.key: i for i, f in enumerate(futures)}
-            left = max(0.001, deadline - time.monotonic())
+            left = max(0.001, run.deadline - time.monotonic())
             try:
                 with client.as_current():  # as_completed looks up its client there
                     for future in as_completed(futures, timeout=left):
-                        i = index[future.key]
-                        results[i] = future.result()
-                        if on_result is not None:
-                            on_result(i, results[i])
+                        run.keep(index[future.key], future.result())
             except TimeoutError as e:
                 client.cancel(futures)
-                raise _timed_out(len(results), len(items), timeout) from e
+                raise run.timed_out() from e
         finally:
             client.close(timeout=self.connect_timeout)
-        return [results[i] for i in range(len(items))]
+        return run.in_order()
 
 
 class ComputePoolExecutor:
@@ -216,22 +234,20 @@ class ComputePoolExecutor:
 
         if not items:
             return []
-        deadline = time.monotonic() + timeout
-        results: dict[int, R] = {}
+        run: _Results[R] = _Results(len(items), timeout, on_result)
         todo = list(enumerate(items))
         running: dict[Any, tuple[Any, int]] = {}  # a job's future -> (job, item index)
         try:
             while todo or running:
                 if self.cancel.is_set():
                     raise JobCancelled("the client went away; the sweep was stopped")
-                if time.monotonic() >= deadline:
-                    raise _timed_out(len(results), len(items), timeout)
+                run.left()
                 while todo and len(running) < self.pool.workers:
                     i, item = todo[0]
                     try:
-                        job = self.pool.submit(fn, shared, item, kill_at=deadline)
+                        job = self.pool.submit(fn, shared, item, kill_at=run.deadline)
                     except PoolFull:
-                        if not results and not running:
+                        if not run.by_index and not running:
                             raise  # no room for this sweep at all: 429
                         break  # room comes as jobs end (its own or others')
                     todo.pop(0)
@@ -239,19 +255,17 @@ class ComputePoolExecutor:
                 if not running:
                     time.sleep(0.05)
                     continue
-                done, _ = wait(list(running), timeout=0.05, return_when=FIRST_COMPLETED)
-                for future in done:
+                for future in run.wait(running, poll=0.05):
                     job, i = running.pop(future)
                     try:
-                        results[i] = job.result()
+                        result = job.result()
                     except JobTimedOut as e:  # stopped at the sweep's deadline
-                        raise _timed_out(len(results), len(items), timeout) from e
-                    if on_result is not None:
-                        on_result(i, results[i])
+                        raise run.timed_out() from e
+                    run.keep(i, result)
         finally:
             for job, _ in running.values():
                 job.cancel()
-        return [results[i] for i in range(len(items))]
+        return run.in_order()
 
 
 def executor_for(*, dask_scheduler: str | None, workers: int | None, tasks: int,

@@ -291,10 +291,59 @@ def check_linked(types: list[str], weights: list[float] | None, method: Method,
                          "(allocation 'choice' takes one care type)")
 
 
-class ScenarioCreate(BaseModel):
+#: A linked set of care types: one set of open centres for all of them.
+LinkedTypes = Annotated[list[Id], Field(min_length=2, max_length=LINKED_MAX_TYPES)]
+#: The weight of one care type's patient travel in a linked plan's objective.
+Weight = Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
+
+
+class PlanCreateBase(BaseModel):
+    """What a scenario request and a sweep request share: a name and the care type, or a
+    linked set of care types (``care_types``) with their ``weights``. The rules of the set
+    itself are :func:`check_linked`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    care_type: Id | None = Field(default=None, description="the care type (or care_types)")
+    care_types: LinkedTypes | None = Field(
+        default=None,
+        description="a linked plan: one set of open centres serves all these care types, "
+                    "each with its own demand, norm and allocation; the objective sums "
+                    "their patient travel (method p_median, nearest allocation). Give "
+                    "care_type or care_types, not both")
+    weights: list[Weight] | None = Field(
+        default=None, description="with care_types: the weight of each care type's patient "
+                                  "travel in the objective, in the order of care_types "
+                                  "(default 1 each)")
+
+    @property
+    def linked_types(self) -> tuple[str, ...]:
+        """The care types of the plan (of every run of a sweep): ``care_types``, or
+        ``(care_type,)``."""
+        if self.care_types is not None:
+            return tuple(self.care_types)
+        assert self.care_type is not None  # validated: exactly one of the two
+        return (self.care_type,)
+
+    @property
+    def care_type_id(self) -> str:
+        """The care type's id, or the linked set's ids joined by '+'."""
+        return "+".join(self.linked_types)
+
+    @model_validator(mode="after")
+    def _one_care_type_or_set(self) -> PlanCreateBase:
+        # pydantic runs this before the subclasses' own after-validators
+        if (self.care_type is None) == (self.care_types is None):
+            raise ValueError("give exactly one of care_type (one care type) and care_types "
+                             "(a linked set of 2.." f"{LINKED_MAX_TYPES})")
+        return self
+
+
+class ScenarioCreate(PlanCreateBase):
     """What to compute. Hospital and region ids refer to the graph; unknown ids are a 422."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+    model_config = ConfigDict(json_schema_extra={"examples": [{
         "name": "Pancreas in 8 centres, norm 20", "care_type": "pancreatic-resection",
         "method": "p_median", "centres": 8, "minutes": 60, "keep": ["umcg-groningen"],
         "close": [], "candidate_set": "providers", "apply_norm": True, "solver": "auto"}, {
@@ -306,18 +355,6 @@ class ScenarioCreate(BaseModel):
         "care_types": ["oesophagectomy", "gastrectomy"], "method": "p_median", "centres": 8,
         "apply_norm": True, "solver": "exact"}]})
 
-    name: str | None = Field(default=None, max_length=200)
-    care_type: Id | None = Field(default=None, description="the care type (or care_types)")
-    care_types: list[Id] | None = Field(
-        default=None, min_length=2, max_length=LINKED_MAX_TYPES,
-        description="a linked plan: one set of open centres serves all these care types, "
-                    "each with its own demand, norm and allocation; the objective sums "
-                    "their patient travel (method p_median, nearest allocation). Give "
-                    "care_type or care_types, not both")
-    weights: list[Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]] | None = Field(
-        default=None, description="with care_types: the weight of each care type's patient "
-                                  "travel in the objective, in the order of care_types "
-                                  "(default 1 each)")
     method: Method = Method.P_MEDIAN
     centres: StrictInt | None = Field(
         default=None, ge=1, le=10000,
@@ -367,24 +404,8 @@ class ScenarioCreate(BaseModel):
         default=None, description="the stored choice model (POST /calibrations) for "
                                   "allocation 'choice'")
 
-    @property
-    def linked_types(self) -> tuple[str, ...]:
-        """The care types of the plan: ``care_types``, or ``(care_type,)``."""
-        if self.care_types is not None:
-            return tuple(self.care_types)
-        assert self.care_type is not None  # validated: exactly one of the two
-        return (self.care_type,)
-
-    @property
-    def care_type_id(self) -> str:
-        """The care type's id, or the linked set's ids joined by '+'."""
-        return "+".join(self.linked_types)
-
     @model_validator(mode="after")
     def _consistent(self) -> ScenarioCreate:
-        if (self.care_type is None) == (self.care_types is None):
-            raise ValueError("give exactly one of care_type (one care type) and care_types "
-                             "(a linked set of 2.." f"{LINKED_MAX_TYPES})")
         if self.care_types is not None:
             self._linked_consistent(self.care_types)
         elif self.weights is not None or isinstance(self.min_volume, dict):
@@ -668,13 +689,13 @@ def _no_norm() -> list[float | None]:
     return [None]
 
 
-class SweepCreate(BaseModel):
+class SweepCreate(PlanCreateBase):
     """A trade-off sweep: one scenario per k in ``k_min..k_max`` (step ``k_step``) and per norm
     in ``norms`` (``null`` = no volume norm), everything else as in a scenario. With
     ``care_types`` every run is a linked plan (one set of centres for all of them) and a
     norm applies to each care type of the set."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+    model_config = ConfigDict(json_schema_extra={"examples": [{
         "name": "Pancreas: 5 to 15 centres, no norm / 20 / 40",
         "care_type": "pancreatic-resection", "method": "p_median", "k_min": 5, "k_max": 15,
         "k_step": 1, "norms": [None, 20, 40], "candidate_set": "all", "solver": "auto",
@@ -683,17 +704,12 @@ class SweepCreate(BaseModel):
         "care_types": ["oesophagectomy", "gastrectomy"], "method": "p_median", "k_min": 5,
         "k_max": 12, "norms": [None, 20], "candidate_set": "all", "time_limit": 60}]})
 
-    name: str | None = Field(default=None, max_length=200)
-    care_type: Id | None = Field(default=None, description="the care type (or care_types)")
-    care_types: list[Id] | None = Field(
-        default=None, min_length=2, max_length=LINKED_MAX_TYPES,
+    # The same field as the base's, described for a sweep (it keeps its place among the fields).
+    care_types: LinkedTypes | None = Field(
+        default=None,
         description="a linked set: every run is one set of open centres for all these care "
                     "types (method p_median, nearest allocation), and each norm of the sweep "
                     "applies to every type; give care_type or care_types, not both")
-    weights: list[Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]] | None = Field(
-        default=None, description="with care_types: the weight of each care type's patient "
-                                  "travel in the objective, in the order of care_types "
-                                  "(default 1 each)")
     method: Method = Field(default=Method.P_MEDIAN,
                            description="any method with a k (not set_covering)")
     k_min: StrictInt = Field(ge=1, le=10000, description="fewest centres to open")
@@ -723,9 +739,6 @@ class SweepCreate(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> SweepCreate:
-        if (self.care_type is None) == (self.care_types is None):
-            raise ValueError("give exactly one of care_type (one care type) and care_types "
-                             "(a linked set of 2.." f"{LINKED_MAX_TYPES})")
         if self.care_types is not None:
             check_linked(self.care_types, self.weights, self.method, self.allocation)
         elif self.weights is not None:
@@ -747,19 +760,6 @@ class SweepCreate(BaseModel):
     @property
     def ks(self) -> list[int]:
         return list(range(self.k_min, self.k_max + 1, self.k_step))
-
-    @property
-    def linked_types(self) -> tuple[str, ...]:
-        """The care types of every run: ``care_types``, or ``(care_type,)``."""
-        if self.care_types is not None:
-            return tuple(self.care_types)
-        assert self.care_type is not None  # validated: exactly one of the two
-        return (self.care_type,)
-
-    @property
-    def care_type_id(self) -> str:
-        """The care type's id, or the linked set's ids joined by '+'."""
-        return "+".join(self.linked_types)
 
     @property
     def combinations(self) -> int:

@@ -6,7 +6,7 @@ exit code), so no command ever ends in a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -15,6 +15,7 @@ from neo4j.exceptions import Neo4jError
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 from typer.exceptions import TyperException
 
 from app.db import DatabaseUnavailable
@@ -23,7 +24,8 @@ from app.loader import LoadError
 from app.localdb import LocalDbError
 from app.repository.load_lock import DatasetChanged, LoadLocked
 
-__all__ = ["CliError", "Connection", "connect", "err", "error_line", "out", "print_error"]
+__all__ = ["PLAN_OPTION_OF", "CliError", "Connection", "cell", "connect", "err", "error_line",
+           "invalid_request", "out", "print_error", "split_ids", "titled_table"]
 
 # soft_wrap: a long line stays one line (the tests and the user's grep count on it)
 out = Console(soft_wrap=True)
@@ -122,3 +124,51 @@ def print_error(e: BaseException) -> int:
     for detail in details:
         err.print(f"  {escape(detail)}", highlight=False, style="dim")
     return code
+
+
+# --------------------------------------------------------------------------- request options
+#: Request field -> the option that sets it, for the fields that ``oncoregio scenario`` and
+#: ``oncoregio sweep`` both set with the same option (each command adds its own).
+PLAN_OPTION_OF = {"care_type": "CARE_TYPE", "care_types": "CARE_TYPE", "weights": "--weight",
+                  "method": "--method", "minutes": "--minutes",
+                  "candidate_set": "--candidates", "solver": "--solver",
+                  "time_limit": "--time-limit", "name": "--name", "regions": "--region",
+                  "cross_border": "--cross-border", "allocation": "--allocation",
+                  "choice_model": "--choice-model"}
+
+
+def split_ids(values: list[str] | None) -> list[str]:
+    """The ids of a repeatable option whose values may also be separated by commas."""
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+def invalid_request(e: ValidationError, what: str, option_of: Mapping[str, str]) -> CliError:
+    """The one line for a request model that refused the options: each problem under the
+    option that sets its field (``option_of``: field -> option), e.g. ``invalid sweep:
+    --k-max: ...``."""
+    parts = []
+    for problem in e.errors():
+        message = problem["msg"].removeprefix("Value error, ")
+        # a whole-model check has no location: the field it names comes first in its message
+        field = (str(problem["loc"][0]) if problem["loc"] else
+                 next((f for f in option_of if message.startswith((f"{f} ", f"{f}: "))), ""))
+        message = message.removeprefix(f"{field}: ") if field else message
+        parts.append(f"{option_of.get(field, field)}: {message}" if field else message)
+    return CliError(f"invalid {what}: " + "; ".join(parts), code=EXIT_INVALID)
+
+
+# --------------------------------------------------------------------------- output
+def cell(x: float | None, fmt: str = ".1f") -> str:
+    """``x`` in the format ``fmt``, or ``-`` when there is no figure."""
+    return "-" if x is None else format(x, fmt)
+
+
+def titled_table(title: str, labels: Sequence[str] = (), figures: Sequence[str] = ()) -> Table:
+    """A table with its title on the left: the ``labels`` columns (left-aligned) first, then
+    the ``figures`` columns (right-aligned)."""
+    table = Table(title=title, title_justify="left")
+    for column in labels:
+        table.add_column(column)
+    for column in figures:
+        table.add_column(column, justify="right")
+    return table

@@ -7,43 +7,30 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.markup import escape
-from rich.table import Table
 
-from app.cli.common import EXIT_INVALID, CliError, connect, out
+from app.cli.common import (
+    EXIT_INVALID,
+    PLAN_OPTION_OF,
+    CliError,
+    connect,
+    invalid_request,
+    out,
+    split_ids,
+    titled_table,
+)
+from app.cli.common import cell as _f
 from app.schemas import ScenarioPublic
 from app.vocabulary import Allocation, CandidateSet, Method, Solver
 
 __all__ = ["print_scenario", "register", "scenario"]
 
 # ScenarioCreate field -> the option that sets it, so a validation error names the option
-OPTION_OF = {"care_type": "CARE_TYPE", "care_types": "CARE_TYPE", "weights": "--weight",
-             "method": "--method", "centres": "-k/--centres",
-             "minutes": "--minutes", "keep": "--keep", "close": "--close",
-             "candidate_set": "--candidates", "min_volume": "--min-volume",
-             "apply_norm": "--norm", "capacity": "--capacity", "solver": "--solver",
-             "time_limit": "--time-limit", "name": "--name", "regions": "--region",
-             "cross_border": "--cross-border", "allocation": "--allocation",
-             "choice_model": "--choice-model"}
+OPTION_OF = {**PLAN_OPTION_OF, "centres": "-k/--centres", "keep": "--keep", "close": "--close",
+             "min_volume": "--min-volume", "apply_norm": "--norm", "capacity": "--capacity"}
 
 HospitalsOpt = Annotated[list[str] | None, typer.Option(
     metavar="HOSPITAL", help="hospital id; repeat the option or separate ids by commas",
     show_default=False)]
-
-
-def _ids(values: list[str] | None) -> list[str]:
-    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
-
-
-def _invalid(e: ValidationError) -> CliError:
-    parts = []
-    for problem in e.errors():
-        message = problem["msg"].removeprefix("Value error, ")
-        # a whole-model check has no location: the field it names comes first in its message
-        field = (str(problem["loc"][0]) if problem["loc"] else
-                 next((f for f in OPTION_OF if message.startswith((f"{f} ", f"{f}: "))), ""))
-        message = message.removeprefix(f"{field}: ") if field else message
-        parts.append(f"{OPTION_OF.get(field, field)}: {message}" if field else message)
-    return CliError("invalid scenario: " + "; ".join(parts), code=EXIT_INVALID)
 
 
 def scenario(
@@ -92,29 +79,25 @@ def scenario(
     from app.schemas import ScenarioCreate
     from app.services.scenarios import run_scenario
 
-    types = _ids(care_type)
+    types = split_ids(care_type)
     linked = {"care_types": types, "weights": weight or None} if len(types) > 1 else {
         "care_type": types[0] if types else None}
     try:
         req = ScenarioCreate(name=name, **linked, method=method,
-                             centres=centres, minutes=minutes, keep=_ids(keep),
-                             close=_ids(close), candidate_set=candidates,
+                             centres=centres, minutes=minutes, keep=split_ids(keep),
+                             close=split_ids(close), candidate_set=candidates,
                              min_volume=min_volume, apply_norm=norm, capacity=capacity,
                              solver=solver, time_limit=time_limit,
-                             regions=_ids(region) or None, cross_border=cross_border,
+                             regions=split_ids(region) or None, cross_border=cross_border,
                              allocation=allocation, choice_model=choice_model)
     except ValidationError as e:
-        raise _invalid(e) from e
+        raise invalid_request(e, "scenario", OPTION_OF) from e
     with connect() as c:
         snap = read_snapshot(c.driver, c.database)
         result = run_scenario(snap, req)
         if not dry_run:
             save_scenario(c.driver, c.database, result, dataset=snap.dataset)
     print_scenario(result)
-
-
-def _f(x: float | None, fmt: str = ".1f") -> str:
-    return "-" if x is None else format(x, fmt)
 
 
 def print_scenario(s: ScenarioPublic) -> None:
@@ -125,10 +108,7 @@ def print_scenario(s: ScenarioPublic) -> None:
               f"({h.solver}, gap {_f(h.gap, '.2%')}, {_f(h.runtime_s, '.2f')} s)",
               highlight=False)
 
-    figures = Table(title="Headline", title_justify="left")
-    figures.add_column("figure")
-    for column in ("today", "scenario", "change"):
-        figures.add_column(column, justify="right")
+    figures = titled_table("Headline", ["figure"], ["today", "scenario", "change"])
     figures.add_row("objective", "", _f(h.objective, ",.1f"), "")
     figures.add_row("mean travel (min)", _f(h.mean_minutes_baseline), _f(h.mean_minutes),
                     _f(h.mean_delta, "+.1f"))
@@ -157,11 +137,8 @@ def print_scenario(s: ScenarioPublic) -> None:
               f"travel > {s.parameters.worse_threshold:g} min longer; regions without a "
               f"centre: {', '.join(s.regions_without_centre) or 'none'}", highlight=False)
 
-    centres = Table(title="Centres", title_justify="left")
-    centres.add_column("centre")
-    centres.add_column("status")
-    for column in ("patients", "today", "mean min", "norm"):
-        centres.add_column(column, justify="right")
+    centres = titled_table("Centres", ["centre", "status"],
+                           ["patients", "today", "mean min", "norm"])
     for c in sorted(s.centres, key=lambda c: -(c.patients or 0)):
         norm = "-" if c.meets_norm is None else ("ok" if c.meets_norm else "[red]BELOW[/]")
         centres.add_row(escape(c.name), c.status, _f(c.patients, ",.0f"),
@@ -177,11 +154,9 @@ def print_scenario(s: ScenarioPublic) -> None:
 def _print_linked(s: ScenarioPublic) -> None:
     """A linked plan's figures per care type."""
     assert s.linked is not None
-    table = Table(title="Per care type (linked plan)", title_justify="left")
-    table.add_column("care type")
-    for column in ("weight", "norm", "patients", "patient-min", "mean min", "p90 min",
-                   "within T", "below norm", "no centre", "CO2 kg/yr"):
-        table.add_column(column, justify="right")
+    table = titled_table("Per care type (linked plan)", ["care type"], [
+        "weight", "norm", "patients", "patient-min", "mean min", "p90 min", "within T",
+        "below norm", "no centre", "CO2 kg/yr"])
     for p in s.linked:
         h = p.headline
         table.add_row(p.care_type, f"{p.weight:g}", _f(p.norm, "g"), _f(h.patients, ",.0f"),
@@ -213,7 +188,7 @@ def calibrate(
 
     try:
         req = CalibrationCreate.model_validate(
-            {"care_type": care_type, "features": _ids(feature) or None,
+            {"care_type": care_type, "features": split_ids(feature) or None,
              "kind_constants": kind_constants, "name": name})
     except ValidationError as e:
         raise CliError("invalid calibration: " + "; ".join(
@@ -225,10 +200,9 @@ def calibrate(
         save_choice_model(c.driver, c.database, model, dataset=snap.dataset)
     out.print(f"[bold]choice model {model.id}[/]: {escape(model.name)}", highlight=False)
     if model.fit is not None:
-        table = Table(title=f"{model.fit.engine}, {model.fit.patients:,.0f} patients, "
-                            f"rho2 {_f(model.fit.rho2, '.3f')}", title_justify="left")
-        for column in ("feature", "coefficient", "std. error"):
-            table.add_column(column, justify="right" if column != "feature" else "left")
+        table = titled_table(f"{model.fit.engine}, {model.fit.patients:,.0f} patients, "
+                             f"rho2 {_f(model.fit.rho2, '.3f')}", ["feature"],
+                             ["coefficient", "std. error"])
         for f, b, se in zip(model.fit.features, model.fit.coefficients, model.fit.std_errors,
                             strict=True):
             table.add_row(f, _f(b, ".5f"), _f(se, ".5f"))

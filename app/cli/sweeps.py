@@ -9,22 +9,26 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from app.cli.common import EXIT_INVALID, CliError, connect, out
+from app.cli.common import (
+    EXIT_INVALID,
+    PLAN_OPTION_OF,
+    CliError,
+    connect,
+    invalid_request,
+    out,
+    split_ids,
+    titled_table,
+)
+from app.cli.common import cell as _f
 from app.schemas import SweepPublic
 from app.vocabulary import Allocation, CandidateSet, Method, Solver
 
 __all__ = ["print_sweep", "register", "sweep"]
 
 # SweepCreate field -> the option that sets it, so a validation error names the option
-OPTION_OF = {"care_type": "CARE_TYPE", "care_types": "CARE_TYPE", "weights": "--weight",
-             "method": "--method", "k_min": "--k-min",
-             "k_max": "--k-max", "k_step": "--k-step", "norms": "--norm",
-             "minutes": "--minutes", "candidate_set": "--candidates", "solver": "--solver",
-             "time_limit": "--time-limit", "name": "--name", "regions": "--region",
-             "cross_border": "--cross-border", "allocation": "--allocation",
-             "choice_model": "--choice-model", "outcome": "--outcome"}
+OPTION_OF = {**PLAN_OPTION_OF, "k_min": "--k-min", "k_max": "--k-max", "k_step": "--k-step",
+             "norms": "--norm", "outcome": "--outcome"}
 
 
 def _norms(values: list[str] | None) -> list[float | None]:
@@ -43,18 +47,6 @@ def _norms(values: list[str] | None) -> list[float | None]:
                 raise CliError(f"--norm: {v!r} is neither a number nor 'none'",
                                code=EXIT_INVALID) from e
     return out_
-
-
-def _invalid(e: ValidationError) -> CliError:
-    parts = []
-    for problem in e.errors():
-        message = problem["msg"].removeprefix("Value error, ")
-        # a whole-model check has no location: the field it names comes first in its message
-        field = (str(problem["loc"][0]) if problem["loc"] else
-                 next((f for f in OPTION_OF if message.startswith((f"{f} ", f"{f}: "))), ""))
-        message = message.removeprefix(f"{field}: ") if field else message
-        parts.append(f"{OPTION_OF.get(field, field)}: {message}" if field else message)
-    return CliError("invalid sweep: " + "; ".join(parts), code=EXIT_INVALID)
 
 
 def sweep(
@@ -100,8 +92,8 @@ def sweep(
     from app.services.sweeps import plan_sweep, run_sweep
     from app.settings import get_settings
 
-    regions = [r.strip() for value in region or [] for r in value.split(",") if r.strip()]
-    types = [t.strip() for value in care_type for t in value.split(",") if t.strip()]
+    regions = split_ids(region)
+    types = split_ids(care_type)
     linked = {"care_types": types, "weights": weight or None} if len(types) > 1 else {
         "care_type": types[0] if types else None, "weights": weight or None}
     try:
@@ -113,7 +105,7 @@ def sweep(
             "cross_border": cross_border, "allocation": allocation.value,
             "choice_model": choice_model, "outcome": outcome})
     except ValidationError as e:
-        raise _invalid(e) from e
+        raise invalid_request(e, "sweep", OPTION_OF) from e
     settings = get_settings()
     with connect() as c:
         snap = read_snapshot(c.driver, c.database)
@@ -132,10 +124,6 @@ def sweep(
     print_sweep(result)
 
 
-def _f(x: float | None, fmt: str = ".1f") -> str:
-    return "-" if x is None else format(x, fmt)
-
-
 def print_sweep(s: SweepPublic) -> None:
     """The combinations and the loss table on stdout."""
     out.print(f"[bold]sweep {s.id}[/]: {escape(s.name)}", highlight=False)
@@ -152,10 +140,9 @@ def print_sweep(s: SweepPublic) -> None:
     out.print(f"today: {b.providers} providers, mean travel {_f(b.mean_minutes)} min"
               + (f", expected {s.outcome} {_f(b.expected_events, '.2f')}/yr"
                  if s.outcome else ""), highlight=False)
-    table = Table(title="Combinations (* Pareto-efficient)", title_justify="left")
-    for column in ("k", "norm", "mean min", "+min", "p90", "within T", "below norm",
-                   "regions w/o", "CO2 kg", "events", "avoided", ""):
-        table.add_column(column, justify="right")
+    table = titled_table("Combinations (* Pareto-efficient)", figures=[
+        "k", "norm", "mean min", "+min", "p90", "within T", "below norm", "regions w/o",
+        "CO2 kg", "events", "avoided", ""])
     for r in s.runs:
         norm = "none" if r.norm is None else f"{r.norm:g}"
         if not r.feasible:
@@ -169,9 +156,7 @@ def print_sweep(s: SweepPublic) -> None:
     out.print(table)
     losing = [x for x in s.losses if x.loses_in]
     if losing:
-        loss = Table(title="Hospitals losing the care type", title_justify="left")
-        loss.add_column("hospital")
-        loss.add_column("today", justify="right")
+        loss = titled_table("Hospitals losing the care type", ["hospital"], ["today"])
         loss.add_column("loses it at")
         for x in losing:
             at = ", ".join(f"k={p.k}" + ("" if p.norm is None else f"/{p.norm:g}")

@@ -2,7 +2,8 @@
 the regions of their scope and the choice model they used.
 
 A linked plan has ``care_type`` = its ids joined by '+', the list in ``care_types`` and a
-``FOR`` link to each of its care types (a list filtered by one care type finds it).
+``FOR`` link to each of its care types (a list filtered by one care type finds it), as every
+plan (:mod:`app.repository.plans`).
 The stored ``result`` is what :class:`app.schemas.ScenarioPublic` dumps; every field of
 :class:`app.schemas.ScenarioHeadline` is also a property of the node (for Browser and lists),
 so adding a headline figure is one edit in the schema.
@@ -10,13 +11,14 @@ so adding a headline figure is one edit in the schema.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, LiteralString
 
 from neo4j import Driver
 
 from app.db import WarmUp
-from app.repository.entities import delete_one, read, read_one
+from app.repository.entities import delete_one, read_one
 from app.repository.load_lock import write_on_dataset
+from app.repository.plans import LINK_CARE_TYPES_AND_SCOPE, plan_properties, read_page
 from app.schemas import ScenarioHeadline, ScenarioPublic, ScenarioSummary
 
 __all__ = ["HEADLINE_FIELDS", "WARM_UP", "delete_scenario", "get_scenario", "list_scenarios",
@@ -25,26 +27,13 @@ __all__ = ["HEADLINE_FIELDS", "WARM_UP", "delete_scenario", "get_scenario", "lis
 #: The node properties that mirror the headline: derived from the model, never listed by hand.
 HEADLINE_FIELDS: tuple[str, ...] = tuple(ScenarioHeadline.model_fields)
 
-CREATE_SCENARIO = """
+CREATE_SCENARIO: LiteralString = """
 CREATE (s:Scenario {id: $id, name: $name, care_type: $care_type, care_types: $care_types,
                     method: $method,
                     created_at: $created_at, parameters: $parameters, result: $result,
                     allocation_model: $allocation_model, national: $national,
                     cross_border: $cross_border, created_by: $created_by})
-SET s += $headline
-WITH s
-CALL (s) {
-  UNWIND $for_care_types AS cid
-  MATCH (c:CareType {id: cid})
-  MERGE (s)-[:FOR]->(c)
-}
-WITH s
-CALL (s) {
-  UNWIND $regions AS rid
-  MATCH (g:Region {id: rid})
-  MERGE (s)-[:SCOPE]->(g)
-}
-CALL (s) {
+SET s += $headline""" + LINK_CARE_TYPES_AND_SCOPE + """CALL (s) {
   OPTIONAL MATCH (m:ChoiceModel {id: $choice_model})
   FOREACH (_ IN CASE WHEN m IS NULL THEN [] ELSE [1] END | MERGE (s)-[:USES]->(m))
 }
@@ -94,12 +83,8 @@ def save_scenario(driver: Driver, db: str, result: ScenarioPublic, *, dataset: s
     token that ran it."""
     headline = result.headline.model_dump(mode="json")
     write_on_dataset(
-            driver, db, dataset, f"scenario {result.id!r}", CREATE_SCENARIO, id=result.id,
-            name=result.name, care_type=result.care_type,
-            care_types=result.care_types,
-            for_care_types=result.care_types or [result.care_type],
-            method=result.method, created_at=result.created_at,
-            parameters=result.parameters.model_dump_json(), result=result.model_dump_json(),
+            driver, db, dataset, f"scenario {result.id!r}", CREATE_SCENARIO,
+            **plan_properties(result),
             allocation_model=result.allocation_model, national=result.scope.national,
             cross_border=result.scope.cross_border, regions=result.scope.regions,
             choice_model=result.choice_model.id if result.choice_model else None,
@@ -109,18 +94,15 @@ def save_scenario(driver: Driver, db: str, result: ScenarioPublic, *, dataset: s
 
 def list_scenarios(driver: Driver, db: str, *, care_type: str | None, limit: int,
                    offset: int) -> tuple[list[ScenarioSummary], int]:
-    rows = read(driver, db, LIST_SCENARIOS, care_type=care_type, limit=limit, offset=offset)
-    if not rows:
-        return [], 0
-    data = []
-    for r in rows:
-        s: dict[str, Any] = r["scenario"]
-        data.append(ScenarioSummary(
-            id=s["id"], name=s["name"], care_type=s["care_type"],
-            care_types=s.get("care_types"), method=s["method"],
-            created_at=s["created_at"],
-            headline=ScenarioHeadline.model_validate({f: s.get(f) for f in HEADLINE_FIELDS})))
-    return data, rows[0]["total"]
+    return read_page(driver, db, LIST_SCENARIOS, "scenario", _summary, care_type=care_type,
+                     limit=limit, offset=offset)
+
+
+def _summary(s: dict[str, Any]) -> ScenarioSummary:
+    return ScenarioSummary(
+        id=s["id"], name=s["name"], care_type=s["care_type"], care_types=s.get("care_types"),
+        method=s["method"], created_at=s["created_at"],
+        headline=ScenarioHeadline.model_validate({f: s.get(f) for f in HEADLINE_FIELDS}))
 
 
 def get_scenario(driver: Driver, db: str, scenario_id: str) -> ScenarioPublic:

@@ -2,7 +2,7 @@
 
 A sweep over a linked set has ``care_type`` = its ids joined by '+', the list in
 ``care_types`` and a ``FOR`` link to every type of the set; listing by care type finds it
-under any of them.
+under any of them, as every plan (:mod:`app.repository.plans`).
 
 The stored ``result`` is what :class:`app.schemas.SweepPublic` dumps (every combination's
 headline figures, the Pareto marks and the loss table). The combinations are not stored as
@@ -13,35 +13,23 @@ Browser shows which hospitals the efficient plans keep.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import LiteralString
 
 from neo4j import Driver
 
-from app.repository.entities import delete_one, read, read_one
+from app.repository.entities import delete_one, read_one
 from app.repository.load_lock import write_on_dataset
+from app.repository.plans import LINK_CARE_TYPES_AND_SCOPE, plan_properties, read_page
 from app.schemas import SweepPublic, SweepSummary
 
 __all__ = ["delete_sweep", "get_sweep", "list_sweeps", "save_sweep", "sweep_owner"]
 
-CREATE_SWEEP = """
+CREATE_SWEEP: LiteralString = """
 CREATE (s:Sweep {id: $id, name: $name, care_type: $care_type, care_types: $care_types,
                  method: $method, created_at: $created_at, parameters: $parameters,
                  result: $result, combinations: $combinations, feasible: $feasible,
                  pareto: $pareto, outcome: $outcome, executor: $executor,
-                 created_by: $created_by})
-WITH s
-CALL (s) {
-  UNWIND $for_care_types AS cid
-  MATCH (c:CareType {id: cid})
-  MERGE (s)-[:FOR]->(c)
-}
-WITH s
-CALL (s) {
-  UNWIND $regions AS rid
-  MATCH (g:Region {id: rid})
-  MERGE (s)-[:SCOPE]->(g)
-}
-WITH s
+                 created_by: $created_by})""" + LINK_CARE_TYPES_AND_SCOPE + """WITH s
 UNWIND $efficient AS plan
 UNWIND plan.centres AS hid
 MATCH (h:Hospital {id: hid})
@@ -74,12 +62,7 @@ def save_sweep(driver: Driver, db: str, result: SweepPublic, *, dataset: str | N
     efficient = [{"k": r.k, "norm": r.norm, "centres": r.centres}
                  for r in result.runs if r.pareto]
     write_on_dataset(
-            driver, db, dataset, f"sweep {result.id!r}", CREATE_SWEEP, id=result.id,
-            name=result.name, care_type=result.care_type,
-            care_types=result.care_types,
-            for_care_types=result.care_types or [result.care_type],
-            method=result.method, created_at=result.created_at,
-            parameters=result.parameters.model_dump_json(), result=result.model_dump_json(),
+            driver, db, dataset, f"sweep {result.id!r}", CREATE_SWEEP, **plan_properties(result),
             combinations=result.combinations,
             feasible=sum(1 for r in result.runs if r.feasible),
             pareto=sum(1 for r in result.runs if r.pareto), outcome=result.outcome,
@@ -89,14 +72,8 @@ def save_sweep(driver: Driver, db: str, result: SweepPublic, *, dataset: str | N
 
 def list_sweeps(driver: Driver, db: str, *, care_type: str | None, limit: int,
                 offset: int) -> tuple[list[SweepSummary], int]:
-    rows = read(driver, db, LIST_SWEEPS, care_type=care_type, limit=limit, offset=offset)
-    if not rows:
-        return [], 0
-    data = []
-    for r in rows:
-        s: dict[str, Any] = r["sweep"]
-        data.append(SweepSummary.model_validate(s))
-    return data, rows[0]["total"]
+    return read_page(driver, db, LIST_SWEEPS, "sweep", SweepSummary.model_validate,
+                     care_type=care_type, limit=limit, offset=offset)
 
 
 def get_sweep(driver: Driver, db: str, sweep_id: str) -> SweepPublic:

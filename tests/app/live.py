@@ -3,6 +3,8 @@ disconnecting clients, concurrent requests, a database going away)."""
 
 from __future__ import annotations
 
+import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -59,3 +61,15 @@ def wait_until(check: Any, what: str, seconds: float = 20.0, step: float = 0.02)
             return value
         time.sleep(step)
     raise AssertionError(f"not within {seconds} s: {what}")
+
+
+def raw_post(port: int, path: str, token: str, body: dict[str, Any]) -> socket.socket:
+    """POST ``body`` as JSON to ``path`` on 127.0.0.1:``port`` over a bare socket and leave the
+    answer unread: closing the socket is a client that goes away mid-request."""
+    data = json.dumps(body).encode()
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode()
+              + b"Content-Type: application/json\r\n"
+              + f"Authorization: Bearer {token}\r\nContent-Length: {len(data)}\r\n\r\n".encode()
+              + data)
+    return s

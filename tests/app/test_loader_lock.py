@@ -7,7 +7,6 @@ host or an old heartbeat (stale or not, as :mod:`app.repository.load_lock` defin
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 from pathlib import Path
@@ -19,7 +18,7 @@ from app.loader import load_directory
 from app.repository.flows import replace_modelled_flows
 from app.repository.load_lock import LoadLocked, break_lock, load_lock, read_lock
 from app.repository.revision import read_revision
-from tests.app.cli.conftest import ONCOREGIO
+from tests.app.cli.conftest import database_env, oncoregio_running, run_oncoregio
 from tests.app.live import wait_until
 from tests.large_dataset import make_large_dataset
 
@@ -50,23 +49,18 @@ def large(tmp_path_factory) -> Path:
 
 def test_a_second_load_fails_at_once_naming_the_first(empty_db, large, neo4j_server):
     load_directory(empty_db, DB)
-    env = {**os.environ, "NEO4J_URI": neo4j_server.uri, "NEO4J_USER": neo4j_server.user,
-           "NEO4J_PASSWORD": neo4j_server.password, "ENVIRONMENT": "local", "COLUMNS": "200"}
-    env.pop("ONCOREGIO_DEBUG", None)
-    first = subprocess.Popen([str(ONCOREGIO), "load", str(large), "--quiet",
-                              "--staged-above", "0"], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    env = database_env(neo4j_server)
+    with oncoregio_running("load", str(large), "--quiet", "--staged-above", "0",
+                           env=env) as first:
         wait_until(lambda: locks(empty_db) == 1 or first.poll() is not None,
                    "the first load takes the lock", seconds=120)
         holder = read_lock(empty_db, DB)
         assert holder is not None and holder.pid == first.pid, "the first load ended early"
         # a second process: one line naming the first, a non-zero exit, nothing written
-        second = subprocess.run([str(ONCOREGIO), "load", "--quiet"], env=env,
-                                capture_output=True, text=True, timeout=120, check=False)
+        second = run_oncoregio("load", "--quiet", env=env, timeout=120)
         assert first.poll() is None, "the first load must still run for this test"
-        assert second.returncode != 0
-        lines = second.stderr.strip().splitlines()
+        assert second.code != 0
+        lines = second.error_lines
         assert len(lines) == 1 and "Traceback" not in second.stderr, second.stderr
         assert lines[0].startswith("error: another load is running: oncoregio load (replace)")
         assert f"pid {first.pid} on {socket.gethostname()}, since {holder.started}" in lines[0]
@@ -74,10 +68,6 @@ def test_a_second_load_fails_at_once_naming_the_first(empty_db, large, neo4j_ser
         with pytest.raises(LoadLocked, match=f"pid {first.pid}"):
             replace_modelled_flows(empty_db, DB, [])
         out, err = first.communicate(timeout=600)
-    finally:
-        if first.poll() is None:
-            first.kill()
-            first.communicate()
     assert first.returncode == 0, err
     assert locks(empty_db) == 0  # released
     records, _, _ = empty_db.execute_query("MATCH (a:Area) RETURN count(a) AS n", database_=DB)

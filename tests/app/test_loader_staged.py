@@ -14,10 +14,12 @@ import hashlib
 import os
 import re
 import signal
-import subprocess
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from neo4j import Driver
@@ -35,9 +37,11 @@ from app.loader import (
 from app.repository.entities import get_region
 from app.repository.revision import read_consistent, read_revision, switching
 from app.repository.snapshot import read_snapshot
-from tests.app.cli.conftest import ONCOREGIO
+from tests.app.cli.conftest import database_env, oncoregio_running, run_oncoregio
 from tests.app.live import wait_until
 from tests.large_dataset import make_large_dataset
+
+T = TypeVar("T")
 
 DB = "neo4j"
 #: modest for CI: enough rows for many batches (the threshold is lowered where it matters)
@@ -110,6 +114,61 @@ def one(driver: Driver, query: str) -> dict:
     return records[0].data()
 
 
+@contextmanager
+def reading(read_once: Callable[[], T], seconds: float = 30) -> Iterator[list[T]]:
+    """``read_once()`` again and again in a thread (at most 5,000 times and 300 s) for the
+    block, which starts once it read three times: yields the list of what it read so far.
+    At the end the reader stops, and an error it met fails the test."""
+    seen: list[T] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        deadline = time.monotonic() + 300
+        try:
+            for _ in range(5000):
+                if stop.is_set() or time.monotonic() > deadline:
+                    return
+                seen.append(read_once())
+        except BaseException as e:  # noqa: BLE001 - reported by the test
+            errors.append(e)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    wait_until(lambda: len(seen) >= 3, "the reader reads", seconds=seconds)
+    try:
+        yield seen
+    finally:
+        stop.set()
+        reader.join(60)
+    assert not errors, errors
+
+
+class Died(RuntimeError):
+    """The loader "dies" (the database gone, the process killed) where a test cuts it."""
+
+
+def die_in(monkeypatch, cut: str, partial: str, message: str) -> None:
+    """The loader's session runs ``partial`` (a part of the work) instead of the statement
+    ``cut``, then raises :class:`Died` (``message``); every other statement runs as it is."""
+    assert partial != cut
+    real_run = loader.Session.run
+
+    def run(self, query, parameters=None, **kwargs):
+        if query == cut:
+            real_run(self, partial, parameters, **kwargs).consume()
+            raise Died(message)
+        return real_run(self, query, parameters, **kwargs)
+
+    monkeypatch.setattr(loader.Session, "run", run)
+
+
+def staged_cli_load(folder: Path, neo4j_server):
+    """``oncoregio load FOLDER --staged-above 0`` running in the background for the block."""
+    return oncoregio_running("load", str(folder), "--quiet", "--staged-above", "0",
+                             env=database_env(neo4j_server))
+
+
 @pytest.fixture(scope="module")
 def large(tmp_path_factory) -> Path:
     return make_large_dataset(tmp_path_factory.mktemp("large") / "data", areas=AREAS,
@@ -144,37 +203,21 @@ def test_readers_see_the_old_dataset_or_the_new_one_never_a_mix(empty_db, large)
     new_checksum = read_directory(large, stream=True).checksum
     expected = {old["checksum"]: (old["areas"], old["pairs"]),
                 new_checksum: (AREAS, AREAS * PAIRS)}
-    seen: list[tuple[str, int, int]] = []
     snapshots: list[tuple[int, int, int]] = []
-    errors: list[BaseException] = []
-    stop = threading.Event()
+    reads = [0]
 
-    def read() -> None:
-        deadline = time.monotonic() + 300
-        try:
-            for i in range(5000):
-                if stop.is_set() or time.monotonic() > deadline:
-                    return
-                r = read_consistent(empty_db, DB,
-                                    lambda tx: tx.run(READER).single(strict=True).data())
-                seen.append((r["checksum"], r["areas"], r["pairs"]))
-                if i % 10 == 0:  # the app's own read path too (one read transaction)
-                    s = read_snapshot(empty_db, DB)
-                    snapshots.append((s.revision.number, len(s.areas), len(s.travel_pairs)))
-        except BaseException as e:  # noqa: BLE001 - reported by the test
-            errors.append(e)
+    def read_once() -> tuple[str, int, int]:
+        r = read_consistent(empty_db, DB, lambda tx: tx.run(READER).single(strict=True).data())
+        if reads[0] % 10 == 0:  # the app's own read path too (one read transaction)
+            s = read_snapshot(empty_db, DB)
+            snapshots.append((s.revision.number, len(s.areas), len(s.travel_pairs)))
+        reads[0] += 1
+        return r["checksum"], r["areas"], r["pairs"]
 
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    wait_until(lambda: len(seen) >= 3, "the reader reads", seconds=30)
-    try:
+    with reading(read_once) as seen:
         load_directory(empty_db, DB, large, staged_above=0)
         wait_until(lambda: seen and seen[-1][0] == new_checksum, "the reader sees the new one",
                    seconds=30)
-    finally:
-        stop.set()
-        reader.join(60)
-    assert not errors, errors
     mixed = [s for s in seen if expected.get(s[0]) != s[1:]]
     assert not mixed, f"{len(mixed)} of {len(seen)} reads saw a mix, e.g. {mixed[:3]}"
     assert seen[0][0] == old["checksum"]
@@ -194,24 +237,15 @@ def test_kill_9_during_a_staged_cli_load_leaves_the_old_dataset(empty_db, large,
                     f"the database here is {neo4j_server.kind}")
     load_directory(empty_db, DB)
     before_graph, before = visible_graph(empty_db), one(empty_db, READER)
-    env = {**os.environ, "NEO4J_URI": neo4j_server.uri, "NEO4J_USER": neo4j_server.user,
-           "NEO4J_PASSWORD": neo4j_server.password, "ENVIRONMENT": "local", "COLUMNS": "200"}
-    env.pop("ONCOREGIO_DEBUG", None)
-    assert ONCOREGIO.is_file(), ONCOREGIO
-    cli = subprocess.Popen([str(ONCOREGIO), "load", str(large), "--quiet",
-                            "--staged-above", "0"], env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_until(lambda: one(empty_db, "MATCH (n:StagedArea) RETURN count(n) AS n")["n"]
-                   > 0, "the load stages areas", seconds=120)
-        pid = localdb.pid_from_file(inst.pid_file, localdb.ENTRY_POINT)
-        assert pid is not None
-        os.kill(pid, signal.SIGKILL)
-        out, err = cli.communicate(timeout=180)
+        with staged_cli_load(large, neo4j_server) as cli:
+            wait_until(lambda: one(empty_db, "MATCH (n:StagedArea) RETURN count(n) AS n")["n"]
+                       > 0, "the load stages areas", seconds=120)
+            pid = localdb.pid_from_file(inst.pid_file, localdb.ENTRY_POINT)
+            assert pid is not None
+            os.kill(pid, signal.SIGKILL)
+            out, err = cli.communicate(timeout=180)
     finally:
-        if cli.poll() is None:
-            cli.kill()
-            cli.communicate()
         wait_until(lambda: localdb.pid_from_file(inst.pid_file, localdb.ENTRY_POINT) is None,
                    "the killed server is gone", seconds=30)
         localdb.start(inst)
@@ -296,25 +330,16 @@ def test_a_switch_cut_anywhere_is_finished_by_the_next_load(empty_db, large, mon
     load_directory(empty_db, DB)  # the old dataset, which the staged load replaces
     old_revision = read_revision(empty_db, DB)
     monkeypatch.setattr(loader, "SWITCH_ROWS", 700)  # several batches per label
-    real_run = loader.Session.run
     # the Area statement of the step does 3,000 nodes (five batches), then the process dies
     cut = {"retire": loader.RETIRE_DATASET[4], "promote": loader.PROMOTE_STAGED[4]}.get(dies_in)
-    assert cut is None or ":Area)" in cut or ":StagedArea)" in cut
-
-    class Died(RuntimeError):
-        pass
-
-    def run(self, query, parameters=None, **kwargs):
-        if query == cut:
-            real_run(self, query.replace(") CALL (n)", ") WITH n LIMIT 3000 CALL (n)", 1),
-                     parameters, **kwargs).consume()
-            raise Died(f"cut in the {dies_in} step")
-        return real_run(self, query, parameters, **kwargs)
+    if cut is not None:
+        assert ":Area)" in cut or ":StagedArea)" in cut
+        die_in(monkeypatch, cut, cut.replace(") CALL (n)", ") WITH n LIMIT 3000 CALL (n)", 1),
+               f"cut in the {dies_in} step")
 
     def end(tx, mark):
         raise Died("cut in the last transaction")
 
-    monkeypatch.setattr(loader.Session, "run", run)
     monkeypatch.setattr(loader, "_end_switch", end if dies_in == "end" else loader._end_switch)
     with pytest.raises(Died):
         load_directory(empty_db, DB, large, staged_above=0)
@@ -349,14 +374,8 @@ def test_kill_9_of_the_loader_at_the_switch_is_finished_by_load_recover(empty_db
     load_directory(empty_db, DB, large, staged_above=ONE_TRANSACTION)
     expected = visible_graph(empty_db)
     load_directory(empty_db, DB)
-    env = {**os.environ, "NEO4J_URI": neo4j_server.uri, "NEO4J_USER": neo4j_server.user,
-           "NEO4J_PASSWORD": neo4j_server.password, "ENVIRONMENT": "local", "COLUMNS": "200"}
-    env.pop("ONCOREGIO_DEBUG", None)
-    cli = subprocess.Popen([str(ONCOREGIO), "load", str(large), "--quiet",
-                            "--staged-above", "0"], env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     phases: list[str] = []
-    try:
+    with staged_cli_load(large, neo4j_server) as cli:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and cli.poll() is None:  # bounded
             records, _, _ = empty_db.execute_query(
@@ -367,10 +386,6 @@ def test_kill_9_of_the_loader_at_the_switch_is_finished_by_load_recover(empty_db
                 phases.append(records[0]["p"])
                 break
             time.sleep(0.01)
-    finally:
-        if cli.poll() is None and not phases:
-            cli.kill()
-        cli.communicate(timeout=60)
     assert phases, "the load ended before its switch was seen"
     left = one(empty_db, "MATCH (m:DatasetSwitch) RETURN count(m) AS n, "
                          "collect(m.phase)[0] AS phase")
@@ -380,9 +395,8 @@ def test_kill_9_of_the_loader_at_the_switch_is_finished_by_load_recover(empty_db
         consistent_read(empty_db)
     # the killed load's lock is stale (its pid is gone on this host): --recover takes it over
     assert one(empty_db, "RETURN COUNT { (:LoadLock) } AS n")["n"] == 1
-    rec = subprocess.run([str(ONCOREGIO), "load", "--recover"], env=env, capture_output=True,
-                         text=True, timeout=300, check=False)
-    assert rec.returncode == 0, rec.stderr
+    rec = run_oncoregio("load", "--recover", env=database_env(neo4j_server))
+    assert rec.code == 0, rec.stderr
     assert "finished the dataset switch" in rec.stdout
     assert visible_graph(empty_db) == expected
     assert one(empty_db, LEFTOVER_NODES)["n"] == 0
@@ -428,13 +442,19 @@ def travel(tmp_path_factory) -> tuple[Path, Path]:
     return travel_folder(base / "old", 4, 1.0), travel_folder(base / "new", 10, None)
 
 
+def load_old_travel(driver: Driver, old: Path) -> None:
+    """The seed, then the old travel matrix: the pairs that the update of the tests
+    overwrites."""
+    load_directory(driver, DB)
+    load_directory(driver, DB, old, mode="update")
+
+
 def test_a_staged_travel_update_gives_the_graph_of_the_one_transaction_update(empty_db,
                                                                               travel):
     old, new = travel
     graphs = []
     for staged_above in (ONE_TRANSACTION, 0):
-        load_directory(empty_db, DB)
-        load_directory(empty_db, DB, old, mode="update")  # pairs that the update overwrites
+        load_old_travel(empty_db, old)
         summary = load_directory(empty_db, DB, new, mode="update", staged_above=staged_above)
         assert summary.rows == {"travel_times.csv": 1522 * 10}
         graphs.append(visible_graph(empty_db))
@@ -445,39 +465,20 @@ def test_a_staged_travel_update_gives_the_graph_of_the_one_transaction_update(em
 
 def test_readers_see_the_old_travel_matrix_or_the_new_one(empty_db, travel, monkeypatch):
     old, new = travel
-    load_directory(empty_db, DB)
-    load_directory(empty_db, DB, old, mode="update")
+    load_old_travel(empty_db, old)
     monkeypatch.setattr(loader, "SWITCH_ROWS", 500)  # many apply batches
     pairs = "MATCH (:Area)-[t:TRAVEL]->(:Hospital) RETURN count(t) AS n, sum(t.minutes) AS m"
     before = one(empty_db, pairs)
-    seen: list[tuple[int, float]] = []
-    errors: list[BaseException] = []
-    stop = threading.Event()
 
-    def read() -> None:
-        deadline = time.monotonic() + 300
-        try:
-            for _ in range(5000):
-                if stop.is_set() or time.monotonic() > deadline:
-                    return
-                r = read_consistent(empty_db, DB,
-                                    lambda tx: tx.run(pairs).single(strict=True).data())
-                seen.append((r["n"], r["m"]))
-        except BaseException as e:  # noqa: BLE001 - reported by the test
-            errors.append(e)
+    def read_once() -> tuple[int, float]:
+        r = read_consistent(empty_db, DB, lambda tx: tx.run(pairs).single(strict=True).data())
+        return r["n"], r["m"]
 
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    wait_until(lambda: len(seen) >= 3, "the reader reads", seconds=30)
-    try:
+    with reading(read_once) as seen:
         load_directory(empty_db, DB, new, mode="update", staged_above=0)
         after = one(empty_db, pairs)
         wait_until(lambda: seen and seen[-1] == (after["n"], after["m"]),
                    "the reader sees the new matrix", seconds=30)
-    finally:
-        stop.set()
-        reader.join(60)
-    assert not errors, errors
     allowed = {(before["n"], before["m"]), (after["n"], after["m"])}
     assert after["n"] == 1522 * 10 and before["n"] == 1522 * 4
     mixed = [s for s in seen if s not in allowed]
@@ -487,28 +488,15 @@ def test_readers_see_the_old_travel_matrix_or_the_new_one(empty_db, travel, monk
 def test_a_travel_update_cut_in_its_apply_is_finished_by_the_next_load(empty_db, travel,
                                                                        monkeypatch):
     old, new = travel
-    load_directory(empty_db, DB)
-    load_directory(empty_db, DB, old, mode="update")
+    load_old_travel(empty_db, old)
     load_directory(empty_db, DB, new, mode="update", staged_above=ONE_TRANSACTION)
     expected = visible_graph(empty_db)
-    load_directory(empty_db, DB)
-    load_directory(empty_db, DB, old, mode="update")
+    load_old_travel(empty_db, old)
     monkeypatch.setattr(loader, "SWITCH_ROWS", 500)
-    real_run = loader.Session.run
-
-    class Died(RuntimeError):
-        pass
-
-    def run(self, query, parameters=None, **kwargs):  # 2,000 pairs applied, then it dies
-        if query == loader.APPLY_STAGED_TRAVEL:
-            partial = query.replace("(h:Hospital)\n", "(h:Hospital) WITH a, s, h LIMIT 2000\n",
-                                    1)
-            assert partial != query
-            real_run(self, partial, parameters, **kwargs).consume()
-            raise Died("cut in the apply")
-        return real_run(self, query, parameters, **kwargs)
-
-    monkeypatch.setattr(loader.Session, "run", run)
+    apply = loader.APPLY_STAGED_TRAVEL  # 2,000 pairs applied, then it dies
+    die_in(monkeypatch, apply,
+           apply.replace("(h:Hospital)\n", "(h:Hospital) WITH a, s, h LIMIT 2000\n", 1),
+           "cut in the apply")
     with pytest.raises(Died):
         load_directory(empty_db, DB, new, mode="update", staged_above=0)
     monkeypatch.undo()
@@ -541,31 +529,10 @@ def test_entity_routes_see_the_old_dataset_or_the_new_one_during_a_staged_load(e
 
     old_areas = one(empty_db, "MATCH (a:Area) RETURN count(a) AS n")["n"]
     assert old_areas == 1522 and region_areas()[0] == 1522
-    seen: list[tuple[int, int]] = []
-    errors: list[BaseException] = []
-    stop = threading.Event()
-
-    def read() -> None:
-        deadline = time.monotonic() + 300
-        try:
-            for _ in range(5000):
-                if stop.is_set() or time.monotonic() > deadline:
-                    return
-                seen.append(region_areas())
-        except BaseException as e:  # noqa: BLE001 - reported by the test
-            errors.append(e)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    wait_until(lambda: len(seen) >= 3, "the routes answer", seconds=60)
-    try:
+    with reading(region_areas, seconds=60) as seen:
         load_directory(empty_db, DB, large, staged_above=0)
         wait_until(lambda: seen and seen[-1][0] == AREAS, "the routes show the new dataset",
                    seconds=60)
-    finally:
-        stop.set()
-        reader.join(60)
-    assert not errors, errors
     new_noord = one(empty_db, "MATCH (:Area)-[:IN_REGION]->(g:Region {id: 'noord'}) "
                               "RETURN count(*) AS n")["n"]
     old_noord = seen[0][1]

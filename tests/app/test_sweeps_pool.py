@@ -7,19 +7,16 @@ the stored sweeps counted in the graph, and the worker processes' pids.
 
 from __future__ import annotations
 
-import json
-import socket
 import threading
 import time
 import uuid
-from typing import Any
 
 import httpx
 import pytest
 
 from app.errors import BUSY
 from app.main import create_app
-from tests.app.live import live_app, wait_until
+from tests.app.live import live_app, raw_post, wait_until
 from tests.conftest import admin_token, make_settings
 
 CARE = "pancreatic-resection"
@@ -108,22 +105,12 @@ def test_create_sweep_beyond_the_pool_answers_429_with_retry_after(serve, seeded
     assert again.status_code == 201, again.text
 
 
-def _raw_post(port: int, token: str, body: dict[str, Any]) -> socket.socket:
-    data = json.dumps(body).encode()
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.sendall(b"POST /sweeps HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-              b"Content-Type: application/json\r\n"
-              + f"Authorization: Bearer {token}\r\nContent-Length: {len(data)}\r\n\r\n".encode()
-              + data)
-    return s
-
-
 def test_create_sweep_disconnected_client_stops_its_runs_and_stores_nothing(
         serve, token, seeded) -> None:
     live, client = serve
     pool = live.app.state.compute
     name = f"pool-gone-{uuid.uuid4().hex[:8]}"
-    sock = _raw_post(live.port, token, LONG_SWEEP | {"name": name})
+    sock = raw_post(live.port, "/sweeps", token, LONG_SWEEP | {"name": name})
     wait_until(lambda: pool.stats().busy_pids, "the sweep's first run started", seconds=60)
     sock.close()  # the client gives up
     # its running run is stopped (its worker killed) and none of the others is started

@@ -7,8 +7,6 @@ limit: a request with ``time_limit`` t answers within t + 2 s.
 
 from __future__ import annotations
 
-import json
-import socket
 import threading
 import time
 import uuid
@@ -19,7 +17,7 @@ import pytest
 
 from app.errors import BUSY, TIME_LIMIT
 from app.main import create_app
-from tests.app.live import live_app, wait_until
+from tests.app.live import live_app, raw_post, wait_until
 from tests.conftest import admin_token, make_settings
 
 #: the issue's slack: time_limit + this many seconds for the whole request
@@ -130,16 +128,6 @@ def test_create_scenario_8_concurrent_all_within_limit(serve) -> None:
         lambda: live.app.state.compute.stats().running == 0, "pool idle afterwards")
 
 
-def _raw_post(port: int, token: str, body: dict[str, Any]) -> socket.socket:
-    data = json.dumps(body).encode()
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.sendall(b"POST /scenarios HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-              b"Content-Type: application/json\r\n"
-              + f"Authorization: Bearer {token}\r\nContent-Length: {len(data)}\r\n\r\n".encode()
-              + data)
-    return s
-
-
 def _gone(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -167,7 +155,7 @@ def test_create_scenario_disconnected_client_stops_worker_and_stores_nothing(
 
     name = f"tl-gone-{uuid.uuid4().hex[:8]}"
     started = time.monotonic()
-    sock = _raw_post(live.port, token, SLOW | {"name": name})
+    sock = raw_post(live.port, "/scenarios", token, SLOW | {"name": name})
     busy = wait_until(lambda: pool.stats().busy_pids, "the computation started")
     pid = busy[0]
     sock.close()  # the client gives up

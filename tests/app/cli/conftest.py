@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,13 +26,37 @@ class Run:
         return self.stderr.strip().splitlines()
 
 
-def run_oncoregio(*args: str, env: dict[str, str], timeout: float = 300) -> Run:
+def _environment(env: dict[str, str]) -> dict[str, str]:
     assert ONCOREGIO.is_file(), f"the installed command is missing: {ONCOREGIO}"
     full = {**os.environ, "COLUMNS": "200", **env}
     full.pop("ONCOREGIO_DEBUG", None)
-    p = subprocess.run([str(ONCOREGIO), *args], env=full, capture_output=True, text=True,
-                       timeout=timeout, check=False)
+    return full
+
+
+def database_env(neo4j_server) -> dict[str, str]:
+    """The settings that point ``oncoregio`` at the test database."""
+    return {"NEO4J_URI": neo4j_server.uri, "NEO4J_USER": neo4j_server.user,
+            "NEO4J_PASSWORD": neo4j_server.password, "ENVIRONMENT": "local"}
+
+
+def run_oncoregio(*args: str, env: dict[str, str], timeout: float = 300) -> Run:
+    p = subprocess.run([str(ONCOREGIO), *args], env=_environment(env), capture_output=True,
+                       text=True, timeout=timeout, check=False)
     return Run(p.returncode, p.stdout, p.stderr)
+
+
+@contextmanager
+def oncoregio_running(*args: str, env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """``oncoregio`` started in the background (output piped) for a block that acts while it
+    runs; killed and reaped at the end of the block if it still runs."""
+    p = subprocess.Popen([str(ONCOREGIO), *args], env=_environment(env),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        yield p
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate(timeout=60)
 
 
 def assert_one_error_line(run: Run, *expected: str) -> str:
@@ -49,6 +74,5 @@ def assert_one_error_line(run: Run, *expected: str) -> str:
 @pytest.fixture
 def oncoregio_db(neo4j_server) -> Callable[..., Run]:
     """``oncoregio`` pointed at the test database."""
-    env = {"NEO4J_URI": neo4j_server.uri, "NEO4J_USER": neo4j_server.user,
-           "NEO4J_PASSWORD": neo4j_server.password, "ENVIRONMENT": "local"}
+    env = database_env(neo4j_server)
     return lambda *args: run_oncoregio(*args, env=env)
