@@ -81,7 +81,7 @@ def scenario(
 
     types = split_ids(care_type)
     linked = {"care_types": types, "weights": weight or None} if len(types) > 1 else {
-        "care_type": types[0] if types else None}
+        "care_type": types[0] if types else None, "weights": weight or None}
     try:
         req = ScenarioCreate(name=name, **linked, method=method,
                              centres=centres, minutes=minutes, keep=split_ids(keep),

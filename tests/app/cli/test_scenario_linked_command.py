@@ -38,3 +38,10 @@ def test_scenario_linked_duplicate_care_types_is_one_error_line(seeded, oncoregi
     run = oncoregio_db("scenario", "gastrectomy", "gastrectomy", "-k", "3")
     line = assert_one_error_line(run, "CARE_TYPE", "duplicate", "gastrectomy")
     assert "care_types" not in line  # the message names the argument, not the field
+
+
+def test_scenario_weight_with_one_care_type_is_refused_not_dropped(seeded, oncoregio_db):
+    # a weight only means something between linked care types; with one it used to be
+    # silently ignored
+    assert_one_error_line(oncoregio_db("scenario", "gastrectomy", "-k", "6", "--weight", "2",
+                                       "--dry-run"), "--weight", "care_types")
