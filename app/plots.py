@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -408,7 +409,7 @@ def scenario_map(
         fig.legend(handles=handles, loc="outside right upper", frameon=False)
         fig.suptitle(title if title is not None else "Scenario")
         if subtitle:
-            ax.set_title(subtitle, fontsize=9, color=_DARK)
+            ax.set_title(_wrapped(subtitle, width_px, dpi), fontsize=9, color=_DARK)
 
     return _render(draw, fmt=fmt, width_px=width_px, height_px=height_px, dpi=dpi)
 
@@ -592,9 +593,21 @@ def provider_survival_map(
                    frameon=False)
         fig.suptitle(title if title is not None else "Who keeps the care type")
         if subtitle:
-            ax.set_title(subtitle, fontsize=9, color=_DARK)
+            ax.set_title(_wrapped(subtitle, width_px, dpi), fontsize=9, color=_DARK)
 
     return _render(draw, fmt=fmt, width_px=width_px, height_px=height_px, dpi=dpi)
+
+
+def _wrapped(text: str, width_px: int, dpi: int, fontsize: float = 9) -> str:
+    """``text`` broken into lines that fit about 85 % of a ``width_px`` figure at
+    ``fontsize`` points (a character is taken as 0.6 em): a long subtitle (a linked sweep's
+    "summed over ... · outcome: caveat") is otherwise cut off at both edges.
+
+    >>> _wrapped("a " * 100, 400, 100).count("\\n") > 0, _wrapped("short", 1000, 100)
+    (True, 'short')
+    """
+    chars = max(int(0.85 * width_px / (0.6 * fontsize * dpi / 72)), 20)
+    return "\n".join(textwrap.wrap(text, chars, break_on_hyphens=False)) or text
 
 
 def _render(draw: Callable[[Figure], None], *, fmt: str, width_px: int, height_px: int,
@@ -879,7 +892,7 @@ def tradeoff_chart(
         else:
             ax.text(0.5, 0.5, "no feasible plan", transform=ax.transAxes, ha="center",
                     va="center")
-        ax.set_title(subtitle or "")
+        ax.set_title(_wrapped(subtitle or "", width_px, dpi), fontsize=9, color=_DARK)
         fig.suptitle(title if title is not None else "Trade-off sweep")
 
     return _render(draw, fmt=fmt, width_px=width_px, height_px=height_px, dpi=dpi)
