@@ -17,7 +17,8 @@ Writes computed on the dataset (scenarios, sweeps, calibrations) do not take the
 must not wait for one another. Each runs through :func:`write_on_dataset` instead, whose one
 write transaction checks, before and after its statement, that the dataset it was computed on
 (:func:`dataset_of`, the tag every load gives the ``Dataset`` node) is still the current one,
-that no load holds the lock and that no dataset switch is marked; otherwise it raises
+that no live load holds the lock (a lock left by a dead process on this host does not count,
+whatever its heartbeat) and that no dataset switch is marked; otherwise it raises
 :class:`DatasetChanged` (a 503 with Retry-After) and the transaction is rolled back, so
 nothing of it is stored. The check after the statement closes the gap between the first check
 and the commit: a load that takes the lock meanwhile is seen there, and a load whose
@@ -91,6 +92,7 @@ OPTIONAL MATCH (m:DatasetSwitch {id: 'current'})
 RETURN coalesce(d.load_tag, toString(d.loaded_at)) AS dataset,
        CASE WHEN l.heartbeat > datetime() - duration({seconds: $stale}) THEN l.what END
          AS writer,
+       l.pid AS writer_pid, l.host AS writer_host,
        coalesce(m.phase IS NOT NULL
                 OR m.since > datetime() - duration({seconds: $switch_stale}), false)
          AS switching
@@ -143,6 +145,12 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _dead_here(pid: Any, host: Any) -> bool:
+    """Whether a lock's holder ran on this host and its process is gone (its lock is stale
+    at once, whatever its heartbeat says)."""
+    return host == socket.gethostname() and isinstance(pid, int) and not _pid_alive(pid)
+
+
 def read_lock(driver: Driver, db: str) -> LockHolder | None:
     """The current holder of the lock, or None."""
     with translate_errors():
@@ -150,8 +158,7 @@ def read_lock(driver: Driver, db: str) -> LockHolder | None:
     if not records:
         return None
     r = records[0]
-    here = r["host"] == socket.gethostname()
-    stale = bool(r["silent"]) or (here and not _pid_alive(int(r["pid"])))
+    stale = bool(r["silent"]) or _dead_here(r["pid"], r["host"])
     return LockHolder(r["token"], r["what"], int(r["pid"]), r["host"], r["started"], stale)
 
 
@@ -241,7 +248,8 @@ def check_dataset(tx: ManagedTransaction, dataset: str | None, what: str) -> Non
     back)."""
     state = tx.run(DATASET_STATE, stale=STALE_SECONDS,
                    switch_stale=SWITCH_STALE_SECONDS).single(strict=True)
-    if state["writer"] is not None:
+    if state["writer"] is not None and not _dead_here(state["writer_pid"],
+                                                      state["writer_host"]):
         raise DatasetChanged(f"{what} not stored: a load is running ({state['writer']}); "
                              "nothing was written; run it again when the load is done")
     if state["switching"]:

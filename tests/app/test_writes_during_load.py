@@ -12,6 +12,9 @@ once the load is done, or on the current dataset), so a check that refuses every
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 
@@ -166,3 +169,31 @@ def test_a_store_during_a_dataset_switch_is_refused(loaded):
     save_scenario(loaded, DB, result, dataset=snap.dataset)
     assert stored(loaded)["scenarios"] == 1
 
+
+
+HAND_LOCK = """
+CREATE (:LoadLock {id: 'load', token: 'by-hand', what: 'a hand-made lock', pid: $pid,
+                   host: $host, started: datetime(), heartbeat: datetime()})
+"""
+
+
+@pytest.mark.parametrize("holder", ["dead here", "alive here", "elsewhere"])
+def test_a_lock_left_by_a_dead_process_here_does_not_refuse_a_store(loaded, holder):
+    """A load killed on this host leaves its lock with a fresh heartbeat: a store is not
+    refused for up to a minute for it (its pid is gone); a live holder, here or on another
+    host (whose pid cannot be checked), still refuses it."""
+    snap = read_snapshot(loaded, DB)
+    result = run_scenario(snap, ScenarioCreate.model_validate(SCENARIO))
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    pid, host = {"dead here": (gone.pid, socket.gethostname()),
+                 "alive here": (os.getpid(), socket.gethostname()),
+                 "elsewhere": (gone.pid, "elsewhere.invalid")}[holder]
+    loaded.execute_query(HAND_LOCK, pid=pid, host=host, database_=DB)
+    if holder == "dead here":
+        save_scenario(loaded, DB, result, dataset=snap.dataset)
+        assert stored(loaded)["scenarios"] == 1
+    else:
+        with pytest.raises(DatasetChanged, match="a load is running \\(a hand-made lock\\)"):
+            save_scenario(loaded, DB, result, dataset=snap.dataset)
+        assert stored(loaded)["scenarios"] == 0
