@@ -516,7 +516,16 @@ def provider_survival_map(
     Today's providers are drawn on the national outline with the oncology region borders
     (their areas' Voronoi cells dissolved, dashed), one SVG element ``provider-<id>`` each,
     coloured on one sequential scale from "loses it in every plan" (light) to "keeps it in
-    every plan" (dark), the latter also labelled. Other hospitals are small grey points.
+    every plan" (dark), the latter also labelled with its name. Other hospitals are small
+    grey points.
+
+    The legend has one entry per class that occurs, with the number of providers in it:
+    "keeps it in all 6 plans (named)", "keeps it in 4 of 6 plans", "loses it in all 6 plans"
+    (one class per count of plans, in the colour the providers of that class are drawn in).
+    With more than :data:`_SURVIVAL_CLASSES` distinct counts the shares in between are
+    grouped in quarters ("keeps it in 26-50 % of the plans"), each quarter in one colour.
+    When no provider keeps it in every plan the legend says so, ``"no provider keeps it in
+    every plan"``, instead of naming an empty class.
 
     Parameters
     ----------
@@ -542,6 +551,7 @@ def provider_survival_map(
         if plans < 1 or not 0 <= kept <= plans:
             raise ValueError(f"provider {hid!r}: kept in {kept} of {plans} plans is impossible")
     cmap = mpl.colormaps["viridis_r"]
+    grouped = len(_class_counts(keeps.values())) > _SURVIVAL_CLASSES
     hospital_xy = geo.project_items(hospitals)
     area_xy = geo.project_items(areas)
     outline = geo.outline_rd()
@@ -561,7 +571,7 @@ def provider_survival_map(
             hid = str(h["id"])
             if hid in keeps:
                 kept, plans = keeps[hid]
-                share = kept / plans
+                share = _survival_share(kept, plans, grouped)
                 ax.plot([x], [y], linestyle="none", marker="o", markersize=9,
                         markerfacecolor=mpl.colors.to_hex(cmap(0.1 + 0.9 * share)),
                         markeredgecolor="black", markeredgewidth=0.8, zorder=4,
@@ -580,12 +590,14 @@ def provider_survival_map(
             Line2D([], [], linestyle="none", marker="o", markersize=8,
                    markerfacecolor=mpl.colors.to_hex(cmap(0.1 + 0.9 * share)),
                    markeredgecolor="black", label=label)
-            for share, label in ((1.0, "keeps it in every plan (named)"),
-                                 (0.5, "keeps it in half the plans"),
-                                 (0.0, "loses it in every plan"))]
-        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=3,
-                              markerfacecolor=_GREY, markeredgecolor="none",
-                              label="not a provider today"))
+            for share, label in _survival_classes(list(keeps.values()))]
+        if not any(kept == plans for kept, plans in keeps.values()):
+            handles.insert(0, Line2D([], [], linestyle="none", marker="none",
+                                     label="no provider keeps it in every plan"))
+        if len(keeps) < len(hospitals):
+            handles.append(Line2D([], [], linestyle="none", marker="o", markersize=3,
+                                  markerfacecolor=_GREY, markeredgecolor="none",
+                                  label="not a provider today"))
         if regions:
             handles.append(Line2D([], [], color=_DARK, linewidth=0.8, linestyle=(0, (4, 2)),
                                   label="oncology region border"))
@@ -596,6 +608,76 @@ def provider_survival_map(
             ax.set_title(_wrapped(subtitle, width_px, dpi), fontsize=9, color=_DARK)
 
     return _render(draw, fmt=fmt, width_px=width_px, height_px=height_px, dpi=dpi)
+
+
+#: at most this many classes of "kept in n of N plans" in the survival map's legend; beyond
+#: it, the shares strictly between none and all are grouped in quarters
+_SURVIVAL_CLASSES = 7
+
+
+def _class_counts(keeps: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    counts: dict[tuple[int, int], int] = {}
+    for kept, plans in keeps:
+        counts[(kept, plans)] = counts.get((kept, plans), 0) + 1
+    return counts
+
+
+def _quarter(kept: int, plans: int) -> int:
+    """0..3: the quarter of ``0 < kept < plans`` (25 % itself in the first, 75 % in the third)."""
+    return min(3, math.ceil(4 * kept / plans) - 1)
+
+
+def _survival_share(kept: int, plans: int, grouped: bool) -> float:
+    """The share of plans a provider is coloured by: its own, or its quarter's middle when the
+    legend groups the shares in between (so a provider and its legend entry have one colour)."""
+    if grouped and 0 < kept < plans:
+        return (_quarter(kept, plans) + 0.5) / 4
+    return kept / plans
+
+
+def _survival_classes(keeps: Sequence[tuple[int, int]]) -> list[tuple[float, str]]:
+    """The survival map's legend: (share of plans drawn, label) per class that occurs, most
+    kept first, each label with its number of providers.
+
+    >>> _survival_classes([(6, 6), (4, 6), (4, 6), (0, 6)])  # doctest: +NORMALIZE_WHITESPACE
+    [(1.0, 'keeps it in all 6 plans (named): 1 provider'),
+     (0.6666666666666666, 'keeps it in 4 of 6 plans: 2 providers'),
+     (0.0, 'loses it in all 6 plans: 1 provider')]
+    >>> [label for _, label in _survival_classes([(k, 20) for k in range(1, 20)])][:2]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['keeps it in 76-99 % of the plans: 4 providers',
+     'keeps it in 51-75 % of the plans: 5 providers']
+    """
+    def plans_of(counts: Iterable[int]) -> str:
+        distinct = sorted(set(counts))
+        return "all " + (f"{distinct[0]} plans" if len(distinct) == 1 else "plans")
+
+    counts = _class_counts(keeps)
+    all_kept = [(k, p) for k, p in counts if k == p]
+    none_kept = [(k, p) for k, p in counts if k == 0]
+    between = sorted(((k, p) for k, p in counts if 0 < k < p), key=lambda c: -c[0] / c[1])
+    out: list[tuple[float, str]] = []
+    if all_kept:
+        n = sum(counts[c] for c in all_kept)
+        out.append((1.0, f"keeps it in {plans_of(p for _, p in all_kept)} (named): "
+                         f"{_plural(n, 'provider')}"))
+    if len(counts) <= _SURVIVAL_CLASSES:
+        out += [(k / p, f"keeps it in {k} of {p} plans: {_plural(counts[(k, p)], 'provider')}")
+                for k, p in between]
+    else:
+        quarters: dict[int, list[tuple[int, int]]] = {}
+        for k, p in between:
+            quarters.setdefault(_quarter(k, p), []).append((k, p))
+        for q in sorted(quarters, reverse=True):
+            n = sum(counts[c] for c in quarters[q])
+            low, high = 25 * q + 1, 25 * (q + 1) if q < 3 else 99
+            out.append(((q + 0.5) / 4, f"keeps it in {low}-{high} % of the plans: "
+                                       f"{_plural(n, 'provider')}"))
+    if none_kept:
+        n = sum(counts[c] for c in none_kept)
+        out.append((0.0, f"loses it in {plans_of(p for _, p in none_kept)}: "
+                         f"{_plural(n, 'provider')}"))
+    return out
 
 
 def _wrapped(text: str, width_px: int, dpi: int, fontsize: float = 9) -> str:
@@ -836,6 +918,27 @@ def _weighted_distribution(name: str, minutes: Any, weights: Any) -> _Distributi
 
 
 # --------------------------------------------------------------------------- trade-off sweeps
+#: per series of a trade-off chart (cycled): a marker and a dash pattern of its own, so lines
+#: that coincide (a norm that does not bind gives the same plans as no norm) stay visible
+_SERIES_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+_SERIES_DASHES: tuple[Any, ...] = ("-", (0, (6, 3)), (0, (1.5, 2)), (0, (6, 2, 1.5, 2)))
+
+
+def _same_points(a: Sequence[tuple[int, float, float, bool]],
+                 b: Sequence[tuple[int, float, float, bool]]) -> bool:
+    """Whether two sorted series go through the same plans at the same places (the later one
+    would be drawn exactly over the earlier).
+
+    >>> _same_points([(3, 1.0, 2.0, True)], [(3, 1.0, 2.0 + 1e-12, False)])
+    True
+    >>> _same_points([(3, 1.0, 2.0, True)], [(4, 1.0, 2.0, True)])
+    False
+    """
+    return len(a) == len(b) and all(
+        p[0] == q[0] and math.isclose(p[1], q[1], rel_tol=1e-9, abs_tol=1e-9)
+        and math.isclose(p[2], q[2], rel_tol=1e-9, abs_tol=1e-9) for p, q in zip(a, b, strict=True))
+
+
 def tradeoff_chart(
     series: Sequence[tuple[str, Sequence[tuple[int, float, float, bool]]]],
     *,
@@ -844,6 +947,7 @@ def tradeoff_chart(
     fmt: Fmt = "svg",
     title: str | None = None,
     subtitle: str | None = None,
+    note: str | None = None,
     width_px: int = 1000,
     height_px: int = 640,
     dpi: int = 100,
@@ -854,7 +958,14 @@ def tradeoff_chart(
     ``series`` is ``[(norm label, [(k, x, y, pareto), ...]), ...]``; points whose ``x`` or
     ``y`` is not finite are left out. Each norm's line has ``gid="norm-<i>"`` (legend: the
     norm label), each point a text ``k=<k>``, the efficient plans one ``gid="pareto"``
-    collection. Dotted lines at ``x = 0`` and ``y = 0`` mark today.
+    collection. Dotted lines at ``x = 0`` and ``y = 0`` mark today. ``note`` (e.g. why every
+    plan's figure is 0) is written in the plot, ``gid="chart-note"``.
+
+    Every series has a marker and a dash pattern of its own (:data:`_SERIES_MARKERS`,
+    :data:`_SERIES_DASHES`). A series that goes through exactly the points of an earlier one
+    (a norm that does not bind) is drawn over it with hollow, larger markers and its legend
+    label says ``(identical to <label>)``: nothing is offset, so the figures stay where they
+    are, and both lines can be seen. Its ``k=`` labels are not repeated.
     """
     _check_output(fmt, width_px, height_px, dpi)
     colours = _palette(max(len(series), 1))
@@ -862,25 +973,35 @@ def tradeoff_chart(
     def draw(fig: Figure) -> None:
         ax = fig.subplots()
         efficient: list[tuple[float, float]] = []
-        drawn = 0
+        drawn: list[tuple[str, list[tuple[int, float, float, bool]]]] = []
         for i, (label, points) in enumerate(series):
             pts = sorted((p for p in points if math.isfinite(p[1]) and math.isfinite(p[2])),
                          key=lambda p: p[0])
             if not pts:
                 continue
-            drawn += 1
+            twin = next((name for name, other in drawn if _same_points(other, pts)), None)
+            drawn.append((label, pts))
             xs = [p[1] for p in pts]
             ys = [p[2] for p in pts]
-            ax.plot(xs, ys, marker="o", markersize=4.5, linewidth=1.6, color=colours[i],
-                    label=label, gid=f"norm-{i}")
+            marker = _SERIES_MARKERS[i % len(_SERIES_MARKERS)]
+            dashes = _SERIES_DASHES[i % len(_SERIES_DASHES)]
+            if twin is None:
+                ax.plot(xs, ys, marker=marker, markersize=4.5, linewidth=1.6, color=colours[i],
+                        linestyle=dashes, label=label, gid=f"norm-{i}")
+            else:  # over the earlier line: a thinner dashed line, hollow and larger markers
+                ax.plot(xs, ys, marker=marker, markersize=9, markerfacecolor="none",
+                        markeredgewidth=1.4, linewidth=1.2, color=colours[i],
+                        linestyle=dashes if dashes != "-" else (0, (6, 3)), zorder=2.5,
+                        label=f"{label} (identical to {twin})", gid=f"norm-{i}")
             for k, x, y, pareto in pts:
-                ax.annotate(f"k={k}", (x, y), xytext=(4, 4), textcoords="offset points",
-                            fontsize=7, color=colours[i])
+                if twin is None:
+                    ax.annotate(f"k={k}", (x, y), xytext=(5, 5), textcoords="offset points",
+                                fontsize=7, color=colours[i])
                 if pareto:
                     efficient.append((x, y))
         if efficient:
             arr = np.array(efficient)
-            ax.scatter(arr[:, 0], arr[:, 1], s=110, facecolors="none", edgecolors=_DARK,
+            ax.scatter(arr[:, 0], arr[:, 1], s=170, facecolors="none", edgecolors=_DARK,
                        linewidths=1.4, zorder=3, label="Pareto-efficient", gid="pareto")
         ax.axhline(0.0, color=_BASELINE_COLOUR, linestyle=":", linewidth=1.0)
         ax.axvline(0.0, color=_BASELINE_COLOUR, linestyle=":", linewidth=1.0, label="today")
@@ -892,6 +1013,11 @@ def tradeoff_chart(
         else:
             ax.text(0.5, 0.5, "no feasible plan", transform=ax.transAxes, ha="center",
                     va="center")
+        if note:
+            ax.text(0.02, 0.03, _wrapped(note, int(width_px * 0.9), dpi, 8), fontsize=8,
+                    transform=ax.transAxes, ha="left", va="bottom", color=_DARK, gid="chart-note",
+                    bbox={"boxstyle": "round,pad=0.4", "facecolor": "#fff8e1",
+                          "edgecolor": "#c9a227", "linewidth": 0.8})
         ax.set_title(_wrapped(subtitle or "", width_px, dpi), fontsize=9, color=_DARK)
         fig.suptitle(title if title is not None else "Trade-off sweep")
 

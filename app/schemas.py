@@ -798,6 +798,11 @@ class SweepRun(BaseModel):
     events_by_type: dict[str, float | None] | None = Field(
         default=None, description="a linked sweep: the sweep outcome's expected events/year "
         "per care type that has its table")
+    event_bands: dict[str, list[str]] | None = Field(
+        default=None, description="care type -> the volume bands of the sweep outcome's table "
+        "that this plan's centres (those with patients) fall in, lowest first; one band shared "
+        "with today's providers (baseline.event_bands) means events_avoided is 0 by "
+        "construction")
     centres: list[str] = Field(default_factory=list, description="centres open in the scope")
     closing: list[str] = Field(default_factory=list,
                                description="today's providers in the scope that lose it")
@@ -828,6 +833,9 @@ class SweepBaseline(BaseModel):
     expected_events: float | None
     providers: int
     events_by_type: dict[str, float | None] | None = None
+    event_bands: dict[str, list[str]] | None = Field(
+        default=None, description="care type -> the volume bands of the sweep outcome's table "
+        "that today's providers (those with patients) fall in, lowest first")
 
 
 class SweepPublic(BaseModel):
@@ -852,6 +860,10 @@ class SweepPublic(BaseModel):
         "summed (those with a table for the outcome); the others have none")
     outcome_source: str | None = None
     outcome_caveat: str | None = None
+    events_note: str | None = Field(
+        default=None, description="why events_avoided is 0 where it is so by construction "
+        "(every provider today and every centre of the plan in one volume band of the table: "
+        "one rate for all, so moving patients changes no expected event); also in notes")
     pareto_criteria: list[str] = Field(
         description="what the Pareto front minimises, e.g. mean_minutes and expected_events")
     baseline: SweepBaseline

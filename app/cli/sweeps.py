@@ -126,6 +126,8 @@ def sweep(
 
 def print_sweep(s: SweepPublic) -> None:
     """The combinations and the loss table on stdout."""
+    from app.services.sweeps import one_band
+
     out.print(f"[bold]sweep {s.id}[/]: {escape(s.name)}", highlight=False)
     if s.care_types:
         weights = s.parameters.weights or [1.0] * len(s.care_types)
@@ -148,12 +150,18 @@ def print_sweep(s: SweepPublic) -> None:
         if not r.feasible:
             table.add_row(str(r.k), norm, "[red]infeasible[/]", *[""] * 9)
             continue
+        # a 0 that only says the table has one rate for every centre is not a result
+        avoided = ("0 (one band)" if s.events_note and r.events_avoided == 0
+                   and one_band(s.baseline.event_bands, r.event_bands)
+                   else _f(r.events_avoided, "+.2f"))
         table.add_row(str(r.k), norm, _f(r.mean_minutes), _f(r.mean_delta, "+.1f"),
                       _f(r.p90_minutes), _f(r.share_within, ".0%"),
                       _f(r.centres_below_norm, "d"), _f(r.regions_without_centre, "d"),
                       _f(r.co2_kg, ",.0f"), _f(r.expected_events, ".2f"),
-                      _f(r.events_avoided, "+.2f"), "*" if r.pareto else "")
+                      avoided, "*" if r.pareto else "")
     out.print(table)
+    if s.events_note:
+        out.print(f"one band: {escape(s.events_note)}", highlight=False)
     losing = [x for x in s.losses if x.loses_in]
     if losing:
         loss = titled_table("Hospitals losing the care type", ["hospital"], ["today"])
@@ -164,6 +172,8 @@ def print_sweep(s: SweepPublic) -> None:
             loss.add_row(escape(x.name), _f(x.baseline_patients, ",.0f"), at)
         out.print(loss)
     for note in s.notes:
+        if note == s.events_note:
+            continue
         out.print(f"note: {escape(note)}", highlight=False, style="dim")
 
 

@@ -73,7 +73,10 @@ def sweep_chart_picture(s: SweepPublic, fmt: Fmt, width: int = 1000) -> bytes:
     """Extra mean travel against expected events avoided per plan, one line per norm; without
     an outcome table the second axis is the sweep's other Pareto criterion, as the chart says.
     A linked sweep names its care types in the title and the types its events are summed
-    over (and those without a table) in the subtitle."""
+    over (and those without a table) in the subtitle. Where the events avoided are 0 by
+    construction (one volume band for every centre), the chart says so in the plot
+    (``events_note``); a norm that does not bind is drawn over "no norm" and labelled as
+    identical to it."""
     types = s.care_types or [s.care_type]
     subject = " + ".join(types)
     if "expected_events" in s.pareto_criteria:
@@ -111,8 +114,9 @@ def sweep_chart_picture(s: SweepPublic, fmt: Fmt, width: int = 1000) -> bytes:
         series.append((label, points))
     title = s.name if not s.care_types or all(t in s.name for t in types) else (
         f"{s.name} ({subject})")
+    note = s.events_note if "expected_events" in s.pareto_criteria else None
     return tradeoff_chart(series, x_label="extra mean travel vs today (minutes, one way)",
-                          y_label=y_label, fmt=fmt, title=title, subtitle=subtitle,
+                          y_label=y_label, fmt=fmt, title=title, subtitle=subtitle, note=note,
                           width_px=width, height_px=max(200, int(width * 0.64)))
 
 

@@ -19,6 +19,12 @@ are the plan's totals (every patient of every type); its expected events are sum
 the types that have a table for the sweep's outcome (``outcome_types``; the others are named
 in the notes: their events are unknown, not zero), with the figures per type in
 ``events_by_type``. Today's providers (the loss table) are the providers of any of the types.
+
+Expected events avoided can be 0 because nothing changes, not because nothing was computed:
+when every provider today and every centre of a plan lie in one volume band of the table
+(``event_bands``), every patient has the same rate before and after, so the plan's events
+equal today's whatever its centres. ``events_note`` (also in the notes) says so, with the band
+and its rate, and names the types' other tables, so that a 0 never reads like a finding.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -51,7 +57,7 @@ from app.services.numbers import figure
 from app.services.scenarios import run_scenario, scenario_candidates
 from app.vocabulary import ParetoCriterion
 
-__all__ = ["COMBINATION_COLUMNS", "SweepPlan", "combinations_csv", "losses_csv",
+__all__ = ["COMBINATION_COLUMNS", "SweepPlan", "combinations_csv", "losses_csv", "one_band",
            "plan_label", "plan_sweep", "run_combination", "run_sweep"]
 
 
@@ -156,6 +162,7 @@ class CombinationResult:
     run: SweepRun
     baseline: dict[str, Any] | None
     events_by_type: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    bands: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 def _summed(outcomes: list[Any], value: str) -> dict[str, float | None]:
@@ -179,6 +186,39 @@ def _by_type(outcomes: list[Any], value: str) -> dict[str, dict[str, float | Non
         if o.care_type is not None:
             out.setdefault(o.outcome, {})[o.care_type] = getattr(o, value)
     return out
+
+
+def _band_start(label: str) -> int:
+    """The lower edge of a band label (``'5-10'``, ``'20+'``)."""
+    return int(label.split("-")[0].rstrip("+"))
+
+
+def _bands(outcomes: list[Any], side: str, care_type: str) -> dict[str, dict[str, list[str]]]:
+    """outcome -> care type -> the bands that the centres with patients fall in on ``side``
+    (``baseline`` or ``scenario``), lowest first (one type: keyed by ``care_type``)."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for o in outcomes:
+        found = {getattr(c, f"{side}_band") for c in o.centres
+                 if (getattr(c, f"{side}_volume") or 0.0) > 0.0}
+        out.setdefault(o.outcome, {})[o.care_type or care_type] = sorted(found, key=_band_start)
+    return out
+
+
+def one_band(baseline: Mapping[str, Sequence[str]] | None,
+             plan: Mapping[str, Sequence[str]] | None) -> bool:
+    """Whether, for every care type, today's providers and a plan's centres all lie in one and
+    the same volume band: one rate for every patient before and after, so the plan's expected
+    events are today's whatever its centres (0 avoided by construction).
+
+    >>> one_band({"x": ["20+"]}, {"x": ["20+"]}), one_band({"x": ["5-10", "20+"]}, {"x": ["20+"]})
+    (True, False)
+    >>> one_band({"x": ["20+"], "y": ["0-4"]}, {"x": ["20+"], "y": ["5-10"]}), one_band(None, {})
+    (False, False)
+    """
+    if not baseline or not plan:
+        return False
+    return all(len(set(baseline.get(t, ())) | set(plan.get(t, ()))) == 1
+               for t in set(baseline) | set(plan))
 
 
 def run_combination(snap: Snapshot, req: ScenarioCreate) -> CombinationResult:
@@ -209,10 +249,45 @@ def run_combination(snap: Snapshot, req: ScenarioCreate) -> CombinationResult:
                 "share_within": h.share_within_baseline, "co2_kg": h.co2_kg_baseline,
                 "events": _summed(s.outcomes, "baseline_events"),
                 "events_by_type": _by_type(s.outcomes, "baseline_events"),
+                "bands": _bands(s.outcomes, "baseline", req.care_type_id),
                 "sources": sources, "volumes": volumes, "notes": [n for n in s.notes if not
                                                                   n.startswith(("no set of",
                                                                                 "infeasible"))]}
-    return CombinationResult(run, baseline, _by_type(s.outcomes, "scenario_events"))
+    return CombinationResult(run, baseline, _by_type(s.outcomes, "scenario_events"),
+                             _bands(s.outcomes, "scenario", req.care_type_id))
+
+
+def _events_note(snap: Snapshot, outcome: str | None,
+                 base_bands: Mapping[str, Sequence[str]] | None,
+                 runs: list[SweepRun]) -> str | None:
+    """Why the plans whose events avoided are 0 by construction (:func:`one_band`) show 0:
+    the band and its rate per care type, and the types' other tables; sets their
+    ``events_avoided`` to exactly 0. ``None`` when no plan is such."""
+    feasible = [r for r in runs if r.feasible and r.events_avoided is not None]
+    same = [r for r in feasible if one_band(base_bands, r.event_bands)
+            and abs(r.events_avoided or 0.0) < 1e-3]  # and the same patients counted
+    if outcome is None or base_bands is None or not same:
+        return None
+    for r in same:
+        r.events_avoided = 0.0
+    plan_bands = same[0].event_bands or {}
+    bands = {t: (set(base_bands.get(t, ())) | set(plan_bands.get(t, ()))).pop()
+             for t in sorted(set(base_bands) | set(plan_bands))}
+    per_type = []
+    for t, band in bands.items():
+        table = snap.outcome_tables[(t, outcome)]
+        per_type.append(f"{t}: band {band} per year, rate "
+                        f"{table.rate[table.labels.index(band)]:.1%}")
+    which, those = (("every plan", "every plan") if len(same) == len(feasible) else
+                    (", ".join(plan_label(r.k, r.norm) for r in same), "those plans"))
+    others = sorted({o for (c, o) in snap.outcome_tables if c in bands and o != outcome})
+    return (f"expected {outcome} avoided is 0 by construction in {which}: every provider today "
+            f"and every centre of {those} has a volume in one band of the table "
+            f"({'; '.join(per_type)}), so every patient has the same rate before and after "
+            "and no plan changes the expected events; the table cannot tell these plans "
+            "apart from today (it is not a finding that they avoid nothing)"
+            + (f"; other outcome tables of {', '.join(bands)}: {', '.join(others)} (choose "
+               "one with outcome)" if others else ""))
 
 
 def _criteria(runs: list[SweepRun], outcome: str | None) -> list[ParetoCriterion]:
@@ -242,6 +317,7 @@ def run_sweep(snap: Snapshot, plan: SweepPlan, executor: Executor, *, timeout: f
     if baseline is not None and outcome is not None:
         base_events = baseline["events"].get(outcome)
     linked = req.care_types is not None
+    base_bands = None if baseline is None or outcome is None else baseline["bands"].get(outcome)
     for res, r in zip(results, runs, strict=True):
         if r.feasible and outcome is not None:
             r.expected_events = r.outcomes.get(outcome)
@@ -249,6 +325,8 @@ def run_sweep(snap: Snapshot, plan: SweepPlan, executor: Executor, *, timeout: f
                 r.events_avoided = figure(base_events - r.expected_events)
             if linked:
                 r.events_by_type = res.events_by_type.get(outcome, {})
+            r.event_bands = res.bands.get(outcome)
+    events_note = _events_note(snap, outcome, base_bands, runs)
     criteria = _criteria(runs, outcome)
 
     def cost(r: SweepRun, name: str) -> float:
@@ -271,6 +349,8 @@ def run_sweep(snap: Snapshot, plan: SweepPlan, executor: Executor, *, timeout: f
     losses.sort(key=lambda x: (-len(x.loses_in), x.hospital))
 
     notes = list(plan.notes)
+    if events_note is not None:
+        notes.append(events_note)
     if ParetoCriterion.CENTRES_BELOW_NORM in criteria:
         notes.append("Pareto front: less mean travel and fewer centres below the norm (no "
                      "outcome table for this care type)" if not linked else
@@ -298,14 +378,15 @@ def run_sweep(snap: Snapshot, plan: SweepPlan, executor: Executor, *, timeout: f
         created_at=datetime.now(UTC).isoformat(timespec="seconds"), parameters=req,
         combinations=len(runs), executor=executor.description, wall_s=figure(wall),
         outcome=outcome, outcome_types=plan.outcome_types, outcome_source=source,
-        outcome_caveat=caveat,
+        outcome_caveat=caveat, events_note=events_note,
         pareto_criteria=[str(c) for c in criteria],
         baseline=SweepBaseline(
             **{f: (baseline or {}).get(f) for f in ("mean_minutes", "p90_minutes",
                                                     "share_within", "co2_kg")},
             expected_events=base_events, providers=len(plan.today),
             events_by_type=(None if not linked or baseline is None or outcome is None
-                            else baseline["events_by_type"].get(outcome, {}))),
+                            else baseline["events_by_type"].get(outcome, {})),
+            event_bands=base_bands),
         runs=runs, losses=losses, notes=notes)
 
 
