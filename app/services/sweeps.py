@@ -279,15 +279,15 @@ def _events_note(snap: Snapshot, outcome: str | None,
         per_type.append(f"{t}: band {band} per year, rate "
                         f"{table.rate[table.labels.index(band)]:.1%}")
     which, those = (("every plan", "every plan") if len(same) == len(feasible) else
-                    (", ".join(plan_label(r.k, r.norm) for r in same), "those plans"))
+                    (", ".join(plan_label(r.k, r.norm) for r in same),
+                     "that plan" if len(same) == 1 else "those plans"))
     others = sorted({o for (c, o) in snap.outcome_tables if c in bands and o != outcome})
     return (f"expected {outcome} avoided is 0 by construction in {which}: every provider today "
             f"and every centre of {those} has a volume in one band of the table "
-            f"({'; '.join(per_type)}), so every patient has the same rate before and after "
-            "and no plan changes the expected events; the table cannot tell these plans "
-            "apart from today (it is not a finding that they avoid nothing)"
-            + (f"; other outcome tables of {', '.join(bands)}: {', '.join(others)} (choose "
-               "one with outcome)" if others else ""))
+            f"({'; '.join(per_type)}), so every patient has the same rate before and after and "
+            f"the expected events stay today's; the table cannot tell {those} apart from today"
+            + (f"; other outcome tables of {', '.join(bands)}: {', '.join(others)} (the "
+               "sweep's outcome option)" if others else ""))
 
 
 def _criteria(runs: list[SweepRun], outcome: str | None) -> list[ParetoCriterion]:

@@ -462,3 +462,91 @@ def test_provider_survival_map_colours_by_share_of_plans_kept():
 def test_provider_survival_map_refuses_impossible_counts(keeps):
     with pytest.raises(ValueError):
         plots.provider_survival_map(HOSPITALS, AREAS, keeps)
+
+
+def test_provider_survival_map_legend_lists_only_the_classes_that_occur():
+    # 6 plans: two providers kept in 4, one in 2, one in none; nobody in all six
+    keeps = {"umcg": (4, 6), "mst": (4, 6), "mumc": (2, 6), "zgt": (0, 6)}
+    text = _texts(_parse_svg(plots.provider_survival_map(HOSPITALS, AREAS, keeps)))
+    assert "no provider keeps it in every plan" in text
+    assert "keeps it in 4 of 6 plans: 2 providers" in text
+    assert "keeps it in 2 of 6 plans: 1 provider" in text
+    assert "loses it in all 6 plans: 1 provider" in text
+    assert "(named)" not in text and "half the plans" not in text
+    for h in HOSPITALS:  # nobody is named when nobody keeps it in every plan
+        assert h["name"] not in text
+    assert "not a provider today" in text  # avl is not a provider
+
+
+def test_provider_survival_map_legend_names_keepers_when_they_exist():
+    keeps = {h["id"]: (3, 3) for h in HOSPITALS}
+    text = _texts(_parse_svg(plots.provider_survival_map(HOSPITALS, AREAS, keeps)))
+    assert f"keeps it in all 3 plans (named): {len(HOSPITALS)} providers" in text
+    assert "no provider keeps it in every plan" not in text
+    assert "loses it" not in text and " of 3 plans" not in text
+    assert "not a provider today" not in text  # every hospital is one
+    for h in HOSPITALS:
+        assert h["name"] in text
+
+
+def test_provider_survival_map_groups_many_shares_in_quarters_with_one_colour_each():
+    import matplotlib as mpl
+
+    hospitals = [{"id": f"h{i}", "name": f"H{i}", "lat": 51.5 + 0.05 * i, "lon": 5.0}
+                 for i in range(21)]
+    keeps = {f"h{i}": (i, 20) for i in range(21)}  # 21 distinct counts: grouped
+    root = _parse_svg(plots.provider_survival_map(hospitals, [], keeps))
+    text = _texts(root)
+    # 1-5 of 20 in the first quarter, 6-10, 11-15, 16-19 of 20
+    for label in ("keeps it in all 20 plans (named): 1 provider",
+                  "keeps it in 76-99 % of the plans: 4 providers",
+                  "keeps it in 51-75 % of the plans: 5 providers",
+                  "keeps it in 26-50 % of the plans: 5 providers",
+                  "keeps it in 1-25 % of the plans: 5 providers",
+                  "loses it in all 20 plans: 1 provider"):
+        assert label in text, label
+    cmap = mpl.colormaps["viridis_r"]
+    quarter_fill = mpl.colors.to_hex(cmap(0.1 + 0.9 * 0.625))  # the 51-75 % class
+    assert {_fill_of(root, f"provider-h{i}") for i in range(11, 16)} == {quarter_fill}
+    assert _fill_of(root, "provider-h20") == mpl.colors.to_hex(cmap(1.0))
+
+
+# --------------------------------------------------------------------------- trade-off chart
+def _line_styles(root: ET.Element, gid: str) -> tuple[str, str, int]:
+    """(the line's style, its marker's path, the number of markers) of series ``gid``."""
+    group = next(e for e in root.iter() if e.get("id") == gid)
+    paths = list(group.iter(f"{SVG_NS}path"))
+    line = next(p for p in paths if "clip-path" in p.attrib)
+    marker = next(p for p in paths if p.get("id"))
+    uses = list(group.iter(f"{SVG_NS}use"))
+    return line.get("style") or "", marker.get("d") or "", len(uses)
+
+
+SERIES_A = [(3, 38.0, 0.0, False), (4, 27.7, 0.0, False), (5, 21.2, 0.0, True)]
+
+
+def test_tradeoff_chart_keeps_a_coincident_series_visible_and_says_so():
+    series = [("no norm", SERIES_A), ("norm 20 / year", list(reversed(SERIES_A)))]
+    root = _parse_svg(plots.tradeoff_chart(series, x_label="x", y_label="y"))
+    ids = _ids(root)
+    assert {"norm-0", "norm-1", "pareto"} <= set(ids)
+    (style0, marker0, n0), (style1, marker1, n1) = (_line_styles(root, g)
+                                                    for g in ("norm-0", "norm-1"))
+    assert n0 == n1 == 3  # both lines draw all their points
+    assert "stroke-dasharray" not in style0 and "stroke-dasharray" in style1
+    assert marker0 != marker1  # a circle and a square
+    text = _texts(root)
+    assert "norm 20 / year (identical to no norm)" in text
+    assert text.count("k=3") == 1  # the twin's k labels are not printed twice
+
+
+def test_tradeoff_chart_series_that_differ_are_not_called_identical():
+    other = [(k, x, y + 0.5, p) for k, x, y, p in SERIES_A]
+    root = _parse_svg(plots.tradeoff_chart([("no norm", SERIES_A), ("norm 20", other)],
+                                           x_label="x", y_label="y", note="why it is 0"))
+    text = _texts(root)
+    assert "identical" not in text and text.count("k=3") == 2
+    (style0, marker0, _), (style1, marker1, _) = (_line_styles(root, g)
+                                                  for g in ("norm-0", "norm-1"))
+    assert style0 != style1 and marker0 != marker1  # every series its own dashes and marker
+    assert "chart-note" in _ids(root) and "why it is 0" in text

@@ -90,6 +90,31 @@ def test_each_run_equals_the_linked_scenario_posted_alone(client, sweep):
     assert sweep["outcome_source"].startswith("pancreatic-resection: de Wilde")
 
 
+def test_zero_events_avoided_on_the_seed_is_explained_by_one_band(client, sweep):
+    """The integrator's sweep: every plan avoided 0.00 in-hospital deaths. The linked scenario
+    posted alone shows why (its per-centre bands): every pancreas provider today and every
+    centre of the plan is in the table's top band (20+), so the sweep says 0 by construction."""
+    run = sweep["runs"][0]
+    alone = client.post("/scenarios", json={
+        "care_types": HPB, "weights": WEIGHTS, "centres": run["k"], "min_volume": run["norm"],
+        "solver": "exact", "time_limit": 60}).json()
+    table = next(o for o in alone["outcomes"] if o["outcome"] == "in_hospital_mortality")
+    today = {c["baseline_band"] for c in table["centres"] if c["baseline_volume"] > 0}
+    plan = {c["scenario_band"] for c in table["centres"] if c["scenario_volume"] > 0}
+    assert today == plan == {"20+"}
+    assert sweep["baseline"]["event_bands"] == {"pancreatic-resection": ["20+"]}
+    assert run["event_bands"] == {"pancreatic-resection": ["20+"]}
+    assert all(r["events_avoided"] == 0.0 for r in sweep["runs"])
+    note = sweep["events_note"]
+    assert note.startswith("expected in_hospital_mortality avoided is 0 by construction in "
+                           "every plan")
+    assert "pancreatic-resection: band 20+ per year, rate 3.3%" in note
+    assert "other outcome tables of pancreatic-resection: mortality_90d" in note
+    svg = client.get(f"/sweeps/{sweep['id']}/chart.svg")
+    texts = " ".join(" ".join(ET.fromstring(svg.content).itertext()).split())
+    assert "0 by construction in every plan" in texts
+
+
 def test_pareto_marks_match_pairwise_recomputation(sweep):
     keys = ["mean_minutes", "expected_events"]
     assert sweep["pareto_criteria"] == keys
