@@ -18,7 +18,8 @@ Examples
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,8 +62,12 @@ __all__ = [
     "RELAX_SHARE",
     "SOLVERS",
     "KMedianSolution",
+    "NormPath",
+    "NormPathSteps",
+    "Relaxed",
     "exact_engine",
     "kmedian",
+    "norm_exact_path",
     "pick_solver",
 ]
 
@@ -160,7 +165,7 @@ def kmedian(
     With norm/capacity the exact solver first solves the norm-free relaxation (its plan
     is optimal when it meets the norm/capacity), then runs the LP-priced heuristic, the
     norm Lagrangian bound with centre fixing, and the MILP on the centres left, started
-    from the best plan (:func:`_constrained_exact_path`); when the MILP is cut by the time
+    from the best plan (:func:`norm_exact_path`); when the MILP is cut by the time
     limit the best plan is returned with status ``"time_limit"`` and the best bound.
     Nothing past ``deadline`` is started. Raises :class:`InfeasibleScenario` only on
     proven infeasibility and :class:`NoSolutionInTime` when the time ran out before any
@@ -185,7 +190,8 @@ def kmedian(
         raise NoSolutionInTime(prob.time_limit, "feasible solution")
     pairs = finite_pairs(prob, base)
     if solver == "exact":
-        return _constrained_exact_path(prob, work, k, pairs, radius, deadline)
+        return norm_exact_path(_TypeSteps(prob, work, k, pairs, radius, deadline), k,
+                               deadline).plan
     found = _constrained_heuristic(prob, work, k, pairs, deadline)
     if found is not None:
         return found
@@ -198,77 +204,198 @@ def kmedian(
     return exact
 
 
-def _constrained_exact_path(prob: Problem, work: Work, k: int, pairs: Pairs, radius: float,
-                            deadline: float) -> KMedianSolution:
-    """The exact path with norm/capacity: the norm-free relaxation, the heuristic, the
-    norm Lagrangian with centre fixing, then the MILP on the centres left.
+class _Plan(Protocol):
+    """What :func:`norm_exact_path` reads of a plan (one type's or a linked set's)."""
 
-    1. The uncapacitated k-median, solved exactly in at most :data:`RELAX_SHARE` of the
-       time: dropping norm and capacity relaxes, so its bound is a bound here; its plan,
-       priced by the assignment LP with norm/capacity, is optimal when it meets that bound
-       (the norm does not bind), and is the heuristic's start otherwise.
-    2. The LP-priced swap heuristic (at most :data:`EXACT_HEURISTIC_SHARE` of the rest).
+    @property
+    def objective(self) -> float: ...
+    @property
+    def bound(self) -> float: ...
+    @property
+    def status(self) -> str: ...
+
+
+P = TypeVar("P", bound=_Plan)
+
+
+@dataclass(frozen=True)
+class Relaxed:
+    """The norm-free relaxation solved for :func:`norm_exact_path`: its lower bound, whether
+    it is proven optimal, and its plan in the form the steps' heuristic starts from."""
+
+    bound: float
+    optimal: bool
+    start: Any
+
+
+class NormPathSteps(Protocol[P]):
+    """The steps of :func:`norm_exact_path` for one care type (:func:`kmedian`) or a linked
+    set (:func:`~analysis.locate.linked.linked_p_median`); plans are of type ``P``."""
+
+    #: allowed candidate columns, positions of the kept ones among them, a lower bound known
+    #: beforehand (-inf if none) and the run's time limit (for the error message)
+    columns: int
+    keep: NDArray
+    floor: float
+    time_limit: float
+
+    def relax(self, deadline: float) -> Relaxed | None:
+        """The norm-free problem solved exactly by ``deadline``; None when cut first."""
+    def price(self, relaxed: Relaxed) -> P | None:
+        """The relaxation's centres with the norm/capacity assignment; None if infeasible."""
+    def heuristic(self, start: Any | None, deadline: float) -> P | None:
+        """LP-priced swaps from ``start`` (a :attr:`Relaxed.start`, or its own when None)."""
+    def blocks(self) -> list[NormBlock]:
+        """The norm model's pairs for :func:`~analysis.locate.norm_bound.norm_lagrangian`."""
+    def multipliers(self, plan: P, deadline: float) -> list[NDArray] | None:
+        """Start multipliers of the norm Lagrangian (the norms' at 0), against ``plan``."""
+    def milp(self, start: P | None, fixing: CentreFixing | None) -> P | None:
+        """The norm MILP on the centres ``fixing`` leaves, from ``start``; None if cut."""
+    def settle(self, plan: P, bound: float, status: str) -> P:
+        """``plan`` with the bound and status the path proved for it."""
+
+
+@dataclass(frozen=True)
+class NormPath(Generic[P]):
+    """What :func:`norm_exact_path` found: the plan, the centre fixing it used (None when the
+    path ended before the Lagrangian) and the step that ended it (``"relaxation"``,
+    ``"lagrangian"``, ``"milp"`` or ``"best"``, the better of MILP and heuristic)."""
+
+    plan: P
+    fixing: CentreFixing | None
+    step: str
+
+
+def norm_exact_path(steps: NormPathSteps[P], k: int, deadline: float) -> NormPath[P]:
+    """The exact path with norm/capacity, for one care type or a linked set: the norm-free
+    relaxation, the heuristic, the norm Lagrangian with centre fixing, then the MILP on the
+    centres left.
+
+    1. The norm-free problem, solved exactly in at most :data:`RELAX_SHARE` of the time:
+       dropping norm and capacity relaxes, so its bound is a bound here; its plan, priced
+       by the assignment LP with norm/capacity, is optimal when it meets that bound (the
+       norm does not bind), and is the heuristic's start otherwise.
+    2. The LP-priced swap heuristic (at most :data:`EXACT_HEURISTIC_SHARE` of the rest),
+       from its own start when the relaxation's plan cannot be repaired.
     3. The Lagrangian bound of the norm/capacity model
        (:func:`~analysis.locate.norm_bound.norm_lagrangian`, at most
-       :data:`NORM_BOUND_SHARE` of the rest) and the centres it fixes open or closed
-       against the incumbent (:func:`~analysis.locate.norm_bound.fix_centres`: never a
-       centre of any better solution).
-    4. The MILP on the pairs of the centres not fixed closed, started from the incumbent.
+       :data:`NORM_BOUND_SHARE` of the rest; it may prove the heuristic's plan optimal) and
+       the centres it fixes open or closed against that plan
+       (:func:`~analysis.locate.norm_bound.fix_centres`: never a centre of any better plan).
+    4. The MILP on the pairs of the centres not fixed closed, started from that plan.
 
-    The bound returned is the best of the relaxation's, the Lagrangian's, the MILP's and
-    the heuristic's (each a lower bound of the same problem).
+    The bound returned is the best of the relaxation's, the Lagrangian's, the MILP's, the
+    heuristic's and ``steps.floor`` (each a lower bound of the same problem).
+
+    Raises
+    ------
+    NoSolutionInTime
+        Neither the heuristic nor the MILP found a plan in time.
+
+    Examples
+    --------
+    >>> from analysis.locate.problem import prepare
+    >>> prob = prepare(np.array([[0., 10.], [10., 0.], [4., 6.]]), [1., 1., 5.], k=2,
+    ...                min_volume=2)
+    >>> sol = kmedian(prob, 2, "exact")  # one type's steps: _TypeSteps
+    >>> sol.open_cols.tolist(), sol.objective, sol.status  # 1 patient of area 2 moved to 1
+    ([0, 1], 22.0, 'optimal')
     """
     t_start = time.perf_counter()
-    trivial = float(work.w @ work.lists(k).cost[:, 0])  # each area at its nearest candidate
-    transport = Transport(prob, pairs)
-    relax_bound, relax_pos = -np.inf, None
-    try:
-        relax = _uncapacitated_exact(prob, work, k, radius,
-                                     t_start + RELAX_SHARE * max(deadline - t_start, 0.0),
-                                     None)
-    except NoSolutionInTime:
-        relax = None
-    if relax is not None:
-        relax_bound = relax.bound
-        relax_pos = np.searchsorted(prob.allowed, relax.open_cols)
-        priced = transport.solve(relax_pos, max(deadline - time.perf_counter(), 0.05))
-        if (priced.shares is not None and relax.status == "optimal"
-                and priced.value - relax_bound <= GAP_TOLERANCE * abs(priced.value)):
+    relax_bound, start = -np.inf, None
+    relaxed = steps.relax(t_start + RELAX_SHARE * max(deadline - t_start, 0.0))
+    if relaxed is not None:
+        relax_bound, start = relaxed.bound, relaxed.start
+        priced = steps.price(relaxed)
+        if (priced is not None and relaxed.optimal
+                and priced.objective - relax_bound <= GAP_TOLERANCE * abs(priced.objective)):
             # the relaxation's optimum meets the norm/capacity: optimal here too
-            return KMedianSolution(relax.open_cols, priced.value, min(relax_bound,
-                                   priced.value), "optimal",
-                                   PairShares(pairs.rows, pairs.cols, priced.shares))
+            return NormPath(steps.settle(priced, min(relax_bound, priced.objective),
+                                         "optimal"), None, "relaxation")
     now = time.perf_counter()
     heur_deadline = now + EXACT_HEURISTIC_SHARE * max(deadline - now, 0.0)
-    heur = _constrained_heuristic(prob, work, k, pairs, heur_deadline, start=relax_pos,
-                                  transport=transport)
-    if heur is None and relax_pos is not None and time.perf_counter() < heur_deadline:
+    heur = steps.heuristic(start, heur_deadline)
+    if heur is None and relaxed is not None and time.perf_counter() < heur_deadline:
         # no repair of the relaxation's plan: from the heuristic's own start instead
-        heur = _constrained_heuristic(prob, work, k, pairs, heur_deadline,
-                                      transport=transport)
-    fixing = None
-    lag_bound = -np.inf
+        heur = steps.heuristic(None, heur_deadline)
+    fixing, lag_bound = None, -np.inf
     if heur is not None and time.perf_counter() < deadline:
         now = time.perf_counter()
-        block = _norm_block(prob, pairs)
-        keep = np.searchsorted(prob.allowed, prob.keep)
         lag_deadline = now + NORM_BOUND_SHARE * max(deadline - now, 0.0)
-        # start from the uncapacitated Lagrangian's multipliers (the norm's at 0)
-        plain = pmedian_lagrangian(work, k, heur.objective, np.searchsorted(
-            prob.allowed, heur.open_cols), now + 0.5 * (lag_deadline - now), max_iter=300,
-            rule="plain")
-        lag = norm_lagrangian([block], prob.allowed.size, k=k, keep=keep,
-                              upper=heur.objective, deadline=lag_deadline,
-                              u0=None if plain.u is None else [plain.u])
+        u0 = steps.multipliers(heur, now + 0.5 * (lag_deadline - now))
+        lag = norm_lagrangian(steps.blocks(), steps.columns, k=k, keep=steps.keep,
+                              upper=heur.objective, deadline=lag_deadline, u0=u0)
         lag_bound = lag.value
-        if heur.objective - max(lag_bound, relax_bound) <= GAP_TOLERANCE * abs(
-                heur.objective):
-            return KMedianSolution(heur.open_cols, heur.objective, min(
-                max(lag_bound, relax_bound), heur.objective), "optimal", heur.shares)
-        fixing = fix_centres(lag, k, keep, heur.objective)
-    exact = (_constrained_exact(prob, k, pairs, radius, deadline, heur, fixing)
-             if time.perf_counter() < deadline else None)
-    return _best_constrained(prob, exact, heur, max(trivial, relax_bound, lag_bound))
+        fixing = fix_centres(lag, k, steps.keep, heur.objective)
+        lower = max(lag_bound, relax_bound)
+        if heur.objective - lower <= GAP_TOLERANCE * abs(heur.objective):
+            return NormPath(steps.settle(heur, min(lower, heur.objective), "optimal"),
+                            fixing, "lagrangian")
+    exact = steps.milp(heur, fixing) if time.perf_counter() < deadline else None
+    if exact is not None and exact.status == "optimal":
+        return NormPath(exact, fixing, "milp")
+    found = [s for s in (exact, heur) if s is not None]
+    if not found:
+        raise NoSolutionInTime(steps.time_limit, "feasible solution")
+    best = min(found, key=lambda s: s.objective)
+    bound = min(max(steps.floor, relax_bound, lag_bound, *(s.bound for s in found)),
+                best.objective)
+    status = ("optimal" if best.objective - bound <= GAP_TOLERANCE * abs(best.objective)
+              else "time_limit")
+    return NormPath(steps.settle(best, bound, status), fixing, "best")
+
+
+class _TypeSteps:
+    """:class:`NormPathSteps` of one care type (plans: :class:`KMedianSolution`)."""
+
+    def __init__(self, prob: Problem, work: Work, k: int, pairs: Pairs,
+                 radius: float, deadline: float) -> None:
+        self.prob, self.work, self.k, self.pairs = prob, work, k, pairs
+        self.radius, self.deadline = radius, deadline
+        self.columns = prob.allowed.size
+        self.keep = np.searchsorted(prob.allowed, prob.keep)
+        self.floor = float(work.w @ work.lists(k).cost[:, 0])  # each area at its nearest
+        self.time_limit = prob.time_limit
+        self.transport = Transport(prob, pairs)
+
+    def relax(self, deadline: float) -> Relaxed | None:
+        try:
+            relax = _uncapacitated_exact(self.prob, self.work, self.k, self.radius, deadline,
+                                         None)
+        except NoSolutionInTime:
+            return None
+        return Relaxed(relax.bound, relax.status == "optimal",
+                       np.searchsorted(self.prob.allowed, relax.open_cols))
+
+    def price(self, relaxed: Relaxed) -> KMedianSolution | None:
+        priced = self.transport.solve(relaxed.start,
+                                      max(self.deadline - time.perf_counter(), 0.05))
+        if priced.shares is None:
+            return None
+        return KMedianSolution(self.prob.allowed[relaxed.start], priced.value, relaxed.bound,
+                               "heuristic", PairShares(self.pairs.rows, self.pairs.cols,
+                                                       priced.shares))
+
+    def heuristic(self, start: Any | None, deadline: float) -> KMedianSolution | None:
+        return _constrained_heuristic(self.prob, self.work, self.k, self.pairs, deadline,
+                                      start=start, transport=self.transport)
+
+    def blocks(self) -> list[NormBlock]:
+        return [_norm_block(self.prob, self.pairs)]
+
+    def multipliers(self, plan: KMedianSolution, deadline: float) -> list[NDArray] | None:
+        # the uncapacitated Lagrangian's multipliers
+        plain = pmedian_lagrangian(self.work, self.k, plan.objective, np.searchsorted(
+            self.prob.allowed, plan.open_cols), deadline, max_iter=300, rule="plain")
+        return None if plain.u is None else [plain.u]
+
+    def milp(self, start: KMedianSolution | None,
+             fixing: CentreFixing | None) -> KMedianSolution | None:
+        return _constrained_exact(self.prob, self.k, self.pairs, self.radius, self.deadline,
+                                  start, fixing)
+
+    def settle(self, plan: KMedianSolution, bound: float, status: str) -> KMedianSolution:
+        return replace(plan, bound=bound, status=status)
 
 
 def _norm_block(prob: Problem, pairs: Pairs) -> NormBlock:
@@ -277,25 +404,6 @@ def _norm_block(prob: Problem, pairs: Pairs) -> NormBlock:
     return NormBlock(pairs.rows, pairs.cols, weights[pairs.rows] * pairs.cost,
                      weights[pairs.rows], prob.active.size, prob.min_volume,
                      None if prob.capacity is None else prob.capacity[prob.allowed])
-
-
-def _best_constrained(prob: Problem, exact: KMedianSolution | None,
-                      heur: KMedianSolution | None, other_bound: float) -> KMedianSolution:
-    """The MILP's answer when it is proven, else the better of MILP and heuristic, as
-    ``"time_limit"`` (the exact solve was cut), with the better of their bounds and
-    ``other_bound`` (a lower bound found otherwise)."""
-    if exact is not None and exact.status == "optimal":
-        return exact
-    found = [s for s in (exact, heur) if s is not None]
-    if not found:
-        raise NoSolutionInTime(prob.time_limit, "feasible solution")
-    best = min(found, key=lambda s: s.objective)
-    bound = max(other_bound, *(s.bound for s in found))
-    if best.objective - bound <= GAP_TOLERANCE * abs(best.objective):
-        return KMedianSolution(best.open_cols, best.objective, min(bound, best.objective),
-                               "optimal", best.shares)
-    return KMedianSolution(best.open_cols, best.objective, min(bound, best.objective),
-                           "time_limit", best.shares)
 
 
 def _uncapacitated_exact(
@@ -387,12 +495,9 @@ def _constrained_exact(
     ylb, yub = y_bounds(prob)
     mc = prob.allowed.size
     use = np.ones(pairs.rows.size, bool)
-    reduced = fixing is not None and (fixing.closed.size > 0 or fixing.opened.size > 0)
-    if reduced:
-        assert fixing is not None
-        yub, ylb = yub.copy(), ylb.copy()
-        yub[fixing.closed] = 0.0
-        ylb[fixing.opened] = 1.0
+    reduced = fixing is not None and fixing.fixes
+    if fixing is not None and reduced:
+        ylb, yub = fixing.apply(ylb, yub)
         use = yub[pairs.cols] > 0
     x0 = None
     if start is not None and start.shares is not None:

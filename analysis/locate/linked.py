@@ -30,16 +30,15 @@ from scipy.optimize import Bounds
 from analysis.locate.candidates import Work
 from analysis.locate.dispatch import (
     AUTO_EXACT_MAX_PAIRS,
-    EXACT_HEURISTIC_SHARE,
     MILP_MIN_S_PER_PAIR,
-    NORM_BOUND_SHARE,
-    RELAX_SHARE,
     SOLVERS,
+    Relaxed,
+    norm_exact_path,
 )
 from analysis.locate.heuristic import swap_profit
 from analysis.locate.lagrangian import pmedian_lagrangian
 from analysis.locate.milp import Pairs, Rows, finite_pairs, y_bounds
-from analysis.locate.norm_bound import CentreFixing, NormBlock, fix_centres, norm_lagrangian
+from analysis.locate.norm_bound import CentreFixing, NormBlock
 from analysis.locate.pmedian import p_median
 from analysis.locate.problem import (
     InfeasibleScenario,
@@ -326,85 +325,94 @@ def linked_p_median(
                    best.formulation, combined, t0, notes)
 
 
+class _LinkedSteps:
+    """:class:`~analysis.locate.dispatch.NormPathSteps` of a linked set (plans:
+    :class:`_Solution`): the relaxation is the norm-free reduction (one p-median on the
+    weighted demand sum), a plan is priced by one assignment LP per type, the Lagrangian
+    has one block per type and the MILP shares the open flags."""
+
+    def __init__(self, combined: Problem, probs: list[Problem], pairs: list[Pairs],
+                 om: NDArray, k: int, opts: dict[str, Any], time_limit: float) -> None:
+        self.combined, self.probs, self.pairs, self.om, self.k = combined, probs, pairs, om, k
+        self.opts = opts
+        self.columns = combined.allowed.size
+        self.keep = np.searchsorted(combined.allowed, combined.keep)
+        self.floor = -np.inf
+        self.time_limit = time_limit
+        self.transports = [Transport(p, pp) for p, pp in zip(probs, pairs, strict=True)]
+
+    def relax(self, deadline: float) -> Relaxed | None:
+        try:
+            relax = p_median(self.combined.C, self.combined.w, k=self.k, solver="exact",
+                             **{**self.opts, "time_limit": max(
+                                 deadline - time.perf_counter(), 0.05)})
+        except NoSolutionInTime:
+            return None
+        return Relaxed(relax.bound, relax.status == "optimal", relax)
+
+    def price(self, relaxed: Relaxed) -> _Solution | None:
+        pos = np.sort(np.searchsorted(self.combined.allowed, np.asarray(relaxed.start.open)))
+        value, xs = _price(self.transports, self.om, pos, self.combined)
+        if xs is None:
+            return None
+        shares = [PairShares(pp.rows, pp.cols, x) for pp, x in zip(self.pairs, xs,
+                                                                    strict=True)]
+        return _Solution(self.combined.allowed[pos], value, relaxed.bound, "heuristic", shares,
+                         "milp")
+
+    def heuristic(self, start: Any | None, deadline: float) -> _Solution | None:
+        return _swap_heuristic(self.combined, self.probs, self.pairs, self.om, self.k,
+                               deadline, start=start, transports=self.transports)
+
+    def blocks(self) -> list[NormBlock]:
+        return [NormBlock(pp.rows, pp.cols, self.om[t] * p.w[p.active][pp.rows] * pp.cost,
+                          p.w[p.active][pp.rows], p.active.size, p.min_volume)
+                for t, (p, pp) in enumerate(zip(self.probs, self.pairs, strict=True))]
+
+    def multipliers(self, plan: _Solution, deadline: float) -> list[NDArray] | None:
+        # the reduction's Lagrangian multipliers, split over the types in proportion to
+        # their weighted demand (the norms' at 0: the same value)
+        combined = self.combined
+        plain = pmedian_lagrangian(Work(combined), self.k, plan.objective, np.searchsorted(
+            combined.allowed, plan.open_cols), deadline, max_iter=300, rule="plain")
+        if plain.u is None:
+            return None
+        u0 = []
+        for t, p in enumerate(self.probs):  # a type's areas are among the combined ones
+            at = np.searchsorted(combined.active, p.active)
+            u0.append(plain.u[at] * self.om[t] * p.w[p.active] / combined.w[p.active])
+        return u0
+
+    def milp(self, start: _Solution | None, fixing: CentreFixing | None) -> _Solution | None:
+        return _milp(self.combined, self.probs, self.pairs, self.om, self.k, start, fixing)
+
+    def settle(self, plan: _Solution, bound: float, status: str) -> _Solution:
+        # a proven plan is the MILP's answer, whichever step found it
+        return replace(plan, bound=bound, status=status,
+                       formulation="milp" if status == "optimal" else plan.formulation)
+
+
 def _exact(combined: Problem, probs: list[Problem], pairs: list[Pairs], om: NDArray, k: int,
            opts: dict[str, Any], time_limit: float) -> tuple[_Solution, str]:
-    """The exact path with norms: the norm-free reduction solved exactly (a bound; its
-    centres are optimal when every type's norm-priced assignment meets it), the swap
-    heuristic from its centres, the norm Lagrangian with centre fixing, then the MILP on
-    the centres left (as :func:`analysis.locate.dispatch.kmedian` for one type)."""
-    deadline = combined.deadline
-    transports = [Transport(p, pp) for p, pp in zip(probs, pairs, strict=True)]
-    now = time.perf_counter()
-    relax_bound, relax = -np.inf, None
-    try:
-        relax = p_median(combined.C, combined.w, k=k, solver="exact",
-                         **{**opts, "time_limit": max(RELAX_SHARE * (deadline - now), 0.05)})
-    except NoSolutionInTime:
-        relax = None
-    if relax is not None:
-        relax_bound = relax.bound
-        pos = np.sort(np.searchsorted(combined.allowed, np.asarray(relax.open)))
-        value, xs = _price(transports, om, pos, combined)
-        if (xs is not None and relax.status == "optimal"
-                and value - relax_bound <= GAP_TOLERANCE * abs(value)):
-            shares = [PairShares(pp.rows, pp.cols, x) for pp, x in zip(pairs, xs, strict=True)]
-            return (_Solution(combined.allowed[pos], value, min(relax_bound, value), "optimal",
-                              shares, "milp"),
-                    "norms: the norm-free reduction's optimal centres meet every care type's "
-                    "norm, so they are optimal with the norms (proven by its bound)")
-    now = time.perf_counter()
-    heur_deadline = now + EXACT_HEURISTIC_SHARE * max(deadline - now, 0.0)
-    heur = _swap_heuristic(combined, probs, pairs, om, k, heur_deadline, start=relax,
-                           transports=transports)
-    if heur is None and relax is not None and time.perf_counter() < heur_deadline:
-        # no repair of the reduction's centres: from a heuristic run of it instead
-        heur = _swap_heuristic(combined, probs, pairs, om, k, heur_deadline,
-                               transports=transports)
-    fixing, lag_bound = None, -np.inf
-    if heur is not None and time.perf_counter() < deadline:
-        now = time.perf_counter()
-        blocks = [NormBlock(pp.rows, pp.cols, om[t] * p.w[p.active][pp.rows] * pp.cost,
-                            p.w[p.active][pp.rows], p.active.size, p.min_volume)
-                  for t, (p, pp) in enumerate(zip(probs, pairs, strict=True))]
-        keep = np.searchsorted(combined.allowed, combined.keep)
-        lag_deadline = now + NORM_BOUND_SHARE * max(deadline - now, 0.0)
-        # start from the reduction's Lagrangian multipliers, split over the types in
-        # proportion to their weighted demand (the norms' at 0: the same value)
-        plain = pmedian_lagrangian(Work(combined), k, heur.objective, np.searchsorted(
-            combined.allowed, heur.open_cols), now + 0.5 * (lag_deadline - now),
-            max_iter=300, rule="plain")
-        u0 = None
-        if plain.u is not None:
-            u0 = []
-            for t, p in enumerate(probs):  # a type's areas are among the combined ones
-                at = np.searchsorted(combined.active, p.active)
-                u0.append(plain.u[at] * om[t] * p.w[p.active] / combined.w[p.active])
-        lag = norm_lagrangian(blocks, combined.allowed.size, k=k, keep=keep,
-                              upper=heur.objective, deadline=lag_deadline, u0=u0)
-        lag_bound = lag.value
-        fixing = fix_centres(lag, k, keep, heur.objective)
-    lower = max(relax_bound, lag_bound)
-    exact = None
-    if heur is None or heur.objective - lower > GAP_TOLERANCE * abs(heur.objective):
-        exact = (_milp(combined, probs, pairs, om, k, heur, fixing)
-                 if time.perf_counter() < deadline else None)
-    found = [s for s in (exact, heur) if s is not None]
-    if not found:
-        raise NoSolutionInTime(time_limit, "feasible solution")
-    how = ("norms: the norm-free reduction solved exactly (a bound), the LP-priced swap "
-           "heuristic from its centres, the norm Lagrangian bound"
-           + ("" if fixing is None or not (fixing.closed.size or fixing.opened.size) else
-              f" (fixing {fixing.closed.size} centres closed, {fixing.opened.size} open)")
-           + ", then the MILP with shared open flags and one assignment per care type "
-           "(HiGHS), started from the best plan")
-    if exact is not None and exact.status == "optimal":
-        return exact, how
-    best = min(found, key=lambda s: s.objective)
-    bound = min(max(lower, *(s.bound for s in found)), best.objective)
-    if best.objective - bound <= GAP_TOLERANCE * abs(best.objective):
-        # the bound meets the plan: the norm model is solved (whichever step found it)
-        return replace(best, bound=bound, status="optimal", formulation="milp"), how
-    return replace(best, bound=bound, status="time_limit"), how
+    """The exact path with norms (:func:`~analysis.locate.dispatch.norm_exact_path`, as for
+    one type): the norm-free reduction solved exactly (a bound; its centres are optimal
+    when every type's norm-priced assignment meets it), the swap heuristic from its
+    centres, the norm Lagrangian with centre fixing, then the MILP on the centres left;
+    and how the plan was found."""
+    path = norm_exact_path(_LinkedSteps(combined, probs, pairs, om, k, opts, time_limit), k,
+                           combined.deadline)
+    if path.step == "relaxation":
+        return path.plan, ("norms: the norm-free reduction's optimal centres meet every care "
+                           "type's norm, so they are optimal with the norms (proven by its "
+                           "bound)")
+    fixing = path.fixing
+    return path.plan, (
+        "norms: the norm-free reduction solved exactly (a bound), the LP-priced swap "
+        "heuristic from its centres, the norm Lagrangian bound"
+        + ("" if fixing is None or not fixing.fixes else
+           f" (fixing {fixing.closed.size} centres closed, {fixing.opened.size} open)")
+        + ", then the MILP with shared open flags and one assignment per care type "
+        "(HiGHS), started from the best plan")
 
 
 def _price(transports: list[Transport], om: NDArray, open_pos: NDArray,
@@ -467,13 +475,10 @@ def _milp(combined: Problem, probs: list[Problem], pairs: list[Pairs], om: NDArr
     and every better plan."""
     mc = combined.allowed.size
     ylb, yub = y_bounds(combined)
-    reduced = fixing is not None and (fixing.closed.size > 0 or fixing.opened.size > 0)
+    reduced = fixing is not None and fixing.fixes
     full_pairs = pairs
-    if reduced:
-        assert fixing is not None
-        ylb, yub = ylb.copy(), yub.copy()
-        yub[fixing.closed] = 0.0
-        ylb[fixing.opened] = 1.0
+    if fixing is not None and reduced:
+        ylb, yub = fixing.apply(ylb, yub)
         pairs = [Pairs(pp.rows[yub[pp.cols] > 0], pp.cols[yub[pp.cols] > 0],
                        pp.cost[yub[pp.cols] > 0]) for pp in pairs]
     offsets = np.cumsum([mc] + [pp.rows.size for pp in pairs])

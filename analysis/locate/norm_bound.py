@@ -89,6 +89,24 @@ class CentreFixing:
     closed: NDArray
     opened: NDArray
 
+    @property
+    def fixes(self) -> bool:
+        """Whether any centre is fixed."""
+        return bool(self.closed.size or self.opened.size)
+
+    def apply(self, y_lb: NDArray, y_ub: NDArray) -> tuple[NDArray, NDArray]:
+        """The open flags' bounds with the fixed centres closed (upper 0) and open (lower
+        1), as new arrays (the ones given are not changed).
+
+        >>> f = CentreFixing(np.array([0]), np.array([2]))
+        >>> [b.tolist() for b in f.apply(np.zeros(3), np.ones(3))], f.fixes
+        ([[0.0, 0.0, 1.0], [0.0, 1.0, 1.0]], True)
+        """
+        y_lb, y_ub = y_lb.copy(), y_ub.copy()
+        y_ub[self.closed] = 0.0
+        y_lb[self.opened] = 1.0
+        return y_lb, y_ub
+
 
 def _evaluate(blocks: Sequence[NormBlock], us: list[NDArray], mus: list[NDArray],
               lams: list[NDArray], mc: int) -> tuple[float, NDArray, list[NDArray]]:
