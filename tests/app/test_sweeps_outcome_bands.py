@@ -53,40 +53,37 @@ def tiny(driver, tmp_path_factory):
     from tests.conftest import wipe
 
     d = tmp_path_factory.mktemp("bands")
-    write(d / "regions.csv", ["id", "name", "lead_organisation", "source", "confidence"],
-          [["A", "Region A", "", *S], ["B", "Region B", "", *S]])
-    write(d / "hospitals.csv", ["id", "name", "organisation", "city", "province", "lat", "lon",
-                                "kind", "region", "source", "confidence"],
-          [["hA", "HA", "O", "C", "P", 52.0, 5.0, "umc", "A", *S],
-           ["hB", "HB", "O", "C", "P", 52.5, 6.0, "general", "B", *S],
-           ["hC", "HC", "O", "C", "P", 52.6, 6.1, "general", "B", *S]])
-    write(d / "networks.csv", ["id", "name", "scope", "source", "confidence"],
-          [["nA", "Net A", "regional", *S]])
-    write(d / "care_types.csv", ["id", "name", "tumour", "modality", "level", "min_volume",
-                                 "norm_year", "norm_source", "annual_cases", "cases_source",
-                                 "confidence"],
-          [["x", "X", "t", "surgery", "expert", 20, 2020, "norm", 50, "src", "found"],
-           ["y", "Y", "t", "surgery", "expert", "", "", "", 10, "src", "found"]])
-    write(d / "areas.csv", ["id", "name", "population", "lat", "lon", "province", "region",
-                            "source", "confidence"],
-          [["a1", "A1", 100, 52.0, 5.1, "P", "A", *S], ["a2", "A2", 300, 52.1, 5.1, "P", "A", *S],
-           ["b1", "B1", 600, 52.5, 6.1, "P", "B", *S]])
-    write(d / "network_members.csv", ["network", "hospital", "role", "source", "confidence"],
-          [["nA", "hA", "hub", *S]])
-    write(d / "network_regions.csv", ["network", "region", "source", "confidence"],
-          [["nA", "A", *S]])
-    write(d / "provision.csv", ["hospital", "care_type", "volume", "year", "source",
-                                "confidence"],
-          [[h, t, 10, 2024, *S] for h in ("hA", "hB", "hC") for t in ("x", "y")])
+    hospitals = [("hA", 52.0, 5.0, "umc", "A"), ("hB", 52.5, 6.0, "general", "B"),
+                 ("hC", 52.6, 6.1, "general", "B")]
+    areas = [("a1", 100, 52.0, 5.1, "A"), ("a2", 300, 52.1, 5.1, "A"), ("b1", 600, 52.5, 6.1, "B")]
+    minutes = {("a1", "hA"): 10, ("a1", "hB"): 70, ("a1", "hC"): 50,
+               ("a2", "hA"): 40, ("a2", "hB"): 90, ("a2", "hC"): 20,
+               ("b1", "hA"): 80, ("b1", "hB"): 15, ("b1", "hC"): 60}
+    files = {
+        "regions.csv": ("id name lead_organisation", [[r, f"Region {r}", ""] for r in "AB"]),
+        "hospitals.csv": ("id name organisation city province lat lon kind region",
+                          [[h, h.upper(), "O", "C", "P", lat, lon, kind, r]
+                           for h, lat, lon, kind, r in hospitals]),
+        "networks.csv": ("id name scope", [["nA", "Net A", "regional"]]),
+        "care_types.csv": ("id name tumour modality level min_volume norm_year norm_source "
+                           "annual_cases cases_source",
+                           [["x", "X", "t", "surgery", "expert", 20, 2020, "norm", 50, "src"],
+                            ["y", "Y", "t", "surgery", "expert", "", "", "", 10, "src"]]),
+        "areas.csv": ("id name population lat lon province region",
+                      [[a, a.upper(), pop, lat, lon, "P", r] for a, pop, lat, lon, r in areas]),
+        "network_members.csv": ("network hospital role", [["nA", "hA", "hub"]]),
+        "network_regions.csv": ("network region", [["nA", "A"]]),
+        "provision.csv": ("hospital care_type volume year",
+                          [[h[0], t, 10, 2024] for h in hospitals for t in "xy"]),
+        "travel_times.csv": ("area hospital minutes",
+                             [[a, h, m] for (a, h), m in minutes.items()]),
+    }
+    for name, (header, rows) in files.items():
+        write(d / name, [*header.split(), "source", "confidence"], [[*r, *S] for r in rows])
     write(d / "outcomes.csv", ["care_type", "outcome", "min_volume", "max_volume", "rate",
                                "patients", "study_patients", "period", "source", "confidence"],
           [["x", o, lo, "" if hi is None else hi, r, "", 1000, "2020", f"hand-made {o}",
             "found"] for o, bands in TABLES.items() for lo, hi, r in bands])
-    minutes = {("a1", "hA"): 10, ("a1", "hB"): 70, ("a1", "hC"): 50,
-               ("a2", "hA"): 40, ("a2", "hB"): 90, ("a2", "hC"): 20,
-               ("b1", "hA"): 80, ("b1", "hB"): 15, ("b1", "hC"): 60}
-    write(d / "travel_times.csv", ["area", "hospital", "minutes", "source", "confidence"],
-          [[a, h, m, *S] for (a, h), m in minutes.items()])
     wipe(driver)
     apply_schema(driver, "neo4j")
     load_directory(driver, "neo4j", d)
