@@ -959,7 +959,7 @@ def tradeoff_chart(
     ``y`` is not finite are left out. Each norm's line has ``gid="norm-<i>"`` (legend: the
     norm label), each point a text ``k=<k>``, the efficient plans one ``gid="pareto"``
     collection. Dotted lines at ``x = 0`` and ``y = 0`` mark today. ``note`` (e.g. why every
-    plan's figure is 0) is written in the plot, ``gid="chart-note"``.
+    plan's figure is 0) is written in a box under the plot, ``gid="chart-note"``.
 
     Every series has a marker and a dash pattern of its own (:data:`_SERIES_MARKERS`,
     :data:`_SERIES_DASHES`). A series that goes through exactly the points of an earlier one
@@ -1006,19 +1006,20 @@ def tradeoff_chart(
         ax.axhline(0.0, color=_BASELINE_COLOUR, linestyle=":", linewidth=1.0)
         ax.axvline(0.0, color=_BASELINE_COLOUR, linestyle=":", linewidth=1.0, label="today")
         ax.set_xlabel(x_label)
-        ax.set_ylabel(y_label)
+        ax.set_ylabel(_wrapped(y_label, height_px, dpi))  # wrapped along the height
         ax.grid(True, linewidth=0.4, alpha=0.5)
         if drawn:
             ax.legend(loc="best", frameon=False)
         else:
             ax.text(0.5, 0.5, "no feasible plan", transform=ax.transAxes, ha="center",
                     va="center")
-        if note:
-            ax.text(0.02, 0.03, _wrapped(note, int(width_px * 0.9), dpi, 8), fontsize=8,
-                    transform=ax.transAxes, ha="left", va="bottom", color=_DARK, gid="chart-note",
-                    bbox={"boxstyle": "round,pad=0.4", "facecolor": "#fff8e1",
-                          "edgecolor": "#c9a227", "linewidth": 0.8})
+        if note:  # under the plot (the layout makes room), never over a line
+            fig.supxlabel(_wrapped(note, width_px, dpi, 8), fontsize=8, color=_DARK,
+                          gid="chart-note", bbox={"boxstyle": "round,pad=0.4",
+                                                  "facecolor": "#fff8e1",
+                                                  "edgecolor": "#c9a227", "linewidth": 0.8})
         ax.set_title(_wrapped(subtitle or "", width_px, dpi), fontsize=9, color=_DARK)
-        fig.suptitle(title if title is not None else "Trade-off sweep")
+        fig.suptitle(_wrapped(title if title is not None else "Trade-off sweep", width_px, dpi,
+                              12))
 
     return _render(draw, fmt=fmt, width_px=width_px, height_px=height_px, dpi=dpi)
