@@ -327,12 +327,13 @@ def dense_swaps(work: Work, open_pos: NDArray) -> DenseSwaps:
 
     With d1, d2 the nearest and second-nearest open costs of row i and ``S_s`` the rows
     whose nearest open centre is slot s, the profit is ``sum_{i not in S_s} w_i max(d1_i
-    - c_ij, 0) + sum_{i in S_s} w_i (d1_i - min(d2_i, c_ij))``: per row block three
-    elementwise passes, a weighted column sum and two small matrix products
-    (slot-indicator rows x block), in the working precision, summed in float64 (no
-    difference of two large sums: a penalty cost d2 enters only where it is the answer).
-    With a single open centre: the cost minus each column's cost. Two threads on a
-    large matrix.
+    - c_ij, 0) + sum_{i in S_s} w_i (d1_i - min(d2_i, c_ij))``, that is ``gain_j +
+    sum_{i in S_s} w_i min(max(d1_i - c_ij, d1_i - d2_i), 0)`` with ``gain_j = sum_i w_i
+    max(d1_i - c_ij, 0)``: per row block four elementwise passes, a weighted column sum
+    and one small matrix product (slot-indicator rows x block), in the working
+    precision, summed in float64 (no difference of two large sums: a penalty cost d2
+    enters only where it is the answer). With a single open centre: the cost minus each
+    column's cost. Two threads on a large matrix.
 
     >>> import numpy as np
     >>> from analysis.locate.problem import prepare
@@ -345,9 +346,10 @@ def dense_swaps(work: Work, open_pos: NDArray) -> DenseSwaps:
     open_pos = np.sort(np.asarray(open_pos, dtype=np.int64))
     k, m, dt = open_pos.size, work.m, work.dt
     p1 = np.empty(work.n, np.int64)
+    zero = np.zeros(m, dt)  # an array operand: numpy's max/min with a scalar are slower
 
-    def part(s: int, e: int) -> tuple[NDArray, NDArray, NDArray, float]:
-        gain, gs, fs, cost = np.zeros(m), np.zeros((k, m)), np.zeros((k, m)), 0.0
+    def part(s: int, e: int) -> tuple[NDArray, NDArray, float]:
+        gain, slot, cost = np.zeros(m), np.zeros((k, m)), 0.0
         for a, b in blocks(s, e, m):
             B: NDArray = np.asarray(work.M[a:b], dtype=dt)
             wb, r = work.w[a:b], np.arange(b - a)
@@ -368,19 +370,20 @@ def dense_swaps(work: Work, open_pos: NDArray) -> DenseSwaps:
             S = np.zeros((b - a, k), dt)
             S[r, s1] = wb
             X = np.subtract(d1[:, None], B)  # d1 - c
-            F = np.maximum(X, (d1 - d2)[:, None])  # d1 - min(d2, c): slot closed
-            np.maximum(X, 0, out=X)  # max(d1 - c, 0): slot kept
+            # (d1 - min(d2, c)) - max(d1 - c, 0) = min(max(d1 - c, d1 - d2), 0): what a
+            # row of the closed slot adds to the kept-slot term
+            Y = np.maximum(X, (d1 - d2)[:, None])
+            np.minimum(Y, zero, out=Y)
+            np.maximum(X, zero, out=X)  # max(d1 - c, 0): slot kept
             gain += wb.astype(dt) @ X
-            gs += S.T @ X
-            fs += S.T @ F
-        return gain, gs, fs, cost
+            slot += S.T @ Y
+        return gain, slot, cost
 
     parts = on_row_ranges(work.n, m, part)
     gain: NDArray = np.sum([q[0] for q in parts], axis=0)
-    gs: NDArray = np.sum([q[1] for q in parts], axis=0)
-    fs: NDArray = np.sum([q[2] for q in parts], axis=0)
-    cost = float(sum(q[3] for q in parts))
-    P: NDArray = cost - gain[None, :] if k == 1 else gain[None, :] - gs + fs
+    slot: NDArray = np.sum([q[1] for q in parts], axis=0)
+    cost = float(sum(q[2] for q in parts))
+    P: NDArray = cost - gain[None, :] if k == 1 else gain[None, :] + slot
     P[:, open_pos] = -np.inf
     P[work.keep_mask[open_pos], :] = -np.inf
     return DenseSwaps(open_pos, P, cost, p1)
