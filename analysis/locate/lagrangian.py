@@ -148,6 +148,8 @@ def pmedian_lagrangian(
     if entry_budget is not None:
         max_iter = min(max_iter, max(min_iter, entry_budget // max(n_entries, 1)))
     pool = ThreadPoolExecutor(threads) if threads > 1 and len(blocks) > 1 else None
+    # an array operand: numpy's float32 minimum with a scalar is several times slower
+    zero = np.zeros(max(b.v.size for b in blocks), work.dt)
 
     def rho_of(u: NDArray, exact: bool) -> NDArray:
         """rho(u); the iterations in working precision, ``exact`` in float64."""
@@ -157,10 +159,12 @@ def pmedian_lagrangian(
             out = np.zeros(m)
             if exact:
                 v = b.cst * work.w[b.row] - u[b.row]
+                np.minimum(v, 0, out=v)
             else:
                 v = b.v
-                np.subtract(b.wc, uw[b.row], out=v)
-            np.minimum(v, 0, out=v)
+                np.take(uw, b.row, out=v)
+                np.subtract(b.wc, v, out=v)
+                np.minimum(v, zero[:v.size], out=v)
             if b.has.size:
                 out[b.has] = np.add.reduceat(v, b.ptr[b.has])
             return out
