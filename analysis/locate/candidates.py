@@ -36,6 +36,7 @@ __all__ = [
     "LIST_THREADS",
     "LIST_THREADS_MIN",
     "CandidateLists",
+    "Derived",
     "Nearest",
     "NearestTwo",
     "Work",
@@ -159,6 +160,17 @@ class NearestTwo:
     p2: NDArray
 
 
+@dataclass(frozen=True)
+class Derived:
+    """A matrix whose row g equals row ``parent[g]`` of the matrix of ``lists``, except
+    the rows ``redo`` (sorted row indices): its candidate lists are copies of those
+    rows' lists, and only the rows ``redo`` are sorted again."""
+
+    lists: CandidateLists
+    parent: NDArray
+    redo: NDArray
+
+
 class Work:
     """Working cost matrix on active rows x allowed columns, infinities replaced.
 
@@ -201,6 +213,17 @@ class Work:
         if size not in self._lists:
             self._lists[size] = CandidateLists(self, size)
         return self._lists[size]
+
+    def derive_lists(self, base: Work, parent: NDArray, redo: NDArray) -> None:
+        """Take over ``base``'s candidate lists (every size it has built): row g of this
+        matrix must equal row ``parent[g]`` of ``base``'s, except the rows ``redo``,
+        whose lists are built from this matrix (e.g. an aggregate whose split groups
+        alone have new rows). The lists are those ``lists`` would build."""
+        if self.m != base.m:
+            raise ValueError(f"derive_lists: {self.m} columns here, {base.m} in base")
+        redo = np.asarray(redo, dtype=np.int64)
+        for size, lists in base._lists.items():
+            self._lists[size] = CandidateLists(self, size, Derived(lists, parent, redo))
 
     def nearest(self, depth: int) -> Nearest:
         """Each row's ``depth`` cheapest columns (at most m), by cost, ties by column,
@@ -264,28 +287,35 @@ class CandidateLists:
     second-nearest open centre costs more than ``rad`` falls back to its full row.
     """
 
-    def __init__(self, work: Work, K: int):
+    def __init__(self, work: Work, K: int, derived: Derived | None = None):
         n, m = work.n, work.m
         self.K, self.full = K, K == m
         ct = np.float32 if work.M.dtype == np.float32 else np.float64
-        self.idx = np.empty((n, K), np.int16 if m <= np.iinfo(np.int16).max else np.int32)
-        self.cost = np.empty((n, K), ct)
-        chunks = work.chunks
-        if n * m >= LIST_THREADS_MIN and len(chunks) > 1 and (os.cpu_count() or 1) > 1:
+        if derived is None:
+            self.idx = np.empty((n, K), np.int16 if m <= np.iinfo(np.int16).max else np.int32)
+            self.cost = np.empty((n, K), ct)
+            todo: list[slice | NDArray] = [slice(s, e) for s, e in work.chunks]
+        else:  # copies of another matrix's lists, but for the rows ``derived.redo``
+            self.idx = derived.lists.idx[derived.parent]
+            self.cost = derived.lists.cost[derived.parent]
+            step = max(1, CHUNK_ELEMENTS // max(m, 1))
+            todo = [derived.redo[s:s + step] for s in range(0, derived.redo.size, step)]
+        if n * m >= LIST_THREADS_MIN and len(todo) > 1 and (os.cpu_count() or 1) > 1:
             # numpy's partition and sorts release the GIL: two threads, disjoint rows
             with ThreadPoolExecutor(LIST_THREADS) as pool:
-                list(pool.map(lambda c: self._fill(work, c[0], c[1], ct), chunks))
+                list(pool.map(lambda rows: self._fill(work, rows, ct), todo))
         else:
-            for s, e in chunks:
-                self._fill(work, s, e, ct)
+            for rows in todo:
+                self._fill(work, rows, ct)
         self.rad = self.cost[:, K - 1].astype(np.float64)
         self.step = max(1, CHUNK_ELEMENTS // max(K, 1))  # rows per chunk of list work
 
-    def _fill(self, work: Work, s: int, e: int, ct: type[np.floating]) -> None:
-        """The sorted lists of rows s..e (rows of different calls never overlap)."""
+    def _fill(self, work: Work, rows: slice | NDArray, ct: type[np.floating]) -> None:
+        """The sorted lists of ``rows`` (a range or row indices; rows of different calls
+        never overlap)."""
         K, m = self.K, work.m
-        B: NDArray = np.asarray(work.M[s:e], dtype=ct)
-        r = e - s
+        B: NDArray = np.asarray(work.M[rows], dtype=ct)
+        r = B.shape[0]
         if K < m:
             # the K smallest of each row: those below the K-th value, then ties at it
             thr = np.partition(B, K - 1, axis=1)[:, K - 1:K]
@@ -308,12 +338,12 @@ class CandidateLists:
             key <<= np.uint64(32)
             key |= col.astype(np.uint64)
             key.sort(axis=1)
-            self.idx[s:e] = key & np.uint64(0xFFFFFFFF)
-            self.cost[s:e] = (key >> np.uint64(32)).astype(np.uint32).view(np.float32)
+            self.idx[rows] = key & np.uint64(0xFFFFFFFF)
+            self.cost[rows] = (key >> np.uint64(32)).astype(np.uint32).view(np.float32)
             return
         order = (np.argsort(vals, axis=1) + (np.arange(r) * K)[:, None]).ravel()
-        self.idx[s:e] = col.ravel()[order].reshape(r, K)
-        self.cost[s:e] = vals.ravel()[order].reshape(r, K)
+        self.idx[rows] = col.ravel()[order].reshape(r, K)
+        self.cost[rows] = vals.ravel()[order].reshape(r, K)
 
 
 def prefix_len(lists: CandidateLists, rows: NDArray, bound: NDArray) -> NDArray[np.int64]:

@@ -125,7 +125,9 @@ def refine(work: Work, base: Aggregate, extra: NDArray) -> Aggregate:
     """``base``'s groups split by ``extra`` (one value per area, e.g. its nearest open
     centre): the groups of ``aggregate(work, extra=extra)`` when ``base`` is
     ``aggregate(work)``, in the same order. Only the rows of the groups that split are
-    computed again (from their areas' rows); the others are copied from ``base``."""
+    computed again (from their areas' rows); the others are copied from ``base``, and
+    so are their candidate lists (of every size ``base`` has built: only the new rows
+    are sorted, see :meth:`Work.derive_lists`)."""
     extra = np.asarray(extra, dtype=np.int64)
     code = base.group * (int(extra.max()) + 1) + extra
     _, first, group = np.unique(code, return_index=True, return_inverse=True)
@@ -136,13 +138,16 @@ def refine(work: Work, base: Aggregate, extra: NDArray) -> Aggregate:
     weight = np.bincount(group, weights=work.w, minlength=g)
     rows = np.array(base.work.M[parent], dtype=work.dt)
     areas = np.flatnonzero(split[group])
+    redo = np.flatnonzero(split)
     if areas.size:
         sub = group[areas]
         share = (work.w[areas] / weight[sub]).astype(work.dt)
         A = sp.csc_matrix((share, (sub, np.arange(areas.size))), shape=(g, areas.size))
-        redo = np.flatnonzero(split)
         rows[redo] = np.asarray(A @ work.M[areas])[redo]
-    return _aggregate_of(work, group, weight, rows)
+    out = _aggregate_of(work, group, weight, rows)
+    if out.work.n == g and out.work.M.dtype == base.work.M.dtype:  # rows as built here
+        out.work.derive_lists(base.work, parent, redo)  # sort only the new rows' lists
+    return out
 
 
 def _mean_rows(work: Work, group: NDArray, weight: NDArray, g: int) -> NDArray:

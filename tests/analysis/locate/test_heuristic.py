@@ -223,3 +223,43 @@ def test_refined_aggregate_is_the_aggregate_with_the_extra_key(seed):
     for g in range(b.work.n):
         members = np.flatnonzero(b.group == g)
         assert np.unique(p1[members]).size == 1 and np.unique(base.group[members]).size == 1
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_refined_aggregate_lists_are_the_lists_sorted_from_scratch(seed, monkeypatch):
+    """refine takes over the base aggregate's candidate lists and sorts only the split
+    groups' rows (serially or by two threads; short or full lists): the lists equal
+    those built from the refined rows from scratch, ties and all."""
+    from analysis.locate import candidates
+    from analysis.locate.candidates import CandidateLists
+    from analysis.locate.heuristic import aggregate, refine
+
+    monkeypatch.setattr(candidates, "LIST_THREADS_MIN", 0 if seed % 2 else 10**18)
+    monkeypatch.setattr(candidates, "CHUNK_ELEMENTS", 12 * 4)  # several row chunks
+    if seed < 2:  # lists of 3 of the 12 columns (else all 12)
+        monkeypatch.setattr(candidates, "KNN_FULL", 0)
+        monkeypatch.setattr(candidates, "KNN_MIN", 3)
+        monkeypatch.setattr(candidates, "KNN_PER_CENTRE", 0.0)
+    C, w = list_instance(seed + 250, n=120, m=12, inf_share=0.1 if seed == 1 else 0.0,
+                         ties=seed >= 2)
+    W = work(C, w, 2)
+    p1 = W.nearest_two(np.array([0, 6])).p1
+    base = aggregate(W)
+    base.work.lists(2)
+    sorted_rows = []
+    fill = CandidateLists._fill
+
+    def counted(self, work, rows, ct):
+        sorted_rows.append(np.arange(work.n)[rows].size)
+        fill(self, work, rows, ct)
+
+    monkeypatch.setattr(CandidateLists, "_fill", counted)
+    out = refine(W, base, p1)
+    got = out.work.lists(2)
+    split = out.work.n - base.work.n
+    assert split > 0
+    assert 0 < sum(sorted_rows) < out.work.n  # only the split groups' rows were sorted
+    fresh = CandidateLists(out.work, got.K)
+    np.testing.assert_array_equal(got.idx, fresh.idx)
+    np.testing.assert_array_equal(got.cost, fresh.cost)
+    np.testing.assert_array_equal(got.rad, fresh.rad)
