@@ -139,11 +139,11 @@ def refine(work: Work, base: Aggregate, extra: NDArray) -> Aggregate:
     rows = np.array(base.work.M[parent], dtype=work.dt)
     areas = np.flatnonzero(split[group])
     redo = np.flatnonzero(split)
-    if areas.size:
-        sub = group[areas]
+    if areas.size:  # columns of A for every area, entries for those of split groups
+        sub = group[areas]  # (no copy of their rows: the product skips empty columns)
         share = (work.w[areas] / weight[sub]).astype(work.dt)
-        A = sp.csc_matrix((share, (sub, np.arange(areas.size))), shape=(g, areas.size))
-        rows[redo] = np.asarray(A @ work.M[areas])[redo]
+        A = sp.csc_matrix((share, (sub, areas)), shape=(g, work.n))
+        rows[redo] = np.asarray(A @ work.M)[redo]
     out = _aggregate_of(work, group, weight, rows)
     if out.work.n == g and out.work.M.dtype == base.work.M.dtype:  # rows as built here
         out.work.derive_lists(base.work, parent, redo)  # sort only the new rows' lists

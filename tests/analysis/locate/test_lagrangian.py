@@ -195,6 +195,49 @@ def test_aggregated_bound_is_valid_for_the_full_instance(seed, short_lists):
     assert lag.value > float(W.w @ np.asarray(W.M, float).min(axis=1))
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_split_rounds_keep_a_valid_bound_at_least_the_unsplit_one(seed, short_lists,
+                                                                 monkeypatch):
+    """The split rounds (forced: gap target 0) give a bound never above the brute-force
+    optimum (float32 and float64, infinities, a kept centre) and above the bound
+    without them (on each of these instances)."""
+    from analysis.locate import lagrangian
+
+    C, w = list_instance(seed + 170, n=70, m=9, inf_share=0.1 if seed % 2 else 0.0)
+    k, keep = 3, ((2,) if seed >= 3 else ())
+    W = work(C.astype(np.float32) if seed % 3 == 0 else C, w, k, keep=keep)
+    subsets_ = [S for S in combinations(range(9), k) if set(keep) <= set(S)]
+    start = np.array(subsets_[seed * 7 % len(subsets_)])  # not the optimum: a gap
+    opt = min(brute_cost(W, S) for S in subsets_)
+    values = []
+    for rounds in (0, 2):
+        monkeypatch.setattr(lagrangian, "SPLIT_GAP", 0.0)
+        monkeypatch.setattr(lagrangian, "SPLIT_ROUNDS", rounds)
+        values.append(aggregated_lagrangian(W, k, start, time.perf_counter() + 60, 40).value)
+    assert values[1] > values[0]
+    assert values[1] <= opt * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pattern_ids_are_equal_exactly_for_equal_sets_of_cheaper_columns(seed):
+    """_pattern against the sets by hand: two rows share an id exactly when the same
+    chosen columns are cheaper than their thresholds (also past 62 columns a word)."""
+    from analysis.locate.lagrangian import _pattern
+
+    rng = np.random.default_rng(seed)
+    m = 70 if seed == 2 else 8
+    C = rng.integers(0, 4, (200, m)).astype(float)
+    W = work(C, np.ones(200), 2)
+    cols = np.arange(m) if seed == 2 else np.array([6, 1, 3])
+    t = rng.integers(0, 4, 200) + 0.5
+    ids = _pattern(W, cols, t)
+    sets = [frozenset(np.flatnonzero(W.M[i, np.sort(cols)] < t[i]).tolist())
+            for i in range(200)]
+    for i in range(200):
+        for j in range(i):
+            assert (ids[i] == ids[j]) == (sets[i] == sets[j])
+
+
 @pytest.mark.parametrize("threads", [False, True])
 @pytest.mark.parametrize("seed", range(4))
 def test_dense_lagrangian_value_is_the_dense_formula_and_a_valid_bound(seed, threads,
