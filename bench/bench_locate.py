@@ -124,8 +124,10 @@ class _Timings(logging.Handler):
             self.bound = record.locate_bound
 
 
-def scale_worker(n: int, m: int, k: int, time_limit: float, seed: int) -> None:
-    """Heuristic on one synthetic instance; print JSON with time and memory."""
+def scale_worker(n: int, m: int, k: int, time_limit: float, seed: int,
+                 traced: bool = True) -> None:
+    """Heuristic on one synthetic instance; print JSON with time and memory (``traced``:
+    then also the peak traced allocations of a second, identical call)."""
     from analysis.locate import p_median
 
     t0 = time.perf_counter()
@@ -144,15 +146,18 @@ def scale_worker(n: int, m: int, k: int, time_limit: float, seed: int) -> None:
     t, cpu = time.perf_counter() - t0, time.process_time() - c0
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     search, bound = timings.search, timings.bound
-    tracemalloc.start()
-    c0 = time.process_time()
-    again = p_median(C, w, k=k, solver="heuristic", time_limit=time_limit, seed=seed)
-    cpu_traced = time.process_time() - c0
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    timings.search, timings.bound = search, bound
-    if again.objective != r.objective:  # pragma: no cover - only if cut by the clock
-        print(f"traced call: objective {again.objective} != {r.objective}", file=sys.stderr)
+    cpu_traced, peak = float("nan"), float("nan")
+    if traced:
+        tracemalloc.start()
+        c0 = time.process_time()
+        again = p_median(C, w, k=k, solver="heuristic", time_limit=time_limit, seed=seed)
+        cpu_traced = time.process_time() - c0
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        timings.search, timings.bound = search, bound
+        if again.objective != r.objective:  # only if a call was cut by the clock
+            print(f"traced call: objective {again.objective} != {r.objective}",
+                  file=sys.stderr)
     print(json.dumps({
         "n": n, "m": m, "k": k, "gen_s": gen_s, "solve_s": t, "cpu_s": cpu,
         "search_s": timings.search.get("seconds"), "starts": timings.search.get("starts"),
@@ -392,9 +397,61 @@ def part_scale(args, lines: list[str]) -> None:
     lines.append("")
 
 
+def part_grid(args, lines: list[str]) -> None:
+    n, m = 150000, 1000
+    lines += [f"## 3. 100x on seeds {', '.join(map(str, args.grid_seeds))} and k = "
+              f"{', '.join(map(str, args.grid_ks))} (heuristic)", "",
+              f"`synthetic({n}, {m}, seed=seed, dtype=np.float32)`, one untraced call of "
+              f"`p_median(C, w, k=k, solver=\"heuristic\", time_limit="
+              f"{args.scale_time_limit:.0f}, seed=seed)` per process"
+              + (f", {args.baseline} first, then this code" if args.baseline_env else "")
+              + f". Load average at the start: {loadavg()}.", "",
+              "| seed | k | code | wall (s) | CPU (s) | objective | bound | gap | "
+              "bound iterations / groups | peak RSS (MB) | load |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    ratios = []
+    for seed in args.grid_seeds:
+        for k in args.grid_ks:
+            got = {}
+            for code in ([args.baseline] if args.baseline_env else []) + [""]:
+                out = run_json([sys.executable, __file__, "--scale-worker", str(n), str(m),
+                                str(k), str(args.scale_time_limit), str(seed), "--untraced"],
+                               timeout=args.scale_time_limit * 3 + 300,
+                               env=args.baseline_env if code else None)
+                label = code or "this"
+                if out is None or "error" in out:
+                    lines.append(f"| {seed} | {k} | {label} | {out and out.get('error')} "
+                                 "| - | - | - | - | - | - | - |")
+                else:
+                    got[code] = out
+                    lines.append(
+                        f"| {seed} | {k} | {label} | {out['solve_s']:.2f} | "
+                        f"{out['cpu_s']:.2f} | {out['objective']:,.1f} | "
+                        f"{out['bound']:,.1f} | {out['gap']:.2%} | {out['bound_iter']}"
+                        f"{_on_groups(out.get('bound_groups'))} | "
+                        f"{out['rss_peak_mb']:.0f} | {out['loadavg']} |")
+                print(lines[-1], flush=True)
+            if len(got) == 2:
+                A, B = got[args.baseline], got[""]
+                ratios.append(f"| {seed} | {k} | {A['cpu_s'] / B['cpu_s']:.2f}x | "
+                              f"{A['solve_s'] / B['solve_s']:.2f}x | "
+                              f"{B['objective'] / A['objective'] - 1:+.4%} | "
+                              f"{A['gap']:.2%} -> {B['gap']:.2%} |")
+    if ratios:
+        lines += ["", f"This change against {args.baseline} (ratio > 1: this change is "
+                  "faster):", "", "| seed | k | CPU | wall | objective | gap |",
+                  "|---|---|---|---|---|---|", *ratios]
+    lines.append("")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=["dutch", "scale", "all"], default="all")
+    ap.add_argument("--part", choices=["dutch", "scale", "grid", "all"], default="all",
+                    help="all: dutch and scale (grid: 100x on seeds x ks, only by name)")
+    ap.add_argument("--grid-seeds", type=lambda s: [int(x) for x in s.split(",")],
+                    default=[0, 1, 2])
+    ap.add_argument("--grid-ks", type=lambda s: [int(x) for x in s.split(",")],
+                    default=[5, 15, 25])
     ap.add_argument("--ks", type=lambda s: [int(x) for x in s.split(",")], default=[15])
     ap.add_argument("--k", type=int, default=15, help=argparse.SUPPRESS)
     ap.add_argument("--time-limit", type=float, default=300.0, help="exact/heuristic, s")
@@ -410,6 +467,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", default=str(ROOT / "bench/results/locate.md"))
     ap.add_argument("--spopt-worker", metavar="NPZ")
     ap.add_argument("--scale-worker", nargs=5, metavar=("N", "M", "K", "TL", "SEED"))
+    ap.add_argument("--untraced", action="store_true", help="scale worker: no traced call")
     ap.add_argument("--dutch-worker", nargs=4, metavar=("K", "REPEATS", "TL", "SEED"))
     ap.add_argument("--baseline", metavar="GIT_REF",
                     help="also time analysis/ of this git ref (e.g. main) in the same run")
@@ -423,7 +481,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.scale_worker:
         n, m, k, tl, seed = args.scale_worker
-        scale_worker(int(n), int(m), int(k), float(tl), int(seed))
+        scale_worker(int(n), int(m), int(k), float(tl), int(seed), not args.untraced)
         return
     import numpy
     import scipy
@@ -447,6 +505,8 @@ def main(argv: list[str] | None = None) -> None:
             part_dutch(args, lines)
         if args.part in ("scale", "all"):
             part_scale(args, lines)
+        if args.part == "grid":
+            part_grid(args, lines)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
