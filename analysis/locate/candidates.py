@@ -54,8 +54,10 @@ __all__ = [
 KNN_FULL, KNN_MIN, KNN_PER_CENTRE = 128, 64, 4.0
 
 #: lists of matrices with at least LIST_THREADS_MIN entries are built by LIST_THREADS
-#: threads (row chunks; numpy releases the GIL in its partitions and sorts)
-LIST_THREADS, LIST_THREADS_MIN = 2, 50_000_000
+#: threads (row chunks; numpy releases the GIL in its partitions and sorts), and their
+#: dense passes run in as many (:func:`on_row_ranges`): e.g. the 9,000 x 1,000 aggregate
+#: of the 150,000 x 1,000 instance, not the 15,000 x 300 one
+LIST_THREADS, LIST_THREADS_MIN = 2, 5_000_000
 
 #: entries of the row blocks of the dense passes over the working matrix (:func:`blocks`):
 #: small enough that a block and its temporaries stay in the cache
