@@ -240,8 +240,15 @@ class Swap:
         self.loss += np.bincount(s1, weights=wr * (d2 - d1), minlength=self.k)
         for loc, c, col in slabs(work, self.lists, rows, d2):
             wv, a, b = wr[loc, None], d1[loc, None], d2[loc, None]
-            g = wv * np.maximum(a - c, 0.0)
-            e = wv * np.maximum(b - np.maximum(c, a), 0.0)
+            # h = max(d2 - c, 0) splits into e = min(h, d2 - d1) = max(d2 - max(c, d1), 0)
+            # and g = h - e = max(d1 - c, 0); weighted, in place
+            e = np.subtract(b, c)
+            np.maximum(e, 0.0, out=e)
+            g = np.minimum(e, b - a)
+            np.subtract(e, g, out=e)
+            e, g = g, e
+            e *= wv
+            g *= wv
             col2 = np.broadcast_to(col, c.shape)
             self.gain += np.bincount(col2.ravel(), weights=g.ravel(), minlength=m)
             self.extra += np.bincount((s1[loc, None] * m + col2).ravel(), weights=e.ravel(),
