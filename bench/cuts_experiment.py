@@ -530,6 +530,42 @@ class ZMaster:
         return n, (found[0][0] if found else 0.0)
 
 
+def lift_projected(path: str, rounds: int, limit: int) -> None:
+    """As :func:`lift` with the cuts of analysis/locate/pmcuts.py: z projected out, rows in
+    (y, theta) only."""
+    from analysis.locate.pmcuts import odd_triangle_cuts
+
+    d = load(path)
+    zm = ZMaster(d)
+    ub, root = float(d["ub"]), float(d["obj"])
+    c0 = time.process_time()
+    total, sep = 0, 0.0
+    for r in range(rounds + 1):
+        while True:
+            obj, y, theta, zv = zm.solve()
+            if not zm.separate_benders(y, theta, zv):
+                break
+        print(f"round {r}: bound {obj:.4f}, closes {100 * (obj - root) / (ub - root):.1f} % "
+              f"of the root gap; Benders cuts {zm.benders_cuts}, odd cuts {total}; "
+              f"{time.process_time() - c0:.1f} CPU s (separation {sep:.1f})", flush=True)
+        if r == rounds:
+            break
+        s0 = time.process_time()
+        cuts = odd_triangle_cuts(zm.srt, zm.order, y, theta, limit=limit)
+        sep += time.process_time() - s0
+        if not cuts.count:
+            break
+        x = np.concatenate([y, theta])
+        assert np.allclose(cuts.lo - cuts.activity(x), cuts.violation, atol=1e-6), (
+            (cuts.lo - cuts.activity(x))[:5], cuts.violation[:5])
+        zm.h.addRows(cuts.count, cuts.lo, np.full(cuts.count, zm.hs.kHighsInf),
+                     cuts.index.size, cuts.starts.astype(np.int32),
+                     cuts.index.astype(np.int32), cuts.value)
+        total += cuts.count
+        print(f"   odd-cycle cuts added {cuts.count}, largest violation "
+              f"{cuts.violation.max():.3f}", flush=True)
+
+
 def lift(path: str, rounds: int, limit: int) -> None:
     """Root bound with the 3-row {0,1/2} cuts on covering rows: Benders rounds to
     convergence, then odd-cycle rounds, until none is found or ``rounds`` are done."""
@@ -575,9 +611,10 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("npz")
     f.add_argument("--rounds", type=int, default=10)
     f.add_argument("--limit", type=int, default=300)
+    f.add_argument("--projected", action="store_true")
     args = ap.parse_args(argv)
     if args.step == "lift":
-        lift(args.npz, args.rounds, args.limit)
+        (lift_projected if args.projected else lift)(args.npz, args.rounds, args.limit)
     if args.step == "odd-cycles":
         odd_cycles(args.npz)
     if args.step == "radius-root":

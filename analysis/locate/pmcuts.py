@@ -1,0 +1,315 @@
+"""Odd-cycle ({0,1/2}-Chvátal-Gomory) cuts on the covering rows of the radius formulation.
+
+In the radius formulation of García, Labbé and Marín an area ``i`` has, for a distance
+``D``, the covering row ``z_iD + sum_{j: c_ij < D} y_j >= 1`` with ``z_iD`` = "no open
+centre within distance < D". Half the sum of three such rows, rounded up (all variables
+are non-negative integers), is the valid inequality
+
+    z_a + z_b + z_c + sum_j ceil(mult_j / 2) y_j >= 2,
+
+``mult_j`` the number of the three covering sets that hold ``j``. It cuts off the typical
+fractional point of the LP (sets of y-mass one whose pairwise overlaps hold more than one
+unit of y in all), which the Benders cuts of :mod:`analysis.locate.benders` cannot.
+
+The Benders master has no ``z``: they are projected out. For a band of area ``i``, the
+distances ``[D_a, D_b)`` between two flags that are open at the LP point, "no open centre
+within < D_b" is below "no open centre within d" for every level ``d`` of the band, so
+
+    theta_i >= c_i1 + sum_{h in H} (D_{h+1} - D_h) (1 - Y_ih(y)) + (D_b - D_a) z_iD_b
+
+for every set ``H`` of levels outside the band (``Y_ih`` the flags within level ``h``).
+Hence ``z_iD_b <= u_i(theta, y)``, linear, and replacing each ``z`` of the cut by its
+``u`` gives a cut in ``(y, theta)`` that every integer solution satisfies. At the LP
+point where it is found, ``u`` equals the least value ``max(0, 1 - Y)`` of ``z`` (``H``
+= the levels outside the band with ``Y < 1``), so the projection loses no violation there.
+
+:func:`odd_triangle_cuts` separates them: per area, the chain of covering rows over the
+flags that are positive at the point (one per band), a dominance filter, then every
+triple of the remaining distinct rows (exact for three rows, numpy); the most violated
+cuts come back as CSR rows over the master's columns (``m`` flags, then ``g`` travel
+variables). :func:`root_cuts` runs rounds of them at the Benders root.
+
+Examples
+--------
+Three areas, each at distance 0 from two of three candidates and 9 from the rest, a
+fourth area at its own candidate, two centres: the LP point ``y = 1/2`` everywhere (each
+area covered by one unit of y at distance 0, ``theta = 0``) violates a cut by 1/2; an
+integer point (candidates 0 and 3 open, area 1 then at distance 9) satisfies it.
+
+>>> import numpy as np
+>>> C = np.array([[0., 0., 9., 9.], [9., 0., 0., 9.], [0., 9., 0., 9.], [9., 9., 9., 0.]])
+>>> order = np.argsort(C, axis=1, kind="stable")
+>>> srt = np.take_along_axis(C, order, axis=1)
+>>> cuts = odd_triangle_cuts(srt, order, np.full(4, 0.5), np.zeros(4))
+>>> cuts.count, cuts.violation.tolist()
+(1, [0.5])
+>>> x = np.array([1., 0., 0., 1., 0., 9., 0., 0.])  # y, then theta
+>>> bool(np.all(cuts.activity(x) >= cuts.lo - 1e-9))
+True
+
+References
+----------
+S. García, M. Labbé, A. Marín (2011). Solving large p-median problems with a radius
+formulation. INFORMS Journal on Computing 23(4), 546-556.
+
+A. Caprara, M. Fischetti (1996). {0, 1/2}-Chvátal-Gomory cuts. Mathematical Programming
+74, 221-235.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "ODD_CUTS_PER_ROUND",
+    "ODD_MIN_VIOLATION",
+    "ODD_ROUNDS",
+    "OddCuts",
+    "odd_triangle_cuts",
+    "root_cuts",
+]
+
+ODD_CUTS_PER_ROUND = 300  # most violated cuts added per separation round
+ODD_MIN_VIOLATION = 0.05  # a cut must be violated by this much (the maximum is 1/2)
+ODD_ROUNDS = 8  # separation rounds at the root at most
+_MAX_SLACK = 0.3  # covering rows slacker than this at the point cannot give a violation
+_ROW_USES = 3  # a covering row enters at most this many cuts of one round
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class OddCuts:
+    """Cuts ``lo_r <= a_r x`` in CSR form over the master's columns (flags, then travel
+    variables), with each cut's violation at the point it was separated at."""
+
+    lo: NDArray
+    starts: NDArray
+    index: NDArray
+    value: NDArray
+    violation: NDArray
+
+    @property
+    def count(self) -> int:
+        """Number of cuts."""
+        return int(self.lo.size)
+
+    def activity(self, x: NDArray) -> NDArray:
+        """``a_r x`` for every cut at the point ``x`` (flags then travel variables)."""
+        ends = np.append(self.starts[1:], self.index.size)
+        return np.array([self.value[s:e] @ x[self.index[s:e]]
+                         for s, e in zip(self.starts, ends, strict=True)])
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A covering row of one area at the point: the band [srt[a], srt[b]) (positions
+    ``a <= p < b`` of the sorted row), the bitmask of its positive flags, its slack
+    ``u + Y - 1`` and its projected z-bound ``u = (theta_i - const - coef . y) / width``
+    (``coef`` over the sorted positions of the area)."""
+
+    area: int
+    a: int
+    b: int
+    mask: int
+    slack: float
+    const: float
+    coef: NDArray
+    width: float
+
+
+def _covering_rows(srt: NDArray, order: NDArray, y: NDArray, theta: NDArray, F: NDArray,
+                   big: float) -> list[_Row]:
+    """Every area's chain of covering rows over the positive flags ``F`` with slack up to
+    :data:`_MAX_SLACK` at the point."""
+    g, m = srt.shape
+    bit = np.zeros(m, dtype=np.int64)
+    bit[F] = np.left_shift(np.int64(1), np.arange(F.size, dtype=np.int64))
+    delta = np.zeros((g, m))
+    delta[:, :-1] = np.diff(srt, axis=1)
+    ys = y[order]
+    cum = np.cumsum(ys, axis=1)
+    pos = ys > _EPS
+    rows: list[_Row] = []
+    for i in np.flatnonzero(pos.sum(axis=1) >= 2):
+        sup = np.flatnonzero(pos[i])
+        d = srt[i]
+        masks = np.bitwise_or.accumulate(bit[order[i, sup]])
+        below = cum[i] < 1 - _EPS  # levels that H may hold (Y < 1 there)
+        for q in range(sup.size - 1):
+            t, nxt = int(sup[q]), int(sup[q + 1])
+            if d[nxt] == d[t] or d[nxt] >= big:
+                continue  # a tie: the band starts at the last flag of the group
+            mass = float(cum[i, nxt - 1])
+            a = int(np.searchsorted(d, d[t], side="left"))
+            b = int(np.searchsorted(d, d[nxt], side="left"))
+            H = below.copy()
+            H[a:b] = False
+            dH = delta[i] * H
+            coef = np.cumsum(dH[::-1])[::-1]  # on sorted position s: sum_{p >= s in H}
+            const = float(d[0] + dH.sum())
+            width = float(d[b] - d[a])
+            u = (theta[i] - const + coef @ ys[i]) / width
+            slack = u + mass - 1
+            if mass > 1 + _MAX_SLACK:
+                break
+            if slack <= _MAX_SLACK:
+                rows.append(_Row(int(i), a, b, int(masks[q]), float(slack), const, coef,
+                                 width))
+    return rows
+
+
+def _masses(masks: NDArray, yF: NDArray) -> NDArray:
+    """y-mass of each bitmask over the positive flags (tables of 11-bit chunks)."""
+    out = np.zeros(masks.shape)
+    for c in range(0, yF.size, 11):
+        part = yF[c:c + 11]
+        codes = np.arange(1 << part.size)
+        tab = ((codes[:, None] >> np.arange(part.size)) & 1) @ part
+        out += tab[(masks >> c) & ((1 << part.size) - 1)]
+    return out
+
+
+def _undominated(rows: list[_Row]) -> list[_Row]:
+    """One row per distinct mask (least slack), without rows whose mask lies inside
+    another's of no larger slack (that one's cuts are at least as violated)."""
+    best: dict[int, _Row] = {}
+    for r in rows:
+        if r.mask not in best or r.slack < best[r.mask].slack:
+            best[r.mask] = r
+    cand = sorted(best.values(), key=lambda r: r.slack)
+    masks = np.array([r.mask for r in cand], dtype=np.int64)
+    slack = np.array([r.slack for r in cand])
+    inside = (masks[:, None] & masks[None, :]) == masks[:, None]  # [r, s]: r within s
+    np.fill_diagonal(inside, False)
+    dominated = (inside & (slack[None, :] <= slack[:, None] + 1e-12)).any(axis=1)
+    return [r for r, dom in zip(cand, dominated, strict=True) if not dom]
+
+
+def odd_triangle_cuts(
+    srt: NDArray, order: NDArray, y: NDArray, theta: NDArray, *,
+    limit: int = ODD_CUTS_PER_ROUND, min_violation: float = ODD_MIN_VIOLATION,
+    big: float = np.inf,
+) -> OddCuts:
+    """The most violated three-row odd-cycle cuts at the point ``(y, theta)``.
+
+    Parameters
+    ----------
+    srt : numpy.ndarray, shape (g, m)
+        Each area's costs to the candidates, sorted ascending.
+    order : numpy.ndarray of int, shape (g, m)
+        The candidate of each sorted position (``srt[i] == C[i, order[i]]``).
+    y, theta : numpy.ndarray
+        The point: open flags (``m``) and travel variables (``g``).
+    limit : int
+        Cuts returned at most (the most violated; a covering row enters at most three).
+    min_violation : float
+        Least violation of a returned cut (at most 1/2 is possible).
+    big : float
+        Costs at or above this are unreachable; no band reaches them.
+
+    Returns
+    -------
+    OddCuts
+        Rows ``lo <= a x`` over ``x = (y, theta)``, each valid for every integer ``y``
+        with ``theta`` at least the distances.
+
+    Notes
+    -----
+    For rows ``r`` of areas ``i_r`` with band widths ``w_r`` the cut reads
+    ``sum_r (theta_{i_r} - const_r + coef_r . y) / w_r + sum_j ceil(mult_j / 2) y_j >= 2``
+    (module docstring). Its violation at the point is
+    ``y(flags in two or three sets) - 1 - sum_r slack_r``, which the separation
+    maximises exactly over all triples of undominated rows.
+    """
+    g, m = srt.shape
+    F = np.flatnonzero(y > _EPS)
+    if F.size > 62:  # masks are int64 bitmasks: keep the 62 largest flags
+        F = np.sort(F[np.argsort(-y[F], kind="stable")[:62]])
+    rows = _undominated(_covering_rows(srt, order, y, theta, F, big))
+    U = len(rows)
+    empty = OddCuts(np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0),
+                    np.zeros(0))
+    if U < 3:
+        return empty
+    masks = np.array([r.mask for r in rows], dtype=np.int64)
+    slack = np.array([r.slack for r in rows])
+    yF = y[F]
+    P = _masses(masks[:, None] & masks[None, :], yF)  # pairwise overlap masses
+    np.fill_diagonal(P, 0.0)
+    found: list[tuple[float, int, int, int]] = []
+    for a in range(U - 2):
+        idx = np.arange(a + 1, U)
+        pa = P[a, idx] - slack[idx]
+        Q = pa[:, None] + pa[None, :] + P[np.ix_(idx, idx)] - slack[a]
+        bi, ci = np.nonzero(np.triu(Q > 1 + min_violation, 1))
+        if not bi.size:
+            continue
+        b, c = idx[bi], idx[ci]
+        viol = Q[bi, ci] - 2 * _masses(masks[a] & masks[b] & masks[c], yF) - 1
+        ok = np.flatnonzero(viol > min_violation)
+        if ok.size > 4 * limit:
+            ok = ok[np.argsort(-viol[ok], kind="stable")[:4 * limit]]
+        found.extend(zip(viol[ok].tolist(), [a] * ok.size, b[ok].tolist(), c[ok].tolist(),
+                         strict=True))
+    found.sort(key=lambda f: -f[0])
+    used = np.zeros(U, dtype=np.int64)
+    lo, starts, index, value, violation = [], [], [], [], []
+    for v, a, b, c in found:
+        if len(lo) >= limit:
+            break
+        if used[[a, b, c]].max() >= _ROW_USES:
+            continue
+        used[[a, b, c]] += 1
+        yc, tc = np.zeros(m), np.zeros(g)
+        mult = np.zeros(m)
+        rhs = 2.0
+        for r in (rows[a], rows[b], rows[c]):
+            o = order[r.area]
+            tc[r.area] += 1.0 / r.width
+            np.add.at(yc, o, r.coef / r.width)
+            rhs += r.const / r.width
+            mult[o[:r.b]] += 1
+        yc += np.ceil(mult / 2)
+        jy, jt = np.flatnonzero(yc), np.flatnonzero(tc)
+        starts.append(sum(len(ix) for ix in index))
+        index.append(np.concatenate([jy, m + jt]))
+        value.append(np.concatenate([yc[jy], tc[jt]]))
+        lo.append(rhs)
+        violation.append(v)
+    if not lo:
+        return empty
+    return OddCuts(np.array(lo), np.array(starts, np.int64), np.concatenate(index),
+                   np.concatenate(value), np.array(violation))
+
+
+def root_cuts(
+    master, areas, resolve: Callable[[], tuple[float, NDArray | None, bool]],
+    bound: float, y: NDArray, converged: bool, deadline: float, *,
+    stop: Callable[[float], bool], big: float = np.inf, rounds: int = ODD_ROUNDS,
+) -> tuple[float, NDArray | None, bool, int]:
+    """Rounds of odd-cycle cuts at the Benders root: separate at the master's LP point,
+    add the cuts, re-solve with Benders cut generation (``resolve``), until no cut is
+    found, ``stop(bound)`` holds (the bound proves the incumbent), the time runs out or
+    ``rounds`` are done. Returns (bound, y, converged, cuts added)."""
+    added = 0
+    m = areas.m
+    for _ in range(rounds):
+        if not converged or y is None or stop(bound) or deadline - time.perf_counter() < 0.5:
+            break
+        sol = master.h.getSolution()
+        theta = np.asarray(sol.col_value, dtype=np.float64)[m:m + areas.g]
+        cuts = odd_triangle_cuts(areas.srt, areas.order, y, theta, big=0.5 * big)
+        if not cuts.count:
+            break
+        master.add_rows(cuts.lo, cuts.starts, cuts.index, cuts.value)
+        added += cuts.count
+        value, y_new, converged = resolve()
+        if y_new is None or value == np.inf:
+            break  # time ran out (or, impossible for valid cuts, infeasible): keep the last
+        bound, y = max(bound, value), y_new
+    return bound, y, converged, added
