@@ -76,6 +76,7 @@ from numpy.typing import NDArray
 from analysis.locate.candidates import Work
 from analysis.locate.highs import new_highs
 from analysis.locate.lagrangian import Fixing
+from analysis.locate.pmcuts import root_cuts
 from analysis.locate.problem import InfeasibleScenario
 from analysis.locate.result import GAP_TOLERANCE
 
@@ -399,6 +400,11 @@ def pmedian_benders(
             f"no choice of k={k} centres among the allowed hospitals can reach every area")
     if y_root is None:
         return BendersSolution(best_open, -np.inf, "time_limit", -np.inf, 0, n_cuts, 0)
+    if feasible:  # odd-cycle cuts on the covering rows lift the root bound (pmcuts.py)
+        lp_bound, y_root, root_done, n_odd = root_cuts(
+            master, areas, lambda: node_lp(root_lo, root_hi, stabilise=False), lp_bound,
+            y_root, root_done, deadline, stop=closes, big=work.big)
+        n_cuts += n_odd
     # cut pool: the cuts slack at the root optimum go (the node LPs get cheaper; a node
     # that needs one again separates it anew)
     if root_done and master.purge(first_cut, PURGE_SLACK):

@@ -100,6 +100,8 @@ class OddCuts:
 
     def activity(self, x: NDArray) -> NDArray:
         """``a_r x`` for every cut at the point ``x`` (flags then travel variables)."""
+        if not self.count:
+            return np.zeros(0)
         ends = np.append(self.starts[1:], self.index.size)
         return np.array([self.value[s:e] @ x[self.index[s:e]]
                          for s, e in zip(self.starts, ends, strict=True)])
@@ -241,22 +243,32 @@ def odd_triangle_cuts(
     yF = y[F]
     P = _masses(masks[:, None] & masks[None, :], yF)  # pairwise overlap masses
     np.fill_diagonal(P, 0.0)
-    found: list[tuple[float, int, int, int]] = []
-    for a in range(U - 2):
-        idx = np.arange(a + 1, U)
-        pa = P[a, idx] - slack[idx]
-        Q = pa[:, None] + pa[None, :] + P[np.ix_(idx, idx)] - slack[a]
+    # a violated triple has two overlapping pairs (with one, the violation is at most
+    # y(B & C) - 1 - slack_B <= 0), so it has a row meeting both others: enumerate, for
+    # every row a, the pairs of rows that meet it
+    keys, viols = [], []
+    for a in range(U):
+        nb = np.flatnonzero(P[a] > _EPS)
+        if nb.size < 2:
+            continue
+        pa = P[a, nb] - slack[nb]
+        Q = pa[:, None] + pa[None, :] + P[np.ix_(nb, nb)] - slack[a]
         bi, ci = np.nonzero(np.triu(Q > 1 + min_violation, 1))
         if not bi.size:
             continue
-        b, c = idx[bi], idx[ci]
+        b, c = nb[bi], nb[ci]
         viol = Q[bi, ci] - 2 * _masses(masks[a] & masks[b] & masks[c], yF) - 1
-        ok = np.flatnonzero(viol > min_violation)
-        if ok.size > 4 * limit:
-            ok = ok[np.argsort(-viol[ok], kind="stable")[:4 * limit]]
-        found.extend(zip(viol[ok].tolist(), [a] * ok.size, b[ok].tolist(), c[ok].tolist(),
-                         strict=True))
-    found.sort(key=lambda f: -f[0])
+        ok = viol > min_violation
+        trip = np.sort(np.stack([np.full(int(ok.sum()), a), b[ok], c[ok]]), axis=0)
+        keys.append((trip[0] * U + trip[1]) * U + trip[2])
+        viols.append(viol[ok])
+    if not keys:
+        return empty
+    key, first = np.unique(np.concatenate(keys), return_index=True)
+    vio = np.concatenate(viols)[first]
+    top = np.argsort(-vio, kind="stable")[:8 * limit]
+    found = [(float(vio[t]), int(key[t] // (U * U)), int(key[t] // U % U), int(key[t] % U))
+             for t in top]
     used = np.zeros(U, dtype=np.int64)
     lo, starts, index, value, violation = [], [], [], [], []
     for v, a, b, c in found:
