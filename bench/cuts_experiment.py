@@ -167,7 +167,7 @@ def mip_root(path: str, slack: float, seconds: float, int_x: bool) -> None:
     c0 = time.process_time()
     h.run()
     info = h.getInfo()
-    ub, root = float(d["ub"]), float(d["obj"])
+    ub = float(d["ub"])
     db = info.mip_dual_bound
     print(f"MIP root: dual bound {db:.4f}; closes {100 * (db - lp) / (ub - lp):.1f} % of "
           f"the gap {ub - lp:.1f}; {time.process_time() - c0:.1f} CPU s, "
@@ -511,7 +511,7 @@ class ZMaster:
         found.sort(reverse=True)
         used: dict[int, int] = {}
         n = 0
-        for v, a, b, c in found:
+        for _v, a, b, c in found:
             if n >= limit:
                 break
             if any(used.get(x, 0) >= 3 for x in (a, b, c)):

@@ -77,7 +77,9 @@ __all__ = [
 ODD_CUTS_PER_ROUND = 300  # most violated cuts added per separation round
 ODD_MIN_VIOLATION = 0.05  # a cut must be violated by this much (the maximum is 1/2)
 ODD_ROUNDS = 8  # separation rounds at the root at most
-_MAX_SLACK = 0.3  # covering rows slacker than this at the point cannot give a violation
+ODD_KEEP_DUAL_ONLY = False  # after the rounds, drop the odd cuts without a dual
+_MAX_SLACK = 0.15  # covering rows slacker than this at the point are left out
+_WORK = 30_000_000  # pair entries examined per separation at most (tightest rows first)
 _ROW_USES = 3  # a covering row enters at most this many cuts of one round
 _EPS = 1e-9
 
@@ -247,10 +249,14 @@ def odd_triangle_cuts(
     # y(B & C) - 1 - slack_B <= 0), so it has a row meeting both others: enumerate, for
     # every row a, the pairs of rows that meet it
     keys, viols = [], []
-    for a in range(U):
+    work = 0
+    for a in range(U):  # rows come tightest first
         nb = np.flatnonzero(P[a] > _EPS)
         if nb.size < 2:
             continue
+        work += nb.size * nb.size
+        if work > _WORK:
+            break
         pa = P[a, nb] - slack[nb]
         Q = pa[:, None] + pa[None, :] + P[np.ix_(nb, nb)] - slack[a]
         bi, ci = np.nonzero(np.triu(Q > 1 + min_violation, 1))
@@ -302,26 +308,40 @@ def odd_triangle_cuts(
 def root_cuts(
     master, areas, resolve: Callable[[], tuple[float, NDArray | None, bool]],
     bound: float, y: NDArray, converged: bool, deadline: float, *,
-    stop: Callable[[float], bool], big: float = np.inf, rounds: int = ODD_ROUNDS,
+    stop: Callable[[float], bool], big: float = np.inf, rounds: int | None = None,
 ) -> tuple[float, NDArray | None, bool, int]:
     """Rounds of odd-cycle cuts at the Benders root: separate at the master's LP point,
     add the cuts, re-solve with Benders cut generation (``resolve``), until no cut is
     found, ``stop(bound)`` holds (the bound proves the incumbent), the time runs out or
-    ``rounds`` are done. Returns (bound, y, converged, cuts added)."""
+    ``rounds`` (default :data:`ODD_ROUNDS`) are done. Returns (bound, y, converged, cuts
+    added)."""
     added = 0
     m = areas.m
-    for _ in range(rounds):
+    odd_rows: list[NDArray] = []
+    for _ in range(ODD_ROUNDS if rounds is None else rounds):
         if not converged or y is None or stop(bound) or deadline - time.perf_counter() < 0.5:
             break
         sol = master.h.getSolution()
         theta = np.asarray(sol.col_value, dtype=np.float64)[m:m + areas.g]
-        cuts = odd_triangle_cuts(areas.srt, areas.order, y, theta, big=0.5 * big)
+        cuts = odd_triangle_cuts(areas.srt, areas.order, y, theta, big=0.5 * big,
+                                 limit=ODD_CUTS_PER_ROUND)
         if not cuts.count:
             break
+        first = master.h.getNumRow()
         master.add_rows(cuts.lo, cuts.starts, cuts.index, cuts.value)
+        odd_rows.append(np.arange(first, first + cuts.count))
         added += cuts.count
         value, y_new, converged = resolve()
         if y_new is None or value == np.inf:
             break  # time ran out (or, impossible for valid cuts, infeasible): keep the last
         bound, y = max(bound, value), y_new
+    if ODD_KEEP_DUAL_ONLY and odd_rows and converged:
+        dual = np.asarray(master.h.getSolution().row_dual)
+        rows = np.concatenate(odd_rows)
+        drop = rows[np.abs(dual[rows]) <= 1e-9]
+        if drop.size:
+            master.h.deleteRows(drop.size, drop.astype(np.int32))
+            master.row_lo = np.delete(master.row_lo, drop)
+            master.held = None
+            master.solve(deadline - time.perf_counter())
     return bound, y, converged, added
