@@ -27,7 +27,8 @@ point where it is found, ``u`` equals the least value ``max(0, 1 - Y)`` of ``z``
 flags that are positive at the point (one per band), a dominance filter, then every
 triple of the remaining distinct rows (exact for three rows, numpy); the most violated
 cuts come back as CSR rows over the master's columns (``m`` flags, then ``g`` travel
-variables). :func:`root_cuts` runs rounds of them at the Benders root.
+variables). :func:`root_cuts` runs rounds of them at the Benders root
+(:data:`ODD_ROUNDS`, off by default: see there).
 
 Examples
 --------
@@ -76,7 +77,11 @@ __all__ = [
 
 ODD_CUTS_PER_ROUND = 300  # most violated cuts added per separation round
 ODD_MIN_VIOLATION = 0.05  # a cut must be violated by this much (the maximum is 1/2)
-ODD_ROUNDS = 8  # separation rounds at the root at most
+#: separation rounds at the root at most. 0 (off): measured on the two graph outliers of
+#: bench/results/exact_scale.md section 1f, 8 rounds close 30-37 % of the root gap and
+#: cut the nodes by 18-50 %, but the node LPs cost about twice as much, so the solves take
+#: 1.07-1.5x main's CPU time; set it (e.g. 8) to use the cuts.
+ODD_ROUNDS = 0
 ODD_KEEP_DUAL_ONLY = False  # after the rounds, drop the odd cuts without a dual
 _MAX_SLACK = 0.15  # covering rows slacker than this at the point are left out
 _WORK = 30_000_000  # pair entries examined per separation at most (tightest rows first)
@@ -276,17 +281,23 @@ def odd_triangle_cuts(
     found = [(float(vio[t]), int(key[t] // (U * U)), int(key[t] // U % U), int(key[t] % U))
              for t in top]
     used = np.zeros(U, dtype=np.int64)
-    lo, starts, index, value, violation = [], [], [], [], []
-    for v, a, b, c in found:
+    lo: list[float] = []
+    starts: list[int] = []
+    index: list[NDArray] = []
+    value: list[NDArray] = []
+    violation: list[float] = []
+    nnz = 0
+    for v, ra, rb, rc in found:
         if len(lo) >= limit:
             break
-        if used[[a, b, c]].max() >= _ROW_USES:
+        three = np.array([ra, rb, rc])
+        if used[three].max() >= _ROW_USES:
             continue
-        used[[a, b, c]] += 1
+        used[three] += 1
         yc, tc = np.zeros(m), np.zeros(g)
         mult = np.zeros(m)
         rhs = 2.0
-        for r in (rows[a], rows[b], rows[c]):
+        for r in (rows[ra], rows[rb], rows[rc]):
             o = order[r.area]
             tc[r.area] += 1.0 / r.width
             np.add.at(yc, o, r.coef / r.width)
@@ -294,7 +305,8 @@ def odd_triangle_cuts(
             mult[o[:r.b]] += 1
         yc += np.ceil(mult / 2)
         jy, jt = np.flatnonzero(yc), np.flatnonzero(tc)
-        starts.append(sum(len(ix) for ix in index))
+        starts.append(nnz)
+        nnz += jy.size + jt.size
         index.append(np.concatenate([jy, m + jt]))
         value.append(np.concatenate([yc[jy], tc[jt]]))
         lo.append(rhs)

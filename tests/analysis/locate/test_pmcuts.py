@@ -11,6 +11,7 @@ import pytest
 from scipy.optimize import linprog
 
 import analysis.locate.benders as benders
+import analysis.locate.pmcuts as pmcuts
 from analysis.locate.benders import pmedian_benders
 from analysis.locate.candidates import Work
 from analysis.locate.pmcuts import odd_triangle_cuts
@@ -101,6 +102,12 @@ def test_every_cut_holds_at_every_integer_solution_on_graphs_with_ties(seed):
     assert found > 0  # the oracle checked real cuts
 
 
+@pytest.fixture
+def rounds_on(monkeypatch):
+    """The root rounds are off by default (ODD_ROUNDS = 0): switch them on."""
+    monkeypatch.setattr(pmcuts, "ODD_ROUNDS", 8)
+
+
 def _benders(C, k):
     w = np.ones(C.shape[0])
     work = Work(prepare(C, w, k=k))
@@ -108,14 +115,14 @@ def _benders(C, k):
     return work, pmedian_benders(work, k, start, deadline=time.perf_counter() + 30)
 
 
-def test_root_bound_with_cuts_lifts_the_triangle_lp_and_stays_below_the_optimum():
+def test_root_bound_with_cuts_lifts_the_triangle_lp_and_stays_below_the_optimum(rounds_on):
     _, sol = _benders(TRIANGLE, 2)
     assert sol.lp_bound > 4.5 + 1.0  # the plain LP is 4.5
     assert sol.lp_bound <= brute_pmedian(TRIANGLE, np.ones(4), 2) + 1e-9
     assert sol.status == "optimal"
 
 
-def test_bound_with_cuts_never_exceeds_the_brute_force_optimum(monkeypatch):
+def test_bound_with_cuts_never_exceeds_the_brute_force_optimum(monkeypatch, rounds_on):
     added = []
     inner = benders.root_cuts
 
@@ -133,3 +140,8 @@ def test_bound_with_cuts_never_exceeds_the_brute_force_optimum(monkeypatch):
             assert sol.lp_bound <= opt + 1e-6 and sol.bound <= opt + 1e-6
             assert np.isclose(work.cost(sol.open_pos), opt) and sol.status == "optimal"
     assert sum(added) > 0  # some roots did get cuts
+
+
+def test_root_rounds_are_off_by_default():
+    _, sol = _benders(TRIANGLE, 2)
+    assert np.isclose(sol.lp_bound, 4.5)  # the plain LP: no cut was added
