@@ -80,7 +80,7 @@ ODD_MIN_VIOLATION = 0.05  # a cut must be violated by this much (the maximum is 
 #: separation rounds at the root at most. 0 (off): measured on the two graph outliers of
 #: bench/results/exact_scale.md section 1f, 8 rounds close 30-37 % of the root gap and
 #: cut the nodes by 18-50 %, but the node LPs cost about twice as much, so the solves take
-#: 1.07-1.5x main's CPU time; set it (e.g. 8) to use the cuts.
+#: 1.07-1.55x main's CPU time; set it (e.g. 8) to use the cuts.
 ODD_ROUNDS = 0
 ODD_KEEP_DUAL_ONLY = False  # after the rounds, drop the odd cuts without a dual
 _MAX_SLACK = 0.15  # covering rows slacker than this at the point are left out
