@@ -118,8 +118,8 @@ class OddCuts:
 class _Row:
     """A covering row of one area at the point: the band [srt[a], srt[b]) (positions
     ``a <= p < b`` of the sorted row), the bitmask of its positive flags, its slack
-    ``u + Y - 1`` and its projected z-bound ``u = (theta_i - const - coef . y) / width``
-    (``coef`` over the sorted positions of the area)."""
+    ``u + Y - 1`` and its projected z-bound ``u = (theta_i - const + coef . y_i) / width``
+    (``y_i`` the flags in the area's sorted order, ``coef`` over those positions)."""
 
     area: int
     a: int
