@@ -418,8 +418,15 @@ def pmedian_benders(
     heap: list[tuple[float, int, NDArray, NDArray, NDArray | None, bool, tuple | None]] = [
         (lp_bound, 0, root_lo, root_hi, y_root, root_done, master.basis())]
     status = "time_limit"
-    while heap:
-        bound_here, _, lo, hi, y, done, start = heapq.heappop(heap)
+    # depth-first dives: one child of a branched node is solved right after it, from the
+    # basis HiGHS holds (no stored basis to re-factorise); best bound first on backtrack
+    dive: tuple | None = None
+    while heap or dive is not None:
+        if dive is not None:
+            bound_here, _, lo, hi, y, done, start = dive
+            dive = None
+        else:
+            bound_here, _, lo, hi, y, done, start = heapq.heappop(heap)
         counter += 1
         if feasible and closes(bound_here):
             continue
@@ -469,12 +476,16 @@ def pmedian_benders(
             hi[shut], lo[force] = 0.0, 1.0
             n_fixed += int(shut.sum() + force.sum())
         j = int(frac[np.argmin(np.abs(y[frac] - 0.5))])
-        for side in (1.0, 0.0):
+        for side in (0.0, 1.0):
             clo, chi = lo.copy(), hi.copy()
             clo[j] = chi[j] = side
             if clo.sum() <= k and chi.sum() >= k:
                 counter += 1
-                heapq.heappush(heap, (bound_here, counter, clo, chi, None, False, here))
+                if dive is not None:
+                    heapq.heappush(heap, dive)
+                dive = (bound_here, counter, clo, chi, None, False, here)
+    if dive is not None:  # stopped on time with a dive child pending
+        heapq.heappush(heap, dive)
     if not heap:
         status, bound = "optimal", ub
     else:
