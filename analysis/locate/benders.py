@@ -97,8 +97,11 @@ BENDERS_MAX_PAIRS = 2_000_000
 
 LP_MAX_ROUNDS = 400  # cut rounds of phase 1 at most
 PURGE_SLACK = 1e-6  # root cuts slack by more than this (relative) leave the master
+NODE_PURGE = True  # after each node LP, the cuts basic at its optimum leave the master
+NODE_PURGE_SLACK = -np.inf
 STAB_ALPHA = 0.5  # in-out stabilisation: separate at alpha * LP point + (1 - alpha) * core
 _VIOL = 1e-7  # relative violation that makes a cut worth adding
+_BASIC = highspy.HighsBasisStatus.kBasic
 
 
 @dataclass(frozen=True)
@@ -142,17 +145,49 @@ class _Master:
         h.addRow(float(k), float(k), m, np.arange(m, dtype=np.int32), np.ones(m))
         self.h = h
         self.row_lo = np.array([float(k)])  # lower bounds of the rows
-        self.held: tuple[list, list] | None = None  # the basis HiGHS holds, if saved
+        # per row, the cut's number in the pool (-1: the k-row and covering rows, which stay)
+        self.ids = np.array([-1], dtype=np.int64)
+        self.pool: list[tuple[float, NDArray, NDArray]] = []  # every cut ever added
+        self.held: tuple | None = None  # the basis HiGHS holds, if saved
 
-    def add_rows(self, lo: NDArray, starts: NDArray, index: NDArray, value: NDArray) -> None:
-        """Rows ``lo_r <= a_r x`` in CSR form (``starts`` of each row)."""
+    def add_rows(self, lo: NDArray, starts: NDArray, index: NDArray, value: NDArray,
+                 pooled: bool = True) -> None:
+        """Rows ``lo_r <= a_r x`` in CSR form (``starts`` of each row); ``pooled`` rows are
+        cuts, kept in the pool so that a node can take them back after a purge."""
         nr = lo.size
         if not nr:
             return
+        if pooled:
+            first = len(self.pool)
+            ends = np.append(starts[1:], index.size)
+            self.pool.extend((float(lo[r]), index[starts[r]:ends[r]].astype(np.int32),
+                              value[starts[r]:ends[r]].astype(np.float64))
+                             for r in range(nr))
+            new_ids = np.arange(first, first + nr, dtype=np.int64)
+        else:
+            new_ids = np.full(nr, -1, dtype=np.int64)
+        self._append(lo, starts, index, value, new_ids)
+
+    def _append(self, lo: NDArray, starts: NDArray, index: NDArray, value: NDArray,
+                ids: NDArray) -> None:
+        nr = lo.size
         self.row_lo = np.concatenate([self.row_lo, lo.astype(np.float64)])
+        self.ids = np.concatenate([self.ids, ids])
         self.h.addRows(nr, lo.astype(np.float64), np.full(nr, highspy.kHighsInf),
                        index.size, starts.astype(np.int32), index.astype(np.int32),
                        value.astype(np.float64))
+
+    def restore(self, ids: NDArray) -> None:
+        """Put the pooled cuts ``ids`` that are not in the master back in."""
+        missing = np.setdiff1d(ids, self.ids)
+        if not missing.size:
+            return
+        rows = [self.pool[i] for i in missing.tolist()]
+        lo = np.array([r[0] for r in rows])
+        q = np.array([r[1].size for r in rows])
+        starts = np.concatenate([[0], np.cumsum(q)[:-1]])
+        self._append(lo, starts, np.concatenate([r[1] for r in rows]),
+                     np.concatenate([r[2] for r in rows]), missing)
 
     def solve(self, time_limit: float) -> tuple[str, NDArray | None, float]:
         """Run the LP: (status, x, objective); status ``"cutoff"`` when the dual simplex
@@ -200,29 +235,53 @@ class _Master:
         act = np.asarray(sol.row_value, dtype=np.float64)
         slack = act - self.row_lo > tol * np.maximum(1.0, np.abs(self.row_lo))
         slack[:first] = False
-        drop = np.flatnonzero(slack)
+        return self._delete(slack)
+
+    def purge_basic(self, first: int) -> int:
+        """Delete the cut rows from index ``first`` on whose slack is basic in the basis
+        HiGHS holds (an optimal one): the basis and the LP optimum stay, the master
+        keeps only the cuts that define the vertex. The number deleted."""
+        b = self.h.getBasis()
+        sol = self.h.getSolution()
+        if not b.valid or not sol.value_valid:
+            return 0
+        basic = np.array([s == _BASIC for s in b.row_status], dtype=bool)
+        act = np.asarray(sol.row_value, dtype=np.float64)
+        basic &= act - self.row_lo > NODE_PURGE_SLACK * np.maximum(1.0, np.abs(self.row_lo))
+        basic[:first] = False
+        return self._delete(basic)
+
+    def _delete(self, mask: NDArray) -> int:
+        drop = np.flatnonzero(mask)
         if drop.size:
             self.h.deleteRows(drop.size, drop.astype(np.int32))
-            self.row_lo = self.row_lo[~slack]
+            self.row_lo = self.row_lo[~mask]
+            self.ids = self.ids[~mask]
             self.held = None
         return int(drop.size)
 
-    def basis(self) -> tuple[list, list] | None:
-        """The current simplex basis (column and row statuses), None when not valid."""
+    def basis(self) -> tuple | None:
+        """The current simplex basis (column statuses, the rows' pool ids and statuses),
+        None when not valid."""
         b = self.h.getBasis()
-        self.held = (list(b.col_status), list(b.row_status)) if b.valid else None
+        self.held = (list(b.col_status), self.ids.copy(), list(b.row_status)) if b.valid \
+            else None
         return self.held
 
-    def warm(self, saved: tuple[list, list] | None) -> None:
-        """Start the next LP from a saved basis; rows added since are basic (their
-        slacks), which keeps the basis square."""
+    def warm(self, saved: tuple | None) -> None:
+        """Start the next LP from a saved basis. Cuts that were nonbasic there and have
+        been purged since come back from the pool; rows the saved basis did not have are
+        basic (their slacks), which keeps the basis square."""
         if saved is None or saved is self.held:
             return  # HiGHS holds that basis already (rows added since are basic there)
-        cols, rows = saved
-        extra = self.h.getNumRow() - len(rows)
+        cols, ids, rows = saved
+        tight = ids[(ids >= 0) & np.array([s != _BASIC for s in rows], dtype=bool)]
+        self.restore(tight)
+        status = dict(zip(ids[ids >= 0].tolist(), [r for r, i in zip(rows, ids) if i >= 0]))
+        base = [r for r, i in zip(rows, ids) if i < 0]
         b = highspy.HighsBasis()
         b.col_status = cols
-        b.row_status = rows + [highspy.HighsBasisStatus.kBasic] * extra
+        b.row_status = base + [status.get(i, _BASIC) for i in self.ids[len(base):].tolist()]
         b.valid = True
         self.h.setBasis(b)
 
@@ -330,7 +389,7 @@ def pmedian_benders(
         nf = areas.nfin[short]
         inside = np.arange(m)[None, :] < nf[:, None]
         master.add_rows(np.ones(short.size), np.concatenate([[0], np.cumsum(nf)[:-1]]),
-                        areas.order[short][inside], np.ones(int(nf.sum())))
+                        areas.order[short][inside], np.ones(int(nf.sum())), pooled=False)
     first_cut = master.h.getNumRow()  # the k-row and covering rows stay
     n_cuts = 0
     everyone = np.arange(g)
@@ -446,6 +505,9 @@ def pmedian_benders(
             master.bounds(lo, hi)
             master.warm(start)
             master.solve(deadline - time.perf_counter())
+        rc = master.reduced_costs() if feasible else None
+        if NODE_PURGE:  # the cuts basic at this node's optimum go back to the pool
+            master.purge_basic(first_cut)
         here = master.basis()
         # incumbent from the LP point: its k largest flags
         pick = np.argsort(-(y + 2.0 * lo), kind="stable")[:k]
@@ -465,8 +527,7 @@ def pmedian_benders(
                 heapq.heappush(heap, (bound_here, counter, lo, hi, None, False, here))
             continue  # integral and converged: its cost is its bound (cut off above)
         # reduced-cost fixing against the incumbent
-        if feasible:
-            rc = master.reduced_costs()
+        if feasible and rc is not None:
             # a flag whose other value lifts the bound past the pruning level ub - margin
             # (integral data: above ub - 1) leads to nothing the tree would keep
             level = ub - margin()
