@@ -98,7 +98,6 @@ BENDERS_MAX_PAIRS = 2_000_000
 LP_MAX_ROUNDS = 400  # cut rounds of phase 1 at most
 PURGE_SLACK = 1e-6  # root cuts slack by more than this (relative) leave the master
 NODE_PURGE = True  # after each node LP, the cuts basic at its optimum leave the master
-NODE_PURGE_SLACK = -np.inf
 STAB_ALPHA = 0.5  # in-out stabilisation: separate at alpha * LP point + (1 - alpha) * core
 _VIOL = 1e-7  # relative violation that makes a cut worth adding
 _BASIC = highspy.HighsBasisStatus.kBasic
@@ -131,8 +130,8 @@ def _integral(a: NDArray) -> bool:
 class _Master:
     """The Benders master on HiGHS: y (m open flags) then theta (g travel variables)."""
 
-    def __init__(self, m: int, weights: NDArray, theta_lb: NDArray, y_lb: NDArray,
-                 y_ub: NDArray, k: int):
+    def __init__(self, areas: _Areas, y_lb: NDArray, y_ub: NDArray, k: int):
+        m, weights, theta_lb = areas.m, areas.weights, areas.srt[:, 0]
         self.m, self.g = m, weights.size
         h = new_highs()
         h.setOptionValue("presolve", "off")  # warm starts: the basis survives new cuts
@@ -145,32 +144,42 @@ class _Master:
         h.addRow(float(k), float(k), m, np.arange(m, dtype=np.int32), np.ones(m))
         self.h = h
         self.row_lo = np.array([float(k)])  # lower bounds of the rows
-        # per row, the cut's number in the pool (-1: the k-row and covering rows, which stay)
+        # per row, the cut's number in the pool (-1: rows that stay, e.g. the k-row)
         self.ids = np.array([-1], dtype=np.int64)
-        self.pool: list[tuple[float, NDArray, NDArray]] = []  # every cut ever added
+        self.areas = areas
+        self.known: dict[tuple[int, float], int] = {}  # (area, level) -> pool number
+        self.pool_area = np.zeros(0, dtype=np.int64)  # the pool: area and level of a cut
+        self.pool_D = np.zeros(0)
         self.held: tuple | None = None  # the basis HiGHS holds, if saved
 
-    def add_rows(self, lo: NDArray, starts: NDArray, index: NDArray, value: NDArray,
-                 pooled: bool = True) -> None:
-        """Rows ``lo_r <= a_r x`` in CSR form (``starts`` of each row); ``pooled`` rows are
-        cuts, kept in the pool so that a node can take them back after a purge."""
-        nr = lo.size
-        if not nr:
+    def add_rows(self, lo: NDArray, starts: NDArray, index: NDArray, value: NDArray) -> None:
+        """Rows ``lo_r <= a_r x`` in CSR form (``starts`` of each row) that stay in the
+        master for good (the k-row, covering rows)."""
+        self._append(lo, starts, index, value, np.full(lo.size, -1, dtype=np.int64))
+
+    def add_cuts(self, rows: NDArray, D: NDArray) -> None:
+        """The radius cuts of areas ``rows`` at levels ``D``, pooled: a cut is known by its
+        (area, level), so one separated again after a purge keeps its number."""
+        if not rows.size:
             return
-        if pooled:
-            first = len(self.pool)
-            ends = np.append(starts[1:], index.size)
-            self.pool.extend((float(lo[r]), index[starts[r]:ends[r]].astype(np.int32),
-                              value[starts[r]:ends[r]].astype(np.float64))
-                             for r in range(nr))
-            new_ids = np.arange(first, first + nr, dtype=np.int64)
-        else:
-            new_ids = np.full(nr, -1, dtype=np.int64)
-        self._append(lo, starts, index, value, new_ids)
+        ids = np.empty(rows.size, dtype=np.int64)
+        fresh = []
+        for t, key in enumerate(zip(rows.tolist(), D.tolist())):
+            i = self.known.get(key)
+            if i is None:
+                i = self.known[key] = len(self.known)
+                fresh.append(t)
+            ids[t] = i
+        if fresh:
+            self.pool_area = np.concatenate([self.pool_area, rows[fresh]])
+            self.pool_D = np.concatenate([self.pool_D, D[fresh]])
+        self._append(*self.areas.cuts(rows, D), ids)
 
     def _append(self, lo: NDArray, starts: NDArray, index: NDArray, value: NDArray,
                 ids: NDArray) -> None:
         nr = lo.size
+        if not nr:
+            return
         self.row_lo = np.concatenate([self.row_lo, lo.astype(np.float64)])
         self.ids = np.concatenate([self.ids, ids])
         self.h.addRows(nr, lo.astype(np.float64), np.full(nr, highspy.kHighsInf),
@@ -180,14 +189,9 @@ class _Master:
     def restore(self, ids: NDArray) -> None:
         """Put the pooled cuts ``ids`` that are not in the master back in."""
         missing = np.setdiff1d(ids, self.ids)
-        if not missing.size:
-            return
-        rows = [self.pool[i] for i in missing.tolist()]
-        lo = np.array([r[0] for r in rows])
-        q = np.array([r[1].size for r in rows])
-        starts = np.concatenate([[0], np.cumsum(q)[:-1]])
-        self._append(lo, starts, np.concatenate([r[1] for r in rows]),
-                     np.concatenate([r[2] for r in rows]), missing)
+        if missing.size:
+            self._append(*self.areas.cuts(self.pool_area[missing], self.pool_D[missing]),
+                         missing)
 
     def solve(self, time_limit: float) -> tuple[str, NDArray | None, float]:
         """Run the LP: (status, x, objective); status ``"cutoff"`` when the dual simplex
@@ -237,19 +241,15 @@ class _Master:
         slack[:first] = False
         return self._delete(slack)
 
-    def purge_basic(self, first: int) -> int:
-        """Delete the cut rows from index ``first`` on whose slack is basic in the basis
-        HiGHS holds (an optimal one): the basis and the LP optimum stay, the master
-        keeps only the cuts that define the vertex. The number deleted."""
+    def purge_basic(self) -> int:
+        """Delete the pooled cuts whose slack is basic in the basis HiGHS holds (an
+        optimal one): the basis and the LP optimum stay, and the master keeps only the
+        cuts that define the vertex. The number deleted."""
         b = self.h.getBasis()
-        sol = self.h.getSolution()
-        if not b.valid or not sol.value_valid:
+        if not b.valid:
             return 0
         basic = np.array([s == _BASIC for s in b.row_status], dtype=bool)
-        act = np.asarray(sol.row_value, dtype=np.float64)
-        basic &= act - self.row_lo > NODE_PURGE_SLACK * np.maximum(1.0, np.abs(self.row_lo))
-        basic[:first] = False
-        return self._delete(basic)
+        return self._delete(basic & (self.ids >= 0))
 
     def _delete(self, mask: NDArray) -> int:
         drop = np.flatnonzero(mask)
@@ -275,13 +275,14 @@ class _Master:
         if saved is None or saved is self.held:
             return  # HiGHS holds that basis already (rows added since are basic there)
         cols, ids, rows = saved
-        tight = ids[(ids >= 0) & np.array([s != _BASIC for s in rows], dtype=bool)]
-        self.restore(tight)
-        status = dict(zip(ids[ids >= 0].tolist(), [r for r, i in zip(rows, ids) if i >= 0]))
-        base = [r for r, i in zip(rows, ids) if i < 0]
+        self.restore(ids[(ids >= 0) & np.array([s != _BASIC for s in rows], dtype=bool)])
+        status = {i: r for i, r in zip(ids.tolist(), rows) if i >= 0}
+        # rows that stay, in their order (ones added after the save are basic)
+        kept = iter([r for i, r in zip(ids.tolist(), rows) if i < 0])
         b = highspy.HighsBasis()
         b.col_status = cols
-        b.row_status = base + [status.get(i, _BASIC) for i in self.ids[len(base):].tolist()]
+        b.row_status = [status.get(i, _BASIC) if i >= 0 else next(kept, _BASIC)
+                        for i in self.ids.tolist()]
         b.valid = True
         self.h.setBasis(b)
 
@@ -301,23 +302,30 @@ class _Areas:
         self.weights = np.bincount(inv.ravel(), weights=w, minlength=Mu.shape[0])
         self.order = np.argsort(Mu, axis=1, kind="stable").astype(np.int32)
         self.srt = np.take_along_axis(Mu, self.order, axis=1)
+        self.Mu = Mu
         self.g, self.m = Mu.shape
         self.nfin = (self.srt < big * 0.5).sum(axis=1)
         self.top = self.srt[np.arange(self.g), np.maximum(self.nfin - 1, 0)]
 
     def levels(self, y: NDArray) -> NDArray:
-        """Per area, the first level D at which the flags within D add up to one."""
-        cum = np.cumsum(y[self.order], axis=1)
-        pos = np.argmax(cum >= 1.0 - 1e-9, axis=1)
-        never = cum[:, -1] < 1.0 - 1e-9
-        pos[never] = self.m - 1
-        pos = np.minimum(pos, np.maximum(self.nfin - 1, 0))
-        return self.srt[np.arange(self.g), pos]
+        """Per area, the first level D at which the flags within D add up to one (only
+        the nonzero flags count, so the work is over areas x support of ``y``)."""
+        S = np.flatnonzero(y)
+        sub = self.Mu[:, S]
+        o = np.argsort(sub, axis=1, kind="stable")
+        cum = np.cumsum(y[S][o], axis=1)
+        hit = cum >= 1.0 - 1e-9
+        D = np.take_along_axis(sub, o, axis=1)[np.arange(self.g), np.argmax(hit, axis=1)] \
+            if S.size else np.full(self.g, np.inf)
+        if S.size:
+            D[~hit[:, -1]] = np.inf  # never one: the largest (finite) distance
+        return np.minimum(D, self.top)
 
     def value(self, rows: NDArray, D: NDArray, y: NDArray) -> NDArray:
         """Right-hand side of the cut at levels ``D`` minus its y-terms, at ``y``."""
-        gap = np.maximum(D[:, None] - self.srt[rows], 0.0)
-        return D - (gap * y[self.order[rows]]).sum(axis=1)
+        S = np.flatnonzero(y)
+        sub = self.Mu[np.ix_(rows, S)]
+        return D - np.maximum(D[:, None] - sub, 0.0) @ y[S]
 
     def cuts(self, rows: NDArray, D: NDArray) -> tuple[NDArray, NDArray, NDArray, NDArray]:
         """CSR rows ``theta_i + sum_j max(0, D - c_ij) y_j >= D`` for ``rows``."""
@@ -381,7 +389,7 @@ def pmedian_benders(
     def cost_of(y: NDArray) -> float:
         return float(work.w @ M[:, np.flatnonzero(y > 0.5)].min(axis=1))
 
-    master = _Master(m, areas.weights, areas.srt[:, 0], forced.astype(float), np.ones(m), k)
+    master = _Master(areas, forced.astype(float), np.ones(m), k)
     short = np.flatnonzero(areas.nfin < m)  # areas that cannot reach every candidate
     if short.size:
         if (areas.nfin[short] == 0).any():
@@ -389,7 +397,7 @@ def pmedian_benders(
         nf = areas.nfin[short]
         inside = np.arange(m)[None, :] < nf[:, None]
         master.add_rows(np.ones(short.size), np.concatenate([[0], np.cumsum(nf)[:-1]]),
-                        areas.order[short][inside], np.ones(int(nf.sum())), pooled=False)
+                        areas.order[short][inside], np.ones(int(nf.sum())))
     first_cut = master.h.getNumRow()  # the k-row and covering rows stay
     n_cuts = 0
     everyone = np.arange(g)
@@ -401,7 +409,7 @@ def pmedian_benders(
         val = areas.value(everyone, D, y)
         viol = np.flatnonzero(val > theta + tol * np.maximum(1.0, np.abs(val)))
         if viol.size:
-            master.add_rows(*areas.cuts(viol, D[viol]))
+            master.add_cuts(viol, D[viol])
             n_cuts += viol.size
         return bool(viol.size)
 
@@ -507,7 +515,7 @@ def pmedian_benders(
             master.solve(deadline - time.perf_counter())
         rc = master.reduced_costs() if feasible else None
         if NODE_PURGE:  # the cuts basic at this node's optimum go back to the pool
-            master.purge_basic(first_cut)
+            master.purge_basic()
         here = master.basis()
         # incumbent from the LP point: its k largest flags
         pick = np.argsort(-(y + 2.0 * lo), kind="stable")[:k]
