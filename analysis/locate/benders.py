@@ -98,6 +98,9 @@ BENDERS_MAX_PAIRS = 2_000_000
 LP_MAX_ROUNDS = 400  # cut rounds of phase 1 at most
 PURGE_SLACK = 1e-6  # root cuts slack by more than this (relative) leave the master
 NODE_PURGE = True  # after each node LP, the cuts basic at its optimum leave the master
+SB_NODES = 20  # strong branching at the first nodes of the tree
+SB_CANDIDATES = 8  # flags probed there (most fractional first)
+SB_ITERATIONS = 100  # dual simplex iterations a probe may take
 STAB_ALPHA = 0.5  # in-out stabilisation: separate at alpha * LP point + (1 - alpha) * core
 _VIOL = 1e-7  # relative violation that makes a cut worth adding
 _BASIC = highspy.HighsBasisStatus.kBasic
@@ -143,6 +146,7 @@ class _Master:
         h.changeColsCost(m + self.g, np.arange(m + self.g, dtype=np.int32), cost)
         h.addRow(float(k), float(k), m, np.arange(m, dtype=np.int32), np.ones(m))
         self.h = h
+        self.iteration_limit = int(h.getOptionValue("simplex_iteration_limit")[1])
         self.row_lo = np.array([float(k)])  # lower bounds of the rows
         # per row, the cut's number in the pool (-1: rows that stay, e.g. the k-row)
         self.ids = np.array([-1], dtype=np.int64)
@@ -173,7 +177,9 @@ class _Master:
         if fresh:
             self.pool_area = np.concatenate([self.pool_area, rows[fresh]])
             self.pool_D = np.concatenate([self.pool_D, D[fresh]])
-        self._append(*self.areas.cuts(rows, D), ids)
+        new = ~np.isin(ids, self.ids)  # a cut is in the master at most once
+        if new.any():
+            self._append(*self.areas.cuts(rows[new], D[new]), ids[new])
 
     def _append(self, lo: NDArray, starts: NDArray, index: NDArray, value: NDArray,
                 ids: NDArray) -> None:
@@ -285,6 +291,24 @@ class _Master:
                         for i in self.ids.tolist()]
         b.valid = True
         self.h.setBasis(b)
+        self.held = saved
+
+    def probe(self, lo: NDArray, hi: NDArray, iterations: int) -> float:
+        """Objective of the master with the open flags in ``[lo, hi]``, from the basis set
+        before, after at most ``iterations`` dual simplex iterations and without new cuts
+        (a strong-branching estimate); inf when the child is infeasible or cut off."""
+        h = self.h
+        self.held = None
+        self.bounds(lo, hi)
+        h.setOptionValue("simplex_iteration_limit", int(iterations))
+        try:
+            h.run()
+        finally:
+            h.setOptionValue("simplex_iteration_limit", self.iteration_limit)
+        st = h.getModelStatus()
+        if st in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kObjectiveBound):
+            return np.inf
+        return float(h.getInfo().objective_function_value)
 
     def reduced_costs(self) -> NDArray:
         """Reduced costs of the open flags at the last LP optimum (zeros, which fix
@@ -514,6 +538,29 @@ def pmedian_benders(
             master.warm(start)
             master.solve(deadline - time.perf_counter())
         rc = master.reduced_costs() if feasible else None
+        frac = np.flatnonzero((y > 1e-6) & (y < 1 - 1e-6))
+        j_strong = -1
+        if nodes <= SB_NODES and frac.size > 1:
+            # strong branching near the root: both children of the most fractional flags,
+            # each from this node's basis, without new cuts; the largest product of the
+            # two bound rises wins
+            pre = master.basis()
+            best_score = -1.0
+            for c in frac[np.argsort(np.abs(y[frac] - 0.5), kind="stable")[:SB_CANDIDATES]]:
+                rise = []
+                for side in (0.0, 1.0):
+                    clo, chi = lo.copy(), hi.copy()
+                    clo[c] = chi[c] = side
+                    if clo.sum() > k or chi.sum() < k:
+                        rise.append(np.inf)
+                        continue
+                    master.warm(pre)
+                    rise.append(max(master.probe(clo, chi, SB_ITERATIONS) - bound_here, 1e-6))
+                score = rise[0] * rise[1]
+                if score > best_score:
+                    best_score, j_strong = score, int(c)
+            master.bounds(lo, hi)
+            master.warm(pre)
         if NODE_PURGE:  # the cuts basic at this node's optimum go back to the pool
             master.purge_basic()
         here = master.basis()
@@ -528,7 +575,6 @@ def pmedian_benders(
                 master.cutoff(ub - margin())
             if feasible and closes(bound_here):
                 continue
-        frac = np.flatnonzero((y > 1e-6) & (y < 1 - 1e-6))
         if not frac.size:
             if not done:  # integral but cuts still violated: more cut rounds
                 counter += 1
@@ -544,7 +590,7 @@ def pmedian_benders(
             force = (y > 1 - 1e-9) & (bound_here - rc > level)
             hi[shut], lo[force] = 0.0, 1.0
             n_fixed += int(shut.sum() + force.sum())
-        j = int(frac[np.argmin(np.abs(y[frac] - 0.5))])
+        j = j_strong if j_strong >= 0 else int(frac[np.argmin(np.abs(y[frac] - 0.5))])
         for side in (0.0, 1.0):
             clo, chi = lo.copy(), hi.copy()
             clo[j] = chi[j] = side

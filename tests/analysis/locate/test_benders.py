@@ -248,3 +248,100 @@ def test_node_fixing_at_ub_minus_one_keeps_an_optimum_just_below_the_incumbent()
         assert close(sol.bound, best)
         branched += sol.nodes > 0 and sol.fixed > 0
     assert tried >= 10 and branched >= 3  # the rule ran on some of them
+
+
+def _dense_levels(areas, y):
+    """The level search over every candidate (the definition, no support shortcut)."""
+    cum = np.cumsum(y[areas.order], axis=1)
+    pos = np.argmax(cum >= 1.0 - 1e-9, axis=1)
+    pos[cum[:, -1] < 1.0 - 1e-9] = areas.m - 1
+    pos = np.minimum(pos, np.maximum(areas.nfin - 1, 0))
+    return areas.srt[np.arange(areas.g), pos]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_separation_over_the_support_equals_the_dense_definition(seed):
+    # levels and cut values computed over the nonzero flags only must equal the dense
+    # formulas over all candidates (cumulative flags in cost order; D - sum max(0, D - c) y)
+    rng = np.random.default_rng(seed)
+    C = graph_costs(25, seed + 60, max_len=6)
+    if seed % 2:
+        C[rng.random(C.shape) < 0.1] = 1e12  # unreachable pairs (the working 'big' cost)
+        np.fill_diagonal(C, 0.0)
+    areas = _Areas(C, np.ones(25), big=1e12)
+    for _ in range(10):
+        y = np.zeros(25)
+        S = rng.choice(25, size=rng.integers(1, 10), replace=False)
+        y[S] = rng.random(S.size)
+        y *= rng.integers(1, 5) / y.sum()
+        D = areas.levels(y)
+        assert np.array_equal(D, _dense_levels(areas, y))
+        rows = np.sort(rng.choice(areas.g, size=7, replace=False))
+        for r, lev in ((np.arange(areas.g), D), (rows, D[rows])):
+            uniq = np.unique(C, axis=0)[r]
+            dense = lev - (np.maximum(lev[:, None] - uniq, 0.0) * y).sum(axis=1)
+            assert np.allclose(areas.value(r, lev, y), dense)
+
+
+@pytest.mark.parametrize("seed", range(24))
+@pytest.mark.parametrize("mode", ["strong_everywhere", "no_strong_no_purge"])
+def test_benders_tree_variants_match_brute_force_on_tie_heavy_graphs(seed, mode, monkeypatch):
+    # the node purge with the cut pool, the dives and strong branching (at every node,
+    # or switched off together with the purge) must all reach the brute-force optimum
+    # from a poor incumbent; 48 instances a mode
+    import analysis.locate.benders as benders
+
+    if mode == "strong_everywhere":
+        monkeypatch.setattr(benders, "SB_NODES", 10**6)
+        monkeypatch.setattr(benders, "SB_ITERATIONS", 3 + seed % 5)
+    else:
+        monkeypatch.setattr(benders, "SB_NODES", -1)
+        monkeypatch.setattr(benders, "NODE_PURGE", False)
+    n = 14 + seed % 3
+    C = graph_costs(n, seed + 2000, max_len=3 + seed % 5)
+    w = np.random.default_rng(seed).integers(1, 4, n).astype(float)
+    k = 2 + seed % 3
+    work = Work(prepare(C, w, k=k))
+    sol = pmedian_benders(work, k, _worst_start(C, w, k), deadline=time.perf_counter() + 30)
+    best = brute_pmedian(C, w, k)
+    assert sol.status == "optimal" and close(work.cost(sol.open_pos), best)
+    assert close(sol.bound, best)
+
+
+def test_a_saved_basis_comes_back_after_its_cuts_were_purged():
+    # save the root basis, purge the cuts basic there, move to another node and purge the
+    # cuts basic there (some were tight at the root), then warm-start the root again: the
+    # purged tight cuts come back from the pool and HiGHS confirms the restored basis
+    # optimal with no iteration, at the root's value
+    from analysis.locate.benders import _Master
+
+    C = graph_costs(40, 7, max_len=9)
+    areas = _Areas(C, np.ones(40), big=1e12)
+    master = _Master(areas, np.zeros(areas.m), np.ones(areas.m), 3)
+    y = np.full(areas.m, 3 / areas.m)
+    for _ in range(60):  # plain cut generation to the root optimum
+        master.add_cuts(np.arange(areas.g), areas.levels(y))
+        st, x, obj = master.solve(10.0)
+        assert st == "optimal"
+        y, theta = x[:areas.m], x[areas.m:]
+        viol = np.flatnonzero(areas.value(np.arange(areas.g), areas.levels(y), y) > theta + 1e-7)
+        if not viol.size:
+            break
+        master.add_cuts(viol, areas.levels(y)[viol])
+    st, x, root = master.solve(10.0)
+    saved = master.basis()
+    rows_before = master.h.getNumRow()
+    assert master.purge_basic() > 0 and master.h.getNumRow() < rows_before
+    j = int(np.argmax(x[:areas.m]))
+    lo, hi = np.zeros(areas.m), np.ones(areas.m)
+    hi[j] = 0.0
+    master.bounds(lo, hi)
+    st, x2, other = master.solve(10.0)
+    assert st == "optimal" and master.purge_basic() > 0
+    rows_there = master.h.getNumRow()
+    master.bounds(np.zeros(areas.m), np.ones(areas.m))
+    master.warm(saved)
+    assert master.h.getNumRow() > rows_there  # tight root cuts came back from the pool
+    st, x3, again = master.solve(10.0)
+    assert st == "optimal" and master.h.getInfo().simplex_iteration_count == 0
+    assert np.isclose(again, root)
