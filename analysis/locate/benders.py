@@ -508,16 +508,38 @@ def pmedian_benders(
     n_fixed, nodes, counter = 0, 0, 0
     heap: list[tuple[float, int, NDArray, NDArray, NDArray | None, bool, tuple | None]] = [
         (lp_bound, 0, root_lo, root_hi, y_root, root_done, master.basis())]
+    tag = 0
     status = "time_limit"
+    # pseudo-costs: bound rise per unit of a flag's change, per flag and side (0 down,
+    # 1 up), learnt from the strong-branching probes and from every child LP; past the
+    # strong-branching nodes the flag with the largest product of estimated rises wins
+    rise_sum, rise_n = np.zeros((2, m)), np.zeros((2, m))
+    parent_of: dict[int, tuple[int, int, float, float]] = {}  # child tag -> branching
+
+    def learn(j: int, side: int, dist: float, rise: float) -> None:
+        if dist > 1e-9 and np.isfinite(rise):
+            rise_sum[side, j] += rise / dist
+            rise_n[side, j] += 1
+
+    def pseudo_cost_choice(frac: NDArray, y: NDArray) -> int:
+        seen = rise_n > 0
+        if not seen.any(axis=1).all():
+            return int(frac[np.argmin(np.abs(y[frac] - 0.5))])  # most fractional
+        mean = rise_sum.sum(axis=1) / rise_n.sum(axis=1)  # for flags never branched on
+        unit = np.where(seen, rise_sum / np.maximum(rise_n, 1), mean[:, None])[:, frac]
+        score = (np.maximum(unit[0] * y[frac], 1e-6)
+                 * np.maximum(unit[1] * (1 - y[frac]), 1e-6))
+        return int(frac[np.argmax(score)])
+
     # depth-first dives: one child of a branched node is solved right after it, from the
     # basis HiGHS holds (no stored basis to re-factorise); best bound first on backtrack
     dive: tuple | None = None
     while heap or dive is not None:
         if dive is not None:
-            bound_here, _, lo, hi, y, done, start = dive
+            bound_here, tag, lo, hi, y, done, start = dive
             dive = None
         else:
-            bound_here, _, lo, hi, y, done, start = heapq.heappop(heap)
+            bound_here, tag, lo, hi, y, done, start = heapq.heappop(heap)
         counter += 1
         if feasible and closes(bound_here):
             continue
@@ -527,6 +549,9 @@ def pmedian_benders(
                 break
             value, y, done = node_lp(lo, hi, stabilise=False, start=start)
             nodes += 1
+            branch = parent_of.pop(tag, None)
+            if branch is not None and y is not None and np.isfinite(value):
+                learn(branch[0], branch[1], branch[2], max(value - branch[3], 1e-6))
             if value == np.inf or (feasible and closes(value)):
                 continue
             if y is None:
@@ -556,6 +581,7 @@ def pmedian_benders(
                         continue
                     master.warm(pre)
                     rise.append(max(master.probe(clo, chi, SB_ITERATIONS) - bound_here, 1e-6))
+                    learn(int(c), int(side), abs(side - y[c]), rise[-1])
                 score = rise[0] * rise[1]
                 if score > best_score:
                     best_score, j_strong = score, int(c)
@@ -590,12 +616,13 @@ def pmedian_benders(
             force = (y > 1 - 1e-9) & (bound_here - rc > level)
             hi[shut], lo[force] = 0.0, 1.0
             n_fixed += int(shut.sum() + force.sum())
-        j = j_strong if j_strong >= 0 else int(frac[np.argmin(np.abs(y[frac] - 0.5))])
+        j = j_strong if j_strong >= 0 else pseudo_cost_choice(frac, y)
         for side in (0.0, 1.0):
             clo, chi = lo.copy(), hi.copy()
             clo[j] = chi[j] = side
             if clo.sum() <= k and chi.sum() >= k:
                 counter += 1
+                parent_of[counter] = (j, int(side), abs(side - y[j]), bound_here)
                 if dive is not None:
                     heapq.heappush(heap, dive)
                 dive = (bound_here, counter, clo, chi, None, False, here)
