@@ -98,7 +98,8 @@ BENDERS_MAX_PAIRS = 2_000_000
 LP_MAX_ROUNDS = 400  # cut rounds of phase 1 at most
 PURGE_SLACK = 1e-6  # root cuts slack by more than this (relative) leave the master
 NODE_PURGE = True  # after each node LP, the cuts basic at its optimum leave the master
-SB_NODES = 20  # strong branching at the first nodes of the tree
+SB_NODES = 10  # strong branching at the first nodes of the tree,
+SB_GAP = 0.005  # at those whose bound is further than this (relative) below the incumbent
 SB_CANDIDATES = 8  # flags probed there (most fractional first)
 SB_ITERATIONS = 100  # dual simplex iterations a probe may take
 STAB_ALPHA = 0.5  # in-out stabilisation: separate at alpha * LP point + (1 - alpha) * core
@@ -565,7 +566,7 @@ def pmedian_benders(
         rc = master.reduced_costs() if feasible else None
         frac = np.flatnonzero((y > 1e-6) & (y < 1 - 1e-6))
         j_strong = -1
-        if nodes <= SB_NODES and frac.size > 1:
+        if nodes <= SB_NODES and frac.size > 1 and ub - bound_here > SB_GAP * abs(ub):
             # strong branching near the root: both children of the most fractional flags,
             # each from this node's basis, without new cuts; the largest product of the
             # two bound rises wins
