@@ -169,7 +169,7 @@ class _Master:
             return
         ids = np.empty(rows.size, dtype=np.int64)
         fresh = []
-        for t, key in enumerate(zip(rows.tolist(), D.tolist())):
+        for t, key in enumerate(zip(rows.tolist(), D.tolist(), strict=True)):
             i = self.known.get(key)
             if i is None:
                 i = self.known[key] = len(self.known)
@@ -283,9 +283,9 @@ class _Master:
             return  # HiGHS holds that basis already (rows added since are basic there)
         cols, ids, rows = saved
         self.restore(ids[(ids >= 0) & np.array([s != _BASIC for s in rows], dtype=bool)])
-        status = {i: r for i, r in zip(ids.tolist(), rows) if i >= 0}
+        status = {i: r for i, r in zip(ids.tolist(), rows, strict=True) if i >= 0}
         # rows that stay, in their order (ones added after the save are basic)
-        kept = iter([r for i, r in zip(ids.tolist(), rows) if i < 0])
+        kept = iter([r for i, r in zip(ids.tolist(), rows, strict=True) if i < 0])
         b = highspy.HighsBasis()
         b.col_status = cols
         b.row_status = [status.get(i, _BASIC) if i >= 0 else next(kept, _BASIC)
