@@ -3,8 +3,8 @@
 Wraps the phases of ``p_median(solver="exact")`` and prints one markdown row per instance
 with process CPU seconds: the heuristic, the Lagrangian, Benders phase 1 (up to the root
 cut purge), phase 2 (the branch and bound), the time inside HiGHS's LP solves (both
-phases) and in cut separation, nodes, cuts and the root gap (objective - root LP bound) /
-objective. Instances as in bench_exact_scale.py (``graph_instance``), given as
+phases, strong-branching probes included) and in cut separation, nodes, cuts and the root
+gap (objective - root LP bound) / objective. Instances as in bench_exact_scale.py (``graph_instance``), given as
 ``n:k:seed``::
 
     nice -n 10 .venv/bin/python bench/profile_exact.py 800:10:0 800:5:2 --time-limit 300
@@ -46,6 +46,7 @@ def _instrument() -> None:
     _timed(dispatch, "pmedian_heuristic", "heuristic")
     _timed(dispatch, "pmedian_lagrangian", "lagrangian")
     _timed(benders._Master, "solve", "lp")
+    _timed(benders._Master, "probe", "lp")
     for name in ("levels", "value", "cuts"):
         _timed(benders._Areas, name, "separation")
     purge = benders._Master.purge
