@@ -4,8 +4,8 @@ Wraps the phases of ``p_median(solver="exact")`` and prints one markdown row per
 with process CPU seconds: the heuristic, the Lagrangian, Benders phase 1 (up to the root
 cut purge), phase 2 (the branch and bound), the time inside HiGHS's LP solves (both
 phases, strong-branching probes included) and in cut separation, nodes, cuts and the root
-gap (objective - root LP bound) / objective. Instances as in bench_exact_scale.py (``graph_instance``), given as
-``n:k:seed``::
+gap (objective - root LP bound) / objective. Instances as in bench_exact_scale.py
+(``graph_instance``), given as ``n:k:seed``::
 
     nice -n 10 .venv/bin/python bench/profile_exact.py 800:10:0 800:5:2 --time-limit 300
 """
