@@ -61,8 +61,8 @@ re-assesses the whole matrix (``HighsModel::assess``: a run that changes nothing
 about 11 ms on 6,000 rows and 170,000 non-zeros, 40 % of it there). A purged cut stays
 in a pool under its (area, level); a node taken from the heap puts back the cuts that
 were nonbasic in its parent's stored basis, so the stored basis is square and optimal
-again, and a cut separated again keeps its number. A dive child starts from the basis HiGHS holds, without
-re-factorising a stored one.
+again, and a cut separated again keeps its number. A dive child starts from the basis
+HiGHS holds, without re-factorising a stored one.
 
 Branching: at the first ``SB_NODES`` nodes whose gap exceeds ``SB_GAP``, both children of
 the ``SB_CANDIDATES`` most fractional flags are probed from the node's basis (at most
