@@ -361,8 +361,15 @@ class _Areas:
 
     def levels(self, y: NDArray) -> NDArray:
         """Per area, the first level D at which the flags within D add up to one (only
-        the nonzero flags count, so the work is over areas x support of ``y``)."""
+        the nonzero flags count: with a small support of ``y`` the work is over areas x
+        support, otherwise a cumulative sum along every sorted row)."""
         S = np.flatnonzero(y)
+        if 4 * S.size > self.m:
+            cum = np.cumsum(y[self.order], axis=1)
+            pos = np.argmax(cum >= 1.0 - 1e-9, axis=1)
+            pos[cum[:, -1] < 1.0 - 1e-9] = self.m - 1
+            pos = np.minimum(pos, np.maximum(self.nfin - 1, 0))
+            return self.srt[np.arange(self.g), pos]
         sub = self.Mu[:, S]
         o = np.argsort(sub, axis=1, kind="stable")
         cum = np.cumsum(y[S][o], axis=1)

@@ -271,7 +271,7 @@ def test_separation_over_the_support_equals_the_dense_definition(seed):
     areas = _Areas(C, np.ones(25), big=1e12)
     for _ in range(10):
         y = np.zeros(25)
-        S = rng.choice(25, size=rng.integers(1, 10), replace=False)
+        S = rng.choice(25, size=rng.integers(1, 25), replace=False)  # both code paths
         y[S] = rng.random(S.size)
         y *= rng.integers(1, 5) / y.sum()
         D = areas.levels(y)
