@@ -46,7 +46,8 @@ def _instrument() -> None:
     _timed(dispatch, "pmedian_heuristic", "heuristic")
     _timed(dispatch, "pmedian_lagrangian", "lagrangian")
     _timed(benders._Master, "solve", "lp")
-    _timed(benders._Master, "probe", "lp")
+    if hasattr(benders._Master, "probe"):  # strong-branching probes (not in older code)
+        _timed(benders._Master, "probe", "lp")
     for name in ("levels", "value", "cuts"):
         _timed(benders._Areas, name, "separation")
     purge = benders._Master.purge
