@@ -42,6 +42,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
+from matplotlib.ticker import MaxNLocator
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
@@ -1008,6 +1009,8 @@ def tradeoff_chart(
         ax.set_xlabel(x_label)
         ax.set_ylabel(_wrapped(y_label, height_px, dpi))  # wrapped along the height
         ax.grid(True, linewidth=0.4, alpha=0.5)
+        if drawn and all(float(p[2]).is_integer() for _, pts in drawn for p in pts):
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.2 ticks
         if drawn:
             ax.legend(loc="best", frameon=False)
         else:

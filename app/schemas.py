@@ -864,6 +864,11 @@ class SweepPublic(BaseModel):
         default=None, description="why events_avoided is 0 where it is so by construction "
         "(every provider today and every centre of the plan in one volume band of the table: "
         "one rate for all, so moving patients changes no expected event); also in notes")
+    norm_reference: float | None = Field(
+        default=None, description="a single-type sweep: the volume (patients / year) every "
+        "run's centres_below_norm counts against, the strictest of the sweep's norms and the "
+        "care type's own norm; null for a linked set (each type against its own) or when there "
+        "is no norm")
     pareto_criteria: list[str] = Field(
         description="what the Pareto front minimises, e.g. mean_minutes and expected_events")
     baseline: SweepBaseline

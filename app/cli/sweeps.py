@@ -143,7 +143,9 @@ def print_sweep(s: SweepPublic) -> None:
               + (f", expected {s.outcome} {_f(b.expected_events, '.2f')}/yr"
                  if s.outcome else ""), highlight=False)
     table = titled_table("Combinations (* Pareto-efficient)", figures=[
-        "k", "norm", "mean min", "+min", "p90", "within T", "below norm", "regions w/o",
+        "k", "norm", "mean min", "+min", "p90", "within T",
+        "below norm" if s.norm_reference is None else f"below {s.norm_reference:g}",
+        "regions w/o",
         "CO2 kg", "events", "avoided", ""])
     for r in s.runs:
         norm = "none" if r.norm is None else f"{r.norm:g}"

@@ -92,11 +92,15 @@ def sweep_chart_picture(s: SweepPublic, fmt: Fmt, width: int = 1000) -> bytes:
                         + (f" (no table: {', '.join(missing)})" if missing else "")
                         + f" · {subtitle}")
     elif "centres_below_norm" in s.pareto_criteria:
-        y_label = "centres below the norm"
+        below = ("the norm" if s.norm_reference is None
+                 else f"{s.norm_reference:g} / year")
+        y_label = f"centres below {below}"
 
         def y(r: Any) -> Any:
             return r.centres_below_norm
-        subtitle = f"no sourced outcome table for {subject}: centres below the norm instead"
+        subtitle = f"no sourced outcome table for {subject}: centres below {below} instead" + (
+            "" if s.norm_reference is None
+            else " (every plan against one norm: the strictest of the sweep's and the care type's)")
     else:
         y_label = "regions without a centre"
 

@@ -58,7 +58,7 @@ from app.services.scenarios import run_scenario, scenario_candidates
 from app.vocabulary import ParetoCriterion
 
 __all__ = ["COMBINATION_COLUMNS", "SweepPlan", "combinations_csv", "losses_csv", "one_band",
-           "plan_label", "plan_sweep", "run_combination", "run_sweep"]
+           "plan_label", "plan_sweep", "reference_norm", "run_combination", "run_sweep"]
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,7 @@ class CombinationResult:
     baseline: dict[str, Any] | None
     events_by_type: dict[str, dict[str, float | None]] = field(default_factory=dict)
     bands: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    centre_patients: list[float | None] = field(default_factory=list)  # in-scope centres
 
 
 def _summed(outcomes: list[Any], value: str) -> dict[str, float | None]:
@@ -254,7 +255,24 @@ def run_combination(snap: Snapshot, req: ScenarioCreate) -> CombinationResult:
                                                                   n.startswith(("no set of",
                                                                                 "infeasible"))]}
     return CombinationResult(run, baseline, _by_type(s.outcomes, "scenario_events"),
-                             _bands(s.outcomes, "scenario", req.care_type_id))
+                             _bands(s.outcomes, "scenario", req.care_type_id),
+                             [c.patients for c in s.centres if c.status != "outside"])
+
+
+def reference_norm(snap: Snapshot, req: SweepCreate) -> float | None:
+    """The one volume a single-type sweep counts every plan's centres below: the strictest of
+    the sweep's norms and the care type's own norm (None when there is none at all).
+
+    Each plan counted against its own norm would put "no norm" plans (counted against the
+    care type's norm) and plans under a stricter norm (which meet it by construction) on two
+    different scales, and the Pareto marks would compare them as one."""
+    if req.care_types is not None:
+        return None  # a linked set: each type against a norm of its own
+    norms = [n for n in req.norms if n is not None]
+    own = snap.care_types[req.care_type_id]["min_volume"]
+    if own is not None:
+        norms.append(float(own))
+    return max(norms) if norms else None
 
 
 def _events_note(snap: Snapshot, outcome: str | None,
@@ -327,6 +345,12 @@ def run_sweep(snap: Snapshot, plan: SweepPlan, executor: Executor, *, timeout: f
                 r.events_by_type = res.events_by_type.get(outcome, {})
             r.event_bands = res.bands.get(outcome)
     events_note = _events_note(snap, outcome, base_bands, runs)
+    reference = reference_norm(snap, req)
+    if reference is not None:
+        for res, r in zip(results, runs, strict=True):
+            if r.feasible:
+                r.centres_below_norm = sum(1 for p in res.centre_patients
+                                           if p is not None and p < reference - 1e-9)
     criteria = _criteria(runs, outcome)
 
     def cost(r: SweepRun, name: str) -> float:
@@ -367,6 +391,13 @@ def run_sweep(snap: Snapshot, plan: SweepPlan, executor: Executor, *, timeout: f
             source = "; ".join((f"{t}: " if linked and t else "") + f"{src} ({period})"
                                for t, src, period, _ in cited)
             caveat = cited[0][3]
+    if reference is not None:
+        own = snap.care_types[req.care_type_id]["min_volume"]
+        notes.append(f"centres below the norm: every plan's centres counted against "
+                     f"{reference:g} patients / year, the strictest of the sweep's norms and "
+                     f"{req.care_type_id}'s own norm ("
+                     + ("none" if own is None else f"{float(own):g}")
+                     + "), so plans of every norm compare on one scale")
     infeasible = sum(1 for r in runs if not r.feasible)
     if infeasible:
         notes.append(f"{infeasible} of {len(runs)} combination(s) infeasible: see their error")
@@ -378,7 +409,7 @@ def run_sweep(snap: Snapshot, plan: SweepPlan, executor: Executor, *, timeout: f
         created_at=datetime.now(UTC).isoformat(timespec="seconds"), parameters=req,
         combinations=len(runs), executor=executor.description, wall_s=figure(wall),
         outcome=outcome, outcome_types=plan.outcome_types, outcome_source=source,
-        outcome_caveat=caveat, events_note=events_note,
+        outcome_caveat=caveat, events_note=events_note, norm_reference=reference,
         pareto_criteria=[str(c) for c in criteria],
         baseline=SweepBaseline(
             **{f: (baseline or {}).get(f) for f in ("mean_minutes", "p90_minutes",

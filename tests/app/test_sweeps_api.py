@@ -165,8 +165,43 @@ def test_care_type_without_outcome_table_uses_centres_below_norm(client):
     for a in body["runs"]:
         assert a["pareto"] == (not any(dominated(a, b, keys) for b in body["runs"]
                                        if b is not a))
+    # counted against the care type's own norm (the sweep has none): gastrectomy's 20
+    assert body["norm_reference"] == 20.0
     svg = client.get(f"/sweeps/{body['id']}/chart.svg").text
-    assert "centres below the norm" in svg
+    assert "centres below 20 / year" in svg
+
+
+def test_centres_below_norm_counts_every_plan_against_the_strictest_norm(client):
+    """oesophagectomy (own norm 20, no outcome table) swept with no norm and a norm of 40:
+    every plan's centres are counted below 40, recomputed from the scenario posted alone
+    (its centres' patients); the "no norm" plans are not counted against 20 meanwhile."""
+    body = {"care_type": "oesophagectomy", "k_min": 6, "k_max": 8, "norms": [None, 40],
+            "solver": "exact", "time_limit": 60}
+    r = client.post("/sweeps", json=body)
+    assert r.status_code == 201, r.text
+    sweep = r.json()
+    assert sweep["norm_reference"] == 40.0
+    assert sweep["pareto_criteria"] == ["mean_minutes", "centres_below_norm"]
+    assert any("counted against 40 patients / year" in n for n in sweep["notes"])
+    counted = {}
+    for run in sweep["runs"]:
+        alone = client.post("/scenarios", json={
+            "care_type": "oesophagectomy", "centres": run["k"], "min_volume": run["norm"],
+            "solver": "exact", "time_limit": 60}).json()
+        assert run["centres"] == sorted(c["hospital"] for c in alone["centres"])
+        below = sum(1 for c in alone["centres"] if c["patients"] < 40 - 1e-9)
+        assert run["centres_below_norm"] == below, run
+        counted[(run["k"], run["norm"])] = below
+    # the test means something: some unconstrained plan has a centre below 40 (so the norm
+    # binds there), and every plan under the norm of 40 meets it
+    assert any(counted[(k, None)] > 0 for k in (6, 7, 8)), counted
+    assert all(counted[(k, 40.0)] == 0 for k in (6, 7, 8)), counted
+    keys = ["mean_minutes", "centres_below_norm"]
+    for a in sweep["runs"]:
+        assert a["pareto"] == (not any(dominated(a, b, keys) for b in sweep["runs"]
+                                       if b is not a))
+    svg = client.get(f"/sweeps/{sweep['id']}/chart.svg").text
+    assert "centres below 40 / year" in svg
 
 
 def problem(r, status: int) -> dict:
