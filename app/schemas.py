@@ -783,7 +783,12 @@ class SweepRun(BaseModel):
     mean_delta: float | None = Field(default=None, description="extra mean travel vs today")
     p90_minutes: float | None = None
     share_within: float | None = None
-    centres_below_norm: int | None = None
+    centres_below_norm: int | None = Field(
+        default=None, description="the plan's centres in the scope below the sweep's reference "
+        "volume (norm_reference), the same for every run of the sweep whatever its own norm; a "
+        "linked sweep: its shared centres below the reference volume of at least one of its "
+        "types (norm_references; before, each run counted against its own norm, else each "
+        "type's own, as the linked scenario posted alone still does); null without any norm")
     regions_without_centre: int | None = None
     patient_km: float | None = None
     co2_kg: float | None = None
@@ -803,6 +808,10 @@ class SweepRun(BaseModel):
         "that this plan's centres (those with patients) fall in, lowest first; one band shared "
         "with today's providers (baseline.event_bands) means events_avoided is 0 by "
         "construction")
+    centres_below_norm_by_type: dict[str, int] | None = Field(
+        default=None, description="a linked sweep: care type -> the plan's centres whose "
+        "patients of that type are below the type's reference volume (norm_references; the "
+        "types with one)")
     centres: list[str] = Field(default_factory=list, description="centres open in the scope")
     closing: list[str] = Field(default_factory=list,
                                description="today's providers in the scope that lose it")
@@ -867,8 +876,13 @@ class SweepPublic(BaseModel):
     norm_reference: float | None = Field(
         default=None, description="a single-type sweep: the volume (patients / year) every "
         "run's centres_below_norm counts against, the strictest of the sweep's norms and the "
-        "care type's own norm; null for a linked set (each type against its own) or when there "
-        "is no norm")
+        "care type's own norm; null for a linked set (one volume per type: norm_references) "
+        "or when there is no norm")
+    norm_references: dict[str, float | None] | None = Field(
+        default=None, description="care type -> the volume (patients / year) every run's "
+        "centres of that type are counted against: the strictest of the sweep's norms and "
+        "the type's own norm (null: the type has neither); a single-type sweep has its one "
+        "type, equal to norm_reference; null when no type has a norm")
     pareto_criteria: list[str] = Field(
         description="what the Pareto front minimises, e.g. mean_minutes and expected_events")
     baseline: SweepBaseline

@@ -126,7 +126,7 @@ def sweep(
 
 def print_sweep(s: SweepPublic) -> None:
     """The combinations and the loss table on stdout."""
-    from app.services.sweeps import one_band
+    from app.services.sweeps import below_label, one_band
 
     out.print(f"[bold]sweep {s.id}[/]: {escape(s.name)}", highlight=False)
     if s.care_types:
@@ -142,9 +142,15 @@ def print_sweep(s: SweepPublic) -> None:
     out.print(f"today: {b.providers} providers, mean travel {_f(b.mean_minutes)} min"
               + (f", expected {s.outcome} {_f(b.expected_events, '.2f')}/yr"
                  if s.outcome else ""), highlight=False)
+    by_type = [t for t, v in (s.norm_references or {}).items() if v is not None]
+    linked_below = bool(s.care_types and by_type)
+    if linked_below:  # one column, the shared centres and in brackets per type
+        out.print(f"centres below {below_label(s)}, every plan: shared centres below any "
+                  f"(per type: {', '.join(by_type)})", highlight=False)
     table = titled_table("Combinations (* Pareto-efficient)", figures=[
         "k", "norm", "mean min", "+min", "p90", "within T",
-        "below norm" if s.norm_reference is None else f"below {s.norm_reference:g}",
+        "below norm" if s.norm_reference is None and not linked_below
+        else "below (per type)" if linked_below else f"below {s.norm_reference:g}",
         "regions w/o",
         "CO2 kg", "events", "avoided", ""])
     for r in s.runs:
@@ -156,9 +162,13 @@ def print_sweep(s: SweepPublic) -> None:
         avoided = ("0 (one band)" if s.events_note and r.events_avoided == 0
                    and one_band(s.baseline.event_bands, r.event_bands)
                    else _f(r.events_avoided, "+.2f"))
+        below = _f(r.centres_below_norm, "d")
+        if linked_below and r.centres_below_norm_by_type is not None:
+            below += " (" + "/".join(str(r.centres_below_norm_by_type.get(t, "–"))
+                                     for t in by_type) + ")"
         table.add_row(str(r.k), norm, _f(r.mean_minutes), _f(r.mean_delta, "+.1f"),
                       _f(r.p90_minutes), _f(r.share_within, ".0%"),
-                      _f(r.centres_below_norm, "d"), _f(r.regions_without_centre, "d"),
+                      below, _f(r.regions_without_centre, "d"),
                       _f(r.co2_kg, ",.0f"), _f(r.expected_events, ".2f"),
                       avoided, "*" if r.pareto else "")
     out.print(table)

@@ -15,6 +15,7 @@ from app.plots import (
 )
 from app.repository.snapshot import Snapshot
 from app.schemas import ScenarioPublic, SweepPublic
+from app.services.sweeps import below_label
 from app.vocabulary import Allocation
 
 __all__ = ["MEDIA_TYPES", "Fmt", "regions_picture", "scenario_chart_picture",
@@ -92,15 +93,17 @@ def sweep_chart_picture(s: SweepPublic, fmt: Fmt, width: int = 1000) -> bytes:
                         + (f" (no table: {', '.join(missing)})" if missing else "")
                         + f" · {subtitle}")
     elif "centres_below_norm" in s.pareto_criteria:
-        below = ("the norm" if s.norm_reference is None
-                 else f"{s.norm_reference:g} / year")
+        below = below_label(s)
         y_label = f"centres below {below}"
 
         def y(r: Any) -> Any:
             return r.centres_below_norm
         subtitle = f"no sourced outcome table for {subject}: centres below {below} instead" + (
-            "" if s.norm_reference is None
-            else " (every plan against one norm: the strictest of the sweep's and the care type's)")
+            " (every plan against one norm: the strictest of the sweep's and the care type's)"
+            if s.norm_reference is not None else
+            " (every plan against one norm per type: the strictest of the sweep's and the "
+            "type's; a shared centre counts once)" if s.care_types and s.norm_references
+            else "")
     else:
         y_label = "regions without a centre"
 

@@ -13,6 +13,15 @@ never invented): its second criterion is then the number of centres below the no
 every feasible plan has that figure (the care type has a norm, or every run has one), else
 travel alone. ``pareto_criteria`` in the result says which.
 
+Centres below the norm are counted against one volume for every plan of a sweep, whatever
+the plan's own norm (:func:`reference_norms`): per care type the strictest of the sweep's
+norms and the type's own norm (``norm_references``; one type: also ``norm_reference``).
+Counted against its own norm, a "no norm" plan would be measured against the type's norm
+and a plan under a stricter norm against that one (which it meets by construction): two
+scales, compared as one by the Pareto marks. A linked plan's ``centres_below_norm`` is the
+number of its shared centres below the volume of at least one of its types (a centre counts
+once), with the count per type in ``centres_below_norm_by_type``.
+
 A sweep over a linked set (``care_types``) runs a linked plan per combination
 (:mod:`app.services.linked`), a norm applying to every type of the set. Its headline figures
 are the plan's totals (every patient of every type); its expected events are summed over
@@ -57,8 +66,9 @@ from app.services.numbers import figure
 from app.services.scenarios import run_scenario, scenario_candidates
 from app.vocabulary import ParetoCriterion
 
-__all__ = ["COMBINATION_COLUMNS", "SweepPlan", "combinations_csv", "losses_csv", "one_band",
-           "plan_label", "plan_sweep", "reference_norm", "run_combination", "run_sweep"]
+__all__ = ["COMBINATION_COLUMNS", "SweepPlan", "below_label", "combinations_csv", "losses_csv",
+           "one_band", "plan_label", "plan_sweep", "reference_norm", "reference_norms",
+           "run_combination", "run_sweep"]
 
 
 @dataclass(frozen=True)
@@ -163,7 +173,8 @@ class CombinationResult:
     baseline: dict[str, Any] | None
     events_by_type: dict[str, dict[str, float | None]] = field(default_factory=dict)
     bands: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    centre_patients: list[float | None] = field(default_factory=list)  # in-scope centres
+    # care type -> in-scope centre -> its patients of that type (one type: keyed by its id)
+    centre_patients: dict[str, dict[str, float | None]] = field(default_factory=dict)
 
 
 def _summed(outcomes: list[Any], value: str) -> dict[str, float | None]:
@@ -254,25 +265,86 @@ def run_combination(snap: Snapshot, req: ScenarioCreate) -> CombinationResult:
                 "sources": sources, "volumes": volumes, "notes": [n for n in s.notes if not
                                                                   n.startswith(("no set of",
                                                                                 "infeasible"))]}
+    parts = ([(p.care_type, p.centres) for p in s.linked] if s.linked
+             else [(req.care_type_id, s.centres)])
+    patients = {t: {c.hospital: c.patients for c in centres if c.status != "outside"}
+                for t, centres in parts}
     return CombinationResult(run, baseline, _by_type(s.outcomes, "scenario_events"),
-                             _bands(s.outcomes, "scenario", req.care_type_id),
-                             [c.patients for c in s.centres if c.status != "outside"])
+                             _bands(s.outcomes, "scenario", req.care_type_id), patients)
 
 
 def reference_norm(snap: Snapshot, req: SweepCreate) -> float | None:
     """The one volume a single-type sweep counts every plan's centres below: the strictest of
-    the sweep's norms and the care type's own norm (None when there is none at all).
+    the sweep's norms and the care type's own norm (None when there is none at all, and for
+    a linked set, which has one per type: :func:`reference_norms`).
 
     Each plan counted against its own norm would put "no norm" plans (counted against the
     care type's norm) and plans under a stricter norm (which meet it by construction) on two
     different scales, and the Pareto marks would compare them as one."""
     if req.care_types is not None:
-        return None  # a linked set: each type against a norm of its own
-    norms = [n for n in req.norms if n is not None]
-    own = snap.care_types[req.care_type_id]["min_volume"]
-    if own is not None:
-        norms.append(float(own))
-    return max(norms) if norms else None
+        return None  # a linked set: one volume per type, reference_norms
+    return reference_norms(snap, req)[req.care_type_id]
+
+
+def reference_norms(snap: Snapshot, req: SweepCreate) -> dict[str, float | None]:
+    """Care type -> the one volume every plan's centres are counted below for that type: the
+    strictest of the sweep's norms and the type's own norm (None: neither exists).
+
+    A sweep's norm applies to every type of a linked set, so each type's yardstick is the
+    largest of the sweep's norms and its own; one type: ``{care_type: reference_norm}``.
+
+    >>> from types import SimpleNamespace as NS
+    >>> snap = NS(care_types={"a": {"min_volume": 20}, "b": {"min_volume": None}})
+    >>> reference_norms(snap, NS(linked_types=["a", "b"], norms=[None]))
+    {'a': 20.0, 'b': None}
+    >>> reference_norms(snap, NS(linked_types=["a", "b"], norms=[None, 10, 40]))
+    {'a': 40.0, 'b': 40.0}
+    """
+    given = [float(n) for n in req.norms if n is not None]
+    out: dict[str, float | None] = {}
+    for t in req.linked_types:
+        own = snap.care_types[t]["min_volume"]
+        norms = given + ([] if own is None else [float(own)])
+        out[t] = max(norms) if norms else None
+    return out
+
+
+def _below(patients: Mapping[str, Mapping[str, float | None]],
+           references: Mapping[str, float | None]) -> tuple[int, dict[str, int]]:
+    """The centres below their reference volume: how many centres are below it for at least
+    one care type (a shared centre counted once), and how many per care type (the types
+    with a reference only).
+
+    >>> _below({"a": {"x": 12.0, "y": 30.0}, "b": {"x": 5.0, "y": 19.0}},
+    ...        {"a": 20.0, "b": 20.0})
+    (2, {'a': 1, 'b': 2})
+    >>> _below({"a": {"x": 12.0}, "b": {"x": 5.0}}, {"a": 10.0, "b": None})
+    (0, {'a': 0})
+    """
+    below: set[str] = set()
+    by_type: dict[str, int] = {}
+    for t, ref in references.items():
+        if ref is None:
+            continue
+        under = {h for h, p in patients.get(t, {}).items()
+                 if p is not None and p < ref - 1e-9}
+        by_type[t] = len(under)
+        below |= under
+    return len(below), by_type
+
+
+def below_label(s: SweepPublic) -> str:
+    """What the sweep's centres below the norm are counted against, for a chart, a table
+    header or a CLI column: ``"20 / year"`` (one type), ``"a norm (oesophagectomy 20,
+    gastrectomy 20 / year)"`` (a linked set, a shared centre below any of its types'
+    volumes), ``"the norm"`` where the sweep has no reference volume."""
+    if s.care_types and s.norm_references:
+        volumes = ", ".join(f"{t} {v:g}" for t, v in s.norm_references.items()
+                            if v is not None)
+        return f"a norm ({volumes} / year)"
+    if s.norm_reference is not None:
+        return f"{s.norm_reference:g} / year"
+    return "the norm"
 
 
 def _events_note(snap: Snapshot, outcome: str | None,
@@ -346,11 +418,14 @@ def run_sweep(snap: Snapshot, plan: SweepPlan, executor: Executor, *, timeout: f
             r.event_bands = res.bands.get(outcome)
     events_note = _events_note(snap, outcome, base_bands, runs)
     reference = reference_norm(snap, req)
-    if reference is not None:
+    references = reference_norms(snap, req)
+    counted = any(v is not None for v in references.values())
+    if counted:  # every plan against the same volume(s), whatever its own norm
         for res, r in zip(results, runs, strict=True):
             if r.feasible:
-                r.centres_below_norm = sum(1 for p in res.centre_patients
-                                           if p is not None and p < reference - 1e-9)
+                r.centres_below_norm, by_type = _below(res.centre_patients, references)
+                if linked:
+                    r.centres_below_norm_by_type = by_type
     criteria = _criteria(runs, outcome)
 
     def cost(r: SweepRun, name: str) -> float:
@@ -378,8 +453,8 @@ def run_sweep(snap: Snapshot, plan: SweepPlan, executor: Executor, *, timeout: f
     if ParetoCriterion.CENTRES_BELOW_NORM in criteria:
         notes.append("Pareto front: less mean travel and fewer centres below the norm (no "
                      "outcome table for this care type)" if not linked else
-                     "Pareto front: less mean travel and fewer shared centres below a norm of "
-                     "theirs (no outcome table for these care types)")
+                     "Pareto front: less mean travel and fewer shared centres below the "
+                     "volume of one of their types (no outcome table for these care types)")
     elif len(criteria) == 1:
         notes.append("Pareto front: mean travel alone (no outcome table, and centres below "
                      "the norm are not defined for every plan)")
@@ -398,6 +473,17 @@ def run_sweep(snap: Snapshot, plan: SweepPlan, executor: Executor, *, timeout: f
                      f"{req.care_type_id}'s own norm ("
                      + ("none" if own is None else f"{float(own):g}")
                      + "), so plans of every norm compare on one scale")
+    elif linked and counted:
+        own = {t: snap.care_types[t]["min_volume"] for t in req.linked_types}
+        volumes = ", ".join(f"{t} {v:g}" for t, v in references.items() if v is not None)
+        notes.append(f"centres below the norm: every plan's centres counted against {volumes} "
+                     "patients / year of each type (per type the strictest of the sweep's "
+                     "norms and the type's own norm: " + ", ".join(
+                         f"{t} {'none' if v is None else f'{float(v):g}'}"
+                         for t, v in own.items())
+                     + "), so plans of every norm compare on one scale; a shared centre "
+                     "below the volume of any of its types counts once in "
+                     "centres_below_norm, per type in centres_below_norm_by_type")
     infeasible = sum(1 for r in runs if not r.feasible)
     if infeasible:
         notes.append(f"{infeasible} of {len(runs)} combination(s) infeasible: see their error")
@@ -410,6 +496,7 @@ def run_sweep(snap: Snapshot, plan: SweepPlan, executor: Executor, *, timeout: f
         combinations=len(runs), executor=executor.description, wall_s=figure(wall),
         outcome=outcome, outcome_types=plan.outcome_types, outcome_source=source,
         outcome_caveat=caveat, events_note=events_note, norm_reference=reference,
+        norm_references=references if counted else None,
         pareto_criteria=[str(c) for c in criteria],
         baseline=SweepBaseline(
             **{f: (baseline or {}).get(f) for f in ("mean_minutes", "p90_minutes",
@@ -432,8 +519,16 @@ COMBINATION_COLUMNS = (
 def combinations_csv(s: SweepPublic) -> str:
     """One row per combination; ``closing`` lists the hospitals that lose the care type. The
     first column is the sweep's care type (a linked set: its ids joined by '+'); a linked
-    sweep has one ``expected_events:<care type>`` column per type with the outcome's table."""
+    sweep has one ``expected_events:<care type>`` column per type with the outcome's table.
+    The volume ``centres_below_norm`` counts against is named in the last column(s):
+    ``norm_reference`` (one type), a linked sweep ``norm_reference:<care type>`` with
+    ``centres_below_norm:<care type>`` per type that has one."""
     per_type = list(s.outcome_types or []) if s.care_types else []
+    refs = s.norm_references or {}
+    norm_types = [t for t, v in refs.items() if v is not None] if s.care_types else []
+    norm_columns = ([c for t in norm_types
+                     for c in (f"centres_below_norm:{t}", f"norm_reference:{t}")]
+                    if s.care_types else ["norm_reference"])
     rows = []
     for r in s.runs:
         row = r.model_dump()
@@ -442,9 +537,13 @@ def combinations_csv(s: SweepPublic) -> str:
         row["closing"] = ";".join(r.closing)
         for t in per_type:
             row[f"expected_events:{t}"] = (r.events_by_type or {}).get(t)
+        row["norm_reference"] = s.norm_reference
+        for t in norm_types:
+            row[f"centres_below_norm:{t}"] = (r.centres_below_norm_by_type or {}).get(t)
+            row[f"norm_reference:{t}"] = refs[t]
         rows.append(row)
     return to_csv(rows, ["care_type", *COMBINATION_COLUMNS,
-                         *(f"expected_events:{t}" for t in per_type)])
+                         *(f"expected_events:{t}" for t in per_type), *norm_columns])
 
 
 def losses_csv(s: SweepPublic) -> str:

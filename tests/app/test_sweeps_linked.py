@@ -207,3 +207,72 @@ def test_bad_linked_sweeps_are_422_with_the_numbers(client, seeded):
     assert "liver-resection: none" in outcome["detail"]
     after = seeded.execute_query("MATCH (s:Sweep) RETURN count(s) AS n").records[0]["n"]
     assert after == before  # nothing half-written
+
+
+UGI = ["oesophagectomy", "gastrectomy"]  # own norm 20 each, no outcome table
+
+
+def test_linked_centres_below_norm_count_every_plan_against_one_volume_per_type(client):
+    """oesophagectomy + gastrectomy swept with no norm and a norm of 40 (for both): every
+    plan's centres are counted below 40 for each type, recomputed from the linked scenario
+    posted alone (its per-type centres' patients); the "no norm" plans are not counted
+    against the types' own 20 meanwhile. A shared centre below 40 for either type counts
+    once in centres_below_norm, which is also the Pareto criterion."""
+    body = {"care_types": UGI, "k_min": 5, "k_max": 7, "norms": [None, 40],
+            "solver": "exact", "time_limit": 60}
+    r = client.post("/sweeps", json=body)
+    assert r.status_code == 201, r.text
+    sweep = r.json()
+    assert sweep["norm_reference"] is None  # one volume per type instead
+    assert sweep["norm_references"] == {"oesophagectomy": 40.0, "gastrectomy": 40.0}
+    assert sweep["pareto_criteria"] == ["mean_minutes", "centres_below_norm"]
+    assert any("counted against oesophagectomy 40, gastrectomy 40 patients / year" in n
+               for n in sweep["notes"])
+    counted, own_norm = {}, {}
+    for run in sweep["runs"]:
+        assert run["feasible"], run
+        alone = client.post("/scenarios", json={
+            "care_types": UGI, "centres": run["k"], "min_volume": run["norm"],
+            "solver": "exact", "time_limit": 60}).json()
+        assert run["centres"] == sorted(c["hospital"] for c in alone["centres"])
+        below = {p["care_type"]: {c["hospital"] for c in p["centres"]
+                                  if c["status"] != "outside" and c["patients"] < 40 - 1e-9}
+                 for p in alone["linked"]}
+        assert run["centres_below_norm_by_type"] == {t: len(below[t]) for t in UGI}, run
+        assert run["centres_below_norm"] == len(below[UGI[0]] | below[UGI[1]]), run
+        counted[(run["k"], run["norm"])] = run["centres_below_norm"]
+        own_norm[(run["k"], run["norm"])] = alone["headline"]["centres_below_norm"]
+    # the test means something: some unconstrained plan has a centre below 40 for a type
+    # (so the norm binds there), every plan under the norm of 40 meets it
+    assert any(counted[(k, None)] > 0 for k in (5, 6, 7)), counted
+    assert all(counted[(k, 40.0)] == 0 for k in (5, 6, 7)), counted
+    keys = ["mean_minutes", "centres_below_norm"]
+    for a in sweep["runs"]:
+        assert a["pareto"] == (not any(dominated(a, b, keys) for b in sweep["runs"]
+                                       if b is not a))
+    # the volumes are named wherever the counts are shown
+    label = "centres below a norm (oesophagectomy 40, gastrectomy 40 / year)"
+    svg = client.get(f"/sweeps/{sweep['id']}/chart.svg")
+    texts = " ".join(" ".join(ET.fromstring(svg.content).itertext()).split())
+    assert label in texts, texts
+    page = client.get(f"/app/sweeps/{sweep['id']}").text
+    assert label + " (per type: oesophagectomy, gastrectomy)" in page
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/sweeps/{sweep['id']}/table.csv").text)))
+    assert len(rows) == len(sweep["runs"])
+    for row, run in zip(rows, sweep["runs"], strict=True):
+        assert int(row["centres_below_norm"]) == run["centres_below_norm"]
+        for t in UGI:
+            assert float(row[f"norm_reference:{t}"]) == 40.0
+            assert int(row[f"centres_below_norm:{t}"]) == run["centres_below_norm_by_type"][t]
+    assert client.get(f"/sweeps/{sweep['id']}").json() == sweep  # stored as computed
+
+
+def test_reference_volumes_and_counts_by_hand():
+    """reference_norms and the count of centres below them (their doctests: a type without a
+    norm of its own, the sweep's strictest norm, a shared centre counted once)."""
+    import doctest
+
+    import app.services.sweeps as sweeps
+
+    result = doctest.testmod(sweeps)
+    assert result.attempted >= 4 and result.failed == 0
