@@ -246,6 +246,9 @@ def test_linked_centres_below_norm_count_every_plan_against_one_volume_per_type(
     # (so the norm binds there), every plan under the norm of 40 meets it
     assert any(counted[(k, None)] > 0 for k in (5, 6, 7)), counted
     assert all(counted[(k, 40.0)] == 0 for k in (5, 6, 7)), counted
+    # and the plan alone (each type against its own 20) says otherwise somewhere: the sweep
+    # does not just repeat the scenario's headline
+    assert any(counted[p] != own_norm[p] for p in counted), (counted, own_norm)
     keys = ["mean_minutes", "centres_below_norm"]
     for a in sweep["runs"]:
         assert a["pareto"] == (not any(dominated(a, b, keys) for b in sweep["runs"]

@@ -72,6 +72,13 @@ def test_sweep_over_two_care_types_runs_linked_plans(seeded, oncoregio_db):
     for r, e in zip(combos, expected.runs, strict=True):
         assert float(r[2]) == pytest.approx(e.mean_minutes, abs=0.05)
         assert float(r[-3]) == pytest.approx(e.expected_events, abs=0.005)
+        assert e.centres_below_norm_by_type is not None
+        assert r[6] == f"{e.centres_below_norm} (" + "/".join(
+            str(e.centres_below_norm_by_type[t]) for t in types) + ")"
+    # every plan against one volume per type, named once above the table
+    assert expected.norm_references == {t: 20.0 for t in types}
+    assert ("centres below a norm (pancreatic-resection 20, liver-resection 20 / year), every "
+            "plan") in " ".join(run.stdout.split())
 
 
 def test_sweep_over_care_types_with_bad_input_fails_in_one_line(seeded, oncoregio_db):
