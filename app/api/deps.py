@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from neo4j import Driver
 from starlette.concurrency import run_in_threadpool
@@ -18,7 +19,8 @@ from app.settings import Settings
 __all__ = ["AdminDep", "AUTH_ERRORS", "COMPUTE_ERRORS", "ComputeDep", "DatabaseDep",
            "DriverDep", "ID_PATTERN", "IdPath",
            "IdQuery", "LimitDep", "MAX_OFFSET", "MinutesDep", "OffsetDep", "PlannerDep",
-           "READER", "ReaderDep", "Responses", "SettingsDep", "check_owner", "token_cache"]
+           "READER", "ReaderDep", "Responses", "SettingsDep", "check_owner", "delete_owned",
+           "token_cache"]
 
 
 # ``async``: FastAPI runs a plain ``def`` dependency in the thread pool, a hop per request
@@ -136,3 +138,14 @@ def check_owner(principal: Principal, owner: str | None, what: str) -> None:
     if principal.role != "admin" and owner != principal.name:
         raise Forbidden(f"{what} was created by {owner or 'an unknown user'}; only they or "
                         "an admin may delete it")
+
+
+def delete_owned(planner: Principal, what: str, owner: Callable[[], str | None],
+                 delete: Callable[[], object]) -> Response:
+    """A DELETE of something stored, as every such route has it: a planner only what they
+    created (:func:`check_owner`, 403; the owner is read only for a planner), an admin
+    anything; then ``delete()`` and 204 No Content."""
+    if planner.role != "admin":
+        check_owner(planner, owner(), what)
+    delete()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -16,7 +16,7 @@ from app.api.deps import (
     OffsetDep,
     PlannerDep,
     Responses,
-    check_owner,
+    delete_owned,
 )
 from app.repository import choice_models as repo
 from app.schemas import Page
@@ -67,9 +67,10 @@ def delete_calibration(model_id: IdPath, request: Request, driver: DriverDep, db
                        planner: PlannerDep) -> Response:
     """Delete a choice model (scenarios that used it keep a copy of its coefficients); a
     planner their own, an admin any."""
-    if planner.role != "admin":
-        check_owner(planner, repo.choice_model_owner(driver, db, model_id),
-                    f"choice model '{model_id}'")
-    repo.delete_choice_model(driver, db, model_id)
-    after_write(request)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    def delete() -> None:
+        repo.delete_choice_model(driver, db, model_id)
+        after_write(request)
+
+    return delete_owned(planner, f"choice model '{model_id}'",
+                        lambda: repo.choice_model_owner(driver, db, model_id), delete)

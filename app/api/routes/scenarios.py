@@ -24,7 +24,7 @@ from app.api.deps import (
     PlannerDep,
     Responses,
     SettingsDep,
-    check_owner,
+    delete_owned,
 )
 from app.compute import JobCancelled, JobTimedOut
 from app.db import SUSPECT_AFTER, DatabaseUnavailable
@@ -145,11 +145,9 @@ def compare(a: IdPath, b: IdPath, driver: DriverDep, db: DatabaseDep) -> dict[st
 def delete_scenario(scenario_id: IdPath, driver: DriverDep, db: DatabaseDep,
                     planner: PlannerDep) -> Response:
     """Delete a stored scenario and its links (a planner their own, an admin any)."""
-    if planner.role != "admin":
-        check_owner(planner, repo.scenario_owner(driver, db, scenario_id),
-                    f"scenario '{scenario_id}'")
-    repo.delete_scenario(driver, db, scenario_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return delete_owned(planner, f"scenario '{scenario_id}'",
+                        lambda: repo.scenario_owner(driver, db, scenario_id),
+                        lambda: repo.delete_scenario(driver, db, scenario_id))
 
 
 @router.get("/{scenario_id}/map.{fmt}", response_class=Response, responses=IMAGE,

@@ -25,7 +25,7 @@ from app.api.deps import (
     PlannerDep,
     Responses,
     SettingsDep,
-    check_owner,
+    delete_owned,
 )
 from app.compute import JobCancelled
 from app.executors import ComputePoolExecutor, Executor, executor_for
@@ -106,10 +106,9 @@ def read_sweep(sweep_id: IdPath, driver: DriverDep, db: DatabaseDep) -> SweepPub
 def delete_sweep(sweep_id: IdPath, driver: DriverDep, db: DatabaseDep,
                  planner: PlannerDep) -> Response:
     """Delete a stored sweep (a planner their own, an admin any)."""
-    if planner.role != "admin":
-        check_owner(planner, repo.sweep_owner(driver, db, sweep_id), f"sweep '{sweep_id}'")
-    repo.delete_sweep(driver, db, sweep_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return delete_owned(planner, f"sweep '{sweep_id}'",
+                        lambda: repo.sweep_owner(driver, db, sweep_id),
+                        lambda: repo.delete_sweep(driver, db, sweep_id))
 
 
 @router.get("/{sweep_id}/chart.{fmt}", response_class=Response, responses=IMAGE,

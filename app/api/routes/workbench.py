@@ -11,7 +11,9 @@ and the script fetches the same page again with the token.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import functools
+from collections.abc import Callable
+from typing import Annotated, Any, ParamSpec
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -54,6 +56,7 @@ STATIC = {"workbench.js": "text/javascript; charset=utf-8",
           "workbench.css": "text/css; charset=utf-8"}
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 MinutesQuery = Annotated[float, Query(gt=0, le=600)]
+P = ParamSpec("P")
 
 
 def _svg(data: bytes) -> str:
@@ -89,6 +92,28 @@ def _not_found(e: NotFound) -> HTMLResponse:
     return _page("error.html", 404, title="Not found", detail=str(e))
 
 
+def page_route(handler: Callable[P, HTMLResponse]) -> Callable[P, HTMLResponse]:
+    """The preamble every page shares, written once: a page that may not be read answers
+    the token page (:func:`_refusal`, 401) before the handler runs, and an unknown id
+    (:class:`~app.errors.NotFound` from the handler) the 404 page.
+
+    The handler keeps its ``refused: Refused`` parameter (FastAPI reads the handler's
+    signature through the wrapper, so the dependency is resolved as before) and FastAPI
+    calls it with keyword arguments only."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> HTMLResponse:
+        refused = kwargs["refused"]
+        if refused is not None:
+            return _refusal(str(refused))
+        try:
+            return handler(*args, **kwargs)
+        except NotFound as e:
+            return _not_found(e)
+
+    return wrapper
+
+
 @root.get("/")
 def read_root() -> RedirectResponse:
     """The API's root leads a person to the workbench."""
@@ -105,11 +130,10 @@ def read_static(name: str) -> Response:
 
 
 @router.get("", response_class=HTMLResponse)
+@page_route
 def read_overview(request: Request, refused: Refused, driver: DriverDep,
                   db: DatabaseDep, minutes: MinutesQuery = 45.0) -> HTMLResponse:
     """The regions map and the coverage table region x care type, gaps marked."""
-    if refused is not None:
-        return _refusal(refused)
     snap = snapshot_cache(request).snapshot()
     matrix = coverage_svc.coverage_matrix(snap, minutes, None)
     cells = {(r["region"], r["care_type"]): r for r in matrix["data"]}
@@ -121,16 +145,12 @@ def read_overview(request: Request, refused: Refused, driver: DriverDep,
 
 
 @router.get("/care-types/{care_type_id}", response_class=HTMLResponse)
+@page_route
 def read_care_type_page(request: Request, care_type_id: IdPath, refused: Refused,
                         driver: DriverDep, db: DatabaseDep) -> HTMLResponse:
     """A care type's concentration: providers and volumes against the norm."""
-    if refused is not None:
-        return _refusal(refused)
     snap = snapshot_cache(request).snapshot()
-    try:
-        conc = coverage_svc.care_type_concentration(snap, care_type_id)
-    except NotFound as e:
-        return _not_found(e)
+    conc = coverage_svc.care_type_concentration(snap, care_type_id)
     names = {h["id"]: h for h in snap.hospitals}
     return _page("care_type.html", title=f"Concentration: {conc['name']}", c=conc,
                  hospitals=names, regions=snap.regions)
@@ -145,11 +165,10 @@ def _form_choices(snap: Snapshot) -> dict[str, Any]:
 
 
 @router.get("/scenarios", response_class=HTMLResponse)
+@page_route
 def read_scenarios_page(request: Request, refused: Refused, driver: DriverDep,
                         db: DatabaseDep) -> HTMLResponse:
     """The scenario form and the list of stored scenarios (with a comparison picker)."""
-    if refused is not None:
-        return _refusal(refused)
     snap = snapshot_cache(request).snapshot()
     stored, count = repo.list_scenarios(driver, db, care_type=None, limit=200, offset=0)
     return _page("scenarios.html", title="Scenarios", stored=stored, count=count,
@@ -163,16 +182,12 @@ def _scenario_view(s: ScenarioPublic, snap: Snapshot) -> dict[str, Any]:
 
 
 @router.get("/scenarios/{scenario_id}", response_class=HTMLResponse)
+@page_route
 def read_scenario_page(request: Request, scenario_id: IdPath, refused: Refused,
                        driver: DriverDep, db: DatabaseDep) -> HTMLResponse:
     """One scenario: map, headline beside today's, centres against the norm, regions without
     a centre, chart, exports."""
-    if refused is not None:
-        return _refusal(refused)
-    try:
-        s = repo.get_scenario(driver, db, scenario_id)
-    except NotFound as e:
-        return _not_found(e)
+    s = repo.get_scenario(driver, db, scenario_id)
     snap = snapshot_cache(request).snapshot()
     return _page("scenario.html", title=s.name, chart_svg=_svg(scenario_chart_picture(s, "svg")),
                  **_scenario_view(s, snap))
@@ -184,23 +199,19 @@ IdParam = Annotated[str, Query(pattern=ID_PATTERN, max_length=100)]
 
 
 @router.get("/compare", response_class=HTMLResponse)
+@page_route
 def read_compare_page(request: Request, refused: Refused, driver: DriverDep,
                       db: DatabaseDep, a: IdParam | None = None, b: IdParam | None = None,
                       ids: Annotated[list[IdParam] | None, Query(max_length=50)] = None
                       ) -> HTMLResponse:
     """Two to six stored scenarios side by side (``ids=...`` repeated, or ``a`` and ``b``):
     headline figures with the change against the first, maps, and the centres of each."""
-    if refused is not None:
-        return _refusal(refused)
     chosen = list(dict.fromkeys([*(ids or []), *(x for x in (a, b) if x)]))
     if not 2 <= len(chosen) <= MAX_COMPARED:
         return _page("error.html", 422, title="Pick scenarios to compare",
                      detail=f"a comparison takes 2 to {MAX_COMPARED} different scenarios; "
                             f"{len(chosen)} given")
-    try:
-        stored = [repo.get_scenario(driver, db, i) for i in chosen]
-    except NotFound as e:
-        return _not_found(e)
+    stored = [repo.get_scenario(driver, db, i) for i in chosen]
     snap = snapshot_cache(request).snapshot()
     first = stored[0]
     notes = [n for other in stored[1:] for n in compare_scenarios(first, other)["notes"]]
@@ -218,11 +229,10 @@ def read_compare_page(request: Request, refused: Refused, driver: DriverDep,
 
 
 @router.get("/sweeps", response_class=HTMLResponse)
+@page_route
 def read_sweeps_page(request: Request, refused: Refused, driver: DriverDep,
                      db: DatabaseDep) -> HTMLResponse:
     """The sweep form (k range x norms) and the list of stored sweeps."""
-    if refused is not None:
-        return _refusal(refused)
     snap = snapshot_cache(request).snapshot()
     stored, count = sweeps_repo.list_sweeps(driver, db, care_type=None, limit=200, offset=0)
     choices = _form_choices(snap)
@@ -234,16 +244,12 @@ def read_sweeps_page(request: Request, refused: Refused, driver: DriverDep,
 
 
 @router.get("/sweeps/{sweep_id}", response_class=HTMLResponse)
+@page_route
 def read_sweep_page(request: Request, sweep_id: IdPath, refused: Refused, driver: DriverDep,
                     db: DatabaseDep) -> HTMLResponse:
     """One sweep: the trade-off chart, every combination (Pareto-efficient ones marked), and
     which providers lose the care type at each k and norm."""
-    if refused is not None:
-        return _refusal(refused)
-    try:
-        s = sweeps_repo.get_sweep(driver, db, sweep_id)
-    except NotFound as e:
-        return _not_found(e)
+    s = sweeps_repo.get_sweep(driver, db, sweep_id)
     snap = snapshot_cache(request).snapshot()
     return _page("sweep.html", title=s.name, s=s, region_names=snap.regions,
                  chart_svg=_svg(sweep_chart_picture(s, "svg")),
