@@ -766,6 +766,13 @@ class SweepCreate(PlanCreateBase):
         return len(self.ks) * len(self.norms)
 
 
+# The figures from ``status`` to ``co2_kg_delta`` are the scenario's ScenarioHeadline ones
+# (RUN_FIGURES below, copied from the headline in app.services.sweeps.run_combination), each
+# optional here: an infeasible run has none. They are declared in both models because what
+# the API promises differs (required there, optional with a None default here; status,
+# solver and regions_without_centre non-null there; another order): a shared base would
+# change one of the two schemas. centres_below_norm also means more here (one volume for
+# every run of a sweep).
 class SweepRun(BaseModel):
     """One combination of a sweep and its headline figures (``None``: not computed or not
     defined, e.g. expected events of a care type without an outcome table)."""
@@ -816,6 +823,14 @@ class SweepRun(BaseModel):
     closing: list[str] = Field(default_factory=list,
                                description="today's providers in the scope that lose it")
     pareto: bool = False
+
+
+#: The figures a sweep's run takes from its scenario's :class:`ScenarioHeadline` (same names,
+#: None where the run is infeasible): derived from the two models, never listed by hand, so
+#: a figure added to both is copied with no further edit (``centres`` is not one: a run's
+#: are the open centres' ids, the headline's how many there are).
+RUN_FIGURES: tuple[str, ...] = tuple(
+    f for f in SweepRun.model_fields if f in ScenarioHeadline.model_fields and f != "centres")
 
 
 class SweepPlanRef(BaseModel):

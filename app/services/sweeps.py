@@ -53,6 +53,7 @@ from app.errors import InvalidInput
 from app.executors import Executor
 from app.repository.snapshot import Snapshot
 from app.schemas import (
+    RUN_FIGURES,
     ScenarioCreate,
     SweepBaseline,
     SweepCreate,
@@ -243,12 +244,8 @@ def run_combination(snap: Snapshot, req: ScenarioCreate) -> CombinationResult:
                                           error=str(e)), None)
     h = s.headline
     run = SweepRun(
-        k=req.centres, norm=req.min_volume, feasible=True, status=h.status, solver=h.solver,
-        gap=h.gap, runtime_s=h.runtime_s, objective=h.objective, mean_minutes=h.mean_minutes,
-        mean_delta=h.mean_delta, p90_minutes=h.p90_minutes, share_within=h.share_within,
-        centres_below_norm=h.centres_below_norm,
-        regions_without_centre=h.regions_without_centre, patient_km=h.patient_km,
-        co2_kg=h.co2_kg, co2_kg_delta=h.co2_kg_delta,
+        k=req.centres, norm=req.min_volume, feasible=True,
+        **h.model_dump(include=set(RUN_FIGURES)),
         outcomes=_summed(s.outcomes, "scenario_events"),
         centres=sorted(c.hospital for c in s.centres if c.status != "outside"),
         closing=sorted(c.hospital for c in s.closing))

@@ -66,3 +66,23 @@ def test_stored_scenario_reads_back_as_posted(seeded_client):
     summary = next(s for s in listed["data"] if s["id"] == created["id"])
     assert summary["method"] == "max_covering"
     assert summary["headline"] == created["headline"]
+
+
+def test_sweep_runs_carry_the_headline_figures_each_optional():
+    """A sweep's run takes its figures from the scenario's headline (RUN_FIGURES, derived):
+    the same names and types, each optional with a None default (an infeasible run has
+    none); a figure whose type drifts in one of the two models fails here."""
+    from typing import get_args
+
+    from app.schemas import RUN_FIGURES, ScenarioHeadline, SweepRun
+
+    assert set(RUN_FIGURES) == {
+        "status", "solver", "gap", "runtime_s", "objective", "mean_minutes", "mean_delta",
+        "p90_minutes", "share_within", "centres_below_norm", "regions_without_centre",
+        "patient_km", "co2_kg", "co2_kg_delta"}  # the sweep's wire format
+    for f in RUN_FIGURES:
+        run, head = SweepRun.model_fields[f], ScenarioHeadline.model_fields[f]
+        assert run.default is None and not run.is_required(), f
+        head_types = set(get_args(head.annotation)) or {head.annotation}
+        assert set(get_args(run.annotation)) == head_types | {type(None)}, f
+    assert "centres" not in RUN_FIGURES  # ids in a run, a count in the headline
