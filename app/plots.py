@@ -22,7 +22,10 @@ outline, dissolved per region (``region-<id>``, one per region that has areas) o
 map and per centre (``catchment-<hospital id>``) on the scenario map. The scale bar
 (``scale-bar``) is measured in projected metres and its label (``scale-bar-label``) gives its
 length; RD grid north is within about 2° of true north over the country, so the north arrow
-(``north-arrow``) points up.
+(``north-arrow``) points up. A map's hospital names sit beside their marker at the first of
+a few spots (upper right first, as they always did) whose text covers no other marker or
+name and is clearly nearer its own marker than any other, measured on the settled layout;
+a title that would run into the legend beside the map is centred and wrapped left of it.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import math
 import textwrap
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import matplotlib as mpl
 import numpy as np
@@ -361,6 +364,9 @@ def scenario_map(
                        color=_UNALLOCATED, zorder=2.6, gid="areas-unallocated")
 
         max_volume = max((float(volumes.get(h, 0.0)) for h in open_list), default=0.0)
+        markers: list[tuple[float, float, float, float]] = []
+        labels: list[tuple[str, float, float]] = []
+        offsets: list[tuple[float, float]] = []
         for h in hospitals:
             hid = str(h["id"])
             x, y = xy_of[hid]
@@ -371,17 +377,17 @@ def scenario_map(
                     markerfacecolor=colour_of[hid], markeredgecolor="black",
                     markeredgewidth=1.2, zorder=4, gid=f"hospital-{hid}",
                 )
+                markers.append((x, y, size, 1.0))
                 if label_open:
-                    ax.annotate(
-                        str(h.get("name") or hid), (x, y), xytext=(size / 2 + 2, size / 2),
-                        textcoords="offset points", fontsize=7, zorder=5,
-                    )
+                    labels.append((str(h.get("name") or hid), x, y))
+                    offsets.append((size / 2 + 2, size / 2))
             else:
                 ax.plot(
                     [x], [y], linestyle="none", marker=KIND_MARKERS.get(str(h.get("kind")), "o"),
                     markersize=4.5, markerfacecolor=_GREY, markeredgecolor="#8c8c8c",
                     markeredgewidth=0.5, zorder=3, gid=f"hospital-{hid}",
                 )
+                markers.append((x, y, 4.5, 0.5))
         _fit_map(ax, outline, hospital_xy, area_xy)
         _scale_bar(ax)
         _north_arrow(ax)
@@ -407,10 +413,14 @@ def scenario_map(
         if outside_ids:
             handles.append(Patch(facecolor=_OUTSIDE_FILL, edgecolor="#9a9a9a", linewidth=0.5,
                                  label=f"outside scope ({_plural(len(outside_ids), 'area')})"))
-        fig.legend(handles=handles, loc="outside right upper", frameon=False)
+        legend = fig.legend(handles=handles, loc="outside right upper", frameon=False)
         fig.suptitle(title if title is not None else "Scenario")
         if subtitle:
             ax.set_title(_wrapped(subtitle, width_px, dpi), fontsize=9, color=_DARK)
+        moved = _title_beside_legend(fig, legend, width_px, dpi)
+        if labels:
+            _place_labels(fig, ax, labels, markers, offsets=offsets, avoid=[legend],
+                          settle=moved)
 
     return _render(draw, fmt=fmt, width_px=width_px, height_px=height_px, dpi=dpi)
 
@@ -568,6 +578,8 @@ def provider_survival_map(
                          edgecolor=_DARK, linewidth=0.8, linestyle=(0, (4, 2)), zorder=2)
         _add_polygon(ax, outline, gid="outline", facecolor="#fafafa", edgecolor=_OUTLINE,
                      linewidth=0.9, zorder=1)
+        markers: list[tuple[float, float, float, float]] = []
+        labels: list[tuple[str, float, float]] = []
         for h, (x, y) in zip(hospitals, hospital_xy, strict=True):
             hid = str(h["id"])
             if hid in keeps:
@@ -577,10 +589,11 @@ def provider_survival_map(
                         markerfacecolor=mpl.colors.to_hex(cmap(0.1 + 0.9 * share)),
                         markeredgecolor="black", markeredgewidth=0.8, zorder=4,
                         gid=f"provider-{hid}")
+                markers.append((x, y, 9.0, 1.0))
                 if kept == plans:
-                    ax.annotate(str(h.get("name") or hid), (x, y), xytext=(6, 4),
-                                textcoords="offset points", fontsize=7, zorder=5)
+                    labels.append((str(h.get("name") or hid), x, y))
             else:
+                markers.append((x, y, 3.0, 0.0))  # other hospitals: may be covered
                 ax.plot([x], [y], linestyle="none", marker="o", markersize=3,
                         markerfacecolor=_GREY, markeredgecolor="none", zorder=3,
                         gid=f"hospital-{hid}")
@@ -602,11 +615,14 @@ def provider_survival_map(
         if regions:
             handles.append(Line2D([], [], color=_DARK, linewidth=0.8, linestyle=(0, (4, 2)),
                                   label="oncology region border"))
-        fig.legend(handles=handles, title="Today's providers", loc="outside right upper",
-                   frameon=False)
+        legend = fig.legend(handles=handles, title="Today's providers",
+                            loc="outside right upper", frameon=False)
         fig.suptitle(title if title is not None else "Who keeps the care type")
         if subtitle:
             ax.set_title(_wrapped(subtitle, width_px, dpi), fontsize=9, color=_DARK)
+        moved = _title_beside_legend(fig, legend, width_px, dpi)
+        _place_labels(fig, ax, labels, markers, offsets=[(6, 4)] * len(labels),
+                      avoid=[legend], settle=moved)
 
     return _render(draw, fmt=fmt, width_px=width_px, height_px=height_px, dpi=dpi)
 
@@ -727,6 +743,118 @@ def _check_unique_ids(hospitals: Sequence[Mapping[str, Any]]) -> None:
 
 
 # --------------------------------------------------------------------------- maps
+#: a map label's spots around its marker, in order of preference: (x, y) in multiples of the
+#: preferred offset, and the text's alignment there; the first is where labels always went
+_LABEL_SPOTS = ((1, 1, "left", "baseline"), (1, -1, "left", "top"),
+                (-1, 1, "right", "baseline"), (-1, -1, "right", "top"),
+                (1.3, 0, "left", "center_baseline"), (-1.3, 0, "right", "center_baseline"),
+                (0, 1.6, "center", "bottom"), (0, -1.6, "center", "top"))
+#: a label this much (pixels) nearer its own marker than any other reads as its own
+_LABEL_CLEAR_PX = 4.0
+#: the gap (pixels) a figure title keeps from the legend beside it
+_TITLE_GAP_PX = 12
+
+
+def _renderer(fig: Figure) -> Any:
+    """The renderer of a figure drawn by :func:`_render` (an Agg canvas)."""
+    return cast(Any, fig.canvas).get_renderer()
+
+
+def _box_distance(box: Any, point: Any) -> float:
+    """The distance (display units) from a point to a display-space box, 0 inside it."""
+    x, y = float(point[0]), float(point[1])
+    return math.hypot(max(box.x0 - x, 0.0, x - box.x1), max(box.y0 - y, 0.0, y - box.y1))
+
+
+def _place_labels(fig: Figure, ax: Any, labels: Sequence[tuple[str, float, float]],
+                  markers: Sequence[tuple[float, float, float, float]], *,
+                  offsets: Sequence[tuple[float, float]],
+                  avoid: Sequence[Any] = (), fontsize: float = 7, zorder: float = 5,
+                  settle: bool = True) -> None:
+    """Label markers without covering another marker or label where a spot allows.
+
+    ``labels`` are (text, x, y) in data units, ``markers`` (x, y, diameter in points, weight)
+    every marker drawn, the labelled ones too, and ``avoid`` artists not to cover (the
+    legend). A spot costs the weight of each marker its text covers, half of it for each
+    marker of weight 1 or more the text is about as near to as to its own (within
+    :data:`_LABEL_CLEAR_PX`: it would read as that marker's label), 1 for each label placed
+    before it or artist it
+    covers and 2 outside the figure. Each label, in the order given, takes the first of
+    :data:`_LABEL_SPOTS` (scaled by its preferred offset in points, ``offsets``) that costs
+    nothing, else the cheapest.
+
+    The layout is settled first (a draw without rendering; ``settle=False`` when the caller
+    has just drawn and changed nothing since) and the labels are left out of it, so the
+    boxes measured are the ones saved.
+    """
+    if settle:
+        fig.draw_without_rendering()
+    renderer = _renderer(fig)
+    avoided = [a.get_window_extent(renderer) for a in avoid]
+    px = fig.dpi / 72.0
+    discs = [(ax.transData.transform((x, y)), 0.5 * size * px + 1.0, weight)
+             for x, y, size, weight in markers if weight > 0]
+    frame = fig.bbox
+    placed: list[Any] = []
+    for (text, x, y), (ox, oy) in zip(labels, offsets, strict=True):
+        ann = ax.annotate(text, (x, y), xytext=(ox, oy), textcoords="offset points",
+                          fontsize=fontsize, zorder=zorder)
+        ann.set_in_layout(False)
+        at = ax.transData.transform((x, y))
+        best: tuple[float, int] | None = None
+        for i, (fx, fy, ha, va) in enumerate(_LABEL_SPOTS):
+            ann.xyann = (fx * ox, fy * oy)
+            ann.set_horizontalalignment(ha)
+            ann.set_verticalalignment(va)
+            box = ann.get_window_extent(renderer)
+            own = _box_distance(box, at)
+            cost = 0.0
+            for c, r, w in discs:
+                d = _box_distance(box, c)
+                if d < r:
+                    cost += w
+                elif w >= 1 and d < own + _LABEL_CLEAR_PX and math.dist(c, at) > 1.0:
+                    cost += 0.5 * w  # as near to another full-weight marker as to its own
+            cost += sum(1.0 for b in placed if box.overlaps(b))
+            cost += sum(1.0 for b in avoided if box.overlaps(b))
+            if not (frame.x0 <= box.x0 and box.x1 <= frame.x1
+                    and frame.y0 <= box.y0 and box.y1 <= frame.y1):
+                cost += 2.0
+            if best is None or cost < best[0]:
+                best = (cost, i)
+            if cost == 0:
+                break
+        assert best is not None
+        fx, fy, ha, va = _LABEL_SPOTS[best[1]]
+        ann.xyann = (fx * ox, fy * oy)
+        ann.set_horizontalalignment(ha)
+        ann.set_verticalalignment(va)
+        placed.append(ann.get_window_extent(renderer))
+
+
+def _title_beside_legend(fig: Figure, legend: Any, width_px: int, dpi: int) -> bool:
+    """Keep the figure title (``suptitle``) clear of a legend outside the axes on the right:
+    when the two would come closer than :data:`_TITLE_GAP_PX`, the title is centred over the
+    room left of the legend and wrapped to it. Returns whether it moved (the layout drawn
+    since is then stale)."""
+    title = fig.get_suptitle()
+    artist = getattr(fig, "_suptitle", None)
+    if not title or artist is None:
+        return False
+    fig.draw_without_rendering()
+    renderer = _renderer(fig)
+    tbox, lbox = artist.get_window_extent(renderer), legend.get_window_extent(renderer)
+    if (tbox.x1 + _TITLE_GAP_PX <= lbox.x0 or tbox.y0 >= lbox.y1 + _TITLE_GAP_PX
+            or tbox.y1 + _TITLE_GAP_PX <= lbox.y0):
+        return False
+    margin = 0.01 * width_px
+    room = max(lbox.x0 - _TITLE_GAP_PX - margin, 0.25 * width_px)
+    chars = max(int(room / (0.6 * artist.get_fontsize() * dpi / 72)), 20)
+    artist.set_text("\n".join(textwrap.wrap(title, chars, break_on_hyphens=False)) or title)
+    artist.set_x((margin + room / 2) / width_px)
+    return True
+
+
 def _setup_map_axes(ax: Any) -> None:
     ax.set_aspect("equal")
     ax.set_axis_off()

@@ -69,7 +69,7 @@ from app.vocabulary import ParetoCriterion
 
 __all__ = ["COMBINATION_COLUMNS", "SweepPlan", "below_label", "combinations_csv", "losses_csv",
            "one_band", "plan_label", "plan_sweep", "reference_norm", "reference_norms",
-           "run_combination", "run_sweep"]
+           "reference_volumes", "run_combination", "run_sweep"]
 
 
 @dataclass(frozen=True)
@@ -330,15 +330,20 @@ def _below(patients: Mapping[str, Mapping[str, float | None]],
     return len(below), by_type
 
 
+def reference_volumes(s: SweepPublic) -> str:
+    """A sweep's reference volumes by care type, ``"oesophagectomy 40, gastrectomy 40"``
+    (the types with one; empty when none has)."""
+    return ", ".join(f"{t} {v:g}" for t, v in (s.norm_references or {}).items()
+                     if v is not None)
+
+
 def below_label(s: SweepPublic) -> str:
     """What the sweep's centres below the norm are counted against, for a chart, a table
     header or a CLI column: ``"20 / year"`` (one type), ``"a norm (oesophagectomy 20,
     gastrectomy 20 / year)"`` (a linked set, a shared centre below any of its types'
     volumes), ``"the norm"`` where the sweep has no reference volume."""
     if s.care_types and s.norm_references:
-        volumes = ", ".join(f"{t} {v:g}" for t, v in s.norm_references.items()
-                            if v is not None)
-        return f"a norm ({volumes} / year)"
+        return f"a norm ({reference_volumes(s)} / year)"
     if s.norm_reference is not None:
         return f"{s.norm_reference:g} / year"
     return "the norm"

@@ -550,3 +550,70 @@ def test_tradeoff_chart_series_that_differ_are_not_called_identical():
                                                   for g in ("norm-0", "norm-1"))
     assert style0 != style1 and marker0 != marker1  # every series its own dashes and marker
     assert "chart-note" in _ids(root) and "why it is 0" in text
+
+
+def _canvas(width_px: int = 400, height_px: int = 400):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width_px / 100, height_px / 100), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def test_map_label_moves_off_a_neighbouring_marker():
+    """Erasmus MC on the oesophagectomy sweep map: a neighbour's marker a few pixels above
+    the labelled one, where the label went by default (upper right) it reads as the
+    neighbour's. The label takes a spot whose text covers neither marker and is clearly
+    nearer its own one; the default spot is shown to be ambiguous first (the case is real)."""
+    fig = _canvas()
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    ax.set_axis_off()
+    own, other = (50.0, 50.0), (49.7, 52.5)
+    markers = [(*own, 9.0, 1.0), (*other, 9.0, 1.0)]
+    plots._place_labels(fig, ax, [("Erasmus MC", *own)], markers, offsets=[(6, 4)])
+    (label,) = ax.texts
+    renderer = fig.canvas.get_renderer()
+    own_px, other_px = ax.transData.transform(own), ax.transData.transform(other)
+    radius = 4.5 * fig.dpi / 72
+
+    def distances():
+        box = label.get_window_extent(renderer)
+        return plots._box_distance(box, own_px), plots._box_distance(box, other_px)
+
+    placed = distances()
+    label.xyann = (6, 4)  # the old spot
+    label.set_horizontalalignment("left")
+    label.set_verticalalignment("baseline")
+    default = distances()
+    assert default[1] < default[0] + plots._LABEL_CLEAR_PX  # ambiguous where it was
+    assert placed[0] >= radius and placed[1] >= radius  # covers neither marker
+    assert placed[1] >= placed[0] + plots._LABEL_CLEAR_PX, placed  # reads as its own
+
+
+def test_map_title_keeps_clear_of_the_legend_beside_it():
+    """A long title over a map with its legend outside on the right ran into the legend;
+    it is moved left of it and wrapped, keeping the gap."""
+    from matplotlib.lines import Line2D
+
+    fig = _canvas(1000, 900)
+    ax = fig.add_subplot()
+    ax.set_aspect("equal")
+    ax.plot([0, 1], [0, 1])
+    legend = fig.legend(handles=[Line2D([], [], label="keeps it in all 6 plans (named): "
+                                                      "4 providers")],
+                        title="Today's providers", loc="outside right upper", frameon=False)
+    fig.suptitle("oesophagectomy+gastrectomy+pancreatic-resection: p_median k=5..7 x 2 "
+                 "norm(s)")
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    assert fig._suptitle.get_window_extent(renderer).x1 > legend.get_window_extent(renderer).x0
+    assert plots._title_beside_legend(fig, legend, 1000, 100)
+    fig.draw_without_rendering()
+    title, box = fig._suptitle.get_window_extent(renderer), legend.get_window_extent(renderer)
+    assert title.x1 + plots._TITLE_GAP_PX <= box.x0 + 0.5
+    assert title.x0 >= 0
+    assert fig.get_suptitle().replace("\n", " ") == (
+        "oesophagectomy+gastrectomy+pancreatic-resection: p_median k=5..7 x 2 norm(s)")

@@ -41,7 +41,7 @@ from app.services.scenario_report import (
     headline_rows,
     software_version,
 )
-from app.services.sweeps import below_label
+from app.services.sweeps import below_label, reference_volumes
 from app.templating import STATIC_DIR, environment
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -256,6 +256,6 @@ def read_sweep_page(request: Request, sweep_id: IdPath, refused: Refused, driver
                  map_svg=(_svg(sweep_map_picture(s, snap, "svg"))
                           if any(r.feasible for r in s.runs) else None),
                  norm_label=lambda n: "none" if n is None else f"{n:g}",
-                 below=below_label(s),
+                 below=below_label(s), volumes=reference_volumes(s),
                  by_type=([t for t, v in (s.norm_references or {}).items() if v is not None]
                           if s.care_types else []))

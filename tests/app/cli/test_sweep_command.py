@@ -76,7 +76,7 @@ def test_sweep_over_two_care_types_runs_linked_plans(seeded, oncoregio_db):
         assert r[6] == f"{e.centres_below_norm} (" + "/".join(
             str(e.centres_below_norm_by_type[t]) for t in types) + ")"
     # every plan against one volume per type, named once above the table
-    assert expected.norm_references == {t: 20.0 for t in types}
+    assert expected.norm_references == dict.fromkeys(types, 20.0)
     assert ("centres below a norm (pancreatic-resection 20, liver-resection 20 / year), every "
             "plan") in " ".join(run.stdout.split())
 
