@@ -330,11 +330,12 @@ def _below(patients: Mapping[str, Mapping[str, float | None]],
     return len(below), by_type
 
 
-def reference_volumes(s: SweepPublic) -> str:
-    """A sweep's reference volumes by care type, ``"oesophagectomy 40, gastrectomy 40"``
-    (the types with one; empty when none has)."""
-    return ", ".join(f"{t} {v:g}" for t, v in (s.norm_references or {}).items()
-                     if v is not None)
+def reference_volumes(s: SweepPublic | Mapping[str, float | None]) -> str:
+    """A sweep's reference volumes by care type (its ``norm_references`` or the mapping
+    given), ``"oesophagectomy 40, gastrectomy 40"``: the types with one, empty when none has.
+    """
+    refs = s if isinstance(s, Mapping) else (s.norm_references or {})
+    return ", ".join(f"{t} {v:g}" for t, v in refs.items() if v is not None)
 
 
 def below_label(s: SweepPublic) -> str:
@@ -477,8 +478,8 @@ def run_sweep(snap: Snapshot, plan: SweepPlan, executor: Executor, *, timeout: f
                      + "), so plans of every norm compare on one scale")
     elif linked and counted:
         own = {t: snap.care_types[t]["min_volume"] for t in req.linked_types}
-        volumes = ", ".join(f"{t} {v:g}" for t, v in references.items() if v is not None)
-        notes.append(f"centres below the norm: every plan's centres counted against {volumes} "
+        notes.append("centres below the norm: every plan's centres counted against "
+                     f"{reference_volumes(references)} "
                      "patients / year of each type (per type the strictest of the sweep's "
                      "norms and the type's own norm: " + ", ".join(
                          f"{t} {'none' if v is None else f'{float(v):g}'}"

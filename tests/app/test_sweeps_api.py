@@ -202,6 +202,10 @@ def test_centres_below_norm_counts_every_plan_against_the_strictest_norm(client)
                                        if b is not a))
     svg = client.get(f"/sweeps/{sweep['id']}/chart.svg").text
     assert "centres below 40 / year" in svg
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/sweeps/{sweep['id']}/table.csv").text)))
+    assert [float(row["norm_reference"]) for row in rows] == [40.0] * len(sweep["runs"])
+    assert [int(row["centres_below_norm"]) for row in rows] == [
+        r["centres_below_norm"] for r in sweep["runs"]]
 
 
 def problem(r, status: int) -> dict:
