@@ -34,7 +34,14 @@ from analysis.locate.lagrangian import (
     pmedian_lagrangian,
 )
 from analysis.locate.milp import Pairs, assignment_milp, finite_pairs, y_bounds
-from analysis.locate.norm_bound import CentreFixing, NormBlock, fix_centres, norm_lagrangian
+from analysis.locate.norm_bound import (
+    CentreFixing,
+    NormBlock,
+    chosen_centres,
+    fix_centres,
+    norm_lagrangian,
+)
+from analysis.locate.norm_tree import norm_tree
 from analysis.locate.problem import (
     InfeasibleScenario,
     NoSolutionInTime,
@@ -59,6 +66,7 @@ __all__ = [
     "EXACT_HEURISTIC_SHARE",
     "MILP_MIN_S_PER_PAIR",
     "NORM_BOUND_SHARE",
+    "NORM_TREE_MIN_PAIRS",
     "RELAX_SHARE",
     "SOLVERS",
     "KMedianSolution",
@@ -113,6 +121,14 @@ RELAX_SHARE, NORM_BOUND_SHARE = 0.2, 0.2
 #: are left (and a plan is in hand): assembling a 175,000-pair model alone takes about
 #: half a second, and HiGHS needs far longer for its root LP
 MILP_MIN_S_PER_PAIR = 1e-5
+
+#: with min_volume/capacity, when more than this many pair columns are left after the
+#: norm Lagrangian's centre fixing, the exact path spends the time left on the Lagrangian
+#: branch and bound on the centres (:func:`~analysis.locate.norm_tree.norm_tree`) instead
+#: of the MILP: HiGHS took about 200 s for the root LP of the 173,508-pair gastrectomy
+#: model (k = 15, norm 20; bench/results/norms.md), while the models it proves in a
+#: request's time have had 45,000-62,000 pairs (decided from the size only)
+NORM_TREE_MIN_PAIRS = 100_000
 
 
 def pick_solver(prob: Problem, solver: str) -> str:
@@ -245,6 +261,9 @@ class NormPathSteps(Protocol[P]):
         """The relaxation's centres with the norm/capacity assignment; None if infeasible."""
     def heuristic(self, start: Any | None, deadline: float) -> P | None:
         """LP-priced swaps from ``start`` (a :attr:`Relaxed.start`, or its own when None)."""
+    def price_open(self, open_pos: NDArray, bound: float) -> P | None:
+        """The plan with the centres ``open_pos`` (positions among the allowed columns)
+        and the norm/capacity assignment, carrying ``bound``; None if infeasible."""
     def blocks(self) -> list[NormBlock]:
         """The norm model's pairs for :func:`~analysis.locate.norm_bound.norm_lagrangian`."""
     def multipliers(self, plan: P, deadline: float) -> list[NDArray] | None:
@@ -323,14 +342,49 @@ def norm_exact_path(steps: NormPathSteps[P], k: int, deadline: float) -> NormPat
         now = time.perf_counter()
         lag_deadline = now + NORM_BOUND_SHARE * max(deadline - now, 0.0)
         u0 = steps.multipliers(heur, now + 0.5 * (lag_deadline - now))
-        lag = norm_lagrangian(steps.blocks(), steps.columns, k=k, keep=steps.keep,
-                              upper=heur.objective, deadline=lag_deadline, u0=u0)
+        found_lag: list[P] = []
+        blocks = steps.blocks()
+
+        def price(open_pos: NDArray) -> float:
+            # the Lagrangian heuristic: the chosen centres with the norm assignment
+            plan = steps.price_open(open_pos, heur.bound)
+            if plan is None:
+                return np.inf
+            if not found_lag or plan.objective < found_lag[0].objective:
+                found_lag[:] = [plan]
+            return plan.objective
+
+        lag = norm_lagrangian(blocks, steps.columns, k=k, keep=steps.keep,
+                              upper=heur.objective, deadline=lag_deadline, u0=u0,
+                              price=price)
+        at_best = chosen_centres(lag, k, steps.keep)
+        if at_best.size == k and time.perf_counter() < deadline:
+            price(at_best)
+        if found_lag and found_lag[0].objective < heur.objective - 1e-9 * abs(
+                heur.objective):
+            heur = found_lag[0]
         lag_bound = lag.value
         fixing = fix_centres(lag, k, steps.keep, heur.objective)
         lower = max(lag_bound, relax_bound)
         if heur.objective - lower <= GAP_TOLERANCE * abs(heur.objective):
             return NormPath(steps.settle(heur, min(lower, heur.objective), "optimal"),
                             fixing, "lagrangian")
+        shut = np.zeros(steps.columns, bool)
+        shut[fixing.closed] = True
+        left = sum(int((~shut[b.cols]).sum()) for b in blocks)
+        if left > NORM_TREE_MIN_PAIRS and time.perf_counter() < deadline:
+            # too large a model for HiGHS in this time: the Lagrangian branch and bound
+            tree = norm_tree(blocks, steps.columns, k=k,
+                             keep=np.union1d(steps.keep, fixing.opened).astype(np.int64),
+                             closed=fixing.closed, upper=heur.objective, price=price,
+                             deadline=deadline, root=lag)
+            if found_lag and found_lag[0].objective < heur.objective:
+                heur = found_lag[0]
+            # plans the fixing removed cost at least the incumbent the fixing used
+            lower = min(max(tree.bound, lower), heur.objective)
+            status = ("optimal" if tree.finished or heur.objective - lower <= GAP_TOLERANCE
+                      * abs(heur.objective) else "time_limit")
+            return NormPath(steps.settle(heur, lower, status), fixing, "tree")
     exact = steps.milp(heur, fixing) if time.perf_counter() < deadline else None
     if exact is not None and exact.status == "optimal":
         return NormPath(exact, fixing, "milp")
@@ -379,6 +433,14 @@ class _TypeSteps:
     def heuristic(self, start: Any | None, deadline: float) -> KMedianSolution | None:
         return _constrained_heuristic(self.prob, self.work, self.k, self.pairs, deadline,
                                       start=start, transport=self.transport)
+
+    def price_open(self, open_pos: NDArray, bound: float) -> KMedianSolution | None:
+        got = self.transport.solve(open_pos, max(self.deadline - time.perf_counter(), 0.05))
+        if got.shares is None:
+            return None
+        return KMedianSolution(self.prob.allowed[open_pos], got.value, min(bound, got.value),
+                               "heuristic", PairShares(self.pairs.rows, self.pairs.cols,
+                                                       got.shares))
 
     def blocks(self) -> list[NormBlock]:
         return [_norm_block(self.prob, self.pairs)]

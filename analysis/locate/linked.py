@@ -364,6 +364,15 @@ class _LinkedSteps:
         return _swap_heuristic(self.combined, self.probs, self.pairs, self.om, self.k,
                                deadline, start=start, transports=self.transports)
 
+    def price_open(self, open_pos: NDArray, bound: float) -> _Solution | None:
+        value, xs = _price(self.transports, self.om, open_pos, self.combined)
+        if xs is None:
+            return None
+        shares = [PairShares(pp.rows, pp.cols, x) for pp, x in zip(self.pairs, xs,
+                                                                    strict=True)]
+        return _Solution(self.combined.allowed[open_pos], value, min(bound, value),
+                         "heuristic", shares, "swap")
+
     def blocks(self) -> list[NormBlock]:
         return [NormBlock(pp.rows, pp.cols, self.om[t] * p.w[p.active][pp.rows] * pp.cost,
                           p.w[p.active][pp.rows], p.active.size, p.min_volume)
@@ -408,7 +417,8 @@ def _exact(combined: Problem, probs: list[Problem], pairs: list[Pairs], om: NDAr
     fixing = path.fixing
     return path.plan, (
         "norms: the norm-free reduction solved exactly (a bound), the LP-priced swap "
-        "heuristic from its centres, the norm Lagrangian bound"
+        "heuristic from its centres, the norm Lagrangian bound (its chosen centres "
+        "priced as plans)"
         + ("" if fixing is None or not fixing.fixes else
            f" (fixing {fixing.closed.size} centres closed, {fixing.opened.size} open)")
         + ", then the MILP with shared open flags and one assignment per care type "
