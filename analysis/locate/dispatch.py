@@ -66,6 +66,7 @@ __all__ = [
     "EXACT_HEURISTIC_SHARE",
     "MILP_MIN_S_PER_PAIR",
     "NORM_BOUND_SHARE",
+    "NORM_PATH_NOTES",
     "NORM_TREE_MIN_PAIRS",
     "RELAX_SHARE",
     "SOLVERS",
@@ -131,6 +132,21 @@ MILP_MIN_S_PER_PAIR = 1e-5
 NORM_TREE_MIN_PAIRS = 100_000
 
 
+#: what the exact path with norm/capacity did, by the step that ended it
+#: (:attr:`NormPath.step`), for the result's warnings
+NORM_PATH_NOTES = {
+    "relaxation": "norm/capacity: the norm-free optimum meets it, proven by that "
+                  "relaxation's bound",
+    "lagrangian": "norm/capacity: the plan proven by the norm Lagrangian bound",
+    "milp": "norm/capacity: the MILP (HiGHS) on the centres the norm Lagrangian's "
+            "fixing left",
+    "tree": "norm/capacity: the Lagrangian branch and bound on the centres (the model "
+            "left after fixing is too large for the MILP); bound and status are its",
+    "best": "norm/capacity: the best of the heuristic's and the MILP's plans (the MILP "
+            "cut by the time limit); the bound is the best of the steps'",
+}
+
+
 def pick_solver(prob: Problem, solver: str) -> str:
     """``"exact"`` or ``"heuristic"``: ``solver`` itself, or what ``"auto"`` means here."""
     if solver not in SOLVERS:
@@ -157,13 +173,15 @@ def exact_engine(n: int, m: int) -> str:
 @dataclass(frozen=True)
 class KMedianSolution:
     """Open columns (original indices), objective, bound and status of a k-median run;
-    ``shares`` is the fractional assignment when norm or capacity applied."""
+    ``shares`` is the fractional assignment when norm or capacity applied; ``note`` says
+    which step of the exact path with norm/capacity ended it (:data:`NORM_PATH_NOTES`)."""
 
     open_cols: NDArray
     objective: float
     bound: float
     status: str
     shares: PairShares | None
+    note: str = ""
 
 
 def kmedian(
@@ -206,8 +224,9 @@ def kmedian(
         raise NoSolutionInTime(prob.time_limit, "feasible solution")
     pairs = finite_pairs(prob, base)
     if solver == "exact":
-        return norm_exact_path(_TypeSteps(prob, work, k, pairs, radius, deadline), k,
-                               deadline).plan
+        path = norm_exact_path(_TypeSteps(prob, work, k, pairs, radius, deadline), k,
+                               deadline)
+        return replace(path.plan, note=NORM_PATH_NOTES[path.step])
     found = _constrained_heuristic(prob, work, k, pairs, deadline)
     if found is not None:
         return found
@@ -344,10 +363,11 @@ def norm_exact_path(steps: NormPathSteps[P], k: int, deadline: float) -> NormPat
         u0 = steps.multipliers(heur, now + 0.5 * (lag_deadline - now))
         found_lag: list[P] = []
         blocks = steps.blocks()
+        heur_bound = heur.bound
 
         def price(open_pos: NDArray) -> float:
             # the Lagrangian heuristic: the chosen centres with the norm assignment
-            plan = steps.price_open(open_pos, heur.bound)
+            plan = steps.price_open(open_pos, heur_bound)
             if plan is None:
                 return np.inf
             if not found_lag or plan.objective < found_lag[0].objective:
