@@ -35,6 +35,7 @@ from analysis.locate.lagrangian import (
 )
 from analysis.locate.milp import Pairs, assignment_milp, finite_pairs, y_bounds
 from analysis.locate.norm_bound import (
+    PRICE_GAP,
     CentreFixing,
     NormBlock,
     chosen_centres,
@@ -198,9 +199,11 @@ def kmedian(
 
     With norm/capacity the exact solver first solves the norm-free relaxation (its plan
     is optimal when it meets the norm/capacity), then runs the LP-priced heuristic, the
-    norm Lagrangian bound with centre fixing, and the MILP on the centres left, started
-    from the best plan (:func:`norm_exact_path`); when the MILP is cut by the time
-    limit the best plan is returned with status ``"time_limit"`` and the best bound.
+    norm Lagrangian bound (pricing its chosen centres as plans) with centre fixing, and
+    the MILP on the centres left, started from the best plan, or the Lagrangian branch
+    and bound on the centres when that model is too large (:func:`norm_exact_path`);
+    when the MILP or the tree is cut by the time limit the best plan is returned with
+    status ``"time_limit"`` and the best bound.
     Nothing past ``deadline`` is started. Raises :class:`InfeasibleScenario` only on
     proven infeasibility and :class:`NoSolutionInTime` when the time ran out before any
     solution. ``exact_only`` is accepted for callers that
@@ -317,13 +320,24 @@ def norm_exact_path(steps: NormPathSteps[P], k: int, deadline: float) -> NormPat
        from its own start when the relaxation's plan cannot be repaired.
     3. The Lagrangian bound of the norm/capacity model
        (:func:`~analysis.locate.norm_bound.norm_lagrangian`, at most
-       :data:`NORM_BOUND_SHARE` of the rest; it may prove the heuristic's plan optimal) and
-       the centres it fixes open or closed against that plan
+       :data:`NORM_BOUND_SHARE` of the rest; it may prove the heuristic's plan optimal),
+       with a Lagrangian heuristic: the centres it chooses are priced as plans (at most
+       every :data:`~analysis.locate.norm_bound.PRICE_EVERY` iterations, and at its best
+       multipliers, while it is more than :data:`~analysis.locate.norm_bound.PRICE_GAP`
+       below the incumbent), the best replacing the heuristic's plan when cheaper; then the
+       centres it fixes open or closed against the best plan
        (:func:`~analysis.locate.norm_bound.fix_centres`: never a centre of any better plan).
-    4. The MILP on the pairs of the centres not fixed closed, started from that plan.
+    4. The MILP on the pairs of the centres not fixed closed, started from that plan; or,
+       when more than :data:`NORM_TREE_MIN_PAIRS` pairs are left (where the norm binds
+       hard, nothing is fixed and HiGHS cannot finish the root LP in a request's time),
+       the Lagrangian branch and bound on the centres
+       (:func:`~analysis.locate.norm_tree.norm_tree`) for the time left: its incumbents
+       are priced like the Lagrangian's, its bound is proven, and it ends ``optimal``
+       when its queue is empty.
 
-    The bound returned is the best of the relaxation's, the Lagrangian's, the MILP's, the
-    heuristic's and ``steps.floor`` (each a lower bound of the same problem).
+    The bound returned is the best of the relaxation's, the Lagrangian's, the MILP's (or
+    the tree's), the heuristic's and ``steps.floor`` (each a lower bound of the same
+    problem).
 
     Raises
     ------
@@ -378,7 +392,8 @@ def norm_exact_path(steps: NormPathSteps[P], k: int, deadline: float) -> NormPat
                               upper=heur.objective, deadline=lag_deadline, u0=u0,
                               price=price)
         at_best = chosen_centres(lag, k, steps.keep)
-        if at_best.size == k and time.perf_counter() < deadline:
+        if (at_best.size == k and time.perf_counter() < deadline
+                and heur.objective - lag.value > PRICE_GAP * abs(heur.objective)):
             price(at_best)
         if found_lag and found_lag[0].objective < heur.objective - 1e-9 * abs(
                 heur.objective):

@@ -249,9 +249,13 @@ def linked_p_median(
     most :data:`~analysis.locate.dispatch.EXACT_HEURISTIC_SHARE` of the time left, the
     Lagrangian bound of the model above
     (:func:`~analysis.locate.norm_bound.norm_lagrangian`, one block per type) fixes
-    centres that no better plan opens or closes, and the MILP on the centres left runs
-    on HiGHS (highspy) with the best plan as its start solution; the best plan and the
-    best of the bounds are kept when the MILP is cut by the time limit.
+    centres that no better plan opens or closes (its chosen centres are priced as plans
+    too), and the MILP on the centres left runs on HiGHS (highspy) with the best plan as
+    its start solution, or, when too many pairs are left for it
+    (:data:`~analysis.locate.dispatch.NORM_TREE_MIN_PAIRS`), the Lagrangian branch and
+    bound on the shared centres (:func:`~analysis.locate.norm_tree.norm_tree`); the best
+    plan and the best of the bounds are kept when the MILP or the tree is cut by the
+    time limit.
     """
     t0 = time.perf_counter()
     if capacity is not None:

@@ -36,6 +36,7 @@ __all__ = [
     "FIX_MARGIN",
     "NORM_BOUND_ITERATIONS",
     "PRICE_EVERY",
+    "PRICE_GAP",
     "CentreFixing",
     "NormBlock",
     "NormBound",
@@ -50,6 +51,11 @@ NORM_BOUND_ITERATIONS = 3000
 #: the fewest subgradient iterations between two calls of :func:`norm_lagrangian`'s
 #: Lagrangian heuristic (pricing a chosen set costs about 50-100 evaluations)
 PRICE_EVERY = 50
+
+#: the Lagrangian heuristic prices only while the value is more than this share below
+#: the target: near it the incumbent is good already and the iterations are worth more
+#: (gastrectomy k = 10, norm 20: 11 sets priced in a 4.9 s window cost 2.4 s of it)
+PRICE_GAP = 0.01
 
 #: relative margin above the incumbent a forced bound must pass before a centre is fixed
 #: (floating-point sums of the bound are not exact)
@@ -190,10 +196,11 @@ def norm_lagrangian(
         Iterations without progress after which the step factor is halved.
     price : callable, optional
         A Lagrangian heuristic: called with the positions of the chosen centres (sorted)
-        at most every ``price_every`` iterations, when the set is new and the value
-        improved since the last call; returns the objective of a plan with those centres
-        (``inf`` when none), which becomes the Polyak step's target when it is below
-        ``upper`` (the caller keeps the plan).
+        at most every ``price_every`` iterations, when the set is new, the value
+        improved since the last call and is more than :data:`PRICE_GAP` below the
+        target; returns the objective of a plan with those centres (``inf`` when none),
+        which becomes the Polyak step's target when it is below ``upper`` (the caller
+        keeps the plan).
     price_every : int
         The fewest iterations between two calls of ``price``.
 
@@ -264,7 +271,8 @@ def norm_lagrangian(
                                                                           1.0):
             best = NormBound(value, rho, base, it, list(us), list(mus), list(lams))
             stall = 0
-            if price is not None and it - last_price >= price_every:
+            if (price is not None and it - last_price >= price_every
+                    and (target is None or target - value > PRICE_GAP * abs(target))):
                 pos = np.flatnonzero(chosen)
                 key = pos.tobytes()
                 if key not in priced:

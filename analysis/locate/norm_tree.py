@@ -56,10 +56,14 @@ from analysis.locate.norm_bound import (
 )
 from analysis.locate.result import GAP_TOLERANCE
 
-__all__ = ["NODE_ITERATIONS", "TREE_MAX_NODES", "NormTree", "norm_tree"]
+__all__ = ["NODE_ITERATIONS", "ROOT_ITERATIONS", "TREE_MAX_NODES", "NormTree", "norm_tree"]
 
 #: the most subgradient iterations per node (warm-started from the parent's multipliers)
 NODE_ITERATIONS = 60
+
+#: the most subgradient iterations of the root node (it continues the ascent of the
+#: Lagrangian the exact path computed before, which its time share may have cut)
+ROOT_ITERATIONS = 1500
 
 #: the most nodes one tree evaluates (a bound on the work besides the deadline)
 TREE_MAX_NODES = 100_000
@@ -115,7 +119,8 @@ def norm_tree(
     blocks: Sequence[NormBlock], mc: int, *, k: int, keep: NDArray, upper: float,
     price: Callable[[NDArray], float], deadline: float,
     closed: NDArray | None = None, root: NormBound | None = None,
-    node_iter: int = NODE_ITERATIONS, max_nodes: int = TREE_MAX_NODES,
+    node_iter: int = NODE_ITERATIONS, root_iter: int = ROOT_ITERATIONS,
+    max_nodes: int = TREE_MAX_NODES,
 ) -> NormTree:
     """Best-first branch and bound on the open flags with the norm Lagrangian as bound.
 
@@ -144,6 +149,9 @@ def norm_tree(
         multipliers the root's start).
     node_iter : int
         Subgradient iterations per node.
+    root_iter : int
+        Subgradient iterations of the root node (the ascent of ``root`` continued, with
+        the incumbent as its target, until it stalls).
     max_nodes : int
         The most nodes evaluated.
 
@@ -187,13 +195,16 @@ def norm_tree(
             priced(np.flatnonzero(node.opened if n_open == k else ~node.closed))
             continue
         start = node.start
+        first = nodes == 1  # the root: the ascent continued until it stalls
         lag = norm_lagrangian(
             blocks, mc, k=k, keep=np.flatnonzero(node.opened),
             closed=np.flatnonzero(node.closed), upper=ub, deadline=deadline,
-            max_iter=node_iter, u0=None if start is None else start.us,
+            max_iter=root_iter if first else node_iter,
+            u0=None if start is None else start.us,
             mu0=None if start is None else start.mus,
             lam0=None if start is None else start.lams,
-            theta0=2.0 if start is None else 0.5, stall_limit=10)
+            theta0=2.0 if start is None else (1.0 if first else 0.5),
+            stall_limit=20 if first else 10)
         if lag.rho is None:  # no iteration ran (the deadline): the node stays open
             heapq.heappush(heap, (parent_bound, next(tick), node))
             break
