@@ -9,7 +9,10 @@ assignment rows (multipliers ``u``), the norm rows (``mu >= 0``) and the capacit
 best value over the multipliers equals the LP bound of the strong (disaggregated) model,
 and every evaluation costs one pass over the pairs. The same values fix centres: a centre
 whose forced opening (or closing) lifts the bound above an incumbent's objective is closed
-(opened) in every better solution (:func:`fix_centres`).
+(opened) in every better solution (:func:`fix_centres`). The ascent can price the
+centres it chooses as plans (a Lagrangian heuristic: the caller's ``price``, whose
+objective becomes the step's target) and can start from given multipliers (a parent
+node's in :func:`analysis.locate.norm_tree.norm_tree`).
 
 Examples
 --------
