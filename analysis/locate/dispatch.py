@@ -59,6 +59,8 @@ __all__ = [
     "AGGREGATE_BOUND_ITERATIONS",
     "AGGREGATE_BOUND_MARGIN",
     "AUTO_EXACT_MAX_PAIRS",
+    "BINDING_GAP",
+    "BINDING_HEURISTIC_SHARE",
     "BOUND_MARGIN",
     "BOUND_ENTRY_BUDGET",
     "BOUND_ITERATIONS",
@@ -112,6 +114,13 @@ AGGREGATE_BOUND_ENTRY_BUDGET = 200_000_000
 #: with min_volume/capacity the exact solver first runs the LP-priced heuristic for at most
 #: this share of the time left (an incumbent in hand if HiGHS finds nothing in time)
 EXACT_HEURISTIC_SHARE = 0.3
+
+#: when the relaxation's plan priced with the norm/capacity is more than BINDING_GAP above
+#: the relaxation's bound (the norm binds hard), the swap heuristic gets at most
+#: BINDING_HEURISTIC_SHARE of the time left instead of EXACT_HEURISTIC_SHARE (its swaps,
+#: ranked by the norm-free profit, rarely leave that plan; the norm Lagrangian's chosen
+#: centres and the tree find better plans)
+BINDING_GAP, BINDING_HEURISTIC_SHARE = 0.05, 0.1
 
 #: with min_volume/capacity the exact solver first solves the norm-free relaxation exactly
 #: in at most this share of the time (its bound holds; its plan is optimal when it meets
@@ -354,7 +363,7 @@ def norm_exact_path(steps: NormPathSteps[P], k: int, deadline: float) -> NormPat
     ([0, 1], 22.0, 'optimal')
     """
     t_start = time.perf_counter()
-    relax_bound, start = -np.inf, None
+    relax_bound, start, priced = -np.inf, None, None
     relaxed = steps.relax(t_start + RELAX_SHARE * max(deadline - t_start, 0.0))
     if relaxed is not None:
         relax_bound, start = relaxed.bound, relaxed.start
@@ -364,8 +373,12 @@ def norm_exact_path(steps: NormPathSteps[P], k: int, deadline: float) -> NormPat
             # the relaxation's optimum meets the norm/capacity: optimal here too
             return NormPath(steps.settle(priced, min(relax_bound, priced.objective),
                                          "optimal"), None, "relaxation")
+    share = EXACT_HEURISTIC_SHARE
+    if (relaxed is not None and priced is not None
+            and priced.objective - relax_bound > BINDING_GAP * abs(priced.objective)):
+        share = BINDING_HEURISTIC_SHARE  # the norm binds hard: the Lagrangian's plans pay
     now = time.perf_counter()
-    heur_deadline = now + EXACT_HEURISTIC_SHARE * max(deadline - now, 0.0)
+    heur_deadline = now + share * max(deadline - now, 0.0)
     heur = steps.heuristic(start, heur_deadline)
     if heur is None and relaxed is not None and time.perf_counter() < heur_deadline:
         # no repair of the relaxation's plan: from the heuristic's own start instead
