@@ -172,3 +172,25 @@ def test_linked_through_the_tree_matches_brute_force(seed, tree_always):
     r = linked_p_median(C, D, k=2, min_volume=norms, solver="exact")
     assert r.objective == pytest.approx(best, rel=REL)
     assert r.status == "optimal" and r.bound <= r.objective + 1e-9
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_lagrangian_heuristic_prices_k_sets_and_keeps_a_valid_bound(seed):
+    """norm_lagrangian with a price callback: every set it prices has k centres, the
+    plans it finds are the subsets' true values, and its bound (at a target lowered by
+    those plans, and warm-started again from its multipliers) stays below the optimum."""
+    from analysis.locate.norm_bound import norm_lagrangian
+
+    C, w, minv, _ = case(seed, 3, "tight")
+    values = {S: lp_assign(C, w, S, C, minv) for S in subsets(C.shape[1], 3)}
+    opt = min(values.values())
+    price, asked = pricer(values)
+    blk = [block_of(C, w, minv)]
+    lag = norm_lagrangian(blk, C.shape[1], k=3, keep=np.array([], int), upper=math.inf,
+                          deadline=math.inf, max_iter=400, price=price, price_every=5)
+    assert asked and all(len(S) == 3 for S in asked)
+    assert lag.value <= opt * (1 + 1e-9) + 1e-9
+    again = norm_lagrangian(blk, C.shape[1], k=3, keep=np.array([], int), upper=opt,
+                            deadline=math.inf, max_iter=50, u0=lag.us, mu0=lag.mus,
+                            lam0=lag.lams, theta0=0.5)
+    assert lag.value - 1e-9 <= again.value <= opt * (1 + 1e-9) + 1e-9
