@@ -32,6 +32,8 @@ One topic per module:
 - :mod:`~analysis.locate.milp` -- the shared MILP row builder and the assignment model
 - :mod:`~analysis.locate.norm_bound` -- Lagrangian bound of the norm/capacity model and
   centre fixing
+- :mod:`~analysis.locate.norm_tree` -- Lagrangian branch and bound on the centres of the
+  norm/capacity model
 - :mod:`~analysis.locate.benders` -- exact uncapacitated p-median (radius-formulation
   Benders cuts, branch and bound on HiGHS)
 - :mod:`~analysis.locate.exact` -- exact uncapacitated p-median (restricted lists)

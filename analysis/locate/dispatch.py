@@ -34,7 +34,15 @@ from analysis.locate.lagrangian import (
     pmedian_lagrangian,
 )
 from analysis.locate.milp import Pairs, assignment_milp, finite_pairs, y_bounds
-from analysis.locate.norm_bound import CentreFixing, NormBlock, fix_centres, norm_lagrangian
+from analysis.locate.norm_bound import (
+    PRICE_GAP,
+    CentreFixing,
+    NormBlock,
+    chosen_centres,
+    fix_centres,
+    norm_lagrangian,
+)
+from analysis.locate.norm_tree import norm_tree
 from analysis.locate.problem import (
     InfeasibleScenario,
     NoSolutionInTime,
@@ -51,6 +59,8 @@ __all__ = [
     "AGGREGATE_BOUND_ITERATIONS",
     "AGGREGATE_BOUND_MARGIN",
     "AUTO_EXACT_MAX_PAIRS",
+    "BINDING_GAP",
+    "BINDING_HEURISTIC_SHARE",
     "BOUND_MARGIN",
     "BOUND_ENTRY_BUDGET",
     "BOUND_ITERATIONS",
@@ -59,6 +69,8 @@ __all__ = [
     "EXACT_HEURISTIC_SHARE",
     "MILP_MIN_S_PER_PAIR",
     "NORM_BOUND_SHARE",
+    "NORM_PATH_NOTES",
+    "NORM_TREE_MIN_PAIRS",
     "RELAX_SHARE",
     "SOLVERS",
     "KMedianSolution",
@@ -103,6 +115,13 @@ AGGREGATE_BOUND_ENTRY_BUDGET = 200_000_000
 #: this share of the time left (an incumbent in hand if HiGHS finds nothing in time)
 EXACT_HEURISTIC_SHARE = 0.3
 
+#: when the relaxation's plan priced with the norm/capacity is more than BINDING_GAP above
+#: the relaxation's bound (the norm binds hard), the swap heuristic gets at most
+#: BINDING_HEURISTIC_SHARE of the time left instead of EXACT_HEURISTIC_SHARE (its swaps,
+#: ranked by the norm-free profit, rarely leave that plan; the norm Lagrangian's chosen
+#: centres and the tree find better plans)
+BINDING_GAP, BINDING_HEURISTIC_SHARE = 0.05, 0.1
+
 #: with min_volume/capacity the exact solver first solves the norm-free relaxation exactly
 #: in at most this share of the time (its bound holds; its plan is optimal when it meets
 #: the norm), and after the heuristic gives the norm Lagrangian at most NORM_BOUND_SHARE of
@@ -113,6 +132,29 @@ RELAX_SHARE, NORM_BOUND_SHARE = 0.2, 0.2
 #: are left (and a plan is in hand): assembling a 175,000-pair model alone takes about
 #: half a second, and HiGHS needs far longer for its root LP
 MILP_MIN_S_PER_PAIR = 1e-5
+
+#: with min_volume/capacity, when more than this many pair columns are left after the
+#: norm Lagrangian's centre fixing, the exact path spends the time left on the Lagrangian
+#: branch and bound on the centres (:func:`~analysis.locate.norm_tree.norm_tree`) instead
+#: of the MILP: HiGHS took about 200 s for the root LP of the 173,508-pair gastrectomy
+#: model (k = 15, norm 20; bench/results/norms.md), while the models it proves in a
+#: request's time have had 45,000-62,000 pairs (decided from the size only)
+NORM_TREE_MIN_PAIRS = 100_000
+
+
+#: what the exact path with norm/capacity did, by the step that ended it
+#: (:attr:`NormPath.step`), for the result's warnings
+NORM_PATH_NOTES = {
+    "relaxation": "norm/capacity: the norm-free optimum meets it, proven by that "
+                  "relaxation's bound",
+    "lagrangian": "norm/capacity: the plan proven by the norm Lagrangian bound",
+    "milp": "norm/capacity: the MILP (HiGHS) on the centres the norm Lagrangian's "
+            "fixing left",
+    "tree": "norm/capacity: the Lagrangian branch and bound on the centres (the model "
+            "left after fixing is too large for the MILP); bound and status are its",
+    "best": "norm/capacity: the best of the heuristic's and the MILP's plans (the MILP "
+            "cut by the time limit); the bound is the best of the steps'",
+}
 
 
 def pick_solver(prob: Problem, solver: str) -> str:
@@ -141,13 +183,15 @@ def exact_engine(n: int, m: int) -> str:
 @dataclass(frozen=True)
 class KMedianSolution:
     """Open columns (original indices), objective, bound and status of a k-median run;
-    ``shares`` is the fractional assignment when norm or capacity applied."""
+    ``shares`` is the fractional assignment when norm or capacity applied; ``note`` says
+    which step of the exact path with norm/capacity ended it (:data:`NORM_PATH_NOTES`)."""
 
     open_cols: NDArray
     objective: float
     bound: float
     status: str
     shares: PairShares | None
+    note: str = ""
 
 
 def kmedian(
@@ -164,9 +208,11 @@ def kmedian(
 
     With norm/capacity the exact solver first solves the norm-free relaxation (its plan
     is optimal when it meets the norm/capacity), then runs the LP-priced heuristic, the
-    norm Lagrangian bound with centre fixing, and the MILP on the centres left, started
-    from the best plan (:func:`norm_exact_path`); when the MILP is cut by the time
-    limit the best plan is returned with status ``"time_limit"`` and the best bound.
+    norm Lagrangian bound (pricing its chosen centres as plans) with centre fixing, and
+    the MILP on the centres left, started from the best plan, or the Lagrangian branch
+    and bound on the centres when that model is too large (:func:`norm_exact_path`);
+    when the MILP or the tree is cut by the time limit the best plan is returned with
+    status ``"time_limit"`` and the best bound.
     Nothing past ``deadline`` is started. Raises :class:`InfeasibleScenario` only on
     proven infeasibility and :class:`NoSolutionInTime` when the time ran out before any
     solution. ``exact_only`` is accepted for callers that
@@ -190,8 +236,9 @@ def kmedian(
         raise NoSolutionInTime(prob.time_limit, "feasible solution")
     pairs = finite_pairs(prob, base)
     if solver == "exact":
-        return norm_exact_path(_TypeSteps(prob, work, k, pairs, radius, deadline), k,
-                               deadline).plan
+        path = norm_exact_path(_TypeSteps(prob, work, k, pairs, radius, deadline), k,
+                               deadline)
+        return replace(path.plan, note=NORM_PATH_NOTES[path.step])
     found = _constrained_heuristic(prob, work, k, pairs, deadline)
     if found is not None:
         return found
@@ -245,6 +292,9 @@ class NormPathSteps(Protocol[P]):
         """The relaxation's centres with the norm/capacity assignment; None if infeasible."""
     def heuristic(self, start: Any | None, deadline: float) -> P | None:
         """LP-priced swaps from ``start`` (a :attr:`Relaxed.start`, or its own when None)."""
+    def price_open(self, open_pos: NDArray, bound: float) -> P | None:
+        """The plan with the centres ``open_pos`` (positions among the allowed columns)
+        and the norm/capacity assignment, carrying ``bound``; None if infeasible."""
     def blocks(self) -> list[NormBlock]:
         """The norm model's pairs for :func:`~analysis.locate.norm_bound.norm_lagrangian`."""
     def multipliers(self, plan: P, deadline: float) -> list[NDArray] | None:
@@ -279,13 +329,24 @@ def norm_exact_path(steps: NormPathSteps[P], k: int, deadline: float) -> NormPat
        from its own start when the relaxation's plan cannot be repaired.
     3. The Lagrangian bound of the norm/capacity model
        (:func:`~analysis.locate.norm_bound.norm_lagrangian`, at most
-       :data:`NORM_BOUND_SHARE` of the rest; it may prove the heuristic's plan optimal) and
-       the centres it fixes open or closed against that plan
+       :data:`NORM_BOUND_SHARE` of the rest; it may prove the heuristic's plan optimal),
+       with a Lagrangian heuristic: the centres it chooses are priced as plans (at most
+       every :data:`~analysis.locate.norm_bound.PRICE_EVERY` iterations, and at its best
+       multipliers, while it is more than :data:`~analysis.locate.norm_bound.PRICE_GAP`
+       below the incumbent), the best replacing the heuristic's plan when cheaper; then the
+       centres it fixes open or closed against the best plan
        (:func:`~analysis.locate.norm_bound.fix_centres`: never a centre of any better plan).
-    4. The MILP on the pairs of the centres not fixed closed, started from that plan.
+    4. The MILP on the pairs of the centres not fixed closed, started from that plan; or,
+       when more than :data:`NORM_TREE_MIN_PAIRS` pairs are left (where the norm binds
+       hard, nothing is fixed and HiGHS cannot finish the root LP in a request's time),
+       the Lagrangian branch and bound on the centres
+       (:func:`~analysis.locate.norm_tree.norm_tree`) for the time left: its incumbents
+       are priced like the Lagrangian's, its bound is proven, and it ends ``optimal``
+       when its queue is empty.
 
-    The bound returned is the best of the relaxation's, the Lagrangian's, the MILP's, the
-    heuristic's and ``steps.floor`` (each a lower bound of the same problem).
+    The bound returned is the best of the relaxation's, the Lagrangian's, the MILP's (or
+    the tree's), the heuristic's and ``steps.floor`` (each a lower bound of the same
+    problem).
 
     Raises
     ------
@@ -302,7 +363,7 @@ def norm_exact_path(steps: NormPathSteps[P], k: int, deadline: float) -> NormPat
     ([0, 1], 22.0, 'optimal')
     """
     t_start = time.perf_counter()
-    relax_bound, start = -np.inf, None
+    relax_bound, start, priced = -np.inf, None, None
     relaxed = steps.relax(t_start + RELAX_SHARE * max(deadline - t_start, 0.0))
     if relaxed is not None:
         relax_bound, start = relaxed.bound, relaxed.start
@@ -312,8 +373,12 @@ def norm_exact_path(steps: NormPathSteps[P], k: int, deadline: float) -> NormPat
             # the relaxation's optimum meets the norm/capacity: optimal here too
             return NormPath(steps.settle(priced, min(relax_bound, priced.objective),
                                          "optimal"), None, "relaxation")
+    share = EXACT_HEURISTIC_SHARE
+    if (relaxed is not None and priced is not None
+            and priced.objective - relax_bound > BINDING_GAP * abs(priced.objective)):
+        share = BINDING_HEURISTIC_SHARE  # the norm binds hard: the Lagrangian's plans pay
     now = time.perf_counter()
-    heur_deadline = now + EXACT_HEURISTIC_SHARE * max(deadline - now, 0.0)
+    heur_deadline = now + share * max(deadline - now, 0.0)
     heur = steps.heuristic(start, heur_deadline)
     if heur is None and relaxed is not None and time.perf_counter() < heur_deadline:
         # no repair of the relaxation's plan: from the heuristic's own start instead
@@ -323,14 +388,51 @@ def norm_exact_path(steps: NormPathSteps[P], k: int, deadline: float) -> NormPat
         now = time.perf_counter()
         lag_deadline = now + NORM_BOUND_SHARE * max(deadline - now, 0.0)
         u0 = steps.multipliers(heur, now + 0.5 * (lag_deadline - now))
-        lag = norm_lagrangian(steps.blocks(), steps.columns, k=k, keep=steps.keep,
-                              upper=heur.objective, deadline=lag_deadline, u0=u0)
+        found_lag: list[P] = []
+        blocks = steps.blocks()
+        heur_bound = heur.bound
+
+        def price(open_pos: NDArray) -> float:
+            # the Lagrangian heuristic: the chosen centres with the norm assignment
+            plan = steps.price_open(open_pos, heur_bound)
+            if plan is None:
+                return np.inf
+            if not found_lag or plan.objective < found_lag[0].objective:
+                found_lag[:] = [plan]
+            return plan.objective
+
+        lag = norm_lagrangian(blocks, steps.columns, k=k, keep=steps.keep,
+                              upper=heur.objective, deadline=lag_deadline, u0=u0,
+                              price=price)
+        at_best = chosen_centres(lag, k, steps.keep)
+        if (at_best.size == k and time.perf_counter() < deadline
+                and heur.objective - lag.value > PRICE_GAP * abs(heur.objective)):
+            price(at_best)
+        if found_lag and found_lag[0].objective < heur.objective - 1e-9 * abs(
+                heur.objective):
+            heur = found_lag[0]
         lag_bound = lag.value
         fixing = fix_centres(lag, k, steps.keep, heur.objective)
         lower = max(lag_bound, relax_bound)
         if heur.objective - lower <= GAP_TOLERANCE * abs(heur.objective):
             return NormPath(steps.settle(heur, min(lower, heur.objective), "optimal"),
                             fixing, "lagrangian")
+        shut = np.zeros(steps.columns, bool)
+        shut[fixing.closed] = True
+        left = sum(int((~shut[b.cols]).sum()) for b in blocks)
+        if left > NORM_TREE_MIN_PAIRS and time.perf_counter() < deadline:
+            # too large a model for HiGHS in this time: the Lagrangian branch and bound
+            tree = norm_tree(blocks, steps.columns, k=k,
+                             keep=np.union1d(steps.keep, fixing.opened).astype(np.int64),
+                             closed=fixing.closed, upper=heur.objective, price=price,
+                             deadline=deadline, root=lag)
+            if found_lag and found_lag[0].objective < heur.objective:
+                heur = found_lag[0]
+            # plans the fixing removed cost at least the incumbent the fixing used
+            lower = min(max(tree.bound, lower), heur.objective)
+            status = ("optimal" if tree.finished or heur.objective - lower <= GAP_TOLERANCE
+                      * abs(heur.objective) else "time_limit")
+            return NormPath(steps.settle(heur, lower, status), fixing, "tree")
     exact = steps.milp(heur, fixing) if time.perf_counter() < deadline else None
     if exact is not None and exact.status == "optimal":
         return NormPath(exact, fixing, "milp")
@@ -379,6 +481,14 @@ class _TypeSteps:
     def heuristic(self, start: Any | None, deadline: float) -> KMedianSolution | None:
         return _constrained_heuristic(self.prob, self.work, self.k, self.pairs, deadline,
                                       start=start, transport=self.transport)
+
+    def price_open(self, open_pos: NDArray, bound: float) -> KMedianSolution | None:
+        got = self.transport.solve(open_pos, max(self.deadline - time.perf_counter(), 0.05))
+        if got.shares is None:
+            return None
+        return KMedianSolution(self.prob.allowed[open_pos], got.value, min(bound, got.value),
+                               "heuristic", PairShares(self.pairs.rows, self.pairs.cols,
+                                                       got.shares))
 
     def blocks(self) -> list[NormBlock]:
         return [_norm_block(self.prob, self.pairs)]

@@ -249,9 +249,13 @@ def linked_p_median(
     most :data:`~analysis.locate.dispatch.EXACT_HEURISTIC_SHARE` of the time left, the
     Lagrangian bound of the model above
     (:func:`~analysis.locate.norm_bound.norm_lagrangian`, one block per type) fixes
-    centres that no better plan opens or closes, and the MILP on the centres left runs
-    on HiGHS (highspy) with the best plan as its start solution; the best plan and the
-    best of the bounds are kept when the MILP is cut by the time limit.
+    centres that no better plan opens or closes (its chosen centres are priced as plans
+    too), and the MILP on the centres left runs on HiGHS (highspy) with the best plan as
+    its start solution, or, when too many pairs are left for it
+    (:data:`~analysis.locate.dispatch.NORM_TREE_MIN_PAIRS`), the Lagrangian branch and
+    bound on the shared centres (:func:`~analysis.locate.norm_tree.norm_tree`); the best
+    plan and the best of the bounds are kept when the MILP or the tree is cut by the
+    time limit.
     """
     t0 = time.perf_counter()
     if capacity is not None:
@@ -364,6 +368,15 @@ class _LinkedSteps:
         return _swap_heuristic(self.combined, self.probs, self.pairs, self.om, self.k,
                                deadline, start=start, transports=self.transports)
 
+    def price_open(self, open_pos: NDArray, bound: float) -> _Solution | None:
+        value, xs = _price(self.transports, self.om, open_pos, self.combined)
+        if xs is None:
+            return None
+        shares = [PairShares(pp.rows, pp.cols, x) for pp, x in zip(self.pairs, xs,
+                                                                    strict=True)]
+        return _Solution(self.combined.allowed[open_pos], value, min(bound, value),
+                         "heuristic", shares, "swap")
+
     def blocks(self) -> list[NormBlock]:
         return [NormBlock(pp.rows, pp.cols, self.om[t] * p.w[p.active][pp.rows] * pp.cost,
                           p.w[p.active][pp.rows], p.active.size, p.min_volume)
@@ -406,9 +419,19 @@ def _exact(combined: Problem, probs: list[Problem], pairs: list[Pairs], om: NDAr
                            "type's norm, so they are optimal with the norms (proven by its "
                            "bound)")
     fixing = path.fixing
+    if path.step == "tree":
+        return path.plan, (
+            "norms: the norm-free reduction solved exactly (a bound), the LP-priced swap "
+            "heuristic from its centres, the norm Lagrangian bound (its chosen centres "
+            "priced as plans)"
+            + ("" if fixing is None or not fixing.fixes else
+               f" (fixing {fixing.closed.size} centres closed, {fixing.opened.size} open)")
+            + ", then the Lagrangian branch and bound on the shared centres (the model "
+            "left is too large for the MILP); bound and status are its")
     return path.plan, (
         "norms: the norm-free reduction solved exactly (a bound), the LP-priced swap "
-        "heuristic from its centres, the norm Lagrangian bound"
+        "heuristic from its centres, the norm Lagrangian bound (its chosen centres "
+        "priced as plans)"
         + ("" if fixing is None or not fixing.fixes else
            f" (fixing {fixing.closed.size} centres closed, {fixing.opened.size} open)")
         + ", then the MILP with shared open flags and one assignment per care type "

@@ -168,5 +168,6 @@ def p_median(
     res = build_result(prob, "p_median", sol.open_cols, objective=sol.objective,
                        bound=sol.bound, status=sol.status, solver=used, shares=sol.shares)
     if used == "exact" and constrained(prob):
-        res = replace(res, warnings=res.warnings + (CONSTRAINED_EXACT_NOTE,))
+        res = replace(res, warnings=res.warnings + (CONSTRAINED_EXACT_NOTE,) + (
+            (sol.note,) if sol.note else ()))
     return replace_objective(res, sol.objective, sol.bound)

@@ -1,0 +1,243 @@
+"""Lagrangian branch and bound on the open flags of the norm/capacity assignment model.
+
+The norm Lagrangian (:func:`~analysis.locate.norm_bound.norm_lagrangian`) bounds the
+fractional assignment model with a minimum volume per open centre from below in one pass
+over the pairs per evaluation, but where the norm binds hard its best value is the LP
+bound and can sit far below the optimum. This module branches on the centres: a node
+fixes some centres open and some closed; its bound is the Lagrangian of the model with
+those fixes (warm-started from its parent's multipliers, so a child's bound is never below
+its parent's), the centres it fixes by reduced costs against the incumbent
+(:func:`~analysis.locate.norm_bound.fix_centres`) are added to its fixes, and its chosen
+centres are priced as a plan (the caller's ``price``: the norm assignment LP of those
+centres), which may lower the incumbent. A node is pruned when its bound is within
+:data:`~analysis.locate.result.GAP_TOLERANCE` of the incumbent; a node whose fixes decide
+the set (k open, or only k not closed) is priced exactly and closed. It branches on the
+chosen free centre whose norm is the most violated in the Lagrangian solution (served
+volume furthest from the norm): one child closes it, the other opens it. Nodes are taken
+best bound first.
+
+When the queue is empty the incumbent is optimal (within the tolerance); when the deadline
+comes first the proven bound is the least bound of the open nodes (and of the nodes pruned
+by the tolerance).
+
+Examples
+--------
+>>> import numpy as np
+>>> from analysis.locate.norm_bound import NormBlock
+>>> C = np.array([[0., 4., 9.], [4., 0., 9.], [9., 9., 0.], [9., 9., 1.]])
+>>> blk = NormBlock(np.repeat(np.arange(4), 3), np.tile(np.arange(3), 4), C.ravel(),
+...                 np.ones(12), 4, norm=2.0)
+>>> def price(pos):  # the norm assignment of a set, by enumeration of this tiny case
+...     return {(0, 1): 22.0, (0, 2): 9.0, (1, 2): 9.0}[tuple(pos.tolist())]
+>>> out = norm_tree([blk], 3, k=2, keep=np.array([], int), upper=22.0, price=price,
+...                 deadline=float("inf"))
+>>> out.finished, out.upper, out.bound
+(True, 9.0, 9.0)
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analysis.locate.norm_bound import (
+    NormBlock,
+    NormBound,
+    _evaluate,
+    chosen_centres,
+    fix_centres,
+    norm_lagrangian,
+)
+from analysis.locate.result import GAP_TOLERANCE
+
+__all__ = ["NODE_ITERATIONS", "ROOT_ITERATIONS", "TREE_MAX_NODES", "NormTree", "norm_tree"]
+
+#: the most subgradient iterations per node (warm-started from the parent's multipliers)
+NODE_ITERATIONS = 60
+
+#: the most subgradient iterations of the root node (it continues the ascent of the
+#: Lagrangian the exact path computed before, which its time share may have cut)
+ROOT_ITERATIONS = 1500
+
+#: the most nodes one tree evaluates (a bound on the work besides the deadline)
+TREE_MAX_NODES = 100_000
+
+
+@dataclass(frozen=True)
+class NormTree:
+    """What :func:`norm_tree` proved: the lower bound (``bound``), the best objective
+    priced (``upper``: the given one unless a node's centres were cheaper), whether the
+    tree was searched to the end (then ``upper`` is optimal within the tolerance), and
+    the nodes evaluated."""
+
+    bound: float
+    upper: float
+    finished: bool
+    nodes: int
+
+
+@dataclass(frozen=True)
+class _Node:
+    bound: float
+    closed: NDArray  # bool mask of centre positions fixed closed
+    opened: NDArray  # bool mask fixed open
+    start: NormBound | None  # the parent's multipliers
+
+
+def _branch_centre(blocks: Sequence[NormBlock], lag: NormBound, k: int, keep: NDArray,
+                   closed: NDArray, mc: int) -> int:
+    """The chosen free centre whose served volume is furthest from its norms (summed
+    over the blocks) at ``lag``'s multipliers; ties: the smallest rho; -1 if none."""
+    chosen = chosen_centres(lag, k, keep, closed)
+    free = np.setdiff1d(chosen, keep)
+    if free.size == 0 or lag.us is None or lag.mus is None or lag.lams is None:
+        return -1
+    _, _, rcs = _evaluate(blocks, lag.us, lag.mus, lag.lams, mc)
+    mask = np.zeros(mc, bool)
+    mask[chosen] = True
+    score = np.zeros(mc)
+    for b, rc in zip(blocks, rcs, strict=True):
+        take = (rc < 0) & mask[b.cols]
+        served = np.bincount(b.cols[take], weights=b.volume[take], minlength=mc)
+        if b.norm > 0:
+            score += np.abs(b.norm - served)
+        if b.capacity is not None:
+            cap = np.where(np.isfinite(b.capacity), b.capacity, np.inf)
+            score += np.maximum(served - cap, 0.0)
+    assert lag.rho is not None
+    order = np.lexsort((lag.rho[free], -score[free]))
+    return int(free[order[0]])
+
+
+def norm_tree(
+    blocks: Sequence[NormBlock], mc: int, *, k: int, keep: NDArray, upper: float,
+    price: Callable[[NDArray], float], deadline: float,
+    closed: NDArray | None = None, root: NormBound | None = None,
+    node_iter: int = NODE_ITERATIONS, root_iter: int = ROOT_ITERATIONS,
+    max_nodes: int = TREE_MAX_NODES,
+) -> NormTree:
+    """Best-first branch and bound on the open flags with the norm Lagrangian as bound.
+
+    Parameters
+    ----------
+    blocks : sequence of NormBlock
+        The model's pairs, one block per care type (shared centres).
+    mc : int
+        Number of centre positions.
+    k : int
+        Centres to open.
+    keep : numpy.ndarray of int
+        Positions that must open.
+    upper : float
+        The incumbent's objective (``inf`` when none).
+    price : callable
+        The objective of the plan with the given centre positions (sorted; ``inf`` when
+        none meets the norm); the caller keeps the plan it prices.
+    deadline : float
+        :func:`time.perf_counter` value after which no node starts (a node's Lagrangian
+        stops at it too).
+    closed : numpy.ndarray of int, optional
+        Positions that may not open (fixed closed before).
+    root : NormBound, optional
+        The Lagrangian of the whole model already computed (its value a bound, its
+        multipliers the root's start).
+    node_iter : int
+        Subgradient iterations per node.
+    root_iter : int
+        Subgradient iterations of the root node (the ascent of ``root`` continued, with
+        the incumbent as its target, until it stalls).
+    max_nodes : int
+        The most nodes evaluated.
+
+    Returns
+    -------
+    NormTree
+    """
+    closed0 = np.zeros(mc, bool)
+    if closed is not None:
+        closed0[closed] = True
+    opened0 = np.zeros(mc, bool)
+    opened0[keep] = True
+    ub = upper
+    tol = GAP_TOLERANCE
+
+    def prunable(bound: float) -> bool:
+        return np.isfinite(ub) and ub - bound <= tol * abs(ub)
+
+    def priced(pos: NDArray) -> float:
+        nonlocal ub
+        got = price(pos)
+        ub = min(ub, got)
+        return got
+
+    floor = -np.inf if root is None else root.value
+    pruned_min = np.inf  # least bound of the nodes pruned by the tolerance (not by ub)
+    tick = itertools.count()
+    heap: list[tuple[float, int, _Node]] = [(floor, next(tick),
+                                             _Node(floor, closed0, opened0, root))]
+    nodes = 0
+    while heap and nodes < max_nodes and time.perf_counter() < deadline:
+        parent_bound, _, node = heapq.heappop(heap)
+        if prunable(parent_bound):
+            pruned_min = min(pruned_min, parent_bound)
+            continue
+        n_open, n_avail = int(node.opened.sum()), int((~node.closed).sum())
+        if n_open > k or n_avail < k:
+            continue  # no k-set fits these fixes
+        nodes += 1
+        if n_open == k or n_avail == k:  # the fixes decide the set: its exact value
+            priced(np.flatnonzero(node.opened if n_open == k else ~node.closed))
+            continue
+        start = node.start
+        first = nodes == 1  # the root: the ascent continued until it stalls
+        lag = norm_lagrangian(
+            blocks, mc, k=k, keep=np.flatnonzero(node.opened),
+            closed=np.flatnonzero(node.closed), upper=ub, deadline=deadline,
+            max_iter=root_iter if first else node_iter,
+            u0=None if start is None else start.us,
+            mu0=None if start is None else start.mus,
+            lam0=None if start is None else start.lams,
+            theta0=2.0 if start is None else (1.0 if first else 0.5),
+            stall_limit=20 if first else 10)
+        if lag.rho is None:  # no iteration ran (the deadline): the node stays open
+            heapq.heappush(heap, (parent_bound, next(tick), node))
+            break
+        bound = max(parent_bound, lag.value)
+        keep_n = np.flatnonzero(node.opened)
+        closed_n = np.flatnonzero(node.closed)
+        at = chosen_centres(lag, k, keep_n, closed_n)
+        if at.size == k and time.perf_counter() < deadline:
+            priced(at)
+        if not np.isfinite(bound) or bound > ub:
+            continue  # no plan with these fixes (or none better than the incumbent)
+        if prunable(bound):
+            pruned_min = min(pruned_min, bound)
+            continue
+        fix = fix_centres(lag, k, keep_n, ub, closed=closed_n)
+        closed_m, opened_m = node.closed.copy(), node.opened.copy()
+        closed_m[fix.closed] = True
+        opened_m[fix.opened] = True
+        if (closed_m & opened_m).any():
+            continue  # a centre both forced open and closed: nothing better here
+        if fix.fixes:  # re-evaluate with the new fixes before branching
+            heapq.heappush(heap, (bound, next(tick), _Node(bound, closed_m, opened_m, lag)))
+            continue
+        j = _branch_centre(blocks, lag, k, keep_n, closed_n, mc)
+        if j < 0:  # cannot be (n_open < k): keep the node's bound as proven
+            pruned_min = min(pruned_min, bound)
+            continue
+        shut, force = closed_m.copy(), opened_m.copy()
+        shut[j] = True
+        force[j] = True
+        heapq.heappush(heap, (bound, next(tick), _Node(bound, shut, opened_m, lag)))
+        heapq.heappush(heap, (bound, next(tick), _Node(bound, closed_m, force, lag)))
+    open_min = min((b for b, _, _ in heap), default=np.inf)
+    finished = not heap
+    lower = min(open_min, pruned_min, ub)
+    return NormTree(float(lower), float(ub), finished, nodes)
