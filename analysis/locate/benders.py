@@ -112,6 +112,7 @@ __all__ = [
     "SB_ITERATIONS",
     "SB_NODES",
     "STAB_ALPHA",
+    "WARM_SHRINK",
     "BendersSolution",
     "pmedian_benders",
 ]
@@ -125,6 +126,9 @@ BENDERS_MAX_PAIRS = 2_000_000
 LP_MAX_ROUNDS = 400  # cut rounds of phase 1 at most
 PURGE_SLACK = 1e-6  # root cuts slack by more than this (relative) leave the master
 NODE_PURGE = True  # after each node LP, the cuts basic at its optimum leave the master
+WARM_SHRINK = True  # a node from the heap starts with only its parent's nonbasic cuts
+ROUND_PURGE = False  # node cut rounds: the cuts basic at the last optimum leave first
+EARLY_RISE = 0.0  # node cut loop stops when a round closes less of the gap than this
 SB_NODES = 10  # strong branching at the first nodes of the tree
 SB_GAP = 0.005  # at those whose bound is further than this (relative) below the incumbent
 SB_CANDIDATES = 8  # flags probed there (most fractional first)
@@ -302,14 +306,19 @@ class _Master:
             else None
         return self.held
 
-    def warm(self, saved: tuple | None) -> None:
+    def warm(self, saved: tuple | None, shrink: bool = False) -> None:
         """Start the next LP from a saved basis. Cuts that were nonbasic there and have
         been purged since come back from the pool; rows the saved basis did not have are
-        basic (their slacks), which keeps the basis square."""
+        basic (their slacks), which keeps the basis square. With ``shrink`` those basic
+        cuts leave the master instead (a node's LP then starts with the cuts that define
+        its parent's vertex only, as a dive child does)."""
         if saved is None or saved is self.held:
             return  # HiGHS holds that basis already (rows added since are basic there)
         cols, ids, rows = saved
-        self.restore(ids[(ids >= 0) & np.array([s != _BASIC for s in rows], dtype=bool)])
+        tight = ids[(ids >= 0) & np.array([s != _BASIC for s in rows], dtype=bool)]
+        if shrink:
+            self._delete((self.ids >= 0) & ~np.isin(self.ids, tight))
+        self.restore(tight)
         status = {i: r for i, r in zip(ids.tolist(), rows, strict=True) if i >= 0}
         # rows that stay, in their order (ones added after the save are basic)
         kept = iter([r for i, r in zip(ids.tolist(), rows, strict=True) if i < 0])
@@ -462,12 +471,16 @@ def pmedian_benders(
     everyone = np.arange(g)
     tol = _VIOL * max(abs(ub) if feasible else 1.0, 1e-9) / max(areas.weights.sum(), 1e-12)
 
-    def add_cuts(D: NDArray, y: NDArray, theta: NDArray) -> bool:
-        """Add the violated cuts at levels ``D`` for the point (y, theta)."""
+    def add_cuts(D: NDArray, y: NDArray, theta: NDArray, purge: bool = False) -> bool:
+        """Add the violated cuts at levels ``D`` for the point (y, theta); with ``purge``
+        the cuts basic at the last LP optimum leave the master first (when any is
+        added)."""
         nonlocal n_cuts
         val = areas.value(everyone, D, y)
         viol = np.flatnonzero(val > theta + tol * np.maximum(1.0, np.abs(val)))
         if viol.size:
+            if purge:
+                master.purge_basic()
             master.add_cuts(viol, D[viol])
             n_cuts += viol.size
         return bool(viol.size)
@@ -494,7 +507,7 @@ def pmedian_benders(
         node is infeasible, y None when the time ran out before the first LP. ``start``
         is the parent's basis."""
         master.bounds(lo, hi)
-        master.warm(start)
+        master.warm(start, shrink=WARM_SHRINK)
         bound, y, core, rounds, converged = -np.inf, None, None, 0, False
         while rounds < LP_MAX_ROUNDS and deadline - time.perf_counter() > 0.05:
             status, x, obj = master.solve(deadline - time.perf_counter())
@@ -504,16 +517,21 @@ def pmedian_benders(
                 break
             rounds += 1
             y, theta = x[:m], x[m:]
-            bound = max(bound, obj)
+            last, bound = bound, max(bound, obj)
             if feasible and closes(bound):
                 break
+            if (EARLY_RISE > 0 and not stabilise and feasible and rounds >= 2
+                    and bound - last < EARLY_RISE * (ub - margin() - bound)
+                    and ((y > 1e-6) & (y < 1 - 1e-6)).any()):
+                break  # early branching: the bound stalls far below the pruning level
             added = False
             if stabilise:
                 core = y.copy() if core is None else core
                 added = add_cuts(areas.levels(STAB_ALPHA * y + (1 - STAB_ALPHA) * core), y,
                                  theta)
                 core = 0.5 * (core + y)
-            if not added and not add_cuts(areas.levels(y), y, theta):
+            if not added and not add_cuts(areas.levels(y), y, theta,
+                                          purge=ROUND_PURGE and not stabilise):
                 converged = True
                 break
         return bound, y, converged
