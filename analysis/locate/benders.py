@@ -110,6 +110,9 @@ __all__ = [
     "SB_CANDIDATES",
     "SB_GAP",
     "SB_ITERATIONS",
+    "ROUND_NEAR",
+    "ROUND_PURGE",
+    "EARLY_RISE",
     "SB_NODES",
     "STAB_ALPHA",
     "WARM_SHRINK",
@@ -128,6 +131,7 @@ PURGE_SLACK = 1e-6  # root cuts slack by more than this (relative) leave the mas
 NODE_PURGE = True  # after each node LP, the cuts basic at its optimum leave the master
 WARM_SHRINK = True  # a node from the heap starts with only its parent's nonbasic cuts
 ROUND_PURGE = False  # node cut rounds: the cuts basic at the last optimum leave first
+ROUND_NEAR = False  # node cut rounds: also the violated cuts at the neighbouring levels
 EARLY_RISE = 0.0  # node cut loop stops when a round closes less of the gap than this
 SB_NODES = 10  # strong branching at the first nodes of the tree
 SB_GAP = 0.005  # at those whose bound is further than this (relative) below the incumbent
@@ -389,6 +393,19 @@ class _Areas:
             D[~hit[:, -1]] = np.inf  # never one: the largest (finite) distance
         return np.minimum(D, self.top)
 
+    def neighbours(self, rows: NDArray, D: NDArray) -> tuple[NDArray, NDArray]:
+        """The distinct finite levels just below and just above ``D`` of areas ``rows``
+        (the areas repeated, one entry per level that exists)."""
+        sub = self.srt[rows]
+        below = (sub < D[:, None]).sum(axis=1)  # levels under D
+        upto = (sub <= D[:, None]).sum(axis=1)  # index of the next level above
+        lo_ok = below > 0
+        hi_ok = upto < self.nfin[rows]
+        r = np.concatenate([rows[lo_ok], rows[hi_ok]])
+        lev = np.concatenate([sub[lo_ok, below[lo_ok] - 1],
+                              sub[hi_ok, np.minimum(upto[hi_ok], self.m - 1)]])
+        return r, lev
+
     def value(self, rows: NDArray, D: NDArray, y: NDArray) -> NDArray:
         """Right-hand side of the cut at levels ``D`` minus its y-terms, at ``y``."""
         S = np.flatnonzero(y)
@@ -471,7 +488,8 @@ def pmedian_benders(
     everyone = np.arange(g)
     tol = _VIOL * max(abs(ub) if feasible else 1.0, 1e-9) / max(areas.weights.sum(), 1e-12)
 
-    def add_cuts(D: NDArray, y: NDArray, theta: NDArray, purge: bool = False) -> bool:
+    def add_cuts(D: NDArray, y: NDArray, theta: NDArray, purge: bool = False,
+                 near: bool = False, stabilised: bool = False) -> bool:
         """Add the violated cuts at levels ``D`` for the point (y, theta); with ``purge``
         the cuts basic at the last LP optimum leave the master first (when any is
         added)."""
@@ -481,8 +499,15 @@ def pmedian_benders(
         if viol.size:
             if purge:
                 master.purge_basic()
-            master.add_cuts(viol, D[viol])
-            n_cuts += viol.size
+            rows, lev = viol, D[viol]
+            if near and not stabilised:
+                # the distinct levels next to the violated ones, where violated too
+                r2, D2 = areas.neighbours(viol, D[viol])
+                v2 = areas.value(r2, D2, y)
+                hit = v2 > theta[r2] + tol * np.maximum(1.0, np.abs(v2))
+                rows, lev = np.concatenate([rows, r2[hit]]), np.concatenate([lev, D2[hit]])
+            master.add_cuts(rows, lev)
+            n_cuts += rows.size
         return bool(viol.size)
 
     if feasible:
@@ -531,7 +556,8 @@ def pmedian_benders(
                                  theta)
                 core = 0.5 * (core + y)
             if not added and not add_cuts(areas.levels(y), y, theta,
-                                          purge=ROUND_PURGE and not stabilise):
+                                          purge=ROUND_PURGE and not stabilise,
+                                          near=ROUND_NEAR, stabilised=stabilise):
                 converged = True
                 break
         return bound, y, converged
