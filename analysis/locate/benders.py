@@ -130,7 +130,7 @@ LP_MAX_ROUNDS = 400  # cut rounds of phase 1 at most
 PURGE_SLACK = 1e-6  # root cuts slack by more than this (relative) leave the master
 NODE_PURGE = True  # after each node LP, the cuts basic at its optimum leave the master
 WARM_SHRINK = True  # a node from the heap starts with only its parent's nonbasic cuts
-ROUND_PURGE = False  # node cut rounds: the cuts basic at the last optimum leave first
+ROUND_PURGE = 0.0  # node cut rounds: cuts slack by more than this (relative) leave first
 ROUND_NEAR = False  # node cut rounds: also the violated cuts at the neighbouring levels
 EARLY_RISE = 0.0  # node cut loop stops when a round closes less of the gap than this
 SB_NODES = 10  # strong branching at the first nodes of the tree
@@ -497,8 +497,8 @@ def pmedian_benders(
         val = areas.value(everyone, D, y)
         viol = np.flatnonzero(val > theta + tol * np.maximum(1.0, np.abs(val)))
         if viol.size:
-            if purge:
-                master.purge_basic()
+            if purge:  # cuts far from tight at the last LP optimum (basic slacks) go
+                master.purge(first_cut, ROUND_PURGE)
             rows, lev = viol, D[viol]
             if near and not stabilised:
                 # the distinct levels next to the violated ones, where violated too
@@ -556,7 +556,7 @@ def pmedian_benders(
                                  theta)
                 core = 0.5 * (core + y)
             if not added and not add_cuts(areas.levels(y), y, theta,
-                                          purge=ROUND_PURGE and not stabilise,
+                                          purge=ROUND_PURGE > 0 and not stabilise,
                                           near=ROUND_NEAR, stabilised=stabilise):
                 converged = True
                 break
