@@ -110,8 +110,6 @@ __all__ = [
     "SB_CANDIDATES",
     "SB_GAP",
     "SB_ITERATIONS",
-    "ROUND_NEAR",
-    "ROUND_PURGE",
     "EARLY_RISE",
     "SB_NODES",
     "STAB_ALPHA",
@@ -130,13 +128,13 @@ LP_MAX_ROUNDS = 400  # cut rounds of phase 1 at most
 PURGE_SLACK = 1e-6  # root cuts slack by more than this (relative) leave the master
 NODE_PURGE = True  # after each node LP, the cuts basic at its optimum leave the master
 WARM_SHRINK = True  # a node from the heap starts with only its parent's nonbasic cuts
-ROUND_PURGE = 0.0  # node cut rounds: cuts slack by more than this (relative) leave first
-ROUND_NEAR = False  # node cut rounds: also the violated cuts at the neighbouring levels
 EARLY_RISE = 0.0  # node cut loop stops when a round closes less of the gap than this
 SB_NODES = 10  # strong branching at the first nodes of the tree
 SB_GAP = 0.005  # at those whose bound is further than this (relative) below the incumbent
 SB_CANDIDATES = 8  # flags probed there (most fractional first)
 SB_ITERATIONS = 100  # dual simplex iterations a probe may take
+LEVEL_SUPPORT = 1 / 12  # level search over the support of y up to this share of flags
+LEVEL_PREFIX = 32  # otherwise over sorted-row prefixes of this width first (x4 each pass)
 STAB_ALPHA = 0.5  # in-out stabilisation: separate at alpha * LP point + (1 - alpha) * core
 _VIOL = 1e-7  # relative violation that makes a cut worth adding
 _BASIC = highspy.HighsBasisStatus.kBasic
@@ -367,54 +365,63 @@ class _Areas:
         self.weights = np.bincount(inv.ravel(), weights=w, minlength=Mu.shape[0])
         self.order = np.argsort(Mu, axis=1, kind="stable").astype(np.int32)
         self.srt = np.take_along_axis(Mu, self.order, axis=1)
-        self.Mu = Mu
+        self.MuT = np.ascontiguousarray(Mu.T)  # candidates x areas: support rows are cheap
         self.g, self.m = Mu.shape
         self.nfin = (self.srt < big * 0.5).sum(axis=1)
         self.top = self.srt[np.arange(self.g), np.maximum(self.nfin - 1, 0)]
 
     def levels(self, y: NDArray) -> NDArray:
         """Per area, the first level D at which the flags within D add up to one (only
-        the nonzero flags count: with a small support of ``y`` the work is over areas x
-        support, otherwise a cumulative sum along every sorted row)."""
+        the nonzero flags count). With a small support of ``y`` (at most a share
+        ``LEVEL_SUPPORT`` of the candidates) the work is over areas x support (the
+        support sorted per area); otherwise a cumulative sum along the sorted rows, first
+        over a prefix of ``LEVEL_PREFIX`` positions, then over four times as many for the
+        areas whose prefix holds less than one, up to the whole row."""
         S = np.flatnonzero(y)
-        if 4 * S.size > self.m:
-            cum = np.cumsum(y[self.order], axis=1)
-            pos = np.argmax(cum >= 1.0 - 1e-9, axis=1)
-            pos[cum[:, -1] < 1.0 - 1e-9] = self.m - 1
-            pos = np.minimum(pos, np.maximum(self.nfin - 1, 0))
-            return self.srt[np.arange(self.g), pos]
-        sub = self.Mu[:, S]
-        o = np.argsort(sub, axis=1, kind="stable")
-        cum = np.cumsum(y[S][o], axis=1)
+        if S.size > LEVEL_SUPPORT * self.m:
+            return self._levels_prefix(y)
+        if not S.size:
+            return self.top.copy()
+        sub = self.MuT[S]  # support x areas
+        o = np.argsort(sub, axis=0, kind="stable")
+        cum = np.cumsum(y[S][o], axis=0)
         hit = cum >= 1.0 - 1e-9
-        D = np.take_along_axis(sub, o, axis=1)[np.arange(self.g), np.argmax(hit, axis=1)] \
-            if S.size else np.full(self.g, np.inf)
-        if S.size:
-            D[~hit[:, -1]] = np.inf  # never one: the largest (finite) distance
+        D = np.take_along_axis(sub, o, axis=0)[np.argmax(hit, axis=0), np.arange(self.g)]
+        D[~hit[-1]] = np.inf  # never one: the largest (finite) distance
         return np.minimum(D, self.top)
 
-    def neighbours(self, rows: NDArray, D: NDArray) -> tuple[NDArray, NDArray]:
-        """The distinct finite levels just below and just above ``D`` of areas ``rows``
-        (the areas repeated, one entry per level that exists)."""
-        sub = self.srt[rows]
-        below = (sub < D[:, None]).sum(axis=1)  # levels under D
-        upto = (sub <= D[:, None]).sum(axis=1)  # index of the next level above
-        lo_ok = below > 0
-        hi_ok = upto < self.nfin[rows]
-        r = np.concatenate([rows[lo_ok], rows[hi_ok]])
-        lev = np.concatenate([sub[lo_ok, below[lo_ok] - 1],
-                              sub[hi_ok, np.minimum(upto[hi_ok], self.m - 1)]])
-        return r, lev
+    def _levels_prefix(self, y: NDArray) -> NDArray:
+        D = np.empty(self.g)
+        rows = np.arange(self.g)
+        width = min(LEVEL_PREFIX, self.m)
+        while rows.size:
+            order = self.order[:, :width] if rows.size == self.g else self.order[rows, :width]
+            cum = np.cumsum(y[order], axis=1)
+            hit = cum[:, -1] >= 1.0 - 1e-9
+            if width == self.m:  # never one: the largest (finite) distance
+                pos = np.where(hit, np.argmax(cum >= 1.0 - 1e-9, axis=1), self.m - 1)
+                hit[:] = True
+            else:
+                pos = np.argmax(cum[hit] >= 1.0 - 1e-9, axis=1)
+            done = rows[hit]
+            D[done] = self.srt[done, np.minimum(pos, np.maximum(self.nfin[done] - 1, 0))]
+            rows = rows[~hit]
+            width = min(4 * width, self.m)
+        return D
 
     def value(self, rows: NDArray, D: NDArray, y: NDArray) -> NDArray:
         """Right-hand side of the cut at levels ``D`` minus its y-terms, at ``y``."""
         S = np.flatnonzero(y)
-        sub = self.Mu[np.ix_(rows, S)]
-        return D - np.maximum(D[:, None] - sub, 0.0) @ y[S]
+        sub = self.MuT[S] if rows.size == self.g else self.MuT[np.ix_(S, rows)]
+        return D - y[S] @ np.maximum(D[None, :] - sub, 0.0)
 
     def cuts(self, rows: NDArray, D: NDArray) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-        """CSR rows ``theta_i + sum_j max(0, D - c_ij) y_j >= D`` for ``rows``."""
-        sub = self.srt[rows]
+        """CSR rows ``theta_i + sum_j max(0, D - c_ij) y_j >= D`` for ``rows`` (over the
+        shortest prefix of the sorted rows that holds every cost below its level)."""
+        width = min(LEVEL_PREFIX, self.m)
+        while width < self.m and (self.srt[rows, width - 1] < D).any():
+            width = min(4 * width, self.m)
+        sub = self.srt[rows, :width]
         inside = sub < D[:, None]
         q = inside.sum(axis=1)
         starts = np.concatenate([[0], np.cumsum(q + 1)[:-1]])
@@ -423,7 +430,7 @@ class _Areas:
         theta_at = starts + q
         mask = np.ones(index.size, bool)
         mask[theta_at] = False
-        index[mask] = self.order[rows][inside]
+        index[mask] = self.order[rows, :width][inside]
         value[mask] = (D[:, None] - sub)[inside]
         index[theta_at] = self.m + rows
         value[theta_at] = 1.0
@@ -488,26 +495,14 @@ def pmedian_benders(
     everyone = np.arange(g)
     tol = _VIOL * max(abs(ub) if feasible else 1.0, 1e-9) / max(areas.weights.sum(), 1e-12)
 
-    def add_cuts(D: NDArray, y: NDArray, theta: NDArray, purge: bool = False,
-                 near: bool = False, stabilised: bool = False) -> bool:
-        """Add the violated cuts at levels ``D`` for the point (y, theta); with ``purge``
-        the cuts basic at the last LP optimum leave the master first (when any is
-        added)."""
+    def add_cuts(D: NDArray, y: NDArray, theta: NDArray) -> bool:
+        """Add the violated cuts at levels ``D`` for the point (y, theta)."""
         nonlocal n_cuts
         val = areas.value(everyone, D, y)
         viol = np.flatnonzero(val > theta + tol * np.maximum(1.0, np.abs(val)))
         if viol.size:
-            if purge:  # cuts far from tight at the last LP optimum (basic slacks) go
-                master.purge(first_cut, ROUND_PURGE)
-            rows, lev = viol, D[viol]
-            if near and not stabilised:
-                # the distinct levels next to the violated ones, where violated too
-                r2, D2 = areas.neighbours(viol, D[viol])
-                v2 = areas.value(r2, D2, y)
-                hit = v2 > theta[r2] + tol * np.maximum(1.0, np.abs(v2))
-                rows, lev = np.concatenate([rows, r2[hit]]), np.concatenate([lev, D2[hit]])
-            master.add_cuts(rows, lev)
-            n_cuts += rows.size
+            master.add_cuts(viol, D[viol])
+            n_cuts += viol.size
         return bool(viol.size)
 
     if feasible:
@@ -555,9 +550,7 @@ def pmedian_benders(
                 added = add_cuts(areas.levels(STAB_ALPHA * y + (1 - STAB_ALPHA) * core), y,
                                  theta)
                 core = 0.5 * (core + y)
-            if not added and not add_cuts(areas.levels(y), y, theta,
-                                          purge=ROUND_PURGE > 0 and not stabilise,
-                                          near=ROUND_NEAR, stabilised=stabilise):
+            if not added and not add_cuts(areas.levels(y), y, theta):
                 converged = True
                 break
         return bound, y, converged
