@@ -61,8 +61,17 @@ re-assesses the whole matrix (``HighsModel::assess``: a run that changes nothing
 about 11 ms on 6,000 rows and 170,000 non-zeros, 40 % of it there). A purged cut stays
 in a pool under its (area, level); a node taken from the heap puts back the cuts that
 were nonbasic in its parent's stored basis, so the stored basis is square and optimal
-again, and a cut separated again keeps its number. A dive child starts from the basis
-HiGHS holds, without re-factorising a stored one.
+again, and a cut separated again keeps its number; the cuts the master holds that are
+basic in that basis (left there by the node solved before) leave it (``WARM_SHRINK``),
+so the node starts with its parent's vertex cuts only, as a dive child does. A dive
+child starts from the basis HiGHS holds, without re-factorising a stored one. Adding or
+deleting rows makes HiGHS 1.16 drop its simplex data, so the run after a cut round
+rebuilds it (scaling, factorisation, steepest-edge weights: one BTRAN per row), at a cost
+that grows with the row count; a node's cut loop therefore runs to convergence with as
+few rows as it can. Early branching (``EARLY_RISE``, off: measured, it did not pay) would
+stop a node's cut loop once a round closes less than that share of the gap to the
+pruning level and y is fractional; the node is then branched on its (valid, weaker)
+bound, and an integral y is always separated to the end.
 
 Branching: at the first ``SB_NODES`` nodes whose gap exceeds ``SB_GAP``, both children of
 the ``SB_CANDIDATES`` most fractional flags are probed from the node's basis (at most
