@@ -400,6 +400,7 @@ class _Areas:
         return np.minimum(D, self.top)
 
     def _levels_prefix(self, y: NDArray) -> NDArray:
+        """:meth:`levels` by cumulative sums over growing prefixes of the sorted rows."""
         D = np.empty(self.g)
         rows = np.arange(self.g)
         width = min(LEVEL_PREFIX, self.m)
