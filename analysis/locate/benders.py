@@ -137,6 +137,7 @@ LP_MAX_ROUNDS = 400  # cut rounds of phase 1 at most
 PURGE_SLACK = 1e-6  # root cuts slack by more than this (relative) leave the master
 NODE_PURGE = True  # after each node LP, the cuts basic at its optimum leave the master
 WARM_SHRINK = True  # a node from the heap starts with only its parent's nonbasic cuts
+WARM_TIGHT = False  # ... and with the cuts basic but at zero slack there (degenerate)
 EARLY_RISE = 0.0  # node cut loop stops when a round closes less of the gap than this
 SB_NODES = 10  # strong branching at the first nodes of the tree
 SB_GAP = 0.005  # at those whose bound is further than this (relative) below the incumbent
@@ -198,6 +199,7 @@ class _Master:
         self.pool_area = np.zeros(0, dtype=np.int64)  # the pool: area and level of a cut
         self.pool_D = np.zeros(0)
         self.held: tuple | None = None  # the basis HiGHS holds, if saved
+        self.tight = np.zeros(0, dtype=np.int64)  # degenerate cuts of the last purge
 
     def add_rows(self, lo: NDArray, starts: NDArray, index: NDArray, value: NDArray) -> None:
         """Rows ``lo_r <= a_r x`` in CSR form (``starts`` of each row) that stay in the
@@ -247,6 +249,7 @@ class _Master:
         passed the objective bound set by :meth:`cutoff` (no x)."""
         h = self.h
         self.held = None
+        self.tight = np.zeros(0, dtype=np.int64)
         # HiGHS's clock runs over all runs of one instance: the limit is on that total
         h.setOptionValue("time_limit", h.getRunTime() + max(float(time_limit), 0.05))
         h.run()
@@ -297,8 +300,14 @@ class _Master:
         b = self.h.getBasis()
         if not b.valid:
             return 0
-        basic = np.array([s == _BASIC for s in b.row_status], dtype=bool)
-        return self._delete(basic & (self.ids >= 0))
+        basic = np.array([s == _BASIC for s in b.row_status], dtype=bool) & (self.ids >= 0)
+        if WARM_TIGHT:  # the basic cuts at zero slack (degenerate) go with the next basis()
+            sol = self.h.getSolution()
+            if sol.value_valid:
+                act = np.asarray(sol.row_value, dtype=np.float64)
+                tight = act - self.row_lo <= PURGE_SLACK * np.maximum(1.0, np.abs(self.row_lo))
+                self.tight = self.ids[basic & tight]
+        return self._delete(basic)
 
     def _delete(self, mask: NDArray) -> int:
         drop = np.flatnonzero(mask)
@@ -313,8 +322,8 @@ class _Master:
         """The current simplex basis (column statuses, the rows' pool ids and statuses),
         None when not valid."""
         b = self.h.getBasis()
-        self.held = (list(b.col_status), self.ids.copy(), list(b.row_status)) if b.valid \
-            else None
+        self.held = (list(b.col_status), self.ids.copy(), list(b.row_status), self.tight) \
+            if b.valid else None
         return self.held
 
     def warm(self, saved: tuple | None, shrink: bool = False) -> None:
@@ -325,11 +334,14 @@ class _Master:
         its parent's vertex only, as a dive child does)."""
         if saved is None or saved is self.held:
             return  # HiGHS holds that basis already (rows added since are basic there)
-        cols, ids, rows = saved
+        cols, ids, rows, degenerate = saved
         tight = ids[(ids >= 0) & np.array([s != _BASIC for s in rows], dtype=bool)]
         if shrink:
-            self._delete((self.ids >= 0) & ~np.isin(self.ids, tight))
-        self.restore(tight)
+            keep = np.union1d(tight, degenerate)  # degenerate ones come back basic
+            self._delete((self.ids >= 0) & ~np.isin(self.ids, keep))
+            self.restore(keep)
+        else:
+            self.restore(tight)
         status = {i: r for i, r in zip(ids.tolist(), rows, strict=True) if i >= 0}
         # rows that stay, in their order (ones added after the save are basic)
         kept = iter([r for i, r in zip(ids.tolist(), rows, strict=True) if i < 0])
