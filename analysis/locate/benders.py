@@ -63,7 +63,9 @@ in a pool under its (area, level); a node taken from the heap puts back the cuts
 were nonbasic in its parent's stored basis, so the stored basis is square and optimal
 again, and a cut separated again keeps its number; the cuts the master holds that are
 basic in that basis (left there by the node solved before) leave it (``WARM_SHRINK``),
-so the node starts with its parent's vertex cuts only, as a dive child does. A dive
+so the node starts with its parent's vertex cuts only, as a dive child does
+(``WARM_TIGHT``, off: measured, no gain, would also put back the parent's basic cuts at
+zero slack). A dive
 child starts from the basis HiGHS holds, without re-factorising a stored one. Adding or
 deleting rows makes HiGHS 1.16 drop its simplex data, so the run after a cut round
 rebuilds it (scaling, factorisation, steepest-edge weights: one BTRAN per row), at a cost
@@ -123,6 +125,7 @@ __all__ = [
     "SB_NODES",
     "STAB_ALPHA",
     "WARM_SHRINK",
+    "WARM_TIGHT",
     "BendersSolution",
     "pmedian_benders",
 ]
