@@ -61,8 +61,19 @@ re-assesses the whole matrix (``HighsModel::assess``: a run that changes nothing
 about 11 ms on 6,000 rows and 170,000 non-zeros, 40 % of it there). A purged cut stays
 in a pool under its (area, level); a node taken from the heap puts back the cuts that
 were nonbasic in its parent's stored basis, so the stored basis is square and optimal
-again, and a cut separated again keeps its number. A dive child starts from the basis
-HiGHS holds, without re-factorising a stored one.
+again, and a cut separated again keeps its number; the cuts the master holds that are
+basic in that basis (left there by the node solved before) leave it (``WARM_SHRINK``),
+so the node starts with its parent's vertex cuts only, as a dive child does
+(``WARM_TIGHT``, off: measured, no gain, would also put back the parent's basic cuts at
+zero slack). A dive
+child starts from the basis HiGHS holds, without re-factorising a stored one. Adding or
+deleting rows makes HiGHS 1.16 drop its simplex data, so the run after a cut round
+rebuilds it (scaling, factorisation, steepest-edge weights: one BTRAN per row), at a cost
+that grows with the row count; a node's cut loop therefore runs to convergence with as
+few rows as it can. Early branching (``EARLY_RISE``, off: measured, it did not pay) would
+stop a node's cut loop once a round closes less than that share of the gap to the
+pruning level and y is fractional; the node is then branched on its (valid, weaker)
+bound, and an integral y is always separated to the end.
 
 Branching: at the first ``SB_NODES`` nodes whose gap exceeds ``SB_GAP``, both children of
 the ``SB_CANDIDATES`` most fractional flags are probed from the node's basis (at most
@@ -110,8 +121,11 @@ __all__ = [
     "SB_CANDIDATES",
     "SB_GAP",
     "SB_ITERATIONS",
+    "EARLY_RISE",
     "SB_NODES",
     "STAB_ALPHA",
+    "WARM_SHRINK",
+    "WARM_TIGHT",
     "BendersSolution",
     "pmedian_benders",
 ]
@@ -125,10 +139,15 @@ BENDERS_MAX_PAIRS = 2_000_000
 LP_MAX_ROUNDS = 400  # cut rounds of phase 1 at most
 PURGE_SLACK = 1e-6  # root cuts slack by more than this (relative) leave the master
 NODE_PURGE = True  # after each node LP, the cuts basic at its optimum leave the master
+WARM_SHRINK = True  # a node from the heap starts with only its parent's nonbasic cuts
+WARM_TIGHT = False  # ... and with the cuts basic but at zero slack there (degenerate)
+EARLY_RISE = 0.0  # node cut loop stops when a round closes less of the gap than this
 SB_NODES = 10  # strong branching at the first nodes of the tree
 SB_GAP = 0.005  # at those whose bound is further than this (relative) below the incumbent
 SB_CANDIDATES = 8  # flags probed there (most fractional first)
 SB_ITERATIONS = 100  # dual simplex iterations a probe may take
+LEVEL_SUPPORT = 1 / 12  # level search over the support of y up to this share of flags
+LEVEL_PREFIX = 32  # otherwise over sorted-row prefixes of this width first (x4 each pass)
 STAB_ALPHA = 0.5  # in-out stabilisation: separate at alpha * LP point + (1 - alpha) * core
 _VIOL = 1e-7  # relative violation that makes a cut worth adding
 _BASIC = highspy.HighsBasisStatus.kBasic
@@ -183,6 +202,7 @@ class _Master:
         self.pool_area = np.zeros(0, dtype=np.int64)  # the pool: area and level of a cut
         self.pool_D = np.zeros(0)
         self.held: tuple | None = None  # the basis HiGHS holds, if saved
+        self.tight = np.zeros(0, dtype=np.int64)  # degenerate cuts of the last purge
 
     def add_rows(self, lo: NDArray, starts: NDArray, index: NDArray, value: NDArray) -> None:
         """Rows ``lo_r <= a_r x`` in CSR form (``starts`` of each row) that stay in the
@@ -232,6 +252,7 @@ class _Master:
         passed the objective bound set by :meth:`cutoff` (no x)."""
         h = self.h
         self.held = None
+        self.tight = np.zeros(0, dtype=np.int64)
         # HiGHS's clock runs over all runs of one instance: the limit is on that total
         h.setOptionValue("time_limit", h.getRunTime() + max(float(time_limit), 0.05))
         h.run()
@@ -282,8 +303,14 @@ class _Master:
         b = self.h.getBasis()
         if not b.valid:
             return 0
-        basic = np.array([s == _BASIC for s in b.row_status], dtype=bool)
-        return self._delete(basic & (self.ids >= 0))
+        basic = np.array([s == _BASIC for s in b.row_status], dtype=bool) & (self.ids >= 0)
+        if WARM_TIGHT:  # the basic cuts at zero slack (degenerate) go with the next basis()
+            sol = self.h.getSolution()
+            if sol.value_valid:
+                act = np.asarray(sol.row_value, dtype=np.float64)
+                tight = act - self.row_lo <= PURGE_SLACK * np.maximum(1.0, np.abs(self.row_lo))
+                self.tight = self.ids[basic & tight]
+        return self._delete(basic)
 
     def _delete(self, mask: NDArray) -> int:
         drop = np.flatnonzero(mask)
@@ -298,18 +325,26 @@ class _Master:
         """The current simplex basis (column statuses, the rows' pool ids and statuses),
         None when not valid."""
         b = self.h.getBasis()
-        self.held = (list(b.col_status), self.ids.copy(), list(b.row_status)) if b.valid \
-            else None
+        self.held = (list(b.col_status), self.ids.copy(), list(b.row_status), self.tight) \
+            if b.valid else None
         return self.held
 
-    def warm(self, saved: tuple | None) -> None:
+    def warm(self, saved: tuple | None, shrink: bool = False) -> None:
         """Start the next LP from a saved basis. Cuts that were nonbasic there and have
         been purged since come back from the pool; rows the saved basis did not have are
-        basic (their slacks), which keeps the basis square."""
+        basic (their slacks), which keeps the basis square. With ``shrink`` those basic
+        cuts leave the master instead (a node's LP then starts with the cuts that define
+        its parent's vertex only, as a dive child does)."""
         if saved is None or saved is self.held:
             return  # HiGHS holds that basis already (rows added since are basic there)
-        cols, ids, rows = saved
-        self.restore(ids[(ids >= 0) & np.array([s != _BASIC for s in rows], dtype=bool)])
+        cols, ids, rows, degenerate = saved
+        tight = ids[(ids >= 0) & np.array([s != _BASIC for s in rows], dtype=bool)]
+        if shrink:
+            keep = np.union1d(tight, degenerate)  # degenerate ones come back basic
+            self._delete((self.ids >= 0) & ~np.isin(self.ids, keep))
+            self.restore(keep)
+        else:
+            self.restore(tight)
         status = {i: r for i, r in zip(ids.tolist(), rows, strict=True) if i >= 0}
         # rows that stay, in their order (ones added after the save are basic)
         kept = iter([r for i, r in zip(ids.tolist(), rows, strict=True) if i < 0])
@@ -354,41 +389,64 @@ class _Areas:
         self.weights = np.bincount(inv.ravel(), weights=w, minlength=Mu.shape[0])
         self.order = np.argsort(Mu, axis=1, kind="stable").astype(np.int32)
         self.srt = np.take_along_axis(Mu, self.order, axis=1)
-        self.Mu = Mu
+        self.MuT = np.ascontiguousarray(Mu.T)  # candidates x areas: support rows are cheap
         self.g, self.m = Mu.shape
         self.nfin = (self.srt < big * 0.5).sum(axis=1)
         self.top = self.srt[np.arange(self.g), np.maximum(self.nfin - 1, 0)]
 
     def levels(self, y: NDArray) -> NDArray:
         """Per area, the first level D at which the flags within D add up to one (only
-        the nonzero flags count: with a small support of ``y`` the work is over areas x
-        support, otherwise a cumulative sum along every sorted row)."""
+        the nonzero flags count). With a small support of ``y`` (at most a share
+        ``LEVEL_SUPPORT`` of the candidates) the work is over areas x support (the
+        support sorted per area); otherwise a cumulative sum along the sorted rows, first
+        over a prefix of ``LEVEL_PREFIX`` positions, then over four times as many for the
+        areas whose prefix holds less than one, up to the whole row."""
         S = np.flatnonzero(y)
-        if 4 * S.size > self.m:
-            cum = np.cumsum(y[self.order], axis=1)
-            pos = np.argmax(cum >= 1.0 - 1e-9, axis=1)
-            pos[cum[:, -1] < 1.0 - 1e-9] = self.m - 1
-            pos = np.minimum(pos, np.maximum(self.nfin - 1, 0))
-            return self.srt[np.arange(self.g), pos]
-        sub = self.Mu[:, S]
-        o = np.argsort(sub, axis=1, kind="stable")
-        cum = np.cumsum(y[S][o], axis=1)
+        if S.size > LEVEL_SUPPORT * self.m:
+            return self._levels_prefix(y)
+        if not S.size:
+            return self.top.copy()
+        sub = self.MuT[S]  # support x areas
+        o = np.argsort(sub, axis=0, kind="stable")
+        cum = np.cumsum(y[S][o], axis=0)
         hit = cum >= 1.0 - 1e-9
-        D = np.take_along_axis(sub, o, axis=1)[np.arange(self.g), np.argmax(hit, axis=1)] \
-            if S.size else np.full(self.g, np.inf)
-        if S.size:
-            D[~hit[:, -1]] = np.inf  # never one: the largest (finite) distance
+        D = np.take_along_axis(sub, o, axis=0)[np.argmax(hit, axis=0), np.arange(self.g)]
+        D[~hit[-1]] = np.inf  # never one: the largest (finite) distance
         return np.minimum(D, self.top)
+
+    def _levels_prefix(self, y: NDArray) -> NDArray:
+        """:meth:`levels` by cumulative sums over growing prefixes of the sorted rows."""
+        D = np.empty(self.g)
+        rows = np.arange(self.g)
+        width = min(LEVEL_PREFIX, self.m)
+        while rows.size:
+            order = self.order[:, :width] if rows.size == self.g else self.order[rows, :width]
+            cum = np.cumsum(y[order], axis=1)
+            hit = cum[:, -1] >= 1.0 - 1e-9
+            if width == self.m:  # never one: the largest (finite) distance
+                pos = np.where(hit, np.argmax(cum >= 1.0 - 1e-9, axis=1), self.m - 1)
+                hit[:] = True
+            else:
+                pos = np.argmax(cum[hit] >= 1.0 - 1e-9, axis=1)
+            done = rows[hit]
+            D[done] = self.srt[done, np.minimum(pos, np.maximum(self.nfin[done] - 1, 0))]
+            rows = rows[~hit]
+            width = min(4 * width, self.m)
+        return D
 
     def value(self, rows: NDArray, D: NDArray, y: NDArray) -> NDArray:
         """Right-hand side of the cut at levels ``D`` minus its y-terms, at ``y``."""
         S = np.flatnonzero(y)
-        sub = self.Mu[np.ix_(rows, S)]
-        return D - np.maximum(D[:, None] - sub, 0.0) @ y[S]
+        sub = self.MuT[S] if rows.size == self.g else self.MuT[np.ix_(S, rows)]
+        return D - y[S] @ np.maximum(D[None, :] - sub, 0.0)
 
     def cuts(self, rows: NDArray, D: NDArray) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-        """CSR rows ``theta_i + sum_j max(0, D - c_ij) y_j >= D`` for ``rows``."""
-        sub = self.srt[rows]
+        """CSR rows ``theta_i + sum_j max(0, D - c_ij) y_j >= D`` for ``rows`` (over the
+        shortest prefix of the sorted rows that holds every cost below its level)."""
+        width = min(LEVEL_PREFIX, self.m)
+        while width < self.m and (self.srt[rows, width - 1] < D).any():
+            width = min(4 * width, self.m)
+        sub = self.srt[rows, :width]
         inside = sub < D[:, None]
         q = inside.sum(axis=1)
         starts = np.concatenate([[0], np.cumsum(q + 1)[:-1]])
@@ -397,7 +455,7 @@ class _Areas:
         theta_at = starts + q
         mask = np.ones(index.size, bool)
         mask[theta_at] = False
-        index[mask] = self.order[rows][inside]
+        index[mask] = self.order[rows, :width][inside]
         value[mask] = (D[:, None] - sub)[inside]
         index[theta_at] = self.m + rows
         value[theta_at] = 1.0
@@ -494,7 +552,7 @@ def pmedian_benders(
         node is infeasible, y None when the time ran out before the first LP. ``start``
         is the parent's basis."""
         master.bounds(lo, hi)
-        master.warm(start)
+        master.warm(start, shrink=WARM_SHRINK)
         bound, y, core, rounds, converged = -np.inf, None, None, 0, False
         while rounds < LP_MAX_ROUNDS and deadline - time.perf_counter() > 0.05:
             status, x, obj = master.solve(deadline - time.perf_counter())
@@ -504,9 +562,13 @@ def pmedian_benders(
                 break
             rounds += 1
             y, theta = x[:m], x[m:]
-            bound = max(bound, obj)
+            last, bound = bound, max(bound, obj)
             if feasible and closes(bound):
                 break
+            if (EARLY_RISE > 0 and not stabilise and feasible and rounds >= 2
+                    and bound - last < EARLY_RISE * (ub - margin() - bound)
+                    and ((y > 1e-6) & (y < 1 - 1e-6)).any()):
+                break  # early branching: the bound stalls far below the pruning level
             added = False
             if stabilise:
                 core = y.copy() if core is None else core

@@ -284,16 +284,23 @@ def test_separation_over_the_support_equals_the_dense_definition(seed):
 
 
 @pytest.mark.parametrize("seed", range(24))
-@pytest.mark.parametrize("mode", ["strong_everywhere", "no_strong_no_purge"])
+@pytest.mark.parametrize("mode", ["strong_everywhere", "no_strong_no_purge", "early_branching",
+                                  "no_shrink"])
 def test_benders_tree_variants_match_brute_force_on_tie_heavy_graphs(seed, mode, monkeypatch):
     # the node purge with the cut pool, the dives and strong branching (at every node,
-    # or switched off together with the purge) must all reach the brute-force optimum
-    # from a poor incumbent; 48 instances a mode
+    # or switched off together with the purge), early branching (every fractional node
+    # LP stopped after its second cut round) and heap nodes started with their parent's
+    # basic cuts kept must all reach the brute-force optimum from a poor incumbent; 24
+    # instances a mode
     import analysis.locate.benders as benders
 
     if mode == "strong_everywhere":
         monkeypatch.setattr(benders, "SB_NODES", 10**6)
         monkeypatch.setattr(benders, "SB_ITERATIONS", 3 + seed % 5)
+    elif mode == "early_branching":
+        monkeypatch.setattr(benders, "EARLY_RISE", 1e9)
+    elif mode == "no_shrink":
+        monkeypatch.setattr(benders, "WARM_SHRINK", False)
     else:
         monkeypatch.setattr(benders, "SB_NODES", -1)
         monkeypatch.setattr(benders, "NODE_PURGE", False)
@@ -345,3 +352,62 @@ def test_a_saved_basis_comes_back_after_its_cuts_were_purged():
     st, x3, again = master.solve(10.0)
     assert st == "optimal" and master.h.getInfo().simplex_iteration_count == 0
     assert np.isclose(again, root)
+
+
+def _brute_small_k(C, w, k):
+    """Brute force over every k-subset of the columns, vectorised in chunks (finite C)."""
+    from itertools import combinations
+
+    best, combos = np.inf, np.array(list(combinations(range(C.shape[1]), k)))
+    for part in np.array_split(combos, max(1, len(combos) // 20_000)):
+        best = min(best, float((w @ C[:, part].min(axis=2)).min()))
+    return best
+
+
+def test_early_branching_stops_fractional_node_lps_and_keeps_the_optimum(monkeypatch):
+    # with EARLY_RISE huge every fractional node LP that is not pruned stops after its
+    # second cut round (a node LP runs between two bounds() calls; the root's is the
+    # first): a third LP round only follows an integral y. Each instance must still reach
+    # the brute-force optimum, and on some a node must have been left with violated cuts
+    # and a bound more than 1 below the optimum (so not pruned: branched before its cut
+    # loop converged, which EARLY_RISE = 0 never does)
+    import analysis.locate.benders as benders
+
+    monkeypatch.setattr(benders, "EARLY_RISE", 1e9)
+    monkeypatch.setattr(benders, "SB_NODES", -1)  # no probes: every bounds() starts a node
+    segments: list[list[tuple[np.ndarray, float]]] = []
+    solve, bounds = benders._Master.solve, benders._Master.bounds
+
+    def counting_bounds(self, lo, hi):
+        segments.append([])
+        return bounds(self, lo, hi)
+
+    def counting_solve(self, time_limit):
+        st, x, obj = solve(self, time_limit)
+        if st == "optimal" and segments:
+            segments[-1].append((x.copy(), obj))
+        return st, x, obj
+
+    monkeypatch.setattr(benders._Master, "bounds", counting_bounds)
+    monkeypatch.setattr(benders._Master, "solve", counting_solve)
+    stopped = 0
+    for seed in (1, 9, 12, 13, 24, 25):  # graphs whose root LP is fractional (1-3 nodes)
+        n, k = 45 + seed % 10, 3 + seed % 3
+        C = graph_costs(n, seed + 4000, max_len=9)
+        w = np.random.default_rng(seed).integers(1, 10, n).astype(float)
+        work = Work(prepare(C, w, k=k))
+        areas = _Areas(np.asarray(work.M, dtype=float), work.w, work.big)
+        segments.clear()
+        sol = pmedian_benders(work, k, _worst_start(C, w, k),
+                              deadline=time.perf_counter() + 30)
+        best = _brute_small_k(C, w, k)
+        assert sol.status == "optimal" and close(work.cost(sol.open_pos), best)
+        for seg in segments[1:]:
+            frac = [bool(((x[:m] > 1e-6) & (x[:m] < 1 - 1e-6)).any())
+                    for x, _ in seg for m in [areas.m]]
+            assert not any(frac[1:-1]), "a third round after a fractional second one"
+            if len(seg) == 2 and frac[1] and seg[1][1] < best - 1:
+                y, theta = seg[1][0][:areas.m], seg[1][0][areas.m:]
+                val = areas.value(np.arange(areas.g), areas.levels(y), y)
+                stopped += bool((val > theta + 1e-6 * np.maximum(1.0, np.abs(val))).any())
+    assert stopped > 0
