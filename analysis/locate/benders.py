@@ -107,6 +107,10 @@ __all__ = [
     "LP_MAX_ROUNDS",
     "NODE_PURGE",
     "PURGE_SLACK",
+    "PROBE_FIXING",
+    "RB_LOOKAHEAD",
+    "RB_MAX_PROBES",
+    "RB_RELIABLE",
     "SB_CANDIDATES",
     "SB_GAP",
     "SB_ITERATIONS",
@@ -129,6 +133,10 @@ SB_NODES = 10  # strong branching at the first nodes of the tree
 SB_GAP = 0.005  # at those whose bound is further than this (relative) below the incumbent
 SB_CANDIDATES = 8  # flags probed there (most fractional first)
 SB_ITERATIONS = 100  # dual simplex iterations a probe may take
+RB_RELIABLE = 0  # past SB_NODES, probe flags with fewer pseudo-cost records than this
+RB_MAX_PROBES = 4  # flags probed at such a node at most
+RB_LOOKAHEAD = 3  # stop after this many flags in a row that do not beat the best score
+PROBE_FIXING = True  # a flag one of whose probes is empty takes the other value
 STAB_ALPHA = 0.5  # in-out stabilisation: separate at alpha * LP point + (1 - alpha) * core
 _VIOL = 1e-7  # relative violation that makes a cut worth adding
 _BASIC = highspy.HighsBasisStatus.kBasic
@@ -556,6 +564,17 @@ def pmedian_benders(
             rise_sum[side, j] += rise / dist
             rise_n[side, j] += 1
 
+    def pseudo_scores(frac: NDArray, y: NDArray) -> NDArray:
+        """Product of the estimated bound rises of branching on each of ``frac``: per unit
+        of change the flag's mean record in that direction, else the mean over all flags,
+        else 1 (the product of the distances to 0 and 1 then: most fractional first)."""
+        seen = rise_n > 0
+        tot = rise_n.sum(axis=1)
+        mean = np.where(tot > 0, rise_sum.sum(axis=1) / np.maximum(tot, 1), 1.0)
+        unit = np.where(seen, rise_sum / np.maximum(rise_n, 1), mean[:, None])[:, frac]
+        return (np.maximum(unit[0] * y[frac], 1e-6)
+                * np.maximum(unit[1] * (1 - y[frac]), 1e-6))
+
     def pseudo_cost_choice(frac: NDArray, y: NDArray) -> int:
         seen = rise_n > 0
         if not seen.any(axis=1).all():
@@ -599,29 +618,59 @@ def pmedian_benders(
             master.solve(deadline - time.perf_counter())
         rc = master.reduced_costs() if feasible else None
         frac = np.flatnonzero((y > 1e-6) & (y < 1 - 1e-6))
-        j_strong = -1
-        if nodes <= SB_NODES and frac.size > 1 and ub - bound_here > SB_GAP * abs(ub):
-            # strong branching near the root: both children of the most fractional flags,
-            # each from this node's basis, without new cuts; the largest product of the
-            # two bound rises wins
+        j_strong, empty, must_open, must_close = -1, False, [], []
+        probing = frac.size > 1 and ub - bound_here > SB_GAP * abs(ub)
+        if probing and nodes <= SB_NODES:
+            # strong branching near the root: both children of the most fractional flags
+            order = frac[np.argsort(np.abs(y[frac] - 0.5), kind="stable")[:SB_CANDIDATES]]
+            budget, lookahead = order.size, order.size
+        elif probing and RB_RELIABLE > 0:
+            # reliability branching: flags in the order of their pseudo-cost scores; a flag
+            # with fewer than RB_RELIABLE records in a direction is probed, the others are
+            # scored by their pseudo-costs
+            order = frac[np.argsort(-pseudo_scores(frac, y), kind="stable")]
+            budget, lookahead = RB_MAX_PROBES, RB_LOOKAHEAD
+        else:
+            order, budget, lookahead = frac[:0], 0, 0
+        if order.size:
+            # probes: both children of a flag, each from this node's basis, without new
+            # cuts; the largest product of the two bound rises wins. A child whose probe
+            # is infeasible or cut off holds nothing better than the incumbent (the probe
+            # LP relaxes the child's), so the flag takes the other value in every child
             pre = master.basis()
-            best_score = -1.0
-            for c in frac[np.argsort(np.abs(y[frac] - 0.5), kind="stable")[:SB_CANDIDATES]]:
-                rise = []
-                for side in (0.0, 1.0):
-                    clo, chi = lo.copy(), hi.copy()
-                    clo[c] = chi[c] = side
-                    if clo.sum() > k or chi.sum() < k:
-                        rise.append(np.inf)
-                        continue
-                    master.warm(pre)
-                    rise.append(max(master.probe(clo, chi, SB_ITERATIONS) - bound_here, 1e-6))
-                    learn(int(c), int(side), abs(side - y[c]), rise[-1])
-                score = rise[0] * rise[1]
+            best_score, since, probed = -1.0, 0, 0
+            for c in order.tolist():
+                if since >= lookahead:
+                    break
+                if probed >= budget or rise_n[:, c].min() >= RB_RELIABLE > 0 \
+                        and nodes > SB_NODES:
+                    score = float(pseudo_scores(np.array([c]), y)[0])
+                else:
+                    probed += 1
+                    rise = []
+                    for side in (0.0, 1.0):
+                        clo, chi = lo.copy(), hi.copy()
+                        clo[c] = chi[c] = side
+                        if clo.sum() > k or chi.sum() < k:
+                            rise.append(np.inf)
+                            continue
+                        master.warm(pre)
+                        rise.append(max(master.probe(clo, chi, SB_ITERATIONS) - bound_here,
+                                        1e-6))
+                        learn(c, int(side), abs(side - y[c]), rise[-1])
+                    if PROBE_FIXING and np.isinf(rise[0]) != np.isinf(rise[1]):
+                        (must_open if np.isinf(rise[0]) else must_close).append(c)
+                    score = rise[0] * rise[1]
+                    if np.isinf(rise[0]) and np.isinf(rise[1]):
+                        empty = True  # both children are empty: so is this node
                 if score > best_score:
-                    best_score, j_strong = score, int(c)
+                    best_score, j_strong, since = score, c, 0
+                else:
+                    since += 1
             master.bounds(lo, hi)
             master.warm(pre)
+            if empty:
+                continue
         if NODE_PURGE:  # the cuts basic at this node's optimum go back to the pool
             master.purge_basic()
         here = master.basis()
@@ -651,9 +700,15 @@ def pmedian_benders(
             force = (y > 1 - 1e-9) & (bound_here - rc > level)
             hi[shut], lo[force] = 0.0, 1.0
             n_fixed += int(shut.sum() + force.sum())
+        if must_open or must_close:  # the flags whose probe emptied one side
+            lo, hi = lo.copy(), hi.copy()
+            lo[must_open], hi[must_close] = 1.0, 0.0
+            n_fixed += len(must_open) + len(must_close)
         j = j_strong if j_strong >= 0 else pseudo_cost_choice(frac, y)
         for side in (0.0, 1.0):
             clo, chi = lo.copy(), hi.copy()
+            if not lo[j] <= side <= hi[j]:
+                continue  # a probe emptied that side
             clo[j] = chi[j] = side
             if clo.sum() <= k and chi.sum() >= k:
                 counter += 1
