@@ -108,8 +108,6 @@ __all__ = [
     "NODE_PURGE",
     "PURGE_SLACK",
     "PROBE_FIXING",
-    "RADIUS_CANDIDATES",
-    "RADIUS_NODES",
     "RB_LOOKAHEAD",
     "RB_MAX_PROBES",
     "RB_RELIABLE",
@@ -139,8 +137,6 @@ RB_RELIABLE = 0  # past SB_NODES, probe flags with fewer pseudo-cost records tha
 RB_MAX_PROBES = 4  # flags probed at such a node at most
 RB_LOOKAHEAD = 3  # stop after this many flags in a row that do not beat the best score
 PROBE_FIXING = True  # a flag one of whose probes is empty takes the other value
-RADIUS_NODES = -1  # radius branchings are probed at the first nodes (up to this many)
-RADIUS_CANDIDATES = 4  # radius branchings probed there
 STAB_ALPHA = 0.5  # in-out stabilisation: separate at alpha * LP point + (1 - alpha) * core
 _VIOL = 1e-7  # relative violation that makes a cut worth adding
 _BASIC = highspy.HighsBasisStatus.kBasic
@@ -551,12 +547,10 @@ def pmedian_benders(
         master.cutoff(ub - margin())
 
     # phase 2: branch and bound on the open flags, LP bounds by cut generation,
-    # reduced-cost fixing at every node, best bound first. A node is (bound, tag, flag
-    # lower and upper bounds, theta upper bounds, LP point or None, converged, basis)
+    # reduced-cost fixing at every node, best bound first
     n_fixed, nodes, counter = 0, 0, 0
-    theta_lb, no_tub = areas.srt[:, 0].astype(np.float64), np.full(g, np.inf)
-    heap: list[tuple] = [
-        (lp_bound, 0, root_lo, root_hi, no_tub, y_root, root_done, master.basis())]
+    heap: list[tuple[float, int, NDArray, NDArray, NDArray | None, bool, tuple | None]] = [
+        (lp_bound, 0, root_lo, root_hi, y_root, root_done, master.basis())]
     tag = 0
     status = "time_limit"
     # pseudo-costs: bound rise per unit of a flag's change, per flag and side (0 down,
@@ -564,18 +558,6 @@ def pmedian_benders(
     # strong-branching nodes the flag with the largest product of estimated rises wins
     rise_sum, rise_n = np.zeros((2, m)), np.zeros((2, m))
     parent_of: dict[int, tuple[int, int, float, float]] = {}  # child tag -> branching
-    theta_now = no_tub  # the theta upper bounds HiGHS holds
-
-    def set_theta(tub: NDArray) -> None:
-        """Give HiGHS the theta upper bounds ``tub`` (only the ones that changed)."""
-        nonlocal theta_now
-        if tub is theta_now:
-            return
-        diff = np.flatnonzero(tub != theta_now)
-        if diff.size:
-            master.h.changeColsBounds(diff.size, (m + diff).astype(np.int32),
-                                      theta_lb[diff], tub[diff])
-        theta_now = tub
 
     def learn(j: int, side: int, dist: float, rise: float) -> None:
         if dist > 1e-9 and np.isfinite(rise):
@@ -603,69 +585,21 @@ def pmedian_benders(
                  * np.maximum(unit[1] * (1 - y[frac]), 1e-6))
         return int(frac[np.argmax(score)])
 
-    def probe(clo: NDArray, chi: NDArray, ctub: NDArray, pre: tuple | None, tub: NDArray,
-              base: float) -> float:
-        """Bound rise over ``base`` of the child (clo, chi, ctub) of a node whose basis is
-        ``pre`` and whose theta upper bounds are ``tub`` (a strong-branching probe); inf
-        when the child is empty (k out of reach, infeasible or cut off)."""
-        if clo.sum() > k or chi.sum() < k:
-            return np.inf
-        master.warm(pre)
-        set_theta(ctub)
-        value = master.probe(clo, chi, SB_ITERATIONS)
-        set_theta(tub)
-        return max(value - base, 1e-6)
-
-    def radius_candidates(y: NDArray, lo: NDArray, tub: NDArray, count: int) -> list:
-        """Up to ``count`` radius branchings (area i, position p): the candidates
-        ``order[i, :p]`` are the ones nearer to area i than ``D = srt[i, p]`` and
-        ``srt[i, p - 1]`` is the level below D. Per area the position whose flag mass
-        is nearest to 1/2 among those where both children cut off the LP point (mass
-        strictly between 0 and 1, theta_i above the level below D); the areas with the
-        largest weight x min(mass, 1 - mass) first."""
-        if count <= 0:
-            return []
-        cum = np.cumsum(y[areas.order], axis=1)[:, :-1]  # mass of order[i, :p], p = 1..
-        below = areas.srt[:, :-1]  # srt[i, p - 1]
-        theta = areas.value(everyone, areas.levels(y), y)  # the LP's theta at y
-        ok = ((areas.srt[:, 1:] > below) & (cum > 1e-6) & (cum < 1 - 1e-6)
-              & (theta[:, None] > below + 1e-6 * np.maximum(1.0, np.abs(below)))
-              & (below < tub[:, None])
-              & (np.arange(1, m)[None, :] < areas.nfin[:, None]))
-        frac_mass = np.where(ok, np.minimum(cum, 1 - cum), -1.0)
-        best = np.argmax(frac_mass, axis=1)
-        score = areas.weights * frac_mass[everyone, best]
-        top = np.argsort(-score, kind="stable")[:count]
-        return [(int(i), int(best[i]) + 1) for i in top if score[i] > 0]
-
-    def radius_children(i: int, p: int, lo: NDArray, hi: NDArray, tub: NDArray) -> list:
-        """The two children of a radius branching as (lo, hi, tub), None for a child that
-        is empty by its bounds: "no candidate nearer than D open" (their upper bounds 0)
-        and "theta_i at most the level below D" (an open one is nearer than D)."""
-        near = areas.order[i, :p]
-        clo, chi = lo, hi.copy()
-        chi[near] = 0.0
-        left = (clo, chi, tub) if not lo[near].any() and chi.sum() >= k else None
-        ctub = tub.copy()
-        ctub[i] = areas.srt[i, p - 1]
-        return [left, (lo, hi, ctub)]
-
     # depth-first dives: one child of a branched node is solved right after it, from the
     # basis HiGHS holds (no stored basis to re-factorise); best bound first on backtrack
     dive: tuple | None = None
     while heap or dive is not None:
         if dive is not None:
-            bound_here, tag, lo, hi, tub, y, done, start = dive
+            bound_here, tag, lo, hi, y, done, start = dive
             dive = None
         else:
-            bound_here, tag, lo, hi, tub, y, done, start = heapq.heappop(heap)
+            bound_here, tag, lo, hi, y, done, start = heapq.heappop(heap)
         counter += 1
         if feasible and closes(bound_here):
             continue
-        set_theta(tub)
         if y is None:  # a child: its own LP
             if deadline - time.perf_counter() <= 0.05:
-                heapq.heappush(heap, (bound_here, counter, lo, hi, tub, None, False, start))
+                heapq.heappush(heap, (bound_here, counter, lo, hi, None, False, start))
                 break
             value, y, done = node_lp(lo, hi, stabilise=False, start=start)
             nodes += 1
@@ -675,7 +609,7 @@ def pmedian_benders(
             if value == np.inf or (feasible and closes(value)):
                 continue
             if y is None:
-                heapq.heappush(heap, (bound_here, counter, lo, hi, tub, None, False, start))
+                heapq.heappush(heap, (bound_here, counter, lo, hi, None, False, start))
                 break
             bound_here = max(bound_here, value)
         else:
@@ -684,8 +618,7 @@ def pmedian_benders(
             master.solve(deadline - time.perf_counter())
         rc = master.reduced_costs() if feasible else None
         frac = np.flatnonzero((y > 1e-6) & (y < 1 - 1e-6))
-        # the branching: a flag (0 / 1) or, from probes, a radius branching
-        j_strong, radius, empty, must_open, must_close = -1, None, False, [], []
+        j_strong, empty, must_open, must_close = -1, False, [], []
         probing = frac.size > 1 and ub - bound_here > SB_GAP * abs(ub)
         if probing and nodes <= SB_NODES:
             # strong branching near the root: both children of the most fractional flags
@@ -699,16 +632,13 @@ def pmedian_benders(
             budget, lookahead = RB_MAX_PROBES, RB_LOOKAHEAD
         else:
             order, budget, lookahead = frac[:0], 0, 0
-        rad = radius_candidates(y, lo, tub, RADIUS_CANDIDATES) \
-            if frac.size > 1 and nodes <= RADIUS_NODES else []
-        if order.size or rad:
-            # probes: both children of a candidate, each from this node's basis, without
-            # new cuts; the largest product of the two bound rises wins. A child whose
-            # probe is infeasible or cut off holds nothing better than the incumbent (the
-            # probe LP relaxes the child's), so a flag takes the other value in every child
+        if order.size:
+            # probes: both children of a flag, each from this node's basis, without new
+            # cuts; the largest product of the two bound rises wins. A child whose probe
+            # is infeasible or cut off holds nothing better than the incumbent (the probe
+            # LP relaxes the child's), so the flag takes the other value in every child
             pre = master.basis()
             best_score, since, probed = -1.0, 0, 0
-
             for c in order.tolist():
                 if since >= lookahead:
                     break
@@ -721,24 +651,22 @@ def pmedian_benders(
                     for side in (0.0, 1.0):
                         clo, chi = lo.copy(), hi.copy()
                         clo[c] = chi[c] = side
-                        rise.append(probe(clo, chi, tub, pre, tub, bound_here))
+                        if clo.sum() > k or chi.sum() < k:
+                            rise.append(np.inf)
+                            continue
+                        master.warm(pre)
+                        rise.append(max(master.probe(clo, chi, SB_ITERATIONS) - bound_here,
+                                        1e-6))
                         learn(c, int(side), abs(side - y[c]), rise[-1])
                     if PROBE_FIXING and np.isinf(rise[0]) != np.isinf(rise[1]):
                         (must_open if np.isinf(rise[0]) else must_close).append(c)
                     score = rise[0] * rise[1]
-                    empty |= bool(np.isinf(rise[0]) and np.isinf(rise[1]))
+                    if np.isinf(rise[0]) and np.isinf(rise[1]):
+                        empty = True  # both children are empty: so is this node
                 if score > best_score:
                     best_score, j_strong, since = score, c, 0
                 else:
                     since += 1
-            for i, p in rad:
-                kids = radius_children(i, p, lo, hi, tub)
-                rise = [np.inf if kid is None else probe(*kid, pre, tub, bound_here)
-                        for kid in kids]
-                score = rise[0] * rise[1]
-                empty |= bool(np.isinf(rise[0]) and np.isinf(rise[1]))
-                if score > best_score:
-                    best_score, radius = score, (i, p)
             master.bounds(lo, hi)
             master.warm(pre)
             if empty:
@@ -760,7 +688,7 @@ def pmedian_benders(
         if not frac.size:
             if not done:  # integral but cuts still violated: more cut rounds
                 counter += 1
-                heapq.heappush(heap, (bound_here, counter, lo, hi, tub, None, False, here))
+                heapq.heappush(heap, (bound_here, counter, lo, hi, None, False, here))
             continue  # integral and converged: its cost is its bound (cut off above)
         # reduced-cost fixing against the incumbent
         if feasible and rc is not None:
@@ -776,28 +704,18 @@ def pmedian_benders(
             lo, hi = lo.copy(), hi.copy()
             lo[must_open], hi[must_close] = 1.0, 0.0
             n_fixed += len(must_open) + len(must_close)
-        kids: list = []
-        if radius is not None:
-            kids = [kid for kid in radius_children(*radius, lo, hi, tub) if kid is not None]
-            j = -1
-        else:
-            j = j_strong if j_strong >= 0 else pseudo_cost_choice(frac, y)
-            for side in (0.0, 1.0):
-                if not lo[j] <= side <= hi[j]:
-                    continue  # a probe emptied that side
-                clo, chi = lo.copy(), hi.copy()
-                clo[j] = chi[j] = side
-                kids.append((clo, chi, tub, side))
-        for kid in kids:
-            clo, chi, ctub = kid[:3]
+        j = j_strong if j_strong >= 0 else pseudo_cost_choice(frac, y)
+        for side in (0.0, 1.0):
+            clo, chi = lo.copy(), hi.copy()
+            if not lo[j] <= side <= hi[j]:
+                continue  # a probe emptied that side
+            clo[j] = chi[j] = side
             if clo.sum() <= k and chi.sum() >= k:
                 counter += 1
-                if j >= 0:
-                    side = kid[3]
-                    parent_of[counter] = (j, int(side), abs(side - y[j]), bound_here)
+                parent_of[counter] = (j, int(side), abs(side - y[j]), bound_here)
                 if dive is not None:
                     heapq.heappush(heap, dive)
-                dive = (bound_here, counter, clo, chi, ctub, None, False, here)
+                dive = (bound_here, counter, clo, chi, None, False, here)
     if dive is not None:  # stopped on time with a dive child pending
         heapq.heappush(heap, dive)
     if not heap:
