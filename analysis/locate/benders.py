@@ -112,6 +112,7 @@ __all__ = [
     "RB_MAX_PROBES",
     "RB_RELIABLE",
     "SB_CANDIDATES",
+    "SCORE_CAP",
     "SB_GAP",
     "SB_ITERATIONS",
     "SB_NODES",
@@ -137,6 +138,7 @@ RB_RELIABLE = 0  # past SB_NODES, probe flags with fewer pseudo-cost records tha
 RB_MAX_PROBES = 4  # flags probed at such a node at most
 RB_LOOKAHEAD = 3  # stop after this many flags in a row that do not beat the best score
 PROBE_FIXING = True  # a flag one of whose probes is empty takes the other value
+SCORE_CAP = False  # branching scores count a bound rise only up to the pruning level
 STAB_ALPHA = 0.5  # in-out stabilisation: separate at alpha * LP point + (1 - alpha) * core
 _VIOL = 1e-7  # relative violation that makes a cut worth adding
 _BASIC = highspy.HighsBasisStatus.kBasic
@@ -564,7 +566,7 @@ def pmedian_benders(
             rise_sum[side, j] += rise / dist
             rise_n[side, j] += 1
 
-    def pseudo_scores(frac: NDArray, y: NDArray) -> NDArray:
+    def pseudo_scores(frac: NDArray, y: NDArray, cap: float = np.inf) -> NDArray:
         """Product of the estimated bound rises of branching on each of ``frac``: per unit
         of change the flag's mean record in that direction, else the mean over all flags,
         else 1 (the product of the distances to 0 and 1 then: most fractional first)."""
@@ -572,17 +574,17 @@ def pmedian_benders(
         tot = rise_n.sum(axis=1)
         mean = np.where(tot > 0, rise_sum.sum(axis=1) / np.maximum(tot, 1), 1.0)
         unit = np.where(seen, rise_sum / np.maximum(rise_n, 1), mean[:, None])[:, frac]
-        return (np.maximum(unit[0] * y[frac], 1e-6)
-                * np.maximum(unit[1] * (1 - y[frac]), 1e-6))
+        return (np.clip(unit[0] * y[frac], 1e-6, cap)
+                * np.clip(unit[1] * (1 - y[frac]), 1e-6, cap))
 
-    def pseudo_cost_choice(frac: NDArray, y: NDArray) -> int:
+    def pseudo_cost_choice(frac: NDArray, y: NDArray, cap: float = np.inf) -> int:
         seen = rise_n > 0
         if not seen.any(axis=1).all():
             return int(frac[np.argmin(np.abs(y[frac] - 0.5))])  # most fractional
         mean = rise_sum.sum(axis=1) / rise_n.sum(axis=1)  # for flags never branched on
         unit = np.where(seen, rise_sum / np.maximum(rise_n, 1), mean[:, None])[:, frac]
-        score = (np.maximum(unit[0] * y[frac], 1e-6)
-                 * np.maximum(unit[1] * (1 - y[frac]), 1e-6))
+        score = (np.clip(unit[0] * y[frac], 1e-6, cap)
+                 * np.clip(unit[1] * (1 - y[frac]), 1e-6, cap))
         return int(frac[np.argmax(score)])
 
     # depth-first dives: one child of a branched node is solved right after it, from the
@@ -620,6 +622,9 @@ def pmedian_benders(
         frac = np.flatnonzero((y > 1e-6) & (y < 1 - 1e-6))
         j_strong, empty, must_open, must_close = -1, False, [], []
         probing = frac.size > 1 and ub - bound_here > SB_GAP * abs(ub)
+        # a child whose bound rises past the pruning level is pruned however far past:
+        # scores count a rise up to that level only
+        cap = max(ub - margin() - bound_here, 1e-6) if SCORE_CAP and feasible else np.inf
         if probing and nodes <= SB_NODES:
             # strong branching near the root: both children of the most fractional flags
             order = frac[np.argsort(np.abs(y[frac] - 0.5), kind="stable")[:SB_CANDIDATES]]
@@ -628,7 +633,7 @@ def pmedian_benders(
             # reliability branching: flags in the order of their pseudo-cost scores; a flag
             # with fewer than RB_RELIABLE records in a direction is probed, the others are
             # scored by their pseudo-costs
-            order = frac[np.argsort(-pseudo_scores(frac, y), kind="stable")]
+            order = frac[np.argsort(-pseudo_scores(frac, y, cap), kind="stable")]
             budget, lookahead = RB_MAX_PROBES, RB_LOOKAHEAD
         else:
             order, budget, lookahead = frac[:0], 0, 0
@@ -644,7 +649,7 @@ def pmedian_benders(
                     break
                 if probed >= budget or rise_n[:, c].min() >= RB_RELIABLE > 0 \
                         and nodes > SB_NODES:
-                    score = float(pseudo_scores(np.array([c]), y)[0])
+                    score = float(pseudo_scores(np.array([c]), y, cap)[0])
                 else:
                     probed += 1
                     rise = []
@@ -660,7 +665,8 @@ def pmedian_benders(
                         learn(c, int(side), abs(side - y[c]), rise[-1])
                     if PROBE_FIXING and np.isinf(rise[0]) != np.isinf(rise[1]):
                         (must_open if np.isinf(rise[0]) else must_close).append(c)
-                    score = rise[0] * rise[1]
+                    score = min(rise[0], cap) * min(rise[1], cap) + 1e-9 * (
+                        np.isinf(rise[0]) + np.isinf(rise[1]))  # an empty side first
                     if np.isinf(rise[0]) and np.isinf(rise[1]):
                         empty = True  # both children are empty: so is this node
                 if score > best_score:
@@ -704,7 +710,7 @@ def pmedian_benders(
             lo, hi = lo.copy(), hi.copy()
             lo[must_open], hi[must_close] = 1.0, 0.0
             n_fixed += len(must_open) + len(must_close)
-        j = j_strong if j_strong >= 0 else pseudo_cost_choice(frac, y)
+        j = j_strong if j_strong >= 0 else pseudo_cost_choice(frac, y, cap)
         for side in (0.0, 1.0):
             clo, chi = lo.copy(), hi.copy()
             if not lo[j] <= side <= hi[j]:
