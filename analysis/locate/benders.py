@@ -107,7 +107,9 @@ __all__ = [
     "LP_MAX_ROUNDS",
     "NODE_PURGE",
     "PURGE_SLACK",
+    "PROBE_CHAIN",
     "PROBE_FIXING",
+    "PURGE_FIRST",
     "RB_LOOKAHEAD",
     "RB_MAX_PROBES",
     "RB_RELIABLE",
@@ -139,6 +141,8 @@ RB_MAX_PROBES = 4  # flags probed at such a node at most
 RB_LOOKAHEAD = 3  # stop after this many flags in a row that do not beat the best score
 PROBE_FIXING = True  # a flag one of whose probes is empty takes the other value
 SCORE_CAP = False  # branching scores count a bound rise only up to the pruning level
+PROBE_CHAIN = False  # a probe starts from the previous probe's basis (no setBasis)
+PURGE_FIRST = False  # the node purge runs before the probes (smaller probe LPs)
 STAB_ALPHA = 0.5  # in-out stabilisation: separate at alpha * LP point + (1 - alpha) * core
 _VIOL = 1e-7  # relative violation that makes a cut worth adding
 _BASIC = highspy.HighsBasisStatus.kBasic
@@ -642,8 +646,10 @@ def pmedian_benders(
             # cuts; the largest product of the two bound rises wins. A child whose probe
             # is infeasible or cut off holds nothing better than the incumbent (the probe
             # LP relaxes the child's), so the flag takes the other value in every child
+            if NODE_PURGE and PURGE_FIRST:  # smaller probe LPs
+                master.purge_basic()
             pre = master.basis()
-            best_score, since, probed = -1.0, 0, 0
+            best_score, since, probed, chained = -1.0, 0, 0, False
             for c in order.tolist():
                 if since >= lookahead:
                     break
@@ -659,7 +665,9 @@ def pmedian_benders(
                         if clo.sum() > k or chi.sum() < k:
                             rise.append(np.inf)
                             continue
-                        master.warm(pre)
+                        if not chained:
+                            master.warm(pre)
+                        chained = PROBE_CHAIN
                         rise.append(max(master.probe(clo, chi, SB_ITERATIONS) - bound_here,
                                         1e-6))
                         learn(c, int(side), abs(side - y[c]), rise[-1])
