@@ -71,9 +71,22 @@ product of the two bound rises wins; the rises per unit of change (pseudo-costs,
 and direction) are learnt from those probes and from every child LP, and decide the
 branch everywhere else (product of the estimated rises; the most fractional flag until
 both directions have a record). The order of the nodes and the branching rule change the
-tree, never what is proven: every node is still pruned only by its own LP bound. The LPs
+tree, never what is proven: every node is pruned only by an LP bound of its own. The LPs
 run HiGHS's serial dual simplex; ``run()`` holds Python's GIL (two instances on two
 threads take as long as one after the other), so the search is serial.
+
+A probe that stops infeasible or past the objective bound proves its child empty: its LP
+has the child's bounds and a subset of the (globally valid) cuts, so it relaxes the
+child's LP, and HiGHS reports either status only on a proof. That flag then takes the
+other value in both children of the node and the empty child is not created
+(``PROBE_FIXING``); a node where both children of one flag are empty is pruned. Two rules are
+there but off by default, as they did not pay on the graph outliers (bench/results/
+exact_scale.md, section 1i): reliability branching past the strong-branching nodes
+(``RB_RELIABLE`` > 0: the flags in the order of their pseudo-cost scores, probed when
+they have fewer than ``RB_RELIABLE`` records in a direction, at most ``RB_MAX_PROBES``
+probes a node, stopping after ``RB_LOOKAHEAD`` flags in a row without a better score),
+and scores that count a rise only up to the pruning level ``ub - margin`` (``SCORE_CAP``:
+a child that rises past it is pruned however far past).
 
 References
 ----------
@@ -107,9 +120,7 @@ __all__ = [
     "LP_MAX_ROUNDS",
     "NODE_PURGE",
     "PURGE_SLACK",
-    "PROBE_CHAIN",
     "PROBE_FIXING",
-    "PURGE_FIRST",
     "RB_LOOKAHEAD",
     "RB_MAX_PROBES",
     "RB_RELIABLE",
@@ -141,8 +152,6 @@ RB_MAX_PROBES = 4  # flags probed at such a node at most
 RB_LOOKAHEAD = 3  # stop after this many flags in a row that do not beat the best score
 PROBE_FIXING = True  # a flag one of whose probes is empty takes the other value
 SCORE_CAP = False  # branching scores count a bound rise only up to the pruning level
-PROBE_CHAIN = False  # a probe starts from the previous probe's basis (no setBasis)
-PURGE_FIRST = False  # the node purge runs before the probes (smaller probe LPs)
 STAB_ALPHA = 0.5  # in-out stabilisation: separate at alpha * LP point + (1 - alpha) * core
 _VIOL = 1e-7  # relative violation that makes a cut worth adding
 _BASIC = highspy.HighsBasisStatus.kBasic
@@ -624,7 +633,9 @@ def pmedian_benders(
             master.solve(deadline - time.perf_counter())
         rc = master.reduced_costs() if feasible else None
         frac = np.flatnonzero((y > 1e-6) & (y < 1 - 1e-6))
-        j_strong, empty, must_open, must_close = -1, False, [], []
+        j_strong, empty = -1, False
+        must_open: list[int] = []  # flags whose probe emptied the side 0 / side 1
+        must_close: list[int] = []
         probing = frac.size > 1 and ub - bound_here > SB_GAP * abs(ub)
         # a child whose bound rises past the pruning level is pruned however far past:
         # scores count a rise up to that level only
@@ -646,10 +657,8 @@ def pmedian_benders(
             # cuts; the largest product of the two bound rises wins. A child whose probe
             # is infeasible or cut off holds nothing better than the incumbent (the probe
             # LP relaxes the child's), so the flag takes the other value in every child
-            if NODE_PURGE and PURGE_FIRST:  # smaller probe LPs
-                master.purge_basic()
             pre = master.basis()
-            best_score, since, probed, chained = -1.0, 0, 0, False
+            best_score, since, probed = -1.0, 0, 0
             for c in order.tolist():
                 if since >= lookahead:
                     break
@@ -665,9 +674,7 @@ def pmedian_benders(
                         if clo.sum() > k or chi.sum() < k:
                             rise.append(np.inf)
                             continue
-                        if not chained:
-                            master.warm(pre)
-                        chained = PROBE_CHAIN
+                        master.warm(pre)
                         rise.append(max(master.probe(clo, chi, SB_ITERATIONS) - bound_here,
                                         1e-6))
                         learn(c, int(side), abs(side - y[c]), rise[-1])
