@@ -79,9 +79,9 @@ A probe that stops infeasible or past the objective bound proves its child empty
 has the child's bounds and a subset of the (globally valid) cuts, so it relaxes the
 child's LP, and HiGHS reports either status only on a proof. That flag then takes the
 other value in both children of the node and the empty child is not created
-(``PROBE_FIXING``); a node where both children of one flag are empty is pruned. Two rules are
-there but off by default, as they did not pay on the graph outliers (bench/results/
-exact_scale.md, section 1i): reliability branching past the strong-branching nodes
+(``PROBE_FIXING``); a node where both children of one flag are empty is pruned. Two
+rules are there but off by default, as they did not pay on the graph outliers
+(bench/results/exact_scale.md, section 1i): reliability branching past the strong-branching nodes
 (``RB_RELIABLE`` > 0: the flags in the order of their pseudo-cost scores, probed when
 they have fewer than ``RB_RELIABLE`` records in a direction, at most ``RB_MAX_PROBES``
 probes a node, stopping after ``RB_LOOKAHEAD`` flags in a row without a better score),
@@ -119,16 +119,16 @@ __all__ = [
     "BENDERS_MAX_PAIRS",
     "LP_MAX_ROUNDS",
     "NODE_PURGE",
-    "PURGE_SLACK",
     "PROBE_FIXING",
+    "PURGE_SLACK",
     "RB_LOOKAHEAD",
     "RB_MAX_PROBES",
     "RB_RELIABLE",
     "SB_CANDIDATES",
-    "SCORE_CAP",
     "SB_GAP",
     "SB_ITERATIONS",
     "SB_NODES",
+    "SCORE_CAP",
     "STAB_ALPHA",
     "BendersSolution",
     "pmedian_benders",
@@ -634,7 +634,7 @@ def pmedian_benders(
         rc = master.reduced_costs() if feasible else None
         frac = np.flatnonzero((y > 1e-6) & (y < 1 - 1e-6))
         j_strong, empty = -1, False
-        must_open: list[int] = []  # flags whose probe emptied the side 0 / side 1
+        must_open: list[int] = []  # flags whose probe of side 0 (1) was empty
         must_close: list[int] = []
         probing = frac.size > 1 and ub - bound_here > SB_GAP * abs(ub)
         # a child whose bound rises past the pruning level is pruned however far past:
