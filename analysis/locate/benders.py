@@ -81,12 +81,12 @@ child's LP, and HiGHS reports either status only on a proof. That flag then take
 other value in both children of the node and the empty child is not created
 (``PROBE_FIXING``); a node where both children of one flag are empty is pruned. Two
 rules are there but off by default, as they did not pay on the graph outliers
-(bench/results/exact_scale.md, section 1i): reliability branching past the strong-branching nodes
-(``RB_RELIABLE`` > 0: the flags in the order of their pseudo-cost scores, probed when
-they have fewer than ``RB_RELIABLE`` records in a direction, at most ``RB_MAX_PROBES``
-probes a node, stopping after ``RB_LOOKAHEAD`` flags in a row without a better score),
-and scores that count a rise only up to the pruning level ``ub - margin`` (``SCORE_CAP``:
-a child that rises past it is pruned however far past).
+(bench/results/exact_scale.md, section 1i): reliability branching past the
+strong-branching nodes (``RB_RELIABLE`` > 0: the flags in the order of their pseudo-cost
+scores, probed when they have fewer than ``RB_RELIABLE`` records in a direction, at most
+``RB_MAX_PROBES`` probes a node, stopping after ``RB_LOOKAHEAD`` flags in a row without a
+better score), and scores that count a rise only up to the pruning level ``ub - margin``
+(``SCORE_CAP``: a child that rises past it is pruned however far past).
 
 References
 ----------
