@@ -82,9 +82,22 @@ product of the two bound rises wins; the rises per unit of change (pseudo-costs,
 and direction) are learnt from those probes and from every child LP, and decide the
 branch everywhere else (product of the estimated rises; the most fractional flag until
 both directions have a record). The order of the nodes and the branching rule change the
-tree, never what is proven: every node is still pruned only by its own LP bound. The LPs
+tree, never what is proven: every node is pruned only by an LP bound of its own. The LPs
 run HiGHS's serial dual simplex; ``run()`` holds Python's GIL (two instances on two
 threads take as long as one after the other), so the search is serial.
+
+A probe that stops infeasible or past the objective bound proves its child empty: its LP
+has the child's bounds and a subset of the (globally valid) cuts, so it relaxes the
+child's LP, and HiGHS reports either status only on a proof. That flag then takes the
+other value in both children of the node and the empty child is not created
+(``PROBE_FIXING``); a node where both children of one flag are empty is pruned. Two
+rules are there but off by default, as they did not pay on the graph outliers
+(bench/results/exact_scale.md, section 1i): reliability branching past the
+strong-branching nodes (``RB_RELIABLE`` > 0: the flags in the order of their pseudo-cost
+scores, probed when they have fewer than ``RB_RELIABLE`` records in a direction, at most
+``RB_MAX_PROBES`` probes a node, stopping after ``RB_LOOKAHEAD`` flags in a row without a
+better score), and scores that count a rise only up to the pruning level ``ub - margin``
+(``SCORE_CAP``: a child that rises past it is pruned however far past).
 
 References
 ----------
@@ -117,12 +130,17 @@ __all__ = [
     "BENDERS_MAX_PAIRS",
     "LP_MAX_ROUNDS",
     "NODE_PURGE",
+    "PROBE_FIXING",
     "PURGE_SLACK",
+    "RB_LOOKAHEAD",
+    "RB_MAX_PROBES",
+    "RB_RELIABLE",
     "SB_CANDIDATES",
     "SB_GAP",
     "SB_ITERATIONS",
     "EARLY_RISE",
     "SB_NODES",
+    "SCORE_CAP",
     "STAB_ALPHA",
     "WARM_SHRINK",
     "WARM_TIGHT",
@@ -148,6 +166,11 @@ SB_CANDIDATES = 8  # flags probed there (most fractional first)
 SB_ITERATIONS = 100  # dual simplex iterations a probe may take
 LEVEL_SUPPORT = 1 / 12  # level search over the support of y up to this share of flags
 LEVEL_PREFIX = 32  # otherwise over sorted-row prefixes of this width first (x4 each pass)
+RB_RELIABLE = 0  # past SB_NODES, probe flags with fewer pseudo-cost records than this
+RB_MAX_PROBES = 4  # flags probed at such a node at most
+RB_LOOKAHEAD = 3  # stop after this many flags in a row that do not beat the best score
+PROBE_FIXING = True  # a flag one of whose probes is empty takes the other value
+SCORE_CAP = False  # branching scores count a bound rise only up to the pruning level
 STAB_ALPHA = 0.5  # in-out stabilisation: separate at alpha * LP point + (1 - alpha) * core
 _VIOL = 1e-7  # relative violation that makes a cut worth adding
 _BASIC = highspy.HighsBasisStatus.kBasic
@@ -618,14 +641,25 @@ def pmedian_benders(
             rise_sum[side, j] += rise / dist
             rise_n[side, j] += 1
 
-    def pseudo_cost_choice(frac: NDArray, y: NDArray) -> int:
+    def pseudo_scores(frac: NDArray, y: NDArray, cap: float = np.inf) -> NDArray:
+        """Product of the estimated bound rises of branching on each of ``frac``: per unit
+        of change the flag's mean record in that direction, else the mean over all flags,
+        else 1 (the product of the distances to 0 and 1 then: most fractional first)."""
+        seen = rise_n > 0
+        tot = rise_n.sum(axis=1)
+        mean = np.where(tot > 0, rise_sum.sum(axis=1) / np.maximum(tot, 1), 1.0)
+        unit = np.where(seen, rise_sum / np.maximum(rise_n, 1), mean[:, None])[:, frac]
+        return (np.clip(unit[0] * y[frac], 1e-6, cap)
+                * np.clip(unit[1] * (1 - y[frac]), 1e-6, cap))
+
+    def pseudo_cost_choice(frac: NDArray, y: NDArray, cap: float = np.inf) -> int:
         seen = rise_n > 0
         if not seen.any(axis=1).all():
             return int(frac[np.argmin(np.abs(y[frac] - 0.5))])  # most fractional
         mean = rise_sum.sum(axis=1) / rise_n.sum(axis=1)  # for flags never branched on
         unit = np.where(seen, rise_sum / np.maximum(rise_n, 1), mean[:, None])[:, frac]
-        score = (np.maximum(unit[0] * y[frac], 1e-6)
-                 * np.maximum(unit[1] * (1 - y[frac]), 1e-6))
+        score = (np.clip(unit[0] * y[frac], 1e-6, cap)
+                 * np.clip(unit[1] * (1 - y[frac]), 1e-6, cap))
         return int(frac[np.argmax(score)])
 
     # depth-first dives: one child of a branched node is solved right after it, from the
@@ -661,29 +695,65 @@ def pmedian_benders(
             master.solve(deadline - time.perf_counter())
         rc = master.reduced_costs() if feasible else None
         frac = np.flatnonzero((y > 1e-6) & (y < 1 - 1e-6))
-        j_strong = -1
-        if nodes <= SB_NODES and frac.size > 1 and ub - bound_here > SB_GAP * abs(ub):
-            # strong branching near the root: both children of the most fractional flags,
-            # each from this node's basis, without new cuts; the largest product of the
-            # two bound rises wins
+        j_strong, empty = -1, False
+        must_open: list[int] = []  # flags whose probe of side 0 (1) was empty
+        must_close: list[int] = []
+        probing = frac.size > 1 and ub - bound_here > SB_GAP * abs(ub)
+        # a child whose bound rises past the pruning level is pruned however far past:
+        # scores count a rise up to that level only
+        cap = max(ub - margin() - bound_here, 1e-6) if SCORE_CAP and feasible else np.inf
+        if probing and nodes <= SB_NODES:
+            # strong branching near the root: both children of the most fractional flags
+            order = frac[np.argsort(np.abs(y[frac] - 0.5), kind="stable")[:SB_CANDIDATES]]
+            budget, lookahead = order.size, order.size
+        elif probing and RB_RELIABLE > 0:
+            # reliability branching: flags in the order of their pseudo-cost scores; a flag
+            # with fewer than RB_RELIABLE records in a direction is probed, the others are
+            # scored by their pseudo-costs
+            order = frac[np.argsort(-pseudo_scores(frac, y, cap), kind="stable")]
+            budget, lookahead = RB_MAX_PROBES, RB_LOOKAHEAD
+        else:
+            order, budget, lookahead = frac[:0], 0, 0
+        if order.size:
+            # probes: both children of a flag, each from this node's basis, without new
+            # cuts; the largest product of the two bound rises wins. A child whose probe
+            # is infeasible or cut off holds nothing better than the incumbent (the probe
+            # LP relaxes the child's), so the flag takes the other value in every child
             pre = master.basis()
-            best_score = -1.0
-            for c in frac[np.argsort(np.abs(y[frac] - 0.5), kind="stable")[:SB_CANDIDATES]]:
-                rise = []
-                for side in (0.0, 1.0):
-                    clo, chi = lo.copy(), hi.copy()
-                    clo[c] = chi[c] = side
-                    if clo.sum() > k or chi.sum() < k:
-                        rise.append(np.inf)
-                        continue
-                    master.warm(pre)
-                    rise.append(max(master.probe(clo, chi, SB_ITERATIONS) - bound_here, 1e-6))
-                    learn(int(c), int(side), abs(side - y[c]), rise[-1])
-                score = rise[0] * rise[1]
+            best_score, since, probed = -1.0, 0, 0
+            for c in order.tolist():
+                if since >= lookahead:
+                    break
+                if probed >= budget or rise_n[:, c].min() >= RB_RELIABLE > 0 \
+                        and nodes > SB_NODES:
+                    score = float(pseudo_scores(np.array([c]), y, cap)[0])
+                else:
+                    probed += 1
+                    rise = []
+                    for side in (0.0, 1.0):
+                        clo, chi = lo.copy(), hi.copy()
+                        clo[c] = chi[c] = side
+                        if clo.sum() > k or chi.sum() < k:
+                            rise.append(np.inf)
+                            continue
+                        master.warm(pre)
+                        rise.append(max(master.probe(clo, chi, SB_ITERATIONS) - bound_here,
+                                        1e-6))
+                        learn(c, int(side), abs(side - y[c]), rise[-1])
+                    if PROBE_FIXING and np.isinf(rise[0]) != np.isinf(rise[1]):
+                        (must_open if np.isinf(rise[0]) else must_close).append(c)
+                    score = min(rise[0], cap) * min(rise[1], cap) + 1e-9 * (
+                        np.isinf(rise[0]) + np.isinf(rise[1]))  # an empty side first
+                    if np.isinf(rise[0]) and np.isinf(rise[1]):
+                        empty = True  # both children are empty: so is this node
                 if score > best_score:
-                    best_score, j_strong = score, int(c)
+                    best_score, j_strong, since = score, c, 0
+                else:
+                    since += 1
             master.bounds(lo, hi)
             master.warm(pre)
+            if empty:
+                continue
         if NODE_PURGE:  # the cuts basic at this node's optimum go back to the pool
             master.purge_basic()
         here = master.basis()
@@ -713,9 +783,15 @@ def pmedian_benders(
             force = (y > 1 - 1e-9) & (bound_here - rc > level)
             hi[shut], lo[force] = 0.0, 1.0
             n_fixed += int(shut.sum() + force.sum())
-        j = j_strong if j_strong >= 0 else pseudo_cost_choice(frac, y)
+        if must_open or must_close:  # the flags whose probe emptied one side
+            lo, hi = lo.copy(), hi.copy()
+            lo[must_open], hi[must_close] = 1.0, 0.0
+            n_fixed += len(must_open) + len(must_close)
+        j = j_strong if j_strong >= 0 else pseudo_cost_choice(frac, y, cap)
         for side in (0.0, 1.0):
             clo, chi = lo.copy(), hi.copy()
+            if not lo[j] <= side <= hi[j]:
+                continue  # a probe emptied that side
             clo[j] = chi[j] = side
             if clo.sum() <= k and chi.sum() >= k:
                 counter += 1

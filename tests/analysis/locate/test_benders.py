@@ -283,15 +283,8 @@ def test_separation_over_the_support_equals_the_dense_definition(seed):
             assert np.allclose(areas.value(r, lev, y), dense)
 
 
-@pytest.mark.parametrize("seed", range(24))
-@pytest.mark.parametrize("mode", ["strong_everywhere", "no_strong_no_purge", "early_branching",
-                                  "no_shrink"])
-def test_benders_tree_variants_match_brute_force_on_tie_heavy_graphs(seed, mode, monkeypatch):
-    # the node purge with the cut pool, the dives and strong branching (at every node,
-    # or switched off together with the purge), early branching (every fractional node
-    # LP stopped after its second cut round) and heap nodes started with their parent's
-    # basic cuts kept must all reach the brute-force optimum from a poor incumbent; 24
-    # instances a mode
+def _branching_mode(monkeypatch, mode: str, seed: int) -> None:
+    """Set the branching constants of a tree variant (see the tests below)."""
     import analysis.locate.benders as benders
 
     if mode == "strong_everywhere":
@@ -301,9 +294,42 @@ def test_benders_tree_variants_match_brute_force_on_tie_heavy_graphs(seed, mode,
         monkeypatch.setattr(benders, "EARLY_RISE", 1e9)
     elif mode == "no_shrink":
         monkeypatch.setattr(benders, "WARM_SHRINK", False)
-    else:
+    elif mode == "no_strong_no_purge":
         monkeypatch.setattr(benders, "SB_NODES", -1)
         monkeypatch.setattr(benders, "NODE_PURGE", False)
+    elif mode == "reliability_capped":
+        # reliability branching from the first node, few probes, capped scores
+        monkeypatch.setattr(benders, "SB_NODES", 0)
+        monkeypatch.setattr(benders, "RB_RELIABLE", 2 + seed % 3)
+        monkeypatch.setattr(benders, "RB_MAX_PROBES", 1 + seed % 3)
+        monkeypatch.setattr(benders, "RB_LOOKAHEAD", 1 + seed % 2)
+        monkeypatch.setattr(benders, "SCORE_CAP", True)
+        monkeypatch.setattr(benders, "SB_ITERATIONS", 5 + 20 * (seed % 4))
+    elif mode in ("strong_probe_fixing", "strong_no_probe_fixing"):
+        # full-length probes at every node (they meet empty children), the flags whose
+        # probe is empty on one side fixed to the other or not
+        monkeypatch.setattr(benders, "SB_NODES", 10**6)
+        monkeypatch.setattr(benders, "PROBE_FIXING", mode == "strong_probe_fixing")
+    else:
+        raise ValueError(mode)
+
+
+TREE_MODES = ["strong_everywhere", "no_strong_no_purge", "reliability_capped",
+              "strong_probe_fixing", "strong_no_probe_fixing"]
+#: node-LP variants (early branching: every fractional node LP stopped after its second
+#: cut round; heap nodes started with their parent's basic cuts kept)
+LP_MODES = ["early_branching", "no_shrink"]
+
+
+@pytest.mark.parametrize("seed", range(24))
+@pytest.mark.parametrize("mode", TREE_MODES + LP_MODES)
+def test_benders_tree_variants_match_brute_force_on_tie_heavy_graphs(seed, mode, monkeypatch):
+    # the node purge with the cut pool, the dives and the branching rules (strong
+    # branching at every node with or without the probe fixing, switched off together
+    # with the purge, reliability branching with capped scores), early branching and heap
+    # nodes started with their parent's basic cuts kept must all reach the brute-force
+    # optimum from a poor incumbent; 24 instances a mode
+    _branching_mode(monkeypatch, mode, seed)
     n = 14 + seed % 3
     C = graph_costs(n, seed + 2000, max_len=3 + seed % 5)
     w = np.random.default_rng(seed).integers(1, 4, n).astype(float)
@@ -313,6 +339,45 @@ def test_benders_tree_variants_match_brute_force_on_tie_heavy_graphs(seed, mode,
     best = brute_pmedian(C, w, k)
     assert sol.status == "optimal" and close(work.cost(sol.open_pos), best)
     assert close(sol.bound, best)
+
+
+def _tie_matrix(seed: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """30 areas x 18 candidates, integer costs 0-4 (non-metric, many ties: the root LP is
+    fractional on most of them) and integer weights 1-3."""
+    rng = np.random.default_rng(seed + 4000)
+    C = rng.integers(0, 5, (30, 18)).astype(float)
+    return C, rng.integers(1, 4, 30).astype(float), 2 + seed % 3
+
+
+@pytest.mark.parametrize("mode", TREE_MODES)
+def test_branching_rules_match_brute_force_on_tie_heavy_matrices(mode, monkeypatch):
+    # every k-subset is the oracle; from a poor incumbent the tree branches on these
+    # (the graph instances above mostly close at the root), and the probes meet children
+    # that are empty (cut off or infeasible), which the probe fixing acts on
+    import analysis.locate.benders as benders
+
+    empty_probes = []
+    probe = benders._Master.probe
+
+    def counting(self, *a):
+        value = probe(self, *a)
+        empty_probes.append(np.isinf(value))
+        return value
+
+    monkeypatch.setattr(benders._Master, "probe", counting)
+    nodes = 0
+    for seed in range(12):
+        _branching_mode(monkeypatch, mode, seed)
+        C, w, k = _tie_matrix(seed)
+        work = Work(prepare(C, w, k=k))
+        sol = pmedian_benders(work, k, _worst_start(C, w, k), deadline=time.perf_counter() + 30)
+        best = brute_pmedian(C, w, k)
+        assert sol.status == "optimal" and close(work.cost(sol.open_pos), best), seed
+        assert close(sol.bound, best), seed
+        nodes += sol.nodes
+    assert nodes >= 20  # the tree really branched
+    if mode in ("strong_probe_fixing", "strong_no_probe_fixing"):
+        assert sum(empty_probes) >= 3  # and some probes found an empty child
 
 
 def test_a_saved_basis_comes_back_after_its_cuts_were_purged():
