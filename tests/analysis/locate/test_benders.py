@@ -294,6 +294,8 @@ def _branching_mode(monkeypatch, mode: str, seed: int) -> None:
         monkeypatch.setattr(benders, "EARLY_RISE", 1e9)
     elif mode == "no_shrink":
         monkeypatch.setattr(benders, "WARM_SHRINK", False)
+    elif mode == "no_presep":
+        monkeypatch.setattr(benders, "PRESEP", False)
     elif mode == "no_strong_no_purge":
         monkeypatch.setattr(benders, "SB_NODES", -1)
         monkeypatch.setattr(benders, "NODE_PURGE", False)
@@ -317,8 +319,9 @@ def _branching_mode(monkeypatch, mode: str, seed: int) -> None:
 TREE_MODES = ["strong_everywhere", "no_strong_no_purge", "reliability_capped",
               "strong_probe_fixing", "strong_no_probe_fixing"]
 #: node-LP variants (early branching: every fractional node LP stopped after its second
-#: cut round; heap nodes started with their parent's basic cuts kept)
-LP_MODES = ["early_branching", "no_shrink"]
+#: cut round; heap nodes started with their parent's basic cuts kept; children without
+#: the prepared first round)
+LP_MODES = ["early_branching", "no_shrink", "no_presep"]
 
 
 @pytest.mark.parametrize("seed", range(24))
