@@ -419,23 +419,17 @@ def _exact(combined: Problem, probs: list[Problem], pairs: list[Pairs], om: NDAr
                            "type's norm, so they are optimal with the norms (proven by its "
                            "bound)")
     fixing = path.fixing
+    steps = ("norms: the norm-free reduction solved exactly (a bound), the LP-priced swap "
+             "heuristic from its centres, the norm Lagrangian bound (its chosen centres "
+             "priced as plans)"
+             + ("" if fixing is None or not fixing.fixes else
+                f" (fixing {fixing.closed.size} centres closed, {fixing.opened.size} open)"))
     if path.step == "tree":
-        return path.plan, (
-            "norms: the norm-free reduction solved exactly (a bound), the LP-priced swap "
-            "heuristic from its centres, the norm Lagrangian bound (its chosen centres "
-            "priced as plans)"
-            + ("" if fixing is None or not fixing.fixes else
-               f" (fixing {fixing.closed.size} centres closed, {fixing.opened.size} open)")
-            + ", then the Lagrangian branch and bound on the shared centres (the model "
-            "left is too large for the MILP); bound and status are its")
-    return path.plan, (
-        "norms: the norm-free reduction solved exactly (a bound), the LP-priced swap "
-        "heuristic from its centres, the norm Lagrangian bound (its chosen centres "
-        "priced as plans)"
-        + ("" if fixing is None or not fixing.fixes else
-           f" (fixing {fixing.closed.size} centres closed, {fixing.opened.size} open)")
-        + ", then the MILP with shared open flags and one assignment per care type "
-        "(HiGHS), started from the best plan")
+        return path.plan, (steps + ", then the Lagrangian branch and bound on the shared "
+                           "centres (the model left is too large for the MILP); bound and "
+                           "status are its")
+    return path.plan, (steps + ", then the MILP with shared open flags and one assignment per "
+                       "care type (HiGHS), started from the best plan")
 
 
 def _price(transports: list[Transport], om: NDArray, open_pos: NDArray,
