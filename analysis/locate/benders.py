@@ -690,14 +690,14 @@ def pmedian_benders(
         else:
             bound_here, tag, lo, hi, y, done, start = heapq.heappop(heap)
         counter += 1
+        pre = pre_point.pop(tag, None)  # taken here: a child pruned unsolved drops it too
         if feasible and closes(bound_here):
             continue
         if y is None:  # a child: its own LP
             if deadline - time.perf_counter() <= 0.05:
                 heapq.heappush(heap, (bound_here, counter, lo, hi, None, False, start))
                 break
-            value, y, done = node_lp(lo, hi, stabilise=False, start=start,
-                                     pre=pre_point.pop(tag, None))
+            value, y, done = node_lp(lo, hi, stabilise=False, start=start, pre=pre)
             nodes += 1
             branch = parent_of.pop(tag, None)
             if branch is not None and y is not None and np.isfinite(value):
