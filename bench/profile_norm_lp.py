@@ -21,23 +21,18 @@ import highspy
 import numpy as np
 from scipy import sparse
 
-from analysis.locate.milp import Rows, finite_pairs
+from analysis.locate.milp import Pairs, Rows, finite_pairs
 from analysis.locate.norm_bound import NormBlock, norm_lagrangian
-from analysis.locate.problem import prepare
+from analysis.locate.problem import Problem, prepare
 from app.repository.snapshot import snapshot_from_folder
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--care-type", default="gastrectomy")
-    parser.add_argument("--k", type=int, default=15)
-    parser.add_argument("--solver", default="simplex")
-    parser.add_argument("--time-limit", type=float, default=90.0)
-    args = parser.parse_args()
-    snap = snapshot_from_folder()
-    w, _ = snap.demand_for(args.care_type)
-    norm = float(snap.care_types[args.care_type]["min_volume"])
-    prob = prepare(np.asarray(snap.minutes, dtype=float), w, k=args.k, min_volume=norm)
+def norm_model(C: np.ndarray, w: np.ndarray, k: int, norm: float
+               ) -> tuple[Problem, Pairs, highspy.HighsLp]:
+    """The norm model (y then one x per finite pair, every column in [0, 1]) as a HiGHS LP:
+    assignment, x_ij <= y_j linking, the norm rows and the k-row; also used by
+    profile_norm_mip.py, which makes the y integer."""
+    prob = prepare(C, w, k=k, min_volume=norm)
     pairs = finite_pairs(prob)
     mc, P = prob.allowed.size, pairs.rows.size
     weights = prob.w[prob.active]
@@ -47,7 +42,7 @@ def main() -> None:
     model.linking(xi, pairs.cols)
     model.volume(pairs.cols, xi, weights[pairs.rows], mc, np.arange(mc), np.full(mc, -norm),
                  0.0, np.inf)
-    model.count(np.arange(mc), args.k, args.k)
+    model.count(np.arange(mc), k, k)
     A, lo, hi = model.matrix()
     csc = sparse.csc_array(A)
     n = mc + P
@@ -60,6 +55,21 @@ def main() -> None:
     lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
     lp.a_matrix_.index_ = csc.indices.astype(np.int32)
     lp.a_matrix_.value_ = csc.data.astype(np.float64)
+    return prob, pairs, lp
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--care-type", default="gastrectomy")
+    parser.add_argument("--k", type=int, default=15)
+    parser.add_argument("--solver", default="simplex")
+    parser.add_argument("--time-limit", type=float, default=90.0)
+    args = parser.parse_args()
+    snap = snapshot_from_folder()
+    w, _ = snap.demand_for(args.care_type)
+    norm = float(snap.care_types[args.care_type]["min_volume"])
+    prob, pairs, lp = norm_model(np.asarray(snap.minutes, dtype=float), w, args.k, norm)
+    mc, P, weights = prob.allowed.size, pairs.rows.size, prob.w[prob.active]
     h = highspy.Highs()
     h.setOptionValue("time_limit", args.time_limit)
     h.setOptionValue("solver", args.solver)
@@ -68,7 +78,7 @@ def main() -> None:
     h.run()
     print(f"root LP ({args.solver}): {time.perf_counter() - t:.1f} s, "
           f"{h.modelStatusToString(h.getModelStatus())}, objective "
-          f"{h.getInfo().objective_function_value:.1f}; {P:,} pairs, {csc.shape[0]:,} rows")
+          f"{h.getInfo().objective_function_value:.1f}; {P:,} pairs, {lp.num_row_:,} rows")
     block = NormBlock(pairs.rows, pairs.cols, weights[pairs.rows] * pairs.cost,
                       weights[pairs.rows], prob.active.size, norm)
     t = time.perf_counter()

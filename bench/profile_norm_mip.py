@@ -19,11 +19,9 @@ import time
 
 import highspy
 import numpy as np
-from scipy import sparse
+from profile_norm_lp import norm_model
 
-from analysis.locate.milp import Rows, finite_pairs
 from analysis.locate.pmedian import p_median
-from analysis.locate.problem import prepare
 from app.repository.snapshot import snapshot_from_folder
 
 
@@ -44,29 +42,8 @@ def main() -> None:
                     time_limit=args.start_limit)
     print(f"start plan: {time.perf_counter() - t:.1f} s, {plan.status}, objective "
           f"{plan.objective:.1f}, bound {plan.bound:.1f}, open {list(plan.open)}", flush=True)
-    prob = prepare(C, w, k=args.k, min_volume=norm)
-    pairs = finite_pairs(prob)
+    prob, pairs, lp = norm_model(C, w, args.k, norm)
     mc, P = prob.allowed.size, pairs.rows.size
-    weights = prob.w[prob.active]
-    xi = mc + np.arange(P)
-    model = Rows(mc + P)
-    model.assignment(pairs.rows, xi, prob.active.size)
-    model.linking(xi, pairs.cols)
-    model.volume(pairs.cols, xi, weights[pairs.rows], mc, np.arange(mc), np.full(mc, -norm),
-                 0.0, np.inf)
-    model.count(np.arange(mc), args.k, args.k)
-    A, lo, hi = model.matrix()
-    csc = sparse.csc_array(A)
-    n = mc + P
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n, int(csc.shape[0])
-    lp.col_cost_ = np.concatenate([np.zeros(mc), weights[pairs.rows] * pairs.cost])
-    lp.col_lower_, lp.col_upper_ = np.zeros(n), np.ones(n)
-    lp.row_lower_, lp.row_upper_ = lo, hi
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
-    lp.a_matrix_.value_ = csc.data.astype(np.float64)
     lp.integrality_ = [highspy.HighsVarType.kInteger] * mc + [
         highspy.HighsVarType.kContinuous] * P
     h = highspy.Highs()
@@ -93,7 +70,7 @@ def main() -> None:
     print(f"MIP: {time.perf_counter() - t:.1f} s wall, {time.process_time() - c0:.1f} CPU-s, "
           f"{h.modelStatusToString(h.getModelStatus())}, objective "
           f"{info.objective_function_value:.1f}, dual bound {info.mip_dual_bound:.1f}, "
-          f"nodes {info.mip_node_count}; {P:,} pairs, {csc.shape[0]:,} rows", flush=True)
+          f"nodes {info.mip_node_count}; {P:,} pairs, {lp.num_row_:,} rows", flush=True)
 
 
 if __name__ == "__main__":
