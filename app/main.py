@@ -16,7 +16,13 @@ from app.api.routes import ROUTERS
 from app.compute import ComputePool
 from app.db import DatabaseUnavailable, GuardedDriver, WarmUp, create_driver, translate_errors
 from app.errors import install_error_handlers
-from app.middleware import DatabaseBudget, RequestGuard, SecurityHeaders, TrustedHosts
+from app.middleware import (
+    DatabaseBudget,
+    RequestClock,
+    RequestGuard,
+    SecurityHeaders,
+    TrustedHosts,
+)
 from app.repository.load_lock import DATASET_CHECK_WARM_UP
 from app.repository.revision import READ_REVISION
 from app.repository.scenarios import WARM_UP as SCENARIO_STORE
@@ -75,8 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app, retry_after=settings.retry_after_seconds)
-    # outermost last: TrustedHosts -> SecurityHeaders -> CORS -> RequestGuard ->
-    # DatabaseBudget -> routes
+    # outermost last: RequestClock -> TrustedHosts -> SecurityHeaders -> CORS ->
+    # RequestGuard -> DatabaseBudget -> routes
     app.add_middleware(DatabaseBudget, seconds=settings.neo4j_call_timeout)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     # Neo4j Browser (served on the database's HTTP port) fetches the guide and the style sheet
@@ -84,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        allow_methods=["GET"], allow_headers=["pragma", "cache-control"])
     app.add_middleware(SecurityHeaders)
     app.add_middleware(TrustedHosts, hosts=settings.trusted_hosts)
+    app.add_middleware(RequestClock)  # a request's time limit counts from its arrival
     for router in ROUTERS:
         app.include_router(router)
     install_openapi(app)

@@ -7,6 +7,8 @@
   ``text/plain`` POST), valid UTF-8 (400) without lone surrogates (422).
 - :class:`DatabaseBudget`: a request waits on the database at most ``seconds`` in all, over
   every database call it makes (:func:`app.db.database_budget`; then 503).
+- :class:`RequestClock`: stamps the request's arrival (:func:`arrived_at`), so a time limit
+  counts from there, the token check before the route included.
 
 All refusals are problem+json (:func:`app.errors.problem`).
 """
@@ -14,14 +16,15 @@ All refusals are problem+json (:func:`app.errors.problem`).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from app.db import database_budget
 from app.errors import allowed_methods, problem
 
-__all__ = ["DatabaseBudget", "RequestGuard", "SecurityHeaders", "TrustedHosts",
-           "lone_surrogate_at"]
+__all__ = ["ARRIVED", "DatabaseBudget", "RequestClock", "RequestGuard", "SecurityHeaders",
+           "TrustedHosts", "arrived_at", "lone_surrogate_at"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -102,6 +105,31 @@ def lone_surrogate_at(value: Any, path: tuple[str | int, ...] = ()) -> tuple | N
         if found is not None:
             return found
     return None
+
+
+#: the scope key :class:`RequestClock` sets: ``time.monotonic()`` when the request arrived
+ARRIVED = "oncoregio.arrived"
+
+
+def arrived_at(scope: Scope) -> float:
+    """When the request of ``scope`` arrived (``time.monotonic()``), stamped by
+    :class:`RequestClock`; now when nothing stamped it (a route called without the app)."""
+    stamp = scope.get(ARRIVED)
+    return stamp if isinstance(stamp, float) else time.monotonic()
+
+
+class RequestClock:
+    """Stamp every request with its arrival (:data:`ARRIVED`): the outermost layer, so what
+    the layers and dependencies before a route spend (the token check's database read) counts
+    against a time limit that runs from "request start"."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope[ARRIVED] = time.monotonic()
+        await self.app(scope, receive, send)
 
 
 class DatabaseBudget:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import Depends, Path, Query, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from neo4j import Driver
@@ -12,15 +15,17 @@ from starlette.concurrency import run_in_threadpool
 
 from app.auth import Principal, Role, TokenCache, role_allows
 from app.compute import ComputePool
+from app.db import DatabaseUnavailable
 from app.errors import Forbidden, Unauthorized
+from app.middleware import arrived_at
 from app.repository.tokens import token_hashes
 from app.settings import Settings
 
 __all__ = ["AdminDep", "AUTH_ERRORS", "COMPUTE_ERRORS", "ComputeDep", "DatabaseDep",
            "DriverDep", "ID_PATTERN", "IdPath",
            "IdQuery", "LimitDep", "MAX_OFFSET", "MinutesDep", "OffsetDep", "PlannerDep",
-           "READER", "ReaderDep", "Responses", "SettingsDep", "check_owner", "delete_owned",
-           "token_cache"]
+           "READER", "ReaderDep", "Responses", "SettingsDep", "TimeLimitOf", "check_owner",
+           "delete_owned", "require_within", "token_cache"]
 
 
 # ``async``: FastAPI runs a plain ``def`` dependency in the thread pool, a hop per request
@@ -96,7 +101,15 @@ def token_cache(request: Request) -> TokenCache:
     return cache
 
 
-def _require(role: Role):
+#: how a route tells the token check its time limit: seconds from the request's arrival
+TimeLimitOf = Callable[[Request], Awaitable[float]]
+
+
+def _require(role: Role, time_limit: TimeLimitOf | None = None):
+    """The bearer check for ``role``. With ``time_limit``, a check that must read the stored
+    hashes from the database waits for them only until the request's limit (counted from its
+    arrival, :func:`app.middleware.arrived_at`) and then answers 503: the limit bounds the
+    whole request, this wait included."""
     async def check(request: Request,
                     credentials: Annotated[HTTPAuthorizationCredentials | None,
                                            Depends(bearer)]) -> Principal:
@@ -109,8 +122,22 @@ def _require(role: Role):
         cache = token_cache(request)
         # the stored hashes are re-read (a database call) at most once per ttl: off the loop
         rows = cache.fresh_rows()
-        principal = (cache.principal(credentials.credentials, rows) if rows is not None else
-                     await run_in_threadpool(cache.principal, credentials.credentials))
+        if rows is not None:
+            principal = cache.principal(credentials.credentials, rows)
+        elif time_limit is None:
+            principal = await run_in_threadpool(cache.principal, credentials.credentials)
+        else:
+            limit = await time_limit(request)
+            left = arrived_at(request.scope) + limit - time.monotonic()
+            try:
+                # abandoned at the limit: the read ends in its thread, the request does not
+                principal = await asyncio.wait_for(anyio.to_thread.run_sync(
+                    cache.principal, credentials.credentials, abandon_on_cancel=True),
+                    timeout=max(left, 0.0))
+            except TimeoutError as e:
+                raise DatabaseUnavailable(
+                    f"the token check waited for Neo4j the whole time limit of {limit:g} s "
+                    f"(the stored token hashes did not arrive)") from e
         if principal is None:
             raise Unauthorized("the bearer token is not valid (unknown or revoked)")
         if not role_allows(principal.role, role):
@@ -118,8 +145,14 @@ def _require(role: Role):
                             f"this needs {role}")
         return principal
 
-    check.__name__ = f"require_{role}"
+    check.__name__ = f"require_{role}" + ("_within_time_limit" if time_limit else "")
     return check
+
+
+def require_within(role: Role, time_limit: TimeLimitOf) -> Callable[..., Awaitable[Principal]]:
+    """The bearer check for ``role`` on a route whose request has a time limit (see
+    :func:`_require`); ``time_limit`` reads it from the request."""
+    return _require(role, time_limit)
 
 
 require_reader = _require("reader")

@@ -12,9 +12,11 @@ time-out stays a 422 (tests/app/test_time_limits.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
+import time
 
 import pytest
 
@@ -34,13 +36,38 @@ def scenarios(driver) -> int:
     return int(records[0]["n"])
 
 
-def test_time_limit_spent_waiting_for_the_database_is_503(seeded, neo4j_server, client_for):
+def local_pid(neo4j_server) -> int:
     inst = neo4j_server.instance
     if neo4j_server.kind != "local" or inst is None:
         pytest.skip("pauses the project's local test instance; "
                     f"the database here is {neo4j_server.kind}")
     pid = localdb.status(inst)["pid"]
     assert pid is not None
+    return pid
+
+
+@contextlib.contextmanager
+def paused(pid: int, seconds: float):
+    """Neo4j stopped (SIGSTOP) and resumed by a timer after ``seconds``; yields an event set
+    at the resume. Resumed on the way out whatever happened: the other tests need it."""
+    resumed = threading.Event()
+
+    def resume() -> None:
+        os.kill(pid, signal.SIGCONT)
+        resumed.set()
+
+    timer = threading.Timer(seconds, resume)
+    os.kill(pid, signal.SIGSTOP)
+    timer.start()
+    try:
+        yield resumed
+    finally:
+        timer.join(seconds + 5)
+        os.kill(pid, signal.SIGCONT)
+
+
+def test_time_limit_spent_waiting_for_the_database_is_503(seeded, neo4j_server, client_for):
+    pid = local_pid(neo4j_server)
     # a long grace: the data arrive after the pause, well before the computation is stopped;
     # the token stays known for the whole test, so the paused request waits in its data read
     # (inside its time limit), not in the token check before it: with the default 1 s, a first
@@ -50,14 +77,8 @@ def test_time_limit_spent_waiting_for_the_database_is_503(seeded, neo4j_server, 
     assert client.post("/scenarios", json=SCENARIO).status_code == 201  # solvable, and warm
     before = scenarios(seeded)
 
-    resume = threading.Timer(PAUSE, os.kill, (pid, signal.SIGCONT))
-    os.kill(pid, signal.SIGSTOP)
-    resume.start()
-    try:
+    with paused(pid, PAUSE):
         r = client.post("/scenarios", json=SCENARIO)
-    finally:
-        resume.join(PAUSE + 5)
-        os.kill(pid, signal.SIGCONT)  # whatever happened: the other tests need it running
 
     assert r.status_code == 503, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -71,3 +92,47 @@ def test_time_limit_spent_waiting_for_the_database_is_503(seeded, neo4j_server, 
     # the database answers again: the same request has its whole limit and is stored
     assert client.post("/scenarios", json=SCENARIO).status_code == 201
     assert scenarios(seeded) == before + 1
+
+
+def test_time_limit_counts_the_token_check_before_the_route(seeded, neo4j_server, client_for):
+    """The limit runs from the request's arrival: a token check that waits for the paused
+    database (its hashes older than the cache's 0.5 s) spends the request's limit as the data
+    read would, so the same pause is a 503 here too (with the limit counted from the route's
+    start the request had its whole limit after the pause and was stored: a 201)."""
+    pid = local_pid(neo4j_server)
+    client = client_for(compute_grace_seconds=10, token_cache_seconds=0.5)
+    assert client.post("/scenarios", json=SCENARIO).status_code == 201  # solvable, and warm
+    before = scenarios(seeded)
+    time.sleep(0.6)  # the token hashes are now older than the cache keeps them
+    with paused(pid, PAUSE):
+        r = client.post("/scenarios", json=SCENARIO)
+
+    assert r.status_code == 503, r.text
+    assert int(r.headers["retry-after"]) >= 1
+    detail = r.json()["detail"]
+    assert "went to waiting for Neo4j's data" in detail, detail
+    waited = float(detail.split(": ", 1)[1].split(" s of it", 1)[0])
+    assert waited >= PAUSE - 0.1, detail  # the token check's wait is counted
+    assert scenarios(seeded) == before
+
+
+def test_token_check_is_abandoned_at_the_time_limit(seeded, neo4j_server, client_for):
+    """A database that stays paused past the whole limit: the token check gives up at the
+    limit (503 naming it) instead of waiting for the driver's call timeout; the answer comes
+    while the database is still paused, and nothing is stored."""
+    pid = local_pid(neo4j_server)
+    client = client_for(compute_grace_seconds=10, token_cache_seconds=0.5)
+    assert client.post("/scenarios", json=SCENARIO).status_code == 201
+    before = scenarios(seeded)
+    time.sleep(0.6)
+    limit = 1.0
+    with paused(pid, 4.0) as resumed:
+        r = client.post("/scenarios", json={**SCENARIO, "time_limit": limit})
+        answered_while_paused = not resumed.is_set()
+
+    assert r.status_code == 503, r.text
+    assert int(r.headers["retry-after"]) >= 1
+    detail = r.json()["detail"]
+    assert f"the token check waited for Neo4j the whole time limit of {limit:g} s" in detail
+    assert answered_while_paused, "the token check waited for the database past its limit"
+    assert scenarios(seeded) == before

@@ -7,7 +7,8 @@ import time
 from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from app.api.caching import SnapshotDep, current_snapshot
@@ -25,10 +26,13 @@ from app.api.deps import (
     Responses,
     SettingsDep,
     delete_owned,
+    require_within,
 )
+from app.auth import Principal
 from app.compute import JobCancelled, JobTimedOut
 from app.db import SUSPECT_AFTER, DatabaseUnavailable
 from app.errors import TimeLimitReached
+from app.middleware import arrived_at
 from app.repository import scenarios as repo
 from app.schemas import Page, ScenarioComparison, ScenarioCreate, ScenarioPublic, ScenarioSummary
 from app.services.compare import compare_scenarios
@@ -50,14 +54,36 @@ IMAGE: Responses = {**ERRORS, 200: {"content": {"image/svg+xml": {}, "image/png"
                          "description": "the rendered picture"}}
 
 
+_TIME_LIMIT = ScenarioCreate.model_fields["time_limit"]
+#: the field's own type and bounds (no copy of gt/le here); a runtime-built form mypy cannot read
+_time_limit: TypeAdapter[float] = TypeAdapter(
+    Annotated[_TIME_LIMIT.annotation, *_TIME_LIMIT.metadata])  # type: ignore[arg-type]
+
+
+async def body_time_limit(request: Request) -> float:
+    """The request body's ``time_limit`` for the token check that runs before the body is
+    validated: the field's default when absent or invalid (validation answers 422 for an
+    invalid one after the check)."""
+    try:
+        body = await request.json()  # FastAPI has read and parsed it already: no new read
+        return float(_time_limit.validate_python(body["time_limit"]))
+    except (ValueError, TypeError, KeyError, ValidationError):
+        return float(_TIME_LIMIT.default)
+
+
+#: the planner check of ``POST /scenarios``: its wait for the token hashes counts in time_limit
+TimedPlannerDep = Annotated[Principal, Depends(require_within("planner", body_time_limit))]
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ScenarioPublic,
              responses={**ERRORS, **COMPUTE_ERRORS})
 async def create_scenario(body: ScenarioCreate, request: Request, driver: DriverDep,
-                          db: DatabaseDep, response: Response, planner: PlannerDep,
+                          db: DatabaseDep, response: Response, planner: TimedPlannerDep,
                           compute: ComputeDep, settings: SettingsDep) -> Any:
     """Run a location-allocation scenario for a care type and store it in the graph.
 
-    ``time_limit`` bounds the whole request: the optimiser stops at request start +
+    ``time_limit`` bounds the whole request from its arrival (the token check included):
+    the optimiser stops at request start +
     time_limit (less a short reserve for the evaluation) and answers its best solution with
     status ``time_limit`` and the proven gap; a computation still running
     ``COMPUTE_GRACE_SECONDS`` after the limit is stopped. No solution in time is a 422 of
@@ -65,7 +91,7 @@ async def create_scenario(body: ScenarioCreate, request: Request, driver: Driver
     to waiting for the database. A client that disconnects stops its computation and nothing
     is stored; nor is a result computed on a dataset that a load replaced meanwhile, or
     while a load runs (503 with Retry-After)."""
-    started = time.monotonic()
+    started = arrived_at(request.scope)  # the token check before this counts too
     deadline = started + body.time_limit
     kill_at = deadline + settings.compute_grace_seconds
     try:
