@@ -65,7 +65,7 @@ async def body_time_limit(request: Request) -> float:
     validated: the field's default when absent or invalid (validation answers 422 for an
     invalid one after the check)."""
     try:
-        body = await request.json()  # FastAPI has read and parsed it already: no new read
+        body = await request.json()  # the body FastAPI read already (cached), parsed again
         return float(_time_limit.validate_python(body["time_limit"]))
     except (ValueError, TypeError, KeyError, ValidationError):
         return float(_TIME_LIMIT.default)
