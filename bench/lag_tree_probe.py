@@ -210,7 +210,7 @@ def tree(held: dict, root: dict, iterations: int, max_nodes: int, cap: float) ->
             ub, level = min(ub, cost), min(ub, cost) - 1.0
             continue
         val, bu, rho, chosen, _ = lag.ascent(
-            u, lo, hi, iterations, lambda b: b + 0.1 * (ub - b) + 1.0, stop=level)
+            u, lo, hi, iterations, lambda b, ub=ub: b + 0.1 * (ub - b) + 1.0, stop=level)
         bound = max(bound, val)
         cost = float(w @ M[:, chosen].min(axis=1))
         if cost < ub:
@@ -252,7 +252,8 @@ def tree(held: dict, root: dict, iterations: int, max_nodes: int, cap: float) ->
     print(json.dumps({"cpu": round(time.process_time() - c0, 2), "status": status,
                       "nodes": nodes, "evaluations": lag.evaluations, "objective": ub,
                       "bound": round(proven, 2), "root_lp": root["lp"],
-                      "iterations": iterations}))
+                      "iterations": iterations,
+                      "process_cpu": round(time.process_time(), 2)}))
 
 
 def work_cost(M, w, held, root) -> float:
