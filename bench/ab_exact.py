@@ -3,7 +3,7 @@
 Prints one JSON line: process CPU seconds, status, objective, branch-and-bound nodes, the
 number of HiGHS ``run()`` calls and their simplex iterations. ``NAME=value`` arguments set
 module constants of :mod:`analysis.locate.benders` (``EARLY_RISE=0.05``,
-``WARM_SHRINK=0``); ``highs:option=value`` sets a HiGHS option on the master. With
+``WARM_SHRINK=0``) or, if it has none of that name, :mod:`analysis.locate.pmcuts` (``Z_ROUNDS=3``); ``highs:option=value`` sets a HiGHS option on the master. With
 ``--by-change`` it also prints, per kind of change made before a ``run()`` (rows added,
 rows deleted, bounds, ``setBasis``), the count, total CPU and a least-squares fit of the
 CPU per run as fixed + per-iteration. A/B runs interleave two trees by ``PYTHONPATH``::
@@ -24,6 +24,7 @@ from bench_exact_scale import graph_instance
 
 import analysis.locate.benders as benders
 import analysis.locate.dispatch as dispatch
+import analysis.locate.pmcuts as pmcuts
 from analysis.locate import p_median
 
 
@@ -49,8 +50,9 @@ def main(argv: list[str] | None = None) -> None:
         if key.startswith("highs:"):
             options[key[6:]] = _parse(value)
         else:
-            old = getattr(benders, key)
-            setattr(benders, key, bool(int(value)) if isinstance(old, bool) else type(old)(
+            owner = benders if hasattr(benders, key) else pmcuts
+            old = getattr(owner, key)
+            setattr(owner, key, bool(int(value)) if isinstance(old, bool) else type(old)(
                 _parse(value)))
     new_highs = benders.new_highs
 
