@@ -3,7 +3,8 @@
 Prints one JSON line: process CPU seconds, status, objective, branch-and-bound nodes, the
 number of HiGHS ``run()`` calls and their simplex iterations. ``NAME=value`` arguments set
 module constants of :mod:`analysis.locate.benders` (``EARLY_RISE=0.05``,
-``WARM_SHRINK=0``) or, if it has none of that name, :mod:`analysis.locate.pmcuts` (``Z_ROUNDS=3``); ``highs:option=value`` sets a HiGHS option on the master. With
+``WARM_SHRINK=0``) or, when it has no such name, of :mod:`analysis.locate.pmcuts`
+(``Z_ROUNDS=1``); ``highs:option=value`` sets a HiGHS option on the master. With
 ``--by-change`` it also prints, per kind of change made before a ``run()`` (rows added,
 rows deleted, bounds, ``setBasis``), the count, total CPU and a least-squares fit of the
 CPU per run as fixed + per-iteration. A/B runs interleave two trees by ``PYTHONPATH``::

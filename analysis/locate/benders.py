@@ -127,10 +127,10 @@ import highspy
 import numpy as np
 from numpy.typing import NDArray
 
+from analysis.locate import pmcuts
 from analysis.locate.candidates import Work
 from analysis.locate.highs import new_highs
 from analysis.locate.lagrangian import Fixing
-from analysis.locate import pmcuts
 from analysis.locate.pmcuts import ZBands, root_cuts, z_root_cuts
 from analysis.locate.problem import InfeasibleScenario
 from analysis.locate.result import GAP_TOLERANCE

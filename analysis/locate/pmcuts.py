@@ -62,6 +62,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -131,6 +132,21 @@ class _Row:
     width: float
 
 
+@dataclass(frozen=True)
+class _ZRow:
+    """A covering row ``z + y(positions < b) >= 1`` of one area at the point: the band
+    ``[srt[a], srt[b])``, the bitmask of its positive flags and its slack."""
+
+    area: int
+    a: int
+    b: int
+    mask: int
+    slack: float
+
+
+_R = TypeVar("_R", _Row, _ZRow)
+
+
 def _covering_rows(srt: NDArray, order: NDArray, y: NDArray, theta: NDArray, F: NDArray,
                    big: float) -> list[_Row]:
     """Every area's chain of covering rows over the positive flags ``F`` with slack up to
@@ -183,10 +199,10 @@ def _masses(masks: NDArray, yF: NDArray) -> NDArray:
     return out
 
 
-def _undominated(rows: list[_Row]) -> list[_Row]:
+def _undominated(rows: list[_R]) -> list[_R]:
     """One row per distinct mask (least slack), without rows whose mask lies inside
     another's of no larger slack (that one's cuts are at least as violated)."""
-    best: dict[int, _Row] = {}
+    best: dict[int, _R] = {}
     for r in rows:
         if r.mask not in best or r.slack < best[r.mask].slack:
             best[r.mask] = r
@@ -379,18 +395,6 @@ Z_NODES = False  # the z-form Benders rows are also separated at the tree's node
 Z_NODE_ROWS = 5000  # z-form rows added in the tree at most (they stay in the master)
 
 
-@dataclass(frozen=True)
-class _ZRow:
-    """A covering row ``z + y(positions < b) >= 1`` of one area at the point: the band
-    ``[srt[a], srt[b])``, the bitmask of its positive flags and its slack."""
-
-    area: int
-    a: int
-    b: int
-    mask: int
-    slack: float
-
-
 class ZBands:
     """The z columns of the explicit form in a master (after its ``m + g`` columns).
 
@@ -531,7 +535,7 @@ class ZBands:
         """Separate and add the most violated cuts ``z_a + z_b + z_c + sum_j ceil(mult_j
         / 2) y_j >= 2`` at ``(y, z)`` (z columns and covering rows created as needed).
         The number added."""
-        rows = _undominated(self.rows(y, z, big))  # type: ignore[arg-type]
+        rows = _undominated(self.rows(y, z, big))
         F = np.flatnonzero(y > _EPS)
         if F.size > 62:
             F = np.sort(F[np.argsort(-y[F], kind="stable")[:62]])
@@ -562,7 +566,7 @@ class ZBands:
 
 def z_root_cuts(
     master, zb: ZBands, resolve: Callable[[], tuple[float, NDArray | None, bool]],
-    bound: float, y: NDArray, converged: bool, deadline: float, *,
+    bound: float, y: NDArray | None, converged: bool, deadline: float, *,
     stop: Callable[[float], bool], big: float = np.inf, rounds: int | None = None,
 ) -> tuple[float, NDArray | None, bool, int]:
     """Rounds of explicit-z odd-cycle cuts at the Benders root (as :func:`root_cuts`;

@@ -1,8 +1,10 @@
 """Fixtures of the locate tests."""
 
+import os
+
 import pytest
 
-from analysis.locate import candidates
+from analysis.locate import candidates, pmcuts
 
 
 @pytest.fixture
@@ -12,3 +14,13 @@ def short_lists(monkeypatch):
     monkeypatch.setattr(candidates, "KNN_MIN", 3)
     monkeypatch.setattr(candidates, "KNN_PER_CENTRE", 0.0)
 
+
+
+@pytest.fixture(autouse=True)
+def _zcuts_forced(monkeypatch):
+    """With ONCOREGIO_TEST_ZCUTS=1 every locate test runs with the explicit-z odd-cycle
+    cuts forced on (root rounds and the z-form rows at the nodes), so the brute-force
+    oracles check the solver with them."""
+    if os.environ.get("ONCOREGIO_TEST_ZCUTS") == "1":
+        monkeypatch.setattr(pmcuts, "Z_ROUNDS", 8)
+        monkeypatch.setattr(pmcuts, "Z_NODES", True)
