@@ -30,6 +30,14 @@ cuts come back as CSR rows over the master's columns (``m`` flags, then ``g`` tr
 variables). :func:`root_cuts` runs rounds of them at the Benders root
 (:data:`ODD_ROUNDS`, off by default: see there).
 
+The explicit form keeps the ``z``: :class:`ZBands` adds them as master columns after
+theta, each with its covering row and the area's z-form Benders rows, and
+:func:`z_root_cuts` runs rounds of the cuts ``z_a + z_b + z_c + sum_j ceil(mult_j / 2)
+y_j >= 2`` at the root (:data:`Z_ROUNDS`, off by default; :data:`Z_NODES` separates the
+z-form rows at the nodes too). Measured in section 1l of bench/results/exact_scale.md:
+sparser rows, but the node LPs cost 1.4-1.7x and the nodes hardly fall, so it loses on
+both outliers (0.4-0.7x main's speed).
+
 Examples
 --------
 Three areas, each at distance 0 from two of three candidates and 9 from the rest, a
@@ -71,9 +79,15 @@ __all__ = [
     "ODD_CUTS_PER_ROUND",
     "ODD_MIN_VIOLATION",
     "ODD_ROUNDS",
+    "Z_CUTS_PER_ROUND",
+    "Z_NODES",
+    "Z_NODE_ROWS",
+    "Z_ROUNDS",
     "OddCuts",
+    "ZBands",
     "odd_triangle_cuts",
     "root_cuts",
+    "z_root_cuts",
 ]
 
 ODD_CUTS_PER_ROUND = 300  # most violated cuts added per separation round
@@ -388,7 +402,10 @@ def root_cuts(
 
 # --- the explicit-z form (issue 17, section 1l of bench/results/exact_scale.md) -------
 
-#: rounds of explicit-z cuts at the Benders root at most; 0 (off): see section 1l.
+#: rounds of explicit-z cuts at the Benders root at most. 0 (off): measured on the two
+#: graph outliers (bench/results/exact_scale.md section 1l), one round closes 10-12 % of
+#: the root gap, three 22-28 %, but the nodes do not fall (800/2 k=5: 164 -> 222) and a
+#: node LP takes 1.4-1.7x the iterations, so the solves take 1.45-2.4x main's CPU time.
 Z_ROUNDS = 0
 Z_CUTS_PER_ROUND = 500  # most violated explicit-z cuts added per round
 Z_NODES = False  # the z-form Benders rows are also separated at the tree's nodes
