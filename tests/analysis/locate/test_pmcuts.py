@@ -16,6 +16,7 @@ from analysis.locate.benders import pmedian_benders
 from analysis.locate.candidates import Work
 from analysis.locate.pmcuts import odd_triangle_cuts
 from analysis.locate.problem import prepare
+from tests.analysis.locate.conftest import ZCUTS_FORCED
 from tests.analysis.locate.oracles import brute_pmedian
 from tests.analysis.locate.test_benders import graph_costs
 
@@ -142,6 +143,78 @@ def test_bound_with_cuts_never_exceeds_the_brute_force_optimum(monkeypatch, roun
     assert sum(added) > 0  # some roots did get cuts
 
 
+@pytest.mark.skipif(ZCUTS_FORCED, reason="the z cuts are forced on")
 def test_root_rounds_are_off_by_default():
     _, sol = _benders(TRIANGLE, 2)
     assert np.isclose(sol.lp_bound, 4.5)  # the plain LP: no cut was added
+
+
+@pytest.fixture
+def z_on(monkeypatch):
+    """The explicit-z rounds are off by default (Z_ROUNDS = 0): switch them on, with the
+    z-form rows separated at the nodes too."""
+    monkeypatch.setattr(pmcuts, "Z_ROUNDS", 8)
+    monkeypatch.setattr(pmcuts, "Z_NODES", True)
+
+
+def _spy_rows(monkeypatch):
+    """Record every row the masters get through ``add_rows`` and every ZBands made."""
+    rows, bands = [], []
+    add_rows = benders._Master.add_rows
+
+    def spy(self, lo, starts, index, value):
+        rows.append((self, lo.copy(), starts.copy(), index.copy(), value.copy()))
+        return add_rows(self, lo, starts, index, value)
+
+    class Spied(pmcuts.ZBands):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            bands.append(self)
+
+    monkeypatch.setattr(benders._Master, "add_rows", spy)
+    monkeypatch.setattr(benders, "ZBands", Spied)
+    return rows, bands
+
+
+def test_explicit_z_rows_hold_at_every_integer_solution(monkeypatch, z_on):
+    rows, bands = _spy_rows(monkeypatch)
+    checked = 0
+    for seed in range(8):
+        C = graph_costs(14, seed, max_len=20)
+        for k in (2, 3):
+            rows.clear()
+            bands.clear()
+            work, sol = _benders(C, k)
+            opt = brute_pmedian(C, np.ones(14), k)
+            assert sol.lp_bound <= opt + 1e-6 and np.isclose(work.cost(sol.open_pos), opt)
+            if not bands:
+                continue
+            zb = bands[-1]
+            srt, order = zb.areas.srt, zb.areas.order
+            m, g = zb.areas.m, zb.areas.g
+            ar, a, b = np.array(zb.area, int), np.array(zb.a, int), np.array(zb.b, int)
+            for S in itertools.combinations(range(m), k):
+                y = np.zeros(m)
+                y[list(S)] = 1.0
+                theta = np.where(y[order] > 0.5, srt, np.inf).min(axis=1)
+                z = (theta[ar] >= srt[ar, b] - 1e-12).astype(float) if ar.size else []
+                x = np.concatenate([y, theta, z])
+                for _, lo, starts, index, value in rows:
+                    ends = np.append(starts[1:], index.size)
+                    for r, (s, e) in enumerate(zip(starts, ends, strict=True)):
+                        assert value[s:e] @ x[index[s:e]] >= lo[r] - 1e-7, (seed, k, S)
+                        checked += index[s:e].max() >= m + g
+            assert a.size == b.size and (srt[ar, b] > srt[ar, a]).all()  # bands not empty
+    assert checked > 0  # some rows with z were checked
+
+
+def test_explicit_z_cuts_lift_the_triangle_root(z_on):
+    _, sol = _benders(TRIANGLE, 2)
+    assert sol.lp_bound > 4.5 + 1.0  # the plain LP is 4.5
+    assert sol.lp_bound <= brute_pmedian(TRIANGLE, np.ones(4), 2) + 1e-9
+    assert sol.status == "optimal"
+
+
+@pytest.mark.skipif(ZCUTS_FORCED, reason="the z cuts are forced on")
+def test_explicit_z_rounds_are_off_by_default():
+    assert pmcuts.Z_ROUNDS == 0 and not pmcuts.Z_NODES
