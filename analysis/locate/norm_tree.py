@@ -49,10 +49,12 @@ from numpy.typing import NDArray
 from analysis.locate.norm_bound import (
     NormBlock,
     NormBound,
-    _evaluate,
+    NormLayout,
     chosen_centres,
     fix_centres,
     norm_lagrangian,
+    norm_layout,
+    served_volumes,
 )
 from analysis.locate.result import GAP_TOLERANCE
 
@@ -91,20 +93,17 @@ class _Node:
 
 
 def _branch_centre(blocks: Sequence[NormBlock], lag: NormBound, k: int, keep: NDArray,
-                   closed: NDArray, mc: int) -> int:
+                   closed: NDArray, mc: int, layout: NormLayout) -> int:
     """The chosen free centre whose served volume is furthest from its norms (summed
     over the blocks) at ``lag``'s multipliers; ties: the smallest rho; -1 if none."""
     chosen = chosen_centres(lag, k, keep, closed)
     free = np.setdiff1d(chosen, keep)
     if free.size == 0 or lag.us is None or lag.mus is None or lag.lams is None:
         return -1
-    _, _, rcs = _evaluate(blocks, lag.us, lag.mus, lag.lams, mc)
     mask = np.zeros(mc, bool)
     mask[chosen] = True
     score = np.zeros(mc)
-    for b, rc in zip(blocks, rcs, strict=True):
-        take = (rc < 0) & mask[b.cols]
-        served = np.bincount(b.cols[take], weights=b.volume[take], minlength=mc)
+    for b, served in zip(blocks, served_volumes(blocks, lag, mask, mc, layout), strict=True):
         if b.norm > 0:
             score += np.abs(b.norm - served)
         if b.capacity is not None:
@@ -182,6 +181,7 @@ def norm_tree(
     heap: list[tuple[float, int, _Node]] = [(floor, next(tick),
                                              _Node(floor, closed0, opened0, root))]
     nodes = 0
+    layout = norm_layout(blocks, mc)  # built once for every node's ascent
     while heap and nodes < max_nodes and time.perf_counter() < deadline:
         parent_bound, _, node = heapq.heappop(heap)
         if prunable(parent_bound):
@@ -204,7 +204,7 @@ def norm_tree(
             mu0=None if start is None else start.mus,
             lam0=None if start is None else start.lams,
             theta0=2.0 if start is None else (1.0 if first else 0.5),
-            stall_limit=20 if first else 10)
+            stall_limit=20 if first else 10, layout=layout)
         if lag.rho is None:  # no iteration ran (the deadline): the node stays open
             heapq.heappush(heap, (parent_bound, next(tick), node))
             break
@@ -228,7 +228,7 @@ def norm_tree(
         if fix.fixes:  # re-evaluate with the new fixes before branching
             heapq.heappush(heap, (bound, next(tick), _Node(bound, closed_m, opened_m, lag)))
             continue
-        j = _branch_centre(blocks, lag, k, keep_n, closed_n, mc)
+        j = _branch_centre(blocks, lag, k, keep_n, closed_n, mc, layout)
         if j < 0:  # cannot be (n_open < k): keep the node's bound as proven
             pruned_min = min(pruned_min, bound)
             continue
