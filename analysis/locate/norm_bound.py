@@ -192,7 +192,7 @@ def norm_layout(blocks: Sequence[NormBlock], mc: int, pass_: str | None = None) 
         cells = b.n_rows * mc
         flat = np.asarray(b.rows, np.int64) * mc + np.asarray(b.cols, np.int64)
         if (kind == "sparse" or cells == 0 or b.rows.size < DENSE_MIN_FILL * cells
-                or np.unique(flat).size != flat.size):
+                or np.bincount(flat, minlength=cells).max() > 1):
             c64.append(None)
             v64.append(None)
             c32.append(None)

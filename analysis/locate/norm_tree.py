@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -58,7 +59,10 @@ from analysis.locate.norm_bound import (
 )
 from analysis.locate.result import GAP_TOLERANCE
 
-__all__ = ["NODE_ITERATIONS", "ROOT_ITERATIONS", "TREE_MAX_NODES", "NormTree", "norm_tree"]
+__all__ = ["NODE_ITERATIONS", "PRICE_ONCE", "ROOT_ITERATIONS", "TREE_MAX_NODES", "NormTree",
+           "norm_tree"]
+
+_log = logging.getLogger(__name__)
 
 #: the most subgradient iterations per node (warm-started from the parent's multipliers)
 NODE_ITERATIONS = 60
@@ -66,6 +70,9 @@ NODE_ITERATIONS = 60
 #: the most subgradient iterations of the root node (it continues the ascent of the
 #: Lagrangian the exact path computed before, which its time share may have cut)
 ROOT_ITERATIONS = 1500
+
+#: a set of centres the tree priced before is not priced again (its value is remembered)
+PRICE_ONCE = True
 
 #: the most nodes one tree evaluates (a bound on the work besides the deadline)
 TREE_MAX_NODES = 100_000
@@ -76,12 +83,13 @@ class NormTree:
     """What :func:`norm_tree` proved: the lower bound (``bound``), the best objective
     priced (``upper``: the given one unless a node's centres were cheaper), whether the
     tree was searched to the end (then ``upper`` is optimal within the tolerance), and
-    the nodes evaluated."""
+    the nodes evaluated and the sets of centres priced (``price`` calls)."""
 
     bound: float
     upper: float
     finished: bool
     nodes: int
+    priced: int = 0
 
 
 @dataclass(frozen=True)
@@ -169,11 +177,18 @@ def norm_tree(
     def prunable(bound: float) -> bool:
         return np.isfinite(ub) and ub - bound <= tol * abs(ub)
 
+    seen: dict[bytes, float] = {}  # the sets priced, by their positions
+    calls = 0
+
     def priced(pos: NDArray) -> float:
-        nonlocal ub
-        got = price(pos)
-        ub = min(ub, got)
-        return got
+        # a set priced before is not priced again (a child often chooses its parent's)
+        nonlocal ub, calls
+        key = np.asarray(pos, np.int64).tobytes()
+        if key not in seen or not PRICE_ONCE:
+            seen[key] = price(pos)
+            calls += 1
+            ub = min(ub, seen[key])
+        return seen[key]
 
     floor = -np.inf if root is None else root.value
     pruned_min = np.inf  # least bound of the nodes pruned by the tolerance (not by ub)
@@ -240,4 +255,6 @@ def norm_tree(
     open_min = min((b for b, _, _ in heap), default=np.inf)
     finished = not heap
     lower = min(open_min, pruned_min, ub)
-    return NormTree(float(lower), float(ub), finished, nodes)
+    _log.info("norm tree: %d nodes, %d sets priced, bound %.6g, upper %.6g, finished %s",
+              nodes, calls, lower, ub, finished)
+    return NormTree(float(lower), float(ub), finished, nodes, calls)
