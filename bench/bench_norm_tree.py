@@ -10,7 +10,8 @@ The configurations alternate round by round (A, B, A, B).
 
 Usage: OPENBLAS_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/bench_norm_tree.py
        [--care-type gastrectomy | --linked oesophagectomy,gastrectomy] [--k 15]
-       [--time-limit 30] [--rounds 2] [--configs sparse:0,dense32:1]
+       [--time-limit 30] [--rounds 2] [--configs sparse:0,dense32:1:100:8000]
+(a configuration: NORM_PASS:PRICE_ONCE[:ROOT_STALL_LIMIT:ROOT_ITERATIONS])
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ def child(args: argparse.Namespace) -> None:
     from analysis.locate.pmedian import p_median
     from app.repository.snapshot import snapshot_from_folder
 
-    pass_, once = args.child.split(":")
+    pass_, once, *root = args.child.split(":")
     norm_bound.NORM_PASS = pass_
     norm_tree.PRICE_ONCE = once == "1"
+    if root:  # the root's stall limit and iterations
+        norm_tree.ROOT_STALL_LIMIT, norm_tree.ROOT_ITERATIONS = int(root[0]), int(root[1])
     logs: list[str] = []
 
     class Keep(logging.Handler):

@@ -59,8 +59,8 @@ from analysis.locate.norm_bound import (
 )
 from analysis.locate.result import GAP_TOLERANCE
 
-__all__ = ["NODE_ITERATIONS", "PRICE_ONCE", "ROOT_ITERATIONS", "TREE_MAX_NODES", "NormTree",
-           "norm_tree"]
+__all__ = ["NODE_ITERATIONS", "PRICE_ONCE", "ROOT_ITERATIONS", "ROOT_STALL_LIMIT",
+           "TREE_MAX_NODES", "NormTree", "norm_tree"]
 
 _log = logging.getLogger(__name__)
 
@@ -70,6 +70,11 @@ NODE_ITERATIONS = 60
 #: the most subgradient iterations of the root node (it continues the ascent of the
 #: Lagrangian the exact path computed before, which its time share may have cut)
 ROOT_ITERATIONS = 1500
+
+#: iterations without progress after which the root's ascent halves its step (a node's:
+#: 10); with the float32 pass (:data:`~analysis.locate.norm_bound.NORM_PASS`) a longer
+#: root ascent is affordable
+ROOT_STALL_LIMIT = 20
 
 #: a set of centres the tree priced before is not priced again (its value is remembered)
 PRICE_ONCE = True
@@ -126,7 +131,7 @@ def norm_tree(
     blocks: Sequence[NormBlock], mc: int, *, k: int, keep: NDArray, upper: float,
     price: Callable[[NDArray], float], deadline: float,
     closed: NDArray | None = None, root: NormBound | None = None,
-    node_iter: int = NODE_ITERATIONS, root_iter: int = ROOT_ITERATIONS,
+    node_iter: int = NODE_ITERATIONS, root_iter: int | None = None,
     max_nodes: int = TREE_MAX_NODES,
 ) -> NormTree:
     """Best-first branch and bound on the open flags with the norm Lagrangian as bound.
@@ -156,7 +161,7 @@ def norm_tree(
         multipliers the root's start).
     node_iter : int
         Subgradient iterations per node.
-    root_iter : int
+    root_iter : int, optional
         Subgradient iterations of the root node (the ascent of ``root`` continued, with
         the incumbent as its target, until it stalls).
     max_nodes : int
@@ -214,12 +219,13 @@ def norm_tree(
         lag = norm_lagrangian(
             blocks, mc, k=k, keep=np.flatnonzero(node.opened),
             closed=np.flatnonzero(node.closed), upper=ub, deadline=deadline,
-            max_iter=root_iter if first else node_iter,
+            max_iter=(ROOT_ITERATIONS if root_iter is None else root_iter) if first
+            else node_iter,
             u0=None if start is None else start.us,
             mu0=None if start is None else start.mus,
             lam0=None if start is None else start.lams,
             theta0=2.0 if start is None else (1.0 if first else 0.5),
-            stall_limit=20 if first else 10, layout=layout)
+            stall_limit=ROOT_STALL_LIMIT if first else 10, layout=layout)
         if lag.rho is None:  # no iteration ran (the deadline): the node stays open
             heapq.heappush(heap, (parent_bound, next(tick), node))
             break
