@@ -69,12 +69,14 @@ NODE_ITERATIONS = 60
 
 #: the most subgradient iterations of the root node (it continues the ascent of the
 #: Lagrangian the exact path computed before, which its time share may have cut)
-ROOT_ITERATIONS = 1500
+ROOT_ITERATIONS = 20_000
 
 #: iterations without progress after which the root's ascent halves its step (a node's:
-#: 10); with the float32 pass (:data:`~analysis.locate.norm_bound.NORM_PASS`) a longer
-#: root ascent is affordable
-ROOT_STALL_LIMIT = 20
+#: 10): with the float32 pass (:data:`~analysis.locate.norm_bound.NORM_PASS`, about
+#: 0.8 CPU-ms an iteration on 173,508 pairs) a long root ascent is affordable; gastrectomy
+#: k = 15 norm 20 at 30 s: stall 20 / 1,500 iterations bound 7,284-7,286, stall 300 /
+#: 20,000 iterations 7,300.6-7,303.6 (the LP bound 7,301.8; bench/results/norms.md 6)
+ROOT_STALL_LIMIT = 300
 
 #: a set of centres the tree priced before is not priced again (its value is remembered)
 PRICE_ONCE = True
