@@ -198,15 +198,15 @@ def norm_layout(blocks: Sequence[NormBlock], mc: int, pass_: str | None = None) 
             c32.append(None)
             v32.append(None)
             continue
-        cost = np.full(cells, np.inf)
-        cost[flat] = b.cost
-        vol = np.zeros(cells)
-        vol[flat] = b.volume
-        c64.append(cost.reshape(b.n_rows, mc))
-        v64.append(vol.reshape(b.n_rows, mc))
+        cost: NDArray = np.full((b.n_rows, mc), np.inf)
+        cost.ravel()[flat] = b.cost  # C order: ravel is a view
+        vol: NDArray = np.zeros((b.n_rows, mc))
+        vol.ravel()[flat] = b.volume
+        c64.append(cost)
+        v64.append(vol)
         if kind == "dense32":
-            c32.append(c64[-1].astype(np.float32))
-            v32.append(v64[-1].astype(np.float32))
+            c32.append(cost.astype(np.float32))
+            v32.append(vol.astype(np.float32))
         else:
             c32.append(None)
             v32.append(None)
@@ -262,8 +262,8 @@ def _served(blocks: Sequence[NormBlock], rcs: list[tuple[NDArray, NDArray]],
     for b, (rc, vol) in zip(blocks, rcs, strict=True):
         if rc.ndim == 1:
             take = (rc < 0) & chosen[b.cols]
-            count = np.bincount(b.rows[take], minlength=b.n_rows)
-            served = np.bincount(b.cols[take], weights=b.volume[take], minlength=mc)
+            count: NDArray = np.bincount(b.rows[take], minlength=b.n_rows)
+            served: NDArray = np.bincount(b.cols[take], weights=b.volume[take], minlength=mc)
         else:
             take = rc[:, at] < 0
             count = take.sum(axis=1)
