@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from analysis.locate import dispatch
-from analysis.locate.linked import linked_p_median
 from analysis.locate import norm_tree as norm_tree_mod
+from analysis.locate.linked import linked_p_median
 from analysis.locate.norm_tree import norm_tree
 from analysis.locate.pmedian import p_median
 from tests.analysis.locate.oracles import REL, brute_pmedian, instance, lp_assign, subsets
