@@ -38,14 +38,18 @@ from numpy.typing import NDArray
 __all__ = [
     "FIX_MARGIN",
     "NORM_BOUND_ITERATIONS",
+    "NORM_PASS",
     "PRICE_EVERY",
     "PRICE_GAP",
     "CentreFixing",
     "NormBlock",
     "NormBound",
+    "NormLayout",
     "chosen_centres",
     "fix_centres",
     "norm_lagrangian",
+    "norm_layout",
+    "served_volumes",
 ]
 
 #: the most subgradient iterations of :func:`norm_lagrangian` (each one pass over the pairs)
@@ -59,6 +63,18 @@ PRICE_EVERY = 50
 #: the target: near it the incumbent is good already and the iterations are worth more
 #: (gastrectomy k = 10, norm 20: 11 sets priced in a 4.9 s window cost 2.4 s of it)
 PRICE_GAP = 0.01
+
+#: how :func:`norm_lagrangian` evaluates the Lagrangian in its ascent: "dense32" (each
+#: block as an areas x centres matrix in float32, the centres fixed closed left out; the
+#: value and rho it returns are recomputed in float64 at its best multipliers, so the bound
+#: is the float64 function's), "dense64" (the same layout in float64) or "sparse" (one
+#: float64 pass over the pair list, the layout before issue 17's speed-up). Blocks with
+#: less than :data:`DENSE_MIN_FILL` of their matrix filled (or repeated pairs) are
+#: evaluated sparse whatever this says.
+NORM_PASS = "dense32"
+
+#: the least share of an areas x centres matrix a block must fill to be evaluated dense
+DENSE_MIN_FILL = 0.3
 
 #: relative margin above the incumbent a forced bound must pass before a centre is fixed
 #: (floating-point sums of the bound are not exact)
@@ -145,6 +161,141 @@ def _evaluate(blocks: Sequence[NormBlock], us: list[NDArray], mus: list[NDArray]
     return base, rho, rcs
 
 
+@dataclass(frozen=True)
+class NormLayout:
+    """The blocks' pairs as dense areas x centres matrices (:func:`norm_layout`): per block
+    ``cost`` and ``volume`` in float64 and float32 (cost ``inf`` and volume 0 where a pair
+    is missing); ``None`` for a block evaluated sparse."""
+
+    cost64: list[NDArray | None]
+    volume64: list[NDArray | None]
+    cost32: list[NDArray | None]
+    volume32: list[NDArray | None]
+
+
+def norm_layout(blocks: Sequence[NormBlock], mc: int, pass_: str | None = None) -> NormLayout:
+    """The dense layout of ``blocks`` for ``pass_`` (default :data:`NORM_PASS`): a block is
+    dense when the pass is not "sparse", its pairs are distinct and fill at least
+    :data:`DENSE_MIN_FILL` of its matrix.
+
+    >>> blk = NormBlock(np.array([0, 1]), np.array([1, 0]), np.array([3., 4.]),
+    ...                 np.array([1., 2.]), 2)
+    >>> norm_layout([blk], 2).cost64[0].tolist()
+    [[inf, 3.0], [4.0, inf]]
+    """
+    kind = NORM_PASS if pass_ is None else pass_
+    c64: list[NDArray | None] = []
+    v64: list[NDArray | None] = []
+    c32: list[NDArray | None] = []
+    v32: list[NDArray | None] = []
+    for b in blocks:
+        cells = b.n_rows * mc
+        flat = np.asarray(b.rows, np.int64) * mc + np.asarray(b.cols, np.int64)
+        if (kind == "sparse" or cells == 0 or b.rows.size < DENSE_MIN_FILL * cells
+                or np.bincount(flat, minlength=cells).max() > 1):
+            c64.append(None)
+            v64.append(None)
+            c32.append(None)
+            v32.append(None)
+            continue
+        cost: NDArray = np.full((b.n_rows, mc), np.inf)
+        cost.ravel()[flat] = b.cost  # C order: ravel is a view
+        vol: NDArray = np.zeros((b.n_rows, mc))
+        vol.ravel()[flat] = b.volume
+        c64.append(cost)
+        v64.append(vol)
+        if kind == "dense32":
+            c32.append(cost.astype(np.float32))
+            v32.append(vol.astype(np.float32))
+        else:
+            c32.append(None)
+            v32.append(None)
+    return NormLayout(c64, v64, c32, v32)
+
+
+def _evaluate_layout(blocks: Sequence[NormBlock], layout: NormLayout, us: list[NDArray],
+                     mus: list[NDArray], lams: list[NDArray], mc: int, avail: NDArray,
+                     low: bool) -> tuple[float, NDArray, list[tuple[NDArray, NDArray]]]:
+    """``sum u`` and rho at the multipliers (rho of the centres not in ``avail`` is
+    ``inf``), with the dense blocks in float32 when ``low`` (else float64); per block the
+    reduced costs (dense: a matrix over the ``avail`` columns; sparse: per pair) and the
+    matching volumes."""
+    rho = np.zeros(mc)
+    base = 0.0
+    rcs = []
+    sub = avail.size < mc
+    for t, (b, u, mu, lam) in enumerate(zip(blocks, us, mus, lams, strict=True)):
+        cost = layout.cost32[t] if low else layout.cost64[t]
+        vol = layout.volume32[t] if low else layout.volume64[t]
+        if cost is None or vol is None:
+            rc = b.cost - u[b.rows] - (mu[b.cols] - lam[b.cols]) * b.volume
+            rho += np.bincount(b.cols, weights=np.minimum(rc, 0.0), minlength=mc)
+            rcs.append((rc, b.volume))
+        else:
+            if sub:
+                cost, vol = cost[:, avail], vol[:, avail]
+            dt = cost.dtype
+            d = (mu[avail] - lam[avail]).astype(dt)
+            rc = vol * d
+            np.subtract(cost, rc, out=rc)
+            rc -= u.astype(dt)[:, None]
+            rho[avail] += np.minimum(rc, 0.0).sum(axis=0, dtype=np.float64)
+            rcs.append((rc, vol))
+        rho += mu * b.norm
+        if b.capacity is not None:
+            rho -= lam * np.where(np.isfinite(b.capacity), b.capacity, 0.0)
+        base += float(u.sum())
+    if sub:
+        out = np.full(mc, np.inf)
+        out[avail] = rho[avail]
+        rho = out
+    return base, rho, rcs
+
+
+def _served(blocks: Sequence[NormBlock], rcs: list[tuple[NDArray, NDArray]],
+            chosen: NDArray, avail: NDArray, mc: int) -> list[tuple[NDArray, NDArray]]:
+    """Per block, the areas' served counts (pairs with negative reduced cost at a chosen
+    centre) and the chosen centres' served volumes, from :func:`_evaluate_layout`'s
+    reduced costs."""
+    out = []
+    at = np.flatnonzero(chosen[avail])  # chosen columns of the dense (avail) matrices
+    for b, (rc, vol) in zip(blocks, rcs, strict=True):
+        if rc.ndim == 1:
+            take = (rc < 0) & chosen[b.cols]
+            count: NDArray = np.bincount(b.rows[take], minlength=b.n_rows)
+            served: NDArray = np.bincount(b.cols[take], weights=b.volume[take], minlength=mc)
+        else:
+            take = rc[:, at] < 0
+            count = take.sum(axis=1)
+            served = np.zeros(mc)
+            served[avail[at]] = np.where(take, vol[:, at], 0.0).sum(axis=0,
+                                                                     dtype=np.float64)
+        out.append((count, served))
+    return out
+
+
+def served_volumes(blocks: Sequence[NormBlock], bound: NormBound, chosen: NDArray, mc: int,
+                   layout: NormLayout | None = None) -> list[NDArray]:
+    """Per block, the volume each chosen centre (``chosen``: bool mask) serves in the
+    Lagrangian solution at ``bound``'s multipliers (pairs of negative reduced cost),
+    evaluated in float64; 0 at the others.
+
+    >>> blk = NormBlock(np.array([0, 1]), np.array([0, 0]), np.array([1., 2.]),
+    ...                 np.array([1., 3.]), 2)
+    >>> b = NormBound(0.0, np.zeros(1), 0.0, 1, [np.array([5., 5.])], [np.zeros(1)],
+    ...               [np.zeros(1)])
+    >>> served_volumes([blk], b, np.array([True]), 1)[0].tolist()
+    [4.0]
+    """
+    if bound.us is None or bound.mus is None or bound.lams is None:
+        return [np.zeros(mc) for _ in blocks]
+    lay = norm_layout(blocks, mc, "dense64") if layout is None else layout
+    avail = np.arange(mc)
+    _, _, rcs = _evaluate_layout(blocks, lay, bound.us, bound.mus, bound.lams, mc, avail,
+                                 low=False)
+    return [served for _, served in _served(blocks, rcs, chosen, avail, mc)]
+
+
 def _choose(rho: NDArray, k: int, keep: NDArray) -> NDArray:
     """Boolean mask of the chosen centres: the kept ones and the k - |keep| others with
     the smallest rho."""
@@ -165,6 +316,7 @@ def norm_lagrangian(
     mu0: Sequence[NDArray] | None = None, lam0: Sequence[NDArray] | None = None,
     theta0: float = 2.0, stall_limit: int = 20,
     price: Callable[[NDArray], float] | None = None, price_every: int = PRICE_EVERY,
+    layout: NormLayout | None = None,
 ) -> NormBound:
     """Subgradient ascent on the Lagrangian dual of the norm/capacity assignment model.
 
@@ -206,12 +358,17 @@ def norm_lagrangian(
         keeps the plan).
     price_every : int
         The fewest iterations between two calls of ``price``.
+    layout : NormLayout, optional
+        The blocks' dense layout (:func:`norm_layout`, built here when not given; a
+        caller evaluating the same blocks often builds it once).
 
     Returns
     -------
     NormBound
         The best value is a valid lower bound on the model's optimum (every evaluation
-        of the Lagrangian function with ``mu, lam >= 0`` is one).
+        of the Lagrangian function with ``mu, lam >= 0`` is one). With float32 blocks
+        (:data:`NORM_PASS` "dense32") the ascent compares float32 values, and the value
+        and rho returned are the float64 function's at the best multipliers.
 
     Examples
     --------
@@ -260,13 +417,16 @@ def norm_lagrangian(
     closed_mask = np.zeros(mc, bool)
     if closed is not None:
         closed_mask[closed] = True
+    lay = norm_layout(blocks, mc) if layout is None else layout
+    low = any(c is not None for c in lay.cost32)
+    avail = np.flatnonzero(~closed_mask)
     theta, stall, it = theta0, 0, 0
     target = upper if np.isfinite(upper) else None
     priced: set[bytes] = set()
     last_price = -price_every
     while it < max_iter and time.perf_counter() < deadline:
         it += 1
-        base, rho, rcs = _evaluate(blocks, us, mus, lams, mc)
+        base, rho, rcs = _evaluate_layout(blocks, lay, us, mus, lams, mc, avail, low)
         rho = np.where(closed_mask, np.inf, rho)
         chosen = _choose(rho, k, keep)
         value = base + float(rho[chosen].sum())
@@ -292,10 +452,9 @@ def norm_lagrangian(
                     break
         # subgradient
         gs = []
-        for b, rc in zip(blocks, rcs, strict=True):
-            take = (rc < 0) & chosen[b.cols]
-            gu = 1.0 - np.bincount(b.rows[take], minlength=b.n_rows)
-            served = np.bincount(b.cols[take], weights=b.volume[take], minlength=mc)
+        for b, (count, served) in zip(blocks, _served(blocks, rcs, chosen, avail, mc),
+                                      strict=True):
+            gu = 1.0 - count
             gmu = b.norm * chosen - served if b.norm > 0 else np.zeros(mc)
             if b.capacity is not None:
                 capv = np.where(np.isfinite(b.capacity), b.capacity, np.inf)
@@ -315,6 +474,13 @@ def norm_lagrangian(
             us[t] = us[t] + step * gu
             mus[t] = np.maximum(mus[t] + step * gmu, 0.0)
             lams[t] = np.maximum(lams[t] + step * glam, 0.0)
+    if low and best.us is not None and best.mus is not None and best.lams is not None:
+        # the bound is the float64 function's at the best multipliers
+        base, rho, _ = _evaluate_layout(blocks, lay, best.us, best.mus, best.lams, mc,
+                                        avail, low=False)
+        rho = np.where(closed_mask, np.inf, rho)
+        value = base + float(rho[_choose(rho, k, keep)].sum())
+        best = NormBound(value, rho, base, best.iterations, best.us, best.mus, best.lams)
     return best
 
 

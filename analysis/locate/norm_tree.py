@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -49,21 +50,36 @@ from numpy.typing import NDArray
 from analysis.locate.norm_bound import (
     NormBlock,
     NormBound,
-    _evaluate,
+    NormLayout,
     chosen_centres,
     fix_centres,
     norm_lagrangian,
+    norm_layout,
+    served_volumes,
 )
 from analysis.locate.result import GAP_TOLERANCE
 
-__all__ = ["NODE_ITERATIONS", "ROOT_ITERATIONS", "TREE_MAX_NODES", "NormTree", "norm_tree"]
+__all__ = ["NODE_ITERATIONS", "PRICE_ONCE", "ROOT_ITERATIONS", "ROOT_STALL_LIMIT",
+           "TREE_MAX_NODES", "NormTree", "norm_tree"]
+
+_log = logging.getLogger(__name__)
 
 #: the most subgradient iterations per node (warm-started from the parent's multipliers)
 NODE_ITERATIONS = 60
 
 #: the most subgradient iterations of the root node (it continues the ascent of the
 #: Lagrangian the exact path computed before, which its time share may have cut)
-ROOT_ITERATIONS = 1500
+ROOT_ITERATIONS = 20_000
+
+#: iterations without progress after which the root's ascent halves its step (a node's:
+#: 10): with the float32 pass (:data:`~analysis.locate.norm_bound.NORM_PASS`, about
+#: 0.8 CPU-ms an iteration on 173,508 pairs) a long root ascent is affordable; gastrectomy
+#: k = 15 norm 20 at 30 s: stall 20 / 1,500 iterations bound 7,284-7,286, stall 300 /
+#: 20,000 iterations 7,300.6-7,303.6 (the LP bound 7,301.8; bench/results/norms.md 6)
+ROOT_STALL_LIMIT = 300
+
+#: a set of centres the tree priced before is not priced again (its value is remembered)
+PRICE_ONCE = True
 
 #: the most nodes one tree evaluates (a bound on the work besides the deadline)
 TREE_MAX_NODES = 100_000
@@ -74,12 +90,13 @@ class NormTree:
     """What :func:`norm_tree` proved: the lower bound (``bound``), the best objective
     priced (``upper``: the given one unless a node's centres were cheaper), whether the
     tree was searched to the end (then ``upper`` is optimal within the tolerance), and
-    the nodes evaluated."""
+    the nodes evaluated and the sets of centres priced (``price`` calls)."""
 
     bound: float
     upper: float
     finished: bool
     nodes: int
+    priced: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,20 +108,17 @@ class _Node:
 
 
 def _branch_centre(blocks: Sequence[NormBlock], lag: NormBound, k: int, keep: NDArray,
-                   closed: NDArray, mc: int) -> int:
+                   closed: NDArray, mc: int, layout: NormLayout) -> int:
     """The chosen free centre whose served volume is furthest from its norms (summed
     over the blocks) at ``lag``'s multipliers; ties: the smallest rho; -1 if none."""
     chosen = chosen_centres(lag, k, keep, closed)
     free = np.setdiff1d(chosen, keep)
     if free.size == 0 or lag.us is None or lag.mus is None or lag.lams is None:
         return -1
-    _, _, rcs = _evaluate(blocks, lag.us, lag.mus, lag.lams, mc)
     mask = np.zeros(mc, bool)
     mask[chosen] = True
     score = np.zeros(mc)
-    for b, rc in zip(blocks, rcs, strict=True):
-        take = (rc < 0) & mask[b.cols]
-        served = np.bincount(b.cols[take], weights=b.volume[take], minlength=mc)
+    for b, served in zip(blocks, served_volumes(blocks, lag, mask, mc, layout), strict=True):
         if b.norm > 0:
             score += np.abs(b.norm - served)
         if b.capacity is not None:
@@ -119,7 +133,7 @@ def norm_tree(
     blocks: Sequence[NormBlock], mc: int, *, k: int, keep: NDArray, upper: float,
     price: Callable[[NDArray], float], deadline: float,
     closed: NDArray | None = None, root: NormBound | None = None,
-    node_iter: int = NODE_ITERATIONS, root_iter: int = ROOT_ITERATIONS,
+    node_iter: int = NODE_ITERATIONS, root_iter: int | None = None,
     max_nodes: int = TREE_MAX_NODES,
 ) -> NormTree:
     """Best-first branch and bound on the open flags with the norm Lagrangian as bound.
@@ -149,7 +163,7 @@ def norm_tree(
         multipliers the root's start).
     node_iter : int
         Subgradient iterations per node.
-    root_iter : int
+    root_iter : int, optional
         Subgradient iterations of the root node (the ascent of ``root`` continued, with
         the incumbent as its target, until it stalls).
     max_nodes : int
@@ -170,11 +184,18 @@ def norm_tree(
     def prunable(bound: float) -> bool:
         return np.isfinite(ub) and ub - bound <= tol * abs(ub)
 
+    seen: dict[bytes, float] = {}  # the sets priced, by their positions
+    calls = 0
+
     def priced(pos: NDArray) -> float:
-        nonlocal ub
-        got = price(pos)
-        ub = min(ub, got)
-        return got
+        # a set priced before is not priced again (a child often chooses its parent's)
+        nonlocal ub, calls
+        key = np.asarray(pos, np.int64).tobytes()
+        if key not in seen or not PRICE_ONCE:
+            seen[key] = price(pos)
+            calls += 1
+            ub = min(ub, seen[key])
+        return seen[key]
 
     floor = -np.inf if root is None else root.value
     pruned_min = np.inf  # least bound of the nodes pruned by the tolerance (not by ub)
@@ -182,6 +203,7 @@ def norm_tree(
     heap: list[tuple[float, int, _Node]] = [(floor, next(tick),
                                              _Node(floor, closed0, opened0, root))]
     nodes = 0
+    layout = norm_layout(blocks, mc)  # built once for every node's ascent
     while heap and nodes < max_nodes and time.perf_counter() < deadline:
         parent_bound, _, node = heapq.heappop(heap)
         if prunable(parent_bound):
@@ -199,12 +221,13 @@ def norm_tree(
         lag = norm_lagrangian(
             blocks, mc, k=k, keep=np.flatnonzero(node.opened),
             closed=np.flatnonzero(node.closed), upper=ub, deadline=deadline,
-            max_iter=root_iter if first else node_iter,
+            max_iter=(ROOT_ITERATIONS if root_iter is None else root_iter) if first
+            else node_iter,
             u0=None if start is None else start.us,
             mu0=None if start is None else start.mus,
             lam0=None if start is None else start.lams,
             theta0=2.0 if start is None else (1.0 if first else 0.5),
-            stall_limit=20 if first else 10)
+            stall_limit=ROOT_STALL_LIMIT if first else 10, layout=layout)
         if lag.rho is None:  # no iteration ran (the deadline): the node stays open
             heapq.heappush(heap, (parent_bound, next(tick), node))
             break
@@ -228,7 +251,7 @@ def norm_tree(
         if fix.fixes:  # re-evaluate with the new fixes before branching
             heapq.heappush(heap, (bound, next(tick), _Node(bound, closed_m, opened_m, lag)))
             continue
-        j = _branch_centre(blocks, lag, k, keep_n, closed_n, mc)
+        j = _branch_centre(blocks, lag, k, keep_n, closed_n, mc, layout)
         if j < 0:  # cannot be (n_open < k): keep the node's bound as proven
             pruned_min = min(pruned_min, bound)
             continue
@@ -240,4 +263,6 @@ def norm_tree(
     open_min = min((b for b, _, _ in heap), default=np.inf)
     finished = not heap
     lower = min(open_min, pruned_min, ub)
-    return NormTree(float(lower), float(ub), finished, nodes)
+    _log.info("norm tree: %d nodes, %d sets priced, bound %.6g, upper %.6g, finished %s",
+              nodes, calls, lower, ub, finished)
+    return NormTree(float(lower), float(ub), finished, nodes, calls)

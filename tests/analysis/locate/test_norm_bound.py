@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from analysis.locate import dispatch
+from analysis.locate import dispatch, norm_bound
 from analysis.locate.linked import linked_p_median
 from analysis.locate.norm_bound import NormBlock, fix_centres, norm_lagrangian
 from analysis.locate.pmedian import p_median
@@ -165,3 +165,90 @@ def test_linked_norms_with_ties_match_brute_force(seed):
     r = linked_p_median(C, D, k=2, min_volume=norms, solver="exact")
     assert r.objective == pytest.approx(best, rel=REL)
     assert r.status == "optimal" and r.bound <= r.objective + 1e-9
+
+
+PASS_CASES = [(seed, k, kind) for seed in range(6) for k in (2, 3)
+              for kind in ("norm", "capacity", "unreachable")]
+
+
+def sparse_value(blk, mc, k, keep, lag, closed=None):
+    """The float64 Lagrangian function (sparse pass) at ``lag``'s multipliers."""
+    base, rho, _ = norm_bound._evaluate([blk], lag.us, lag.mus, lag.lams, mc)
+    if closed is not None:
+        rho[closed] = np.inf
+    return base + float(rho[norm_bound._choose(rho, k, keep)].sum())
+
+
+@pytest.mark.parametrize("pass_", ["dense32", "dense64", "sparse"])
+@pytest.mark.parametrize(("seed", "k", "kind"), PASS_CASES)
+def test_every_pass_bound_is_the_float64_function_and_below_brute_force(seed, k, kind,
+                                                                       pass_):
+    C, w, minv, cap = case(seed, k, kind)
+    opt = min(subset_values(C, w, k, minv, cap).values())
+    blk = block_of(C, w, minv, cap)
+    mc, keep = C.shape[1], np.array([], int)
+    lay = norm_bound.norm_layout([blk], mc, pass_)
+    assert (lay.cost64[0] is None) == (pass_ == "sparse")
+    assert (lay.cost32[0] is None) == (pass_ != "dense32")
+    lag = norm_lagrangian([blk], mc, k=k, keep=keep, upper=opt if np.isfinite(opt)
+                          else np.inf, deadline=math.inf, max_iter=300, layout=lay)
+    # the value returned is the float64 function at the multipliers returned: a bound
+    assert lag.value == pytest.approx(sparse_value(blk, mc, k, keep, lag), rel=1e-12,
+                                      abs=1e-9)
+    if np.isfinite(opt):
+        assert lag.value <= opt * (1 + 1e-9) + 1e-9
+
+
+@pytest.mark.parametrize(("seed", "k", "kind"), PASS_CASES)
+def test_float32_pass_never_above_the_float64_pass_by_more_than_rounding(seed, k, kind):
+    # the same ascent in float32 and float64: float32 only steers it, so the two bounds
+    # agree up to the ascent's float32 rounding, and neither exceeds the optimum
+    C, w, minv, cap = case(seed, k, kind)
+    opt = min(subset_values(C, w, k, minv, cap).values())
+    blk = block_of(C, w, minv, cap)
+    mc, keep = C.shape[1], np.array([], int)
+    up = opt if np.isfinite(opt) else np.inf
+    got = {p: norm_lagrangian([blk], mc, k=k, keep=keep, upper=up, deadline=math.inf,
+                              max_iter=300, layout=norm_bound.norm_layout([blk], mc, p))
+           for p in ("dense32", "dense64")}
+    if np.isfinite(opt):
+        assert max(g.value for g in got.values()) <= opt * (1 + 1e-9) + 1e-9
+    assert got["dense32"].value == pytest.approx(got["dense64"].value, rel=1e-3)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_dense_evaluation_matches_sparse_with_closed_centres(seed):
+    C, w, minv, cap = case(seed, 2, "unreachable")
+    blk = block_of(C, w, minv, np.full(C.shape[1], 50.0))
+    mc = C.shape[1]
+    rng = np.random.default_rng(seed)
+    us = [rng.uniform(0, 2 * blk.cost.max(), blk.n_rows)]
+    mus, lams = [rng.uniform(0, 5, mc)], [rng.uniform(0, 2, mc)]
+    closed = np.array([1, 4])
+    avail = np.setdiff1d(np.arange(mc), closed)
+    base, rho, _ = norm_bound._evaluate([blk], us, mus, lams, mc)
+    rho[closed] = np.inf
+    for pass_, rel in (("dense64", 1e-12), ("dense32", 1e-5)):
+        lay = norm_bound.norm_layout([blk], mc, pass_)
+        b2, r2, _ = norm_bound._evaluate_layout([blk], lay, us, mus, lams, mc, avail,
+                                                low=pass_ == "dense32")
+        assert b2 == pytest.approx(base, rel=1e-12)
+        assert np.isinf(r2[closed]).all()
+        scale = float(np.abs(rho[avail]).max())
+        assert np.allclose(r2[avail], rho[avail], rtol=rel, atol=rel * scale)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_served_volumes_match_the_pair_list(seed):
+    C, w, minv, cap = case(seed, 3, "unreachable")
+    blk = block_of(C, w, minv, cap)
+    mc = C.shape[1]
+    lag = norm_lagrangian([blk], mc, k=3, keep=np.array([], int), upper=np.inf,
+                          deadline=math.inf, max_iter=50)
+    chosen = np.zeros(mc, bool)
+    chosen[norm_bound.chosen_centres(lag, 3, np.array([], int))] = True
+    _, _, rcs = norm_bound._evaluate([blk], lag.us, lag.mus, lag.lams, mc)
+    take = (rcs[0] < 0) & chosen[blk.cols]
+    want = np.bincount(blk.cols[take], weights=blk.volume[take], minlength=mc)
+    got = norm_bound.served_volumes([blk], lag, chosen, mc)[0]
+    assert np.allclose(got, want, rtol=1e-12, atol=1e-12)

@@ -11,11 +11,23 @@ import numpy as np
 import pytest
 
 from analysis.locate import dispatch
+from analysis.locate import norm_tree as norm_tree_mod
 from analysis.locate.linked import linked_p_median
 from analysis.locate.norm_tree import norm_tree
 from analysis.locate.pmedian import p_median
 from tests.analysis.locate.oracles import REL, brute_pmedian, instance, lp_assign, subsets
 from tests.analysis.locate.test_norm_bound import block_of, tie_instance
+
+
+@pytest.fixture(autouse=True)
+def short_root(request, monkeypatch):
+    """The tree's oracles run with the short root ascent of before issue 17's speed-up
+    (stall limit 20, 1,500 iterations), so that the root leaves these small instances
+    unproven and the branching is what the brute force checks; tests marked
+    ``long_root`` keep the defaults."""
+    if "long_root" not in request.keywords:
+        monkeypatch.setattr(norm_tree_mod, "ROOT_STALL_LIMIT", 20)
+        monkeypatch.setattr(norm_tree_mod, "ROOT_ITERATIONS", 1500)
 
 
 def pricer(values):
@@ -194,3 +206,22 @@ def test_lagrangian_heuristic_prices_k_sets_and_keeps_a_valid_bound(seed):
                             deadline=math.inf, max_iter=50, u0=lag.us, mu0=lag.mus,
                             lam0=lag.lams, theta0=0.5)
     assert lag.value - 1e-9 <= again.value <= opt * (1 + 1e-9) + 1e-9
+
+
+@pytest.mark.long_root
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("seed", range(5))
+def test_finished_tree_with_the_default_root_proves_the_brute_force_optimum(seed, kind):
+    C, w, minv, cap = case(seed, 3, kind)
+    values = {S: lp_assign(C, w, S, C, minv, cap) for S in subsets(C.shape[1], 3)}
+    opt = min(values.values())
+    price, _ = pricer(values)
+    out = norm_tree([block_of(C, w, minv, cap)], C.shape[1], k=3, keep=np.array([], int),
+                    upper=math.inf, price=price, deadline=math.inf)
+    assert norm_tree_mod.ROOT_STALL_LIMIT == 300
+    assert out.finished
+    if np.isfinite(opt):
+        assert out.upper == pytest.approx(opt, rel=REL)
+        assert out.bound <= opt * (1 + 1e-9) + 1e-9
+    else:
+        assert not np.isfinite(out.upper)
