@@ -107,12 +107,8 @@ BOUND_ITERATIONS, BOUND_ENTRY_BUDGET = (80, 200), 300_000_000
 BOUND_MIN_S, BOUND_MARGIN = 0.02, 4
 #: iterations (between [0] and [1], as many as AGGREGATE_BOUND_ENTRY_BUDGET list entries
 #: allow) and list margin of the bound on the aggregate when the search started from one
-#: (:func:`~analysis.locate.lagrangian.aggregated_lagrangian`). 60: on the 150,000 x 1,000
-#: instance of bench/bench_locate.py (seed 0) the full instance's bound after 60 / 80 /
-#: 100 / 150 iterations leaves a gap of 0.357 / 0.406 / 0.381 / 0.368 % at k = 15, 0.436
-#: / 0.457 / 0.497 / 0.442 % at k = 25, 0.827 / 0.827 / 0.809 / 0.808 % at k = 40 (the
-#: disaggregated multipliers gain little from more iterations on the groups)
-AGGREGATE_BOUND_ITERATIONS, AGGREGATE_BOUND_MARGIN = (60, 60), 4
+#: (:func:`~analysis.locate.lagrangian.aggregated_lagrangian`)
+AGGREGATE_BOUND_ITERATIONS, AGGREGATE_BOUND_MARGIN = (60, 150), 4
 AGGREGATE_BOUND_ENTRY_BUDGET = 200_000_000
 
 #: with min_volume/capacity the exact solver first runs the LP-priced heuristic for at most
