@@ -142,8 +142,10 @@ def refine(work: Work, base: Aggregate, extra: NDArray) -> Aggregate:
     if areas.size:  # columns of A for every area, entries for those of split groups
         sub = group[areas]  # (no copy of their rows: the product skips empty columns)
         share = (work.w[areas] / weight[sub]).astype(work.dt)
-        A = sp.csc_matrix((share, (sub, areas)), shape=(g, work.n))
-        rows[redo] = np.asarray(A @ work.M)[redo]
+        at = np.zeros(g, np.int64)  # A's rows: the split groups only (a smaller product)
+        at[redo] = np.arange(redo.size)
+        A = sp.csc_matrix((share, (at[sub], areas)), shape=(redo.size, work.n))
+        rows[redo] = np.asarray(A @ work.M)
     out = _aggregate_of(work, group, weight, rows)
     if out.work.n == g and out.work.M.dtype == base.work.M.dtype:  # rows as built here
         out.work.derive_lists(base.work, parent, redo)  # sort only the new rows' lists
@@ -160,7 +162,10 @@ def _mean_rows(work: Work, group: NDArray, weight: NDArray, g: int) -> NDArray:
         return np.asarray(A @ work.M[s:e])
 
     parts = on_row_ranges(work.n, work.m, part)
-    return parts[0] if len(parts) == 1 else np.asarray(np.sum(parts, axis=0, dtype=work.dt))
+    out = parts[0]
+    for more in parts[1:]:  # in place: np.sum over the list would first stack the parts
+        out += more  # (fresh pages cost: 0.3-0.7 system CPU-s at 150,000 x 1,000)
+    return out
 
 
 def _aggregate_of(work: Work, group: NDArray, weight: NDArray, rows: NDArray) -> Aggregate:

@@ -96,6 +96,32 @@ def test_aggregate_groups_by_nearest_candidates_with_mean_rows(seed, short_lists
             assert agg_cost == pytest.approx(full, rel=1e-12)
 
 
+@pytest.mark.parametrize("seed", range(2))
+def test_aggregate_mean_rows_from_two_row_ranges_are_the_means(seed, monkeypatch):
+    """With the matrix split into two row ranges (as on a large instance, two threads)
+    each group's row is still the weighted mean of all its areas' rows (by hand), and
+    refine's recomputed rows are those of aggregating from scratch."""
+    from analysis.locate import candidates
+    from analysis.locate.heuristic import aggregate, refine
+
+    monkeypatch.setattr(candidates, "LIST_THREADS_MIN", 1)  # every matrix: two ranges
+    monkeypatch.setattr(candidates.os, "cpu_count", lambda: 2)
+    C, w = list_instance(seed + 260, n=120, m=6)
+    W = work(C, w, 2)
+    assert len(candidates.on_row_ranges(W.n, W.m, lambda s, e: (s, e))) == 2
+    agg = aggregate(W)
+    M = np.asarray(W.M, float)
+    for g in range(agg.work.n):
+        members = np.flatnonzero(agg.group == g)
+        mean = W.w[members] @ M[members] / W.w[members].sum()
+        np.testing.assert_allclose(np.asarray(agg.work.M[g], float), mean, rtol=1e-12)
+    p1 = W.nearest_two(np.array([0, 4])).p1
+    a, b = aggregate(W, extra=p1), refine(W, agg, p1)
+    np.testing.assert_array_equal(a.group, b.group)
+    np.testing.assert_allclose(np.asarray(a.work.M, float), np.asarray(b.work.M, float),
+                               rtol=1e-12)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_search_from_the_aggregate_ends_in_a_full_local_optimum(seed, short_lists,
                                                                  monkeypatch):
