@@ -146,19 +146,12 @@ class CentreFixing:
 
 def _evaluate(blocks: Sequence[NormBlock], us: list[NDArray], mus: list[NDArray],
               lams: list[NDArray], mc: int) -> tuple[float, NDArray, list[NDArray]]:
-    """``sum u`` and the centre values rho at the given multipliers; the reduced costs."""
-    rho = np.zeros(mc)
-    base = 0.0
-    rcs = []
-    for b, u, mu, lam in zip(blocks, us, mus, lams, strict=True):
-        rc = b.cost - u[b.rows] - (mu[b.cols] - lam[b.cols]) * b.volume
-        rho += np.bincount(b.cols, weights=np.minimum(rc, 0.0), minlength=mc)
-        rho += mu * b.norm
-        if b.capacity is not None:
-            rho -= lam * np.where(np.isfinite(b.capacity), b.capacity, 0.0)
-        base += float(u.sum())
-        rcs.append(rc)
-    return base, rho, rcs
+    """``sum u`` and the centre values rho at the given multipliers; the reduced costs per
+    pair: the float64 pass over the pair lists (:func:`_evaluate_layout` with every block
+    sparse), the reference the dense layouts are checked and timed against."""
+    base, rho, rcs = _evaluate_layout(blocks, norm_layout(blocks, mc, "sparse"), us, mus,
+                                      lams, mc, np.arange(mc), low=False)
+    return base, rho, [rc for rc, _ in rcs]
 
 
 @dataclass(frozen=True)
@@ -184,6 +177,9 @@ def norm_layout(blocks: Sequence[NormBlock], mc: int, pass_: str | None = None) 
     [[inf, 3.0], [4.0, inf]]
     """
     kind = NORM_PASS if pass_ is None else pass_
+    if kind == "sparse":
+        none: list[NDArray | None] = [None] * len(blocks)
+        return NormLayout(none, none, none, none)
     c64: list[NDArray | None] = []
     v64: list[NDArray | None] = []
     c32: list[NDArray | None] = []
@@ -191,7 +187,7 @@ def norm_layout(blocks: Sequence[NormBlock], mc: int, pass_: str | None = None) 
     for b in blocks:
         cells = b.n_rows * mc
         flat = np.asarray(b.rows, np.int64) * mc + np.asarray(b.cols, np.int64)
-        if (kind == "sparse" or cells == 0 or b.rows.size < DENSE_MIN_FILL * cells
+        if (cells == 0 or b.rows.size < DENSE_MIN_FILL * cells
                 or np.bincount(flat, minlength=cells).max() > 1):
             c64.append(None)
             v64.append(None)
@@ -427,7 +423,6 @@ def norm_lagrangian(
     while it < max_iter and time.perf_counter() < deadline:
         it += 1
         base, rho, rcs = _evaluate_layout(blocks, lay, us, mus, lams, mc, avail, low)
-        rho = np.where(closed_mask, np.inf, rho)
         chosen = _choose(rho, k, keep)
         value = base + float(rho[chosen].sum())
         if not np.isfinite(best.value) or value > best.value + 1e-9 * max(abs(best.value),
@@ -478,7 +473,6 @@ def norm_lagrangian(
         # the bound is the float64 function's at the best multipliers
         base, rho, _ = _evaluate_layout(blocks, lay, best.us, best.mus, best.lams, mc,
                                         avail, low=False)
-        rho = np.where(closed_mask, np.inf, rho)
         value = base + float(rho[_choose(rho, k, keep)].sum())
         best = NormBound(value, rho, base, best.iterations, best.us, best.mus, best.lams)
     return best

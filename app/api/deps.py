@@ -25,7 +25,7 @@ __all__ = ["AdminDep", "AUTH_ERRORS", "COMPUTE_ERRORS", "ComputeDep", "DatabaseD
            "DriverDep", "ID_PATTERN", "IdPath",
            "IdQuery", "LimitDep", "MAX_OFFSET", "MinutesDep", "OffsetDep", "PlannerDep",
            "READER", "ReaderDep", "Responses", "SettingsDep", "TimeLimitOf", "check_owner",
-           "delete_owned", "require_within", "token_cache"]
+           "delete_owned", "require_role", "token_cache"]
 
 
 # ``async``: FastAPI runs a plain ``def`` dependency in the thread pool, a hop per request
@@ -105,7 +105,7 @@ def token_cache(request: Request) -> TokenCache:
 TimeLimitOf = Callable[[Request], Awaitable[float]]
 
 
-def _require(role: Role, time_limit: TimeLimitOf | None = None):
+def require_role(role: Role, time_limit: TimeLimitOf | None = None):
     """The bearer check for ``role``. With ``time_limit``, a check that must read the stored
     hashes from the database waits for them only until the request's limit (counted from its
     arrival, :func:`app.middleware.arrived_at`) and then answers 503: the limit bounds the
@@ -149,15 +149,9 @@ def _require(role: Role, time_limit: TimeLimitOf | None = None):
     return check
 
 
-def require_within(role: Role, time_limit: TimeLimitOf) -> Callable[..., Awaitable[Principal]]:
-    """The bearer check for ``role`` on a route whose request has a time limit (see
-    :func:`_require`); ``time_limit`` reads it from the request."""
-    return _require(role, time_limit)
-
-
-require_reader = _require("reader")
-require_planner = _require("planner")
-require_admin = _require("admin")
+require_reader = require_role("reader")
+require_planner = require_role("planner")
+require_admin = require_role("admin")
 
 ReaderDep = Annotated[Principal, Depends(require_reader)]
 PlannerDep = Annotated[Principal, Depends(require_planner)]

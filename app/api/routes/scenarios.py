@@ -26,7 +26,7 @@ from app.api.deps import (
     Responses,
     SettingsDep,
     delete_owned,
-    require_within,
+    require_role,
 )
 from app.auth import Principal
 from app.compute import JobCancelled, JobTimedOut
@@ -72,7 +72,7 @@ async def body_time_limit(request: Request) -> float:
 
 
 #: the planner check of ``POST /scenarios``: its wait for the token hashes counts in time_limit
-TimedPlannerDep = Annotated[Principal, Depends(require_within("planner", body_time_limit))]
+TimedPlannerDep = Annotated[Principal, Depends(require_role("planner", body_time_limit))]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ScenarioPublic,
