@@ -36,6 +36,15 @@ def scenarios(driver) -> int:
     return int(records[0]["n"])
 
 
+def warm_up(client) -> None:
+    """The compute pool, the driver's connections and the query plans warmed by a request
+    with room to spare (a cold first request can spend more than the 0.75 s the 3 s limit
+    leaves for the data before it, now that the limit counts from arrival, its token check
+    included), then the request itself stored: solvable within its limit."""
+    assert client.post("/scenarios", json={**SCENARIO, "time_limit": 60}).status_code == 201
+    assert client.post("/scenarios", json=SCENARIO).status_code == 201
+
+
 def local_pid(neo4j_server) -> int:
     inst = neo4j_server.instance
     if neo4j_server.kind != "local" or inst is None:
@@ -74,7 +83,7 @@ def test_time_limit_spent_waiting_for_the_database_is_503(seeded, neo4j_server, 
     # request that took longer (a cold compute pool) left the token to be checked again, the
     # wait went to authentication, and the request had its whole limit afterwards (a 201)
     client = client_for(compute_grace_seconds=10, token_cache_seconds=60)
-    assert client.post("/scenarios", json=SCENARIO).status_code == 201  # solvable, and warm
+    warm_up(client)
     before = scenarios(seeded)
 
     with paused(pid, PAUSE):
@@ -101,7 +110,7 @@ def test_time_limit_counts_the_token_check_before_the_route(seeded, neo4j_server
     start the request had its whole limit after the pause and was stored: a 201)."""
     pid = local_pid(neo4j_server)
     client = client_for(compute_grace_seconds=10, token_cache_seconds=0.5)
-    assert client.post("/scenarios", json=SCENARIO).status_code == 201  # solvable, and warm
+    warm_up(client)
     before = scenarios(seeded)
     time.sleep(0.6)  # the token hashes are now older than the cache keeps them
     with paused(pid, PAUSE):
@@ -122,7 +131,7 @@ def test_token_check_is_abandoned_at_the_time_limit(seeded, neo4j_server, client
     while the database is still paused, and nothing is stored."""
     pid = local_pid(neo4j_server)
     client = client_for(compute_grace_seconds=10, token_cache_seconds=0.5)
-    assert client.post("/scenarios", json=SCENARIO).status_code == 201
+    warm_up(client)
     before = scenarios(seeded)
     time.sleep(0.6)
     limit = 1.0
