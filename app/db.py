@@ -13,6 +13,7 @@ import logging
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -296,6 +297,9 @@ class GuardedDriver:
                                  probe_timeout=call_timeout, max_probes=PROBES_IN_FLIGHT,
                                  on_close=self.start_warm_up)
         self.warm_ups_done = 0  # completed warm-up runs, for tests and logs
+        #: (started, finished) on the monotonic clock of the last completed warm-ups: how
+        #: long a (re)started server took to plan the hot queries, for tests and logs
+        self.warm_up_times: deque[tuple[float, float]] = deque(maxlen=16)
 
     # ------------------------------------------------------------------ the bound
     def bounded(self, work: Callable[[], T]) -> T:
@@ -416,6 +420,7 @@ class GuardedDriver:
                      failed[:1])
             return
         self.warm_ups_done += 1
+        self.warm_up_times.append((started, time.monotonic()))
         log.info("Neo4j warm-up: %d hot queries planned in %.1f s", len(self._warm_ups),
                  time.monotonic() - started)
 

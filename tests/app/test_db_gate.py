@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 
 import pytest
 
@@ -170,8 +171,11 @@ def test_warm_up_runs_the_hot_queries_and_keeps_nothing(seeded, neo4j_server):
                             warm_ups=(WarmUp(READ_REVISION, {}), WarmUp(TOKEN_HASHES, {}),
                                       WARM_UP))
     try:
+        called = time.monotonic()
         guarded._warm_up()  # noqa: SLF001 - the run the gate starts in the background
         assert guarded.warm_ups_done == 1
+        ((started, finished),) = guarded.warm_up_times
+        assert called <= started <= finished <= time.monotonic()
         # the store ran (rolled back): nothing of it remains
         after = seeded.execute_query(COUNTS, database_="neo4j").records[0].data()
         assert after == before
@@ -182,7 +186,7 @@ def test_warm_up_runs_the_hot_queries_and_keeps_nothing(seeded, neo4j_server):
                                probe_interval=0.5,
                                warm_ups=(WarmUp(WARM_UP.query, {"id": "warm-up"}),))
         broken._warm_up()  # noqa: SLF001
-        assert broken.warm_ups_done == 0
+        assert broken.warm_ups_done == 0 and not broken.warm_up_times
         assert guarded.bounded(lambda: guarded.driver.execute_query(
             PROBE, database_="neo4j").records[0]["one"]) == 1
     finally:
