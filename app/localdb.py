@@ -555,9 +555,11 @@ def class_sharing_options(inst: Instance, lib: Path) -> list[str]:
     """The JVM options of the instance's class-data sharing (JDK 13+ dynamic archives).
 
     With the archive in place the server maps its classes from it: on the 2-core development
-    machine a start took 4.0-5.0 s instead of 7.1-8.6 s, and the first plan of the scenario
-    store 1.1-1.6 s instead of 1.5-1.9 s (``bench/bench_neo4j_restart.py``), which is what a
-    request that arrives just after a restart waits for. Without it the server runs as before
+    machine at load 2-4 a start took 0.59-0.64x as long (about 5 s instead of 8 s,
+    ``bench/bench_neo4j_restart.py``). It does not shorten the first plans of a restarted
+    server (the scenario store's: 0.98-1.00x; the JVM runs the planner's code cold either
+    way), and the first few hundred reads after a restart were 1.25x slower, the ones after
+    them 0.98x. Without it the server runs as before
     and writes the archive as it exits; :func:`stop` keeps it only after a clean exit (a
     killed JVM leaves a partial file). Archives of earlier Java builds or jars are removed.
     ``ONCOREGIO_NEO4J_CDS=0`` turns it off."""
