@@ -12,9 +12,9 @@ Lagrangian's value and iterations, the tree's nodes), and the inputs ``p_median`
 
 Usage: OPENBLAS_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/trace_norm_path.py
        [--care-type gastrectomy] [--k 15] [--time-limit 30] [--rounds 2]
-       [--paths app,direct] [--configs "ROOT_TIME_SHARE=1:ROOT_PRICE_EVERY=0,"]
+       [--paths app,direct] [--configs "ROOT_TIME_SHARE=1,"]
 (``--configs``: norm_tree module settings per run, the runs alternating; an empty entry
-is the defaults; ROOT_TIME_SHARE=1:ROOT_PRICE_EVERY=0 is the code before normapp)
+is the defaults; ROOT_TIME_SHARE=1 is the code before normapp)
 """
 
 from __future__ import annotations

@@ -312,7 +312,7 @@ def norm_lagrangian(
     mu0: Sequence[NDArray] | None = None, lam0: Sequence[NDArray] | None = None,
     theta0: float = 2.0, stall_limit: int = 20,
     price: Callable[[NDArray], float] | None = None, price_every: int = PRICE_EVERY,
-    layout: NormLayout | None = None, price_gap: float = PRICE_GAP,
+    layout: NormLayout | None = None,
 ) -> NormBound:
     """Subgradient ascent on the Lagrangian dual of the norm/capacity assignment model.
 
@@ -357,9 +357,6 @@ def norm_lagrangian(
     layout : NormLayout, optional
         The blocks' dense layout (:func:`norm_layout`, built here when not given; a
         caller evaluating the same blocks often builds it once).
-    price_gap : float
-        ``price`` is called only while the value is more than this share below the
-        target (default :data:`PRICE_GAP`; 0: whenever the other conditions hold).
 
     Returns
     -------
@@ -433,7 +430,7 @@ def norm_lagrangian(
             best = NormBound(value, rho, base, it, list(us), list(mus), list(lams))
             stall = 0
             if (price is not None and it - last_price >= price_every
-                    and (target is None or target - value > price_gap * abs(target))):
+                    and (target is None or target - value > PRICE_GAP * abs(target))):
                 pos = np.flatnonzero(chosen)
                 key = pos.tobytes()
                 if key not in priced:

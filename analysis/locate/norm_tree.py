@@ -59,8 +59,8 @@ from analysis.locate.norm_bound import (
 )
 from analysis.locate.result import GAP_TOLERANCE
 
-__all__ = ["NODE_ITERATIONS", "PRICE_ONCE", "ROOT_ITERATIONS", "ROOT_PRICE_EVERY",
-           "ROOT_STALL_LIMIT", "ROOT_TIME_SHARE", "TREE_MAX_NODES", "NormTree", "norm_tree"]
+__all__ = ["NODE_ITERATIONS", "PRICE_ONCE", "ROOT_ITERATIONS", "ROOT_STALL_LIMIT",
+           "ROOT_TIME_SHARE", "TREE_MAX_NODES", "NormTree", "norm_tree"]
 
 _log = logging.getLogger(__name__)
 
@@ -82,13 +82,10 @@ ROOT_STALL_LIMIT = 300
 #: its start to its deadline): its length is set in iterations, which cost more wall time
 #: on a loaded machine, while the steps before the tree are set in shares of the time; at a
 #: third of a core (gastrectomy k = 15 norm 20, 30 s) the root took 15 of the tree's 20 s
-#: and left it 12 nodes, at a full core 6 of 22 s (bench/results/norms.md 7)
+#: and left it 4-12 nodes, at a full core 6-7 of 22 s (bench/results/norms.md 7); pricing
+#: the root's chosen sets during its ascent was measured too and not kept (it never gave
+#: the incumbent: those came from the nodes after the root)
 ROOT_TIME_SHARE = 0.4
-
-#: the root's ascent prices its chosen centres (the tree's incumbents, the Polyak step's
-#: target) at most every this many iterations when they are new and the value improved,
-#: however close to the incumbent (0: not at all)
-ROOT_PRICE_EVERY = 500
 
 #: a set of centres the tree priced before is not priced again (its value is remembered)
 PRICE_ONCE = True
@@ -167,7 +164,8 @@ def norm_tree(
         none meets the norm); the caller keeps the plan it prices.
     deadline : float
         :func:`time.perf_counter` value after which no node starts (a node's Lagrangian
-        stops at it too).
+        stops at it too; the root's ascent stops at :data:`ROOT_TIME_SHARE` of the time
+        from the call to it).
     closed : numpy.ndarray of int, optional
         Positions that may not open (fixed closed before).
     root : NormBound, optional
@@ -242,9 +240,7 @@ def norm_tree(
             mu0=None if start is None else start.mus,
             lam0=None if start is None else start.lams,
             theta0=2.0 if start is None else (1.0 if first else 0.5),
-            stall_limit=ROOT_STALL_LIMIT if first else 10, layout=layout,
-            price=priced if first and ROOT_PRICE_EVERY > 0 else None,
-            price_every=max(ROOT_PRICE_EVERY, 1), price_gap=0.0)
+            stall_limit=ROOT_STALL_LIMIT if first else 10, layout=layout)
         if lag.rho is None:  # no iteration ran (the deadline): the node stays open
             heapq.heappush(heap, (parent_bound, next(tick), node))
             if first and time.perf_counter() < deadline:

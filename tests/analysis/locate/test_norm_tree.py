@@ -261,7 +261,6 @@ def test_root_ascent_ends_at_its_share_of_the_tree_time(monkeypatch, share):
     assert t0 + share * (deadline - called) <= root["deadline"]
     assert root["deadline"] <= called + share * (deadline - t0)
     assert all(kw["deadline"] == deadline for _, kw in rest)
-    assert root["price"] is not None and all(kw["price"] is None for _, kw in rest)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -278,24 +277,3 @@ def test_tree_whose_root_share_is_nil_still_matches_brute_force(monkeypatch, see
     assert out.finished
     assert out.upper == pytest.approx(opt, rel=REL)
     assert opt * (1 - 1e-4) - 1e-9 <= out.bound <= opt + 1e-9
-
-
-def test_root_ascent_prices_its_sets_and_the_incumbent_is_the_best_priced(monkeypatch):
-    """With ROOT_PRICE_EVERY the root's ascent prices its chosen sets: a one-node tree's
-    incumbent is the least value asked for (never above the one given), its bound stays
-    below the optimum, and on most of these it asks for more sets than its final one."""
-    monkeypatch.setattr(norm_tree_mod, "ROOT_PRICE_EVERY", 1)
-    several = 0
-    for seed in range(5):
-        C, w, minv, _ = case(seed, 3, "tight")
-        values = {S: lp_assign(C, w, S, C, minv) for S in subsets(C.shape[1], 3)}
-        opt = min(values.values())
-        worst = max(v for v in values.values() if np.isfinite(v))
-        price, asked = pricer(values)
-        out = norm_tree([block_of(C, w, minv)], C.shape[1], k=3, keep=np.array([], int),
-                        upper=worst, price=price, deadline=math.inf, max_nodes=1)
-        assert out.nodes == 1 and asked
-        assert out.upper == min([worst] + [values[S] for S in asked])
-        assert out.bound <= opt * (1 + 1e-9) + 1e-9
-        several += len(set(asked)) > 1
-    assert several >= 3
