@@ -13,6 +13,7 @@ Lagrangian's value and iterations, the tree's nodes), and the inputs ``p_median`
 Usage: OPENBLAS_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/trace_norm_path.py
        [--care-type gastrectomy] [--k 15] [--time-limit 30] [--rounds 2]
        [--paths app,direct] [--configs "ROOT_TIME_SHARE=1,"]
+       [--linked oesophagectomy,gastrectomy --paths app]
 (``--configs``: norm_tree module settings per run, the runs alternating; an empty entry
 is the defaults; ROOT_TIME_SHARE=1 is the code before normapp)
 """
@@ -134,8 +135,10 @@ def child(args: argparse.Namespace) -> None:
         from app.services import scenarios
 
         scenarios.p_median = p_median  # the name run_scenario calls
-        req = ScenarioCreate(care_type=args.care_type, centres=args.k, solver="exact",
-                             candidate_set="all", time_limit=args.time_limit, apply_norm=True)
+        which = ({"care_types": args.linked.split(",")} if args.linked
+                 else {"care_type": args.care_type})
+        req = ScenarioCreate(**which, centres=args.k, solver="exact", candidate_set="all",
+                             time_limit=args.time_limit, apply_norm=True)
         s = scenarios.run_scenario(snap, req)
         h = s.headline
         out = {"status": h.status, "objective": h.objective, "gap": h.gap}
@@ -149,6 +152,8 @@ def child(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--care-type", default="gastrectomy")
+    parser.add_argument("--linked", default="",
+                        help="a,b: the linked plan of these types (app path only)")
     parser.add_argument("--k", type=int, default=15)
     parser.add_argument("--time-limit", type=float, default=30.0)
     parser.add_argument("--rounds", type=int, default=2)
@@ -167,7 +172,7 @@ def main() -> None:
             for cfg in args.configs.split(","):
                 cmd = [sys.executable, __file__, "--path", path, "--k", str(args.k),
                        "--time-limit", str(args.time_limit), "--care-type", args.care_type,
-                       "--set", cfg]
+                       "--set", cfg, "--linked", args.linked]
                 got = subprocess.run(cmd, capture_output=True, text=True,
                                      env=dict(os.environ), timeout=10 * args.time_limit + 120)
                 last = (got.stdout.strip().splitlines() or [got.stderr[-600:]])[-1]
