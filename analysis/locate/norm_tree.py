@@ -82,9 +82,11 @@ ROOT_STALL_LIMIT = 300
 #: its start to its deadline): its length is set in iterations, which cost more wall time
 #: on a loaded machine, while the steps before the tree are set in shares of the time; at a
 #: third of a core (gastrectomy k = 15 norm 20, 30 s) the root took 15 of the tree's 20 s
-#: and left it 4-12 nodes, at a full core 6-7 of 22 s (bench/results/norms.md 7); pricing
-#: the root's chosen sets during its ascent was measured too and not kept (it never gave
-#: the incumbent: those came from the nodes after the root)
+#: and left it 1-12 nodes, at a full core 6-7 of 22 s (bench/results/norms.md 7: at a third
+#: of a core the gap 0.89-4.98 % -> 0.78-0.91 %; the linked upper GI plan there 1.6 ->
+#: 1.9-2.0 %, its nodes found no better plan and the bound was all that counted); pricing
+#: the root's chosen sets during its ascent was measured too and not kept (in 7 of 8 runs
+#: none of the incumbents came from those sets, but from the nodes after the root)
 ROOT_TIME_SHARE = 0.4
 
 #: a set of centres the tree priced before is not priced again (its value is remembered)
