@@ -60,7 +60,7 @@ from analysis.locate.norm_bound import (
 from analysis.locate.result import GAP_TOLERANCE
 
 __all__ = ["NODE_ITERATIONS", "PRICE_ONCE", "ROOT_ITERATIONS", "ROOT_STALL_LIMIT",
-           "TREE_MAX_NODES", "NormTree", "norm_tree"]
+           "ROOT_TIME_SHARE", "TREE_MAX_NODES", "NormTree", "norm_tree"]
 
 _log = logging.getLogger(__name__)
 
@@ -77,6 +77,17 @@ ROOT_ITERATIONS = 20_000
 #: k = 15 norm 20 at 30 s: stall 20 / 1,500 iterations bound 7,284-7,286, stall 300 /
 #: 20,000 iterations 7,300.6-7,303.6 (the LP bound 7,301.8; bench/results/norms.md 6)
 ROOT_STALL_LIMIT = 300
+
+#: the root's ascent ends at the latest after this share of the time the tree has (from
+#: its start to its deadline): its length is set in iterations, which cost more wall time
+#: on a loaded machine, while the steps before the tree are set in shares of the time; at a
+#: third of a core (gastrectomy k = 15 norm 20, 30 s) the root took 15 of the tree's 20 s
+#: and left it 1-12 nodes, at a full core 6-7 of 22 s (bench/results/norms.md 7: at a third
+#: of a core the gap 0.89-4.98 % -> 0.78-0.91 %; the linked upper GI plan there 1.6 ->
+#: 1.9-2.0 %, its nodes found no better plan and the bound was all that counted); pricing
+#: the root's chosen sets during its ascent was measured too and not kept (in 7 of 8 runs
+#: none of the incumbents came from those sets, but from the nodes after the root)
+ROOT_TIME_SHARE = 0.4
 
 #: a set of centres the tree priced before is not priced again (its value is remembered)
 PRICE_ONCE = True
@@ -155,7 +166,8 @@ def norm_tree(
         none meets the norm); the caller keeps the plan it prices.
     deadline : float
         :func:`time.perf_counter` value after which no node starts (a node's Lagrangian
-        stops at it too).
+        stops at it too; the root's ascent stops at :data:`ROOT_TIME_SHARE` of the time
+        from the call to it).
     closed : numpy.ndarray of int, optional
         Positions that may not open (fixed closed before).
     root : NormBound, optional
@@ -204,6 +216,8 @@ def norm_tree(
                                              _Node(floor, closed0, opened0, root))]
     nodes = 0
     layout = norm_layout(blocks, mc)  # built once for every node's ascent
+    t_start = time.perf_counter()
+    root_deadline = min(deadline, t_start + ROOT_TIME_SHARE * max(deadline - t_start, 0.0))
     while heap and nodes < max_nodes and time.perf_counter() < deadline:
         parent_bound, _, node = heapq.heappop(heap)
         if prunable(parent_bound):
@@ -220,7 +234,8 @@ def norm_tree(
         first = nodes == 1  # the root: the ascent continued until it stalls
         lag = norm_lagrangian(
             blocks, mc, k=k, keep=np.flatnonzero(node.opened),
-            closed=np.flatnonzero(node.closed), upper=ub, deadline=deadline,
+            closed=np.flatnonzero(node.closed), upper=ub,
+            deadline=root_deadline if first else deadline,
             max_iter=(ROOT_ITERATIONS if root_iter is None else root_iter) if first
             else node_iter,
             u0=None if start is None else start.us,
@@ -230,6 +245,8 @@ def norm_tree(
             stall_limit=ROOT_STALL_LIMIT if first else 10, layout=layout)
         if lag.rho is None:  # no iteration ran (the deadline): the node stays open
             heapq.heappush(heap, (parent_bound, next(tick), node))
+            if first and time.perf_counter() < deadline:
+                continue  # only the root's share was up: a node's ascent next
             break
         bound = max(parent_bound, lag.value)
         keep_n = np.flatnonzero(node.opened)

@@ -6,6 +6,7 @@ centres, two care types sharing the centres; and the exact p-median / linked pat
 the tree in place of the MILP, against the same brute force."""
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -225,3 +226,54 @@ def test_finished_tree_with_the_default_root_proves_the_brute_force_optimum(seed
         assert out.bound <= opt * (1 + 1e-9) + 1e-9
     else:
         assert not np.isfinite(out.upper)
+
+
+def _recording_lagrangian(monkeypatch):
+    """norm_tree's norm_lagrangian, recording the time of each call and its keywords."""
+    calls = []
+    inner = norm_tree_mod.norm_lagrangian
+
+    def lag(*a, **kw):
+        calls.append((time.perf_counter(), kw))
+        return inner(*a, **kw)
+
+    monkeypatch.setattr(norm_tree_mod, "norm_lagrangian", lag)
+    return calls
+
+
+@pytest.mark.parametrize("share", [0.4, 0.05])
+def test_root_ascent_ends_at_its_share_of_the_tree_time(monkeypatch, share):
+    """The root's ascent is given at most ROOT_TIME_SHARE of the time from the tree's
+    start to its deadline (its length in iterations costs more wall time on a loaded
+    machine); every other node's ascent gets the tree's deadline."""
+    monkeypatch.setattr(norm_tree_mod, "ROOT_TIME_SHARE", share)
+    calls = _recording_lagrangian(monkeypatch)
+    C, w, minv, _ = case(1, 3, "tight")
+    values = {S: lp_assign(C, w, S, C, minv) for S in subsets(C.shape[1], 3)}
+    price, _ = pricer(values)
+    t0 = time.perf_counter()
+    deadline = t0 + 1000.0
+    out = norm_tree([block_of(C, w, minv)], C.shape[1], k=3, keep=np.array([], int),
+                    upper=math.inf, price=price, deadline=deadline)
+    assert out.finished and len(calls) > 1  # nodes whose fixes decide the set: no ascent
+    (called, root), rest = calls[0], calls[1:]
+    # the share of (deadline - start), the start between t0 and the root's call
+    assert t0 + share * (deadline - called) <= root["deadline"]
+    assert root["deadline"] <= called + share * (deadline - t0)
+    assert all(kw["deadline"] == deadline for _, kw in rest)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_tree_whose_root_share_is_nil_still_matches_brute_force(monkeypatch, seed):
+    """ROOT_TIME_SHARE = 0: the root's ascent runs no iteration, the tree goes on with the
+    nodes' ascents (it does not stop at the root's share) and proves the optimum."""
+    monkeypatch.setattr(norm_tree_mod, "ROOT_TIME_SHARE", 0.0)
+    C, w, minv, _ = case(seed, 3, "tight")
+    values = {S: lp_assign(C, w, S, C, minv) for S in subsets(C.shape[1], 3)}
+    opt = min(values.values())
+    price, _ = pricer(values)
+    out = norm_tree([block_of(C, w, minv)], C.shape[1], k=3, keep=np.array([], int),
+                    upper=math.inf, price=price, deadline=time.perf_counter() + 1000.0)
+    assert out.finished
+    assert out.upper == pytest.approx(opt, rel=REL)
+    assert opt * (1 - 1e-4) - 1e-9 <= out.bound <= opt + 1e-9
