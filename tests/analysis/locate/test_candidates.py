@@ -130,3 +130,25 @@ def test_prepare_row_statistics_give_the_separate_passes_results(seed, dtype):
         np.testing.assert_array_equal(W.M, np.where(np.isinf(M), M.dtype.type(W.big), M))
     with pytest.raises(ValueError, match="NaN"):
         prepare(np.where(np.arange(400) == 399, np.nan, C), w, k=3, need_radius=False)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", range(3))
+def test_prefix_len_is_the_sorted_position_of_the_bound(seed, dtype):
+    """prefix_len (a count over whole list rows) against a binary search per row
+    (np.searchsorted, left): ties at the bound, infinities (the penalty), bounds equal
+    to entries or just above them in float64, repeated and unsorted rows (more than one
+    chunk of them)."""
+    from analysis.locate.candidates import prefix_len
+
+    C, w = list_instance(seed, n=300, m=40, inf_share=0.2 * (seed > 0), ties=seed == 2)
+    W = work(C.astype(dtype), w, k=3)
+    L = W.lists(3)
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, W.n, 30_000)
+    pick = L.cost[rows, rng.integers(0, L.K, rows.size)].astype(np.float64)
+    bound = pick + rng.choice([0.0, 1e-9, -1e-9, np.inf], rows.size)
+    got = prefix_len(L, rows, bound)
+    want = [np.searchsorted(L.cost[i].astype(np.float64), b, side="left")
+            for i, b in zip(rows, bound, strict=True)]
+    np.testing.assert_array_equal(got, want)
