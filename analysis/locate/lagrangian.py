@@ -411,12 +411,12 @@ def aggregated_lagrangian(
     if p1 is None:
         p1 = work.nearest_two(np.asarray(open_pos)).p1
     agg = aggregate(work, extra=p1) if base is None else refine(work, base, p1)
-    inner = pmedian_lagrangian(agg.work, k, agg.work.cost(open_pos), open_pos, deadline,
+    ub = agg.work.cost(open_pos)  # the incumbent's cost (its groups share p1: ~exact)
+    inner = pmedian_lagrangian(agg.work, k, ub, open_pos, deadline,
                                max_iter, margin=margin, entry_budget=entry_budget,
                                min_iter=max_iter if min_iter is None else min_iter)
     if inner.u is None:
         return LagrangianBound(-np.inf, None)
-    ub = agg.work.cost(open_pos)  # the incumbent's cost (its groups share p1: ~exact)
     per = inner.u / agg.weight  # each group's multiplier per patient
     out = dense_lagrangian_value(work, k, work.w * per[agg.group])
     iterations = inner.iterations
