@@ -32,6 +32,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from analysis.locate.candidates import (
+    BLOCK_ELEMENTS,
     LIST_THREADS,
     CandidateLists,
     Work,
@@ -136,7 +137,10 @@ def refine(work: Work, base: Aggregate, extra: NDArray) -> Aggregate:
     parent = base.group[first]
     split = np.bincount(parent, minlength=base.weight.size)[parent] > 1
     weight = np.bincount(group, weights=work.w, minlength=g)
-    rows = np.array(base.work.M[parent], dtype=work.dt)
+    # one gather into a fresh array (np.array of the fancy-indexed rows made a second
+    # g x m copy and freed the first: 0.1-0.35 system CPU-s over the bound's three
+    # refines at 150,000 x 1,000, where freeing a large array is slow)
+    rows = np.asarray(base.work.M.take(parent, axis=0), dtype=work.dt)
     areas = np.flatnonzero(split[group])
     redo = np.flatnonzero(split)
     if areas.size:  # columns of A for every area, entries for those of split groups
@@ -367,6 +371,10 @@ def dense_swaps(work: Work, open_pos: NDArray) -> DenseSwaps:
 
     def part(s: int, e: int) -> tuple[NDArray, NDArray, float]:
         gain, slot, cost = np.zeros(m), np.zeros((k, m)), 0.0
+        # per-thread scratch for the two block-sized temporaries (out=): no fresh
+        # allocation per block (1,146 blocks of 1 MB a call at 150,000 x 1,000)
+        rows = max(1, BLOCK_ELEMENTS // max(m, 1))
+        Xs, Ys = np.empty((rows, m), dt), np.empty((rows, m), dt)
         for a, b in blocks(s, e, m):
             B: NDArray = np.asarray(work.M[a:b], dtype=dt)
             wb, r = work.w[a:b], np.arange(b - a)
@@ -386,10 +394,10 @@ def dense_swaps(work: Work, open_pos: NDArray) -> DenseSwaps:
             cost += float(wb @ d1.astype(np.float64))
             S = np.zeros((b - a, k), dt)
             S[r, s1] = wb
-            X = np.subtract(d1[:, None], B)  # d1 - c
+            X = np.subtract(d1[:, None], B, out=Xs[:b - a])  # d1 - c
             # (d1 - min(d2, c)) - max(d1 - c, 0) = min(max(d1 - c, d1 - d2), 0): what a
             # row of the closed slot adds to the kept-slot term
-            Y = np.maximum(X, (d1 - d2)[:, None])
+            Y = np.maximum(X, (d1 - d2)[:, None], out=Ys[:b - a])
             np.minimum(Y, zero, out=Y)
             np.maximum(X, zero, out=X)  # max(d1 - c, 0): slot kept
             gain += wb.astype(dt) @ X

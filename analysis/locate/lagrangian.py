@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analysis.locate.candidates import (
+    BLOCK_ELEMENTS,
     LIST_THREADS,
     CandidateLists,
     Work,
@@ -332,8 +333,10 @@ def _rho_float32(work: Work, t: NDArray) -> NDArray:
 
     def part(s: int, e: int) -> NDArray:
         rho = np.zeros(work.m)
+        # per-thread scratch block (out=): no fresh 1 MB temporary per block
+        T0 = np.empty((max(1, BLOCK_ELEMENTS // max(work.m, 1)), work.m), np.float32)
         for a, b in blocks(s, e, work.m):
-            T = np.subtract(t32[a:b, None], work.M[a:b])
+            T = np.subtract(t32[a:b, None], work.M[a:b], out=T0[:b - a])
             np.maximum(T, zero, out=T)
             r1 = b - a + 1
             gamma = r1 * eps / (1.0 - r1 * eps)
@@ -408,12 +411,12 @@ def aggregated_lagrangian(
     if p1 is None:
         p1 = work.nearest_two(np.asarray(open_pos)).p1
     agg = aggregate(work, extra=p1) if base is None else refine(work, base, p1)
-    inner = pmedian_lagrangian(agg.work, k, agg.work.cost(open_pos), open_pos, deadline,
+    ub = agg.work.cost(open_pos)  # the incumbent's cost (its groups share p1: ~exact)
+    inner = pmedian_lagrangian(agg.work, k, ub, open_pos, deadline,
                                max_iter, margin=margin, entry_budget=entry_budget,
                                min_iter=max_iter if min_iter is None else min_iter)
     if inner.u is None:
         return LagrangianBound(-np.inf, None)
-    ub = agg.work.cost(open_pos)  # the incumbent's cost (its groups share p1: ~exact)
     per = inner.u / agg.weight  # each group's multiplier per patient
     out = dense_lagrangian_value(work, k, work.w * per[agg.group])
     iterations = inner.iterations
@@ -451,11 +454,17 @@ def aggregated_lagrangian(
 
 def _pattern(work: Work, cols: NDArray, t: NDArray) -> NDArray:
     """Per row, an id of the set of ``cols`` cheaper than ``t`` (equal ids: equal sets)."""
-    below = np.asarray(work.M[:, np.sort(cols)], dtype=np.float64) < t[:, None]
+    # compared as they are (numpy compares float32 with float64 in float64, exactly):
+    # no float64 copy of the columns (30 MB at 150,000 x 25)
+    below = work.M[:, np.sort(cols)] < t[:, None]
     code = np.zeros(work.n, np.int64)
     for c0 in range(0, below.shape[1], 62):  # 62 columns a word
         bits = below[:, c0:c0 + 62]
-        word = bits @ (np.int64(1) << np.arange(bits.shape[1], dtype=np.int64))
+        # the bits of a row as one integer (bit c = column c0 + c), packed: the product
+        # bits @ 2^c it replaces first turned the bits into a 30 MB int64 array
+        packed = np.zeros((work.n, 8), np.uint8)
+        packed[:, :-(-bits.shape[1] // 8)] = np.packbits(bits, axis=1, bitorder="little")
+        word = packed.view("<u8").ravel().astype(np.int64)  # < 2^62: the same values
         wid = np.unique(word, return_inverse=True)[1].ravel()
         code = code * (int(wid.max()) + 1) + wid  # both below n: no overflow
         code = np.unique(code, return_inverse=True)[1].ravel().astype(np.int64)

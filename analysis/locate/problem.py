@@ -26,6 +26,7 @@ __all__ = [
     "InfeasibleScenario",
     "NoSolutionInTime",
     "Problem",
+    "STATS_BLOCK_ELEMENTS",
     "constrained",
     "fmt",
     "index_array",
@@ -35,6 +36,9 @@ __all__ = [
     "with_k",
 ]
 
+#: entries per row block of the validation pass of :func:`prepare` (a block stays in
+#: the cache between its minimum and its row maxima)
+STATS_BLOCK_ELEMENTS = 1 << 18
 CHUNK_ELEMENTS = 1 << 22  # rows x columns processed at once (~32 MB float64)
 
 
@@ -92,6 +96,9 @@ class Problem:
         Seed of the heuristic's random restarts.
     t0 : float
         :func:`time.perf_counter` at the start of the run.
+    row_max, row_inf : numpy.ndarray, optional
+        Per row of ``C``: its largest finite entry (-inf when none) and whether it holds
+        an infinity (None when not computed; they describe ``C`` as given here).
     """
 
     C: NDArray
@@ -109,6 +116,8 @@ class Problem:
     time_limit: float
     seed: int | None
     t0: float
+    row_max: NDArray[np.float64] | None = None
+    row_inf: NDArray[np.bool_] | None = None
 
     @property
     def deadline(self) -> float:
@@ -207,12 +216,27 @@ def prepare(
     n, m = costs.shape
     if n == 0 or m == 0:
         raise ValueError(f"cost matrix is empty (shape {costs.shape})")
-    for s, e in row_chunks(n, m):  # chunked: no n x m temporaries
-        low = costs[s:e].min()  # one pass: a NaN makes the minimum NaN
+    # one pass over cache-sized row blocks: the minimum (a NaN makes it NaN) and, read
+    # again from the cache, each row's largest finite entry and whether it holds an
+    # infinity; the reach test below and Work's penalty follow from those without
+    # passes of their own (two fewer reads of the matrix: ~0.1 CPU-s at 150,000 x 1,000)
+    row_max = np.empty(n)
+    row_inf = np.zeros(n, bool)
+    step = max(1, STATS_BLOCK_ELEMENTS // m)
+    for s in range(0, n, step):
+        blk = costs[s:s + step]
+        low = blk.min()
         if np.isnan(low):
             raise ValueError("cost matrix contains NaN; use np.inf for unreachable pairs")
         if low < 0:
             raise ValueError("cost matrix contains negative travel times")
+        mx = blk.max(axis=1)
+        inf_rows = np.isinf(mx)  # entries are >= 0 here: +inf
+        if inf_rows.any():
+            sub = blk[inf_rows]
+            mx[inf_rows] = np.where(np.isfinite(sub), sub, -np.inf).max(axis=1)
+            row_inf[s:s + step] = inf_rows
+        row_max[s:s + step] = mx
     weights = np.asarray(w, dtype=np.float64)
     if weights.shape != (n,):
         raise ValueError(
@@ -292,10 +316,11 @@ def prepare(
     # areas with demand that cannot reach any allowed candidate
     has_demand = weights > 0
     reach = np.zeros(n, bool)
-    every = allowed.size == m  # no column copy then (a gather of the whole matrix)
-    for s, e in row_chunks(n, allowed.size):
-        blk = costs[s:e] if every else costs[s:e][:, allowed]
-        reach[s:e] = np.isfinite(blk).any(axis=1)
+    if allowed.size == m:  # a row reaches a candidate iff it has a finite entry
+        reach = row_max > -np.inf
+    else:
+        for s, e in row_chunks(n, allowed.size):
+            reach[s:e] = np.isfinite(costs[s:e][:, allowed]).any(axis=1)
     unreachable = np.flatnonzero(has_demand & ~reach).astype(np.int64)
     active = np.flatnonzero(has_demand & reach).astype(np.int64)
     if unreachable.size:
@@ -332,6 +357,7 @@ def prepare(
         C=costs, w=weights, allowed=allowed, keep=keep_a, k=k, min_volume=minv, capacity=cap,
         radius=rad, active=active, unreachable=unreachable, demand=demand,
         warnings=warnings, time_limit=float(time_limit), seed=seed, t0=t0,
+        row_max=row_max, row_inf=row_inf,
     )
 
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from analysis.locate.candidates import Work
 from tests.analysis.locate.oracles import list_instance, work
 
 
@@ -96,3 +97,58 @@ def test_finite_max_finds_the_largest_finite_entry(threads, monkeypatch):
     C[-1, 2] = 1e4  # in the last rows: the second thread's range
     assert candidates.finite_max(C) == (1e4, False)
     assert candidates.finite_max(np.full((4, 3), 0.25)) == (1.0, False)  # at least 1
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", range(4))
+def test_prepare_row_statistics_give_the_separate_passes_results(seed, dtype):
+    """prepare's one validation pass (minimum, row maxima) against the passes it replaced:
+    each row's largest finite entry and infinity flag, the reachable areas (also with a
+    candidate subset), and Work's penalty and infinity replacement from finite_max."""
+    from analysis.locate.candidates import _penalty_from, finite_max, submatrix
+    from analysis.locate.problem import prepare
+
+    C, w = list_instance(seed, n=700, m=400, inf_share=0.3 * (seed % 2), ties=seed >= 2)
+    C = C.astype(dtype)
+    if seed % 2:
+        C[3] = np.inf  # a row that reaches nothing
+        C[5, :-1] = np.inf  # a row that reaches only the last candidate
+    w[7] = 0.0  # an area without demand
+    for cand in (None, np.arange(0, 400, 3)):
+        prob = prepare(C, w, k=3, candidates=cand, need_radius=False)
+        fin = np.where(np.isfinite(C), C, -np.inf).max(axis=1)
+        np.testing.assert_array_equal(prob.row_max, fin.astype(np.float64))
+        np.testing.assert_array_equal(prob.row_inf, np.isinf(C).any(axis=1))
+        allowed = np.arange(400) if cand is None else cand
+        reach = np.isfinite(C[:, allowed]).any(axis=1)
+        np.testing.assert_array_equal(prob.active, np.flatnonzero(reach & (w > 0)))
+        W = Work(prob)
+        M = submatrix(prob, prob.C)
+        cmax, has_inf = finite_max(M)
+        assert W.big == _penalty_from(cmax, prob)
+        assert has_inf == bool(np.isinf(M).any())
+        np.testing.assert_array_equal(W.M, np.where(np.isinf(M), M.dtype.type(W.big), M))
+    with pytest.raises(ValueError, match="NaN"):
+        prepare(np.where(np.arange(400) == 399, np.nan, C), w, k=3, need_radius=False)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", range(3))
+def test_prefix_len_is_the_sorted_position_of_the_bound(seed, dtype):
+    """prefix_len (a count over whole list rows) against a binary search per row
+    (np.searchsorted, left): ties at the bound, infinities (the penalty), bounds equal
+    to entries or just above them in float64, repeated and unsorted rows (more than one
+    chunk of them)."""
+    from analysis.locate.candidates import prefix_len
+
+    C, w = list_instance(seed, n=300, m=40, inf_share=0.2 * (seed > 0), ties=seed == 2)
+    W = work(C.astype(dtype), w, k=3)
+    L = W.lists(3)
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, W.n, 30_000)
+    pick = L.cost[rows, rng.integers(0, L.K, rows.size)].astype(np.float64)
+    bound = pick + rng.choice([0.0, 1e-9, -1e-9, np.inf], rows.size)
+    got = prefix_len(L, rows, bound)
+    want = [np.searchsorted(L.cost[i].astype(np.float64), b, side="left")
+            for i, b in zip(rows, bound, strict=True)]
+    np.testing.assert_array_equal(got, want)
