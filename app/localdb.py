@@ -17,6 +17,7 @@ Layout
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -173,14 +174,21 @@ POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
 """
 
 
+@functools.lru_cache(maxsize=8)
+def java_version(java: str) -> str:
+    """What ``java -version`` prints (read once per Java binary and process: the version
+    check and the class-data-sharing archive's key both need it at each start)."""
+    out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    return out.stderr + out.stdout
+
+
 def check_java(product: str = "Neo4j 5.26") -> str:
     """Return the Java major version, or raise when Java is missing or unsupported."""
     java = shutil.which("java")
     if java is None:
         raise LocalDbError(f"Java is missing: {product} needs a JDK 17 or 21 on PATH "
                            "(Debian: apt-get install openjdk-17-jre-headless)")
-    out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
-    match = re.search(r'version "(\d+)', out.stderr + out.stdout)
+    match = re.search(r'version "(\d+)', java_version(java))
     major = match.group(1) if match else "?"
     if major not in {"17", "21"}:
         raise LocalDbError(f"Java {major} found at {java}; {product} runs on Java 17 or 21")
@@ -541,9 +549,8 @@ def class_archive(inst: Instance, lib: Path) -> Path:
     parsing and verifying them from 214 jars again. The name keys on everything the JVM checks
     before it uses an archive (its own build, the class path's jars with their sizes and
     times), so a new Java or new jars get a new archive instead of a refused one."""
-    java = shutil.which("java") or "java"
-    out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
-    key = hashlib.sha256((out.stderr + out.stdout + NEO4J_VERSION).encode())
+    key = hashlib.sha256((java_version(shutil.which("java") or "java")
+                          + NEO4J_VERSION).encode())
     for folder in (inst.home / "plugins", lib):
         for jar in sorted(folder.glob("*.jar")):
             st = jar.stat()
@@ -559,9 +566,9 @@ def class_sharing_options(inst: Instance, lib: Path) -> list[str]:
     ``bench/bench_neo4j_restart.py``). It does not shorten the first plans of a restarted
     server (the scenario store's: 0.98-1.00x; the JVM runs the planner's code cold either
     way), and the first few hundred reads after a restart were 1.25x slower, the ones after
-    them 0.98x. Without it the server runs as before
-    and writes the archive as it exits; :func:`stop` keeps it only after a clean exit (a
-    killed JVM leaves a partial file). Archives of earlier Java builds or jars are removed.
+    them 0.98x. Without it the server runs as before and writes the archive as it exits;
+    :func:`stop` keeps it only after a clean exit (a killed JVM leaves a partial file).
+    Archives of earlier Java builds or jars are removed.
     ``ONCOREGIO_NEO4J_CDS=0`` turns it off."""
     if os.environ.get(CDS_ENV, "1") == "0":
         return []

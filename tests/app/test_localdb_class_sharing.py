@@ -25,6 +25,7 @@ STAND_IN = """
 import signal, sys, time
 if sys.argv[1] == "stubborn":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+print("ready", flush=True)  # its SIGTERM handling is in place
 time.sleep(120)
 """
 
@@ -47,7 +48,9 @@ def lib(tmp_path):
 
 
 def running(inst, kind: str) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", STAND_IN, kind, localdb.ENTRY_POINT])
+    proc = subprocess.Popen([sys.executable, "-c", STAND_IN, kind, localdb.ENTRY_POINT],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
     inst.pid_file.write_text(str(proc.pid))
     deadline = time.monotonic() + 20  # its command line can lag its pid under load
     while localdb._pid(inst) is None and time.monotonic() < deadline:
