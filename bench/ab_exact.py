@@ -41,7 +41,7 @@ def _parse(value: str):
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("instance", help="n:k:seed")
+    ap.add_argument("instance", help="n:k:seed[:degree] (degree: mean vertex degree, 4)")
     ap.add_argument("settings", nargs="*", help="NAME=value or highs:option=value")
     ap.add_argument("--time-limit", type=float, default=300.0)
     ap.add_argument("--by-change", action="store_true")
@@ -99,8 +99,9 @@ def main(argv: list[str] | None = None) -> None:
         return solutions[-1]
 
     dispatch.pmedian_benders = kept
-    n, k, seed = (int(x) for x in args.instance.split(":"))
-    D = graph_instance(n, seed)
+    parts = args.instance.split(":")
+    n, k, seed = (int(x) for x in parts[:3])
+    D = graph_instance(n, seed, float(parts[3]) if len(parts) > 3 else 4.0)
     c0 = time.process_time()
     r = p_median(D, np.ones(n), k=k, solver="exact", time_limit=args.time_limit)
     cpu = time.process_time() - c0
