@@ -38,36 +38,21 @@ import time
 
 import highspy
 import numpy as np
-from bench_exact_scale import graph_instance
-from lag_tree_probe import _Stop
+from lag_tree_probe import _Stop, capture
 
 import analysis.locate.benders as benders
-import analysis.locate.dispatch as dispatch
-from analysis.locate import p_median
 
 
 def capture_root(n: int, k: int, seed: int, degree: float) -> dict:
     """The Benders root master (after phase 1, before the odd-cycle rounds) and its data."""
-    held: dict = {}
-
-    def grab(work, k, heur_open, deadline, fixing=None):
-        held.update(work=work, heur=np.asarray(heur_open), fixing=fixing)
-        raise _Stop
+    held = capture(n, k, seed, degree)
 
     def stop(master, areas, relp, lp_bound, y_root, *a, **kw):
         held.update(master=master, areas=areas, lp=float(lp_bound),
                     y=np.asarray(y_root)[:areas.m])
         raise _Stop
 
-    engine, inner = dispatch.pmedian_benders, benders.root_cuts
-    dispatch.pmedian_benders = grab
-    try:
-        p_median(graph_instance(n, seed, degree), np.ones(n), k=k, solver="exact",
-                 time_limit=300)
-    except _Stop:
-        pass
-    finally:
-        dispatch.pmedian_benders = engine
+    inner = benders.root_cuts
     benders.root_cuts = stop
     try:
         benders.pmedian_benders(held["work"], k, held["heur"], time.perf_counter() + 300,

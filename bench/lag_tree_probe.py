@@ -48,8 +48,9 @@ class _Stop(Exception):
     """Raised by the patched functions once they hold what the probe needs."""
 
 
-def capture(n: int, k: int, seed: int) -> dict:
-    """The arguments ``pmedian_benders`` receives from the exact p-median of the instance."""
+def capture(n: int, k: int, seed: int, degree: float = 4.0) -> dict:
+    """The arguments ``pmedian_benders`` receives from the exact p-median of the instance
+    (``graph_instance(n, seed, degree)``)."""
     held: dict = {}
 
     def grab(work, k, heur_open, deadline, fixing=None):
@@ -59,7 +60,8 @@ def capture(n: int, k: int, seed: int) -> dict:
     engine = dispatch.pmedian_benders
     dispatch.pmedian_benders = grab
     try:
-        p_median(graph_instance(n, seed), np.ones(n), k=k, solver="exact", time_limit=300)
+        p_median(graph_instance(n, seed, degree), np.ones(n), k=k, solver="exact",
+                 time_limit=300)
     except _Stop:
         pass
     finally:
